@@ -1,0 +1,222 @@
+/* cmn_config: the declarative table of every configuration key (redis-style
+ * static_configs[]), and the INI loader on inih that checks each value against it. */
+#include "cmn_config.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum { T_INT, T_STR, T_ENUM } s_type_t;
+
+typedef struct {
+    const char *section;
+    const char *key;
+    s_type_t type;
+    size_t offset;
+    size_t size;   /* for strings: the buffer size */
+    long min, max; /* for ints */
+    const char *def;
+    const char *values; /* for enums: "a|b|c" */
+    const char *unbuilt; /* enum values accepted by the contract but not built yet */
+} s_key_t;
+
+#define INT(sec, k, field, lo, hi, d)                                                          \
+    {sec, k, T_INT, offsetof(cmn_config_t, field), 0, lo, hi, d, NULL, NULL}
+#define STR(sec, k, field, d)                                                                  \
+    {sec, k, T_STR, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, d, \
+     NULL, NULL}
+#define ENUM(sec, k, field, d, vals, unbuilt)                                                   \
+    {sec,  k,    T_ENUM, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, \
+     d,    vals, unbuilt}
+
+static const s_key_t s_keys[] = {
+    STR("gateway", "listen", gateway_listen, "127.0.0.1:8080"),
+    STR("gateway", "trusted_proxies", gateway_trusted_proxies, ""),
+    INT("gateway", "timeout_ms", gateway_timeout_ms, 100, 60000, "2000"),
+    INT("gateway", "threads", gateway_threads, 1, 64, "2"),
+    STR("storage", "dir", storage_dir, "./var"),
+    INT("storage", "map_size_mib", storage_map_size_mib, 1, 1048576, "1024"),
+    STR("account", "endpoint", account_endpoint, "tcp://127.0.0.1:7101"),
+    INT("account", "registration_ttl", account_registration_ttl, 60, 86400, "1800"),
+    INT("account", "argon2_ops", account_argon2_ops, 2, 16, "2"),
+    INT("account", "argon2_mem_mib", account_argon2_mem_mib, 19, 4096, "64"),
+    INT("account", "hash_workers", account_hash_workers, 0, 256, "0"),
+    INT("account", "hash_queue", account_hash_queue, 1, 100000, "64"),
+    STR("otp", "endpoint", otp_endpoint, "tcp://127.0.0.1:7102"),
+    INT("otp", "length", otp_length, 6, 9, "6"),
+    INT("otp", "ttl", otp_ttl, 1, 300, "300"),
+    INT("otp", "resend_after", otp_resend_after, 0, 3600, "60"),
+    INT("otp", "max_attempts", otp_max_attempts, 1, 100, "5"),
+    INT("otp", "max_sends_per_flow", otp_max_sends_per_flow, 1, 100, "5"),
+    INT("otp", "max_sends_per_phone_hour", otp_max_sends_per_phone_hour, 1, 1000000, "5"),
+    INT("otp", "max_sends_per_ip_hour", otp_max_sends_per_ip_hour, 1, 100000000, "200"),
+    INT("otp", "max_sends_per_prefix_hour", otp_max_sends_per_prefix_hour, 1, 100000000, "200"),
+    STR("otp", "test_phone_prefix", otp_test_phone_prefix, ""),
+    STR("otp", "test_code", otp_test_code, ""),
+    INT("login", "max_failures", login_max_failures, 1, 100, "5"),
+    INT("login", "lock_seconds", login_lock_seconds, 1, 86400 * 30, "900"),
+    STR("captcha", "test_answer", captcha_test_answer, ""),
+    INT("captcha", "ttl", captcha_ttl, 10, 3600, "300"),
+    STR("sms", "endpoint", sms_endpoint, "tcp://127.0.0.1:7103"),
+    ENUM("sms", "provider", sms_provider, "file", "file|http|smpp", "http|smpp"),
+    STR("sms", "file", sms_file, "./var/sms-outbox.jsonl"),
+    STR("sms", "http_url", sms_http_url, ""),
+    ENUM("sms", "http_method", sms_http_method, "GET", "GET|POST", NULL),
+    STR("sms", "http_body", sms_http_body, ""),
+    STR("sms", "http_content_type", sms_http_content_type, "application/json"),
+    STR("sms", "smpp_host", sms_smpp_host, ""),
+    INT("sms", "smpp_port", sms_smpp_port, 1, 65535, "2775"),
+    STR("sms", "smpp_system_id", sms_smpp_system_id, ""),
+    STR("sms", "smpp_password", sms_smpp_password, ""),
+    STR("sms", "smpp_source", sms_smpp_source, "DVCQG"),
+    ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
+};
+#define S_NKEYS (sizeof(s_keys) / sizeof(s_keys[0]))
+
+/* Is word one of the '|'-separated values? */
+static int s_in_list(const char *list, const char *word) {
+    size_t n = strlen(word);
+    const char *p = list;
+    while (p && *p) {
+        const char *bar = strchr(p, '|');
+        size_t len = bar ? (size_t)(bar - p) : strlen(p);
+        if (len == n && strncmp(p, word, n) == 0)
+            return 1;
+        p = bar ? bar + 1 : NULL;
+    }
+    return 0;
+}
+
+/* Stores one value; returns 0 or -1 with what was expected in err. */
+static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *err,
+                 size_t errlen) {
+    char *field = (char *)cfg + k->offset;
+    if (k->type == T_INT) {
+        char *end = NULL;
+        errno = 0;
+        long v = strtol(value, &end, 10);
+        if (errno || end == value || *end != '\0' || v < k->min || v > k->max) {
+            snprintf(err, errlen, "[%s] %s = \"%s\": expected an integer from %ld to %ld",
+                     k->section, k->key, value, k->min, k->max);
+            return -1;
+        }
+        *(int *)field = (int)v;
+        return 0;
+    }
+    if (strlen(value) >= k->size) {
+        snprintf(err, errlen, "[%s] %s: value longer than %zu bytes", k->section, k->key,
+                 k->size - 1);
+        return -1;
+    }
+    if (k->type == T_ENUM) {
+        if (!s_in_list(k->values, value)) {
+            snprintf(err, errlen, "[%s] %s = \"%s\": expected one of %s", k->section, k->key,
+                     value, k->values);
+            return -1;
+        }
+        if (k->unbuilt && s_in_list(k->unbuilt, value)) {
+            snprintf(err, errlen,
+                     "[%s] %s = \"%s\": not built in this version of dvcid yet (available: file)",
+                     k->section, k->key, value);
+            return -1;
+        }
+    }
+    memcpy(field, value, strlen(value) + 1);
+    return 0;
+}
+
+void cmn_config_defaults(cmn_config_t *cfg) {
+    char err[256];
+    memset(cfg, 0, sizeof(*cfg));
+    for (size_t i = 0; i < S_NKEYS; i++) {
+        int rc = s_set(cfg, &s_keys[i], s_keys[i].def, err, sizeof(err));
+        (void)rc;
+    }
+}
+
+/* inih gives no line numbers to the handler, so the reader counts them. */
+typedef struct {
+    const char *name;
+    const char *text; /* for in-memory parsing */
+    FILE *file;
+    int line;
+    cmn_config_t *cfg;
+    char *err;
+    size_t errlen;
+    int failed;
+} s_parse_t;
+
+static char *s_reader(char *buf, int size, void *stream) {
+    s_parse_t *p = stream;
+    char *r = NULL;
+    if (p->file) {
+        r = fgets(buf, size, p->file);
+    } else if (p->text && *p->text) {
+        const char *nl = strchr(p->text, '\n');
+        size_t len = nl ? (size_t)(nl - p->text + 1) : strlen(p->text);
+        if (len >= (size_t)size)
+            len = (size_t)size - 1;
+        memcpy(buf, p->text, len);
+        buf[len] = '\0';
+        p->text += len;
+        r = buf;
+    }
+    if (r)
+        p->line++;
+    return r;
+}
+
+static int s_handler(void *user, const char *section, const char *name, const char *value) {
+    s_parse_t *p = user;
+    if (p->failed)
+        return 0;
+    for (size_t i = 0; i < S_NKEYS; i++) {
+        if (strcmp(s_keys[i].section, section) == 0 && strcmp(s_keys[i].key, name) == 0) {
+            char why[400];
+            if (s_set(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0)
+                return 1;
+            snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, why);
+            p->failed = 1;
+            return 0;
+        }
+    }
+    snprintf(p->err, p->errlen, "%s:%d: unknown key \"%s\" in section [%s]", p->name, p->line,
+             name, section);
+    p->failed = 1;
+    return 0;
+}
+
+static int s_parse(s_parse_t *p) {
+    int rc = ini_parse_stream(s_reader, p, s_handler, p);
+    if (p->failed)
+        return -1;
+    if (rc != 0) {
+        snprintf(p->err, p->errlen, "%s:%d: not valid INI (expected [section] or key = value)",
+                 p->name, rc > 0 ? rc : p->line);
+        return -1;
+    }
+    return 0;
+}
+
+int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text, char *err,
+                           size_t errlen) {
+    s_parse_t p = {.name = name, .text = text, .cfg = cfg, .err = err, .errlen = errlen};
+    return s_parse(&p);
+}
+
+int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen) {
+    cmn_config_defaults(cfg);
+    if (!path)
+        return 0;
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "%s: cannot open configuration file: %s", path, strerror(errno));
+        return -1;
+    }
+    s_parse_t p = {.name = path, .file = f, .cfg = cfg, .err = err, .errlen = errlen};
+    int rc = s_parse(&p);
+    fclose(f);
+    return rc;
+}

@@ -1,0 +1,75 @@
+/* cmn_config: the INI configuration every dvcid process reads (api.md section 2).
+ * One declarative table (cmn_config.c) names each key with its type, bounds and
+ * default; an unknown key, a bad value or a missing file stops start-up with
+ * file:line and what was expected. The struct is plain data, owned by the caller. */
+#ifndef CMN_CONFIG_H
+#define CMN_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define CMN_CONFIG_STR 256
+
+typedef struct {
+    /* [gateway] */
+    char gateway_listen[CMN_CONFIG_STR];
+    char gateway_trusted_proxies[CMN_CONFIG_STR];
+    int gateway_timeout_ms;
+    int gateway_threads;
+    /* [storage] */
+    char storage_dir[CMN_CONFIG_STR];
+    int storage_map_size_mib;
+    /* [account] */
+    char account_endpoint[CMN_CONFIG_STR];
+    int account_registration_ttl;
+    int account_argon2_ops;
+    int account_argon2_mem_mib;
+    int account_hash_workers;
+    int account_hash_queue;
+    /* [otp] */
+    char otp_endpoint[CMN_CONFIG_STR];
+    int otp_length;
+    int otp_ttl;
+    int otp_resend_after;
+    int otp_max_attempts;
+    int otp_max_sends_per_flow;
+    int otp_max_sends_per_phone_hour;
+    int otp_max_sends_per_ip_hour;
+    int otp_max_sends_per_prefix_hour;
+    char otp_test_phone_prefix[CMN_CONFIG_STR];
+    char otp_test_code[CMN_CONFIG_STR];
+    /* [login] */
+    int login_max_failures;
+    int login_lock_seconds;
+    /* [captcha] */
+    char captcha_test_answer[CMN_CONFIG_STR];
+    int captcha_ttl;
+    /* [sms] */
+    char sms_endpoint[CMN_CONFIG_STR];
+    char sms_provider[CMN_CONFIG_STR];
+    char sms_file[CMN_CONFIG_STR];
+    char sms_http_url[1024];
+    char sms_http_method[CMN_CONFIG_STR];
+    char sms_http_body[1024];
+    char sms_http_content_type[CMN_CONFIG_STR];
+    char sms_smpp_host[CMN_CONFIG_STR];
+    int sms_smpp_port;
+    char sms_smpp_system_id[CMN_CONFIG_STR];
+    char sms_smpp_password[CMN_CONFIG_STR];
+    char sms_smpp_source[CMN_CONFIG_STR];
+    /* [log] */
+    char log_level[CMN_CONFIG_STR];
+} cmn_config_t;
+
+/* Fills cfg with every default. */
+void cmn_config_defaults(cmn_config_t *cfg);
+
+/* Loads path over the defaults. Returns 0, or -1 with a one-line "file:line: ..."
+ * reason in err. path NULL means defaults only. */
+int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen);
+
+/* Loads INI text over cfg as if read from a file called name (tests, fuzzer). */
+int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text, char *err,
+                           size_t errlen);
+
+#endif

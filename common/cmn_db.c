@@ -1,0 +1,127 @@
+/* cmn_db: one LMDB environment per service, opened with durable commits. */
+#include "cmn_db.h"
+
+#include <errno.h>
+#include <protobuf-c/protobuf-c.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmn_log.h"
+
+#define S_MAX_DBS 16
+
+struct cmn_db {
+    MDB_env *env;
+    MDB_dbi dbi[S_MAX_DBS];
+    int ndbi;
+};
+
+cmn_db_t *cmn_db_new(const char *dir, size_t map_mib, const char *const *names, int nnames) {
+    if (nnames > S_MAX_DBS)
+        return NULL;
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST) {
+        CMN_ERROR(NULL, "cannot create %s: %s", dir, strerror(errno));
+        return NULL;
+    }
+    cmn_db_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    int rc = mdb_env_create(&self->env);
+    if (rc == 0)
+        rc = mdb_env_set_maxdbs(self->env, S_MAX_DBS);
+    if (rc == 0)
+        rc = mdb_env_set_mapsize(self->env, map_mib * 1024u * 1024u);
+    if (rc == 0)
+        rc = mdb_env_set_maxreaders(self->env, 256);
+    /* No MDB_NOSYNC / MDB_NOMETASYNC / MDB_MAPASYNC: every commit is durable. */
+    if (rc == 0)
+        rc = mdb_env_open(self->env, dir, MDB_NOTLS, 0600);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "cannot open LMDB in %s: %s", dir, mdb_strerror(rc));
+        cmn_db_destroy(&self);
+        return NULL;
+    }
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    if (dead)
+        CMN_WARN(NULL, "cleared %d stale LMDB reader slots in %s", dead, dir);
+    MDB_txn *txn = NULL;
+    rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    for (int i = 0; rc == 0 && i < nnames; i++)
+        rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbi[i]);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "cannot open databases in %s: %s", dir, mdb_strerror(rc));
+        cmn_db_destroy(&self);
+        return NULL;
+    }
+    self->ndbi = nnames;
+    return self;
+}
+
+void cmn_db_destroy(cmn_db_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    cmn_db_t *self = *self_p;
+    if (self->env)
+        mdb_env_close(self->env);
+    free(self);
+    *self_p = NULL;
+}
+
+MDB_env *cmn_db_env(cmn_db_t *self) { return self->env; }
+
+MDB_dbi cmn_db_dbi(cmn_db_t *self, int i) {
+    return i >= 0 && i < self->ndbi ? self->dbi[i] : 0;
+}
+
+int cmn_db_reader_check(cmn_db_t *self) {
+    int dead = 0;
+    int rc = mdb_reader_check(self->env, &dead);
+    return rc == 0 ? dead : -1;
+}
+
+static int s_rc(int rc, const char *what) {
+    if (rc == 0)
+        return CMN_DB_OK;
+    if (rc == MDB_NOTFOUND)
+        return CMN_DB_NOTFOUND;
+    if (rc == MDB_KEYEXIST)
+        return CMN_DB_EXISTS;
+    CMN_ERROR(NULL, "LMDB %s: %s", what, mdb_strerror(rc));
+    return CMN_DB_ERROR;
+}
+
+int cmn_db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val) {
+    MDB_val k = {klen, (void *)key};
+    return s_rc(mdb_get(txn, dbi, &k, val), "get");
+}
+
+int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
+               size_t vlen, int noover) {
+    MDB_val k = {klen, (void *)key};
+    MDB_val v = {vlen, (void *)val};
+    return s_rc(mdb_put(txn, dbi, &k, &v, noover ? MDB_NOOVERWRITE : 0), "put");
+}
+
+int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen) {
+    MDB_val k = {klen, (void *)key};
+    return s_rc(mdb_del(txn, dbi, &k, NULL), "del");
+}
+
+int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *msg,
+                   int noover) {
+    const ProtobufCMessage *m = msg;
+    size_t len = protobuf_c_message_get_packed_size(m);
+    MDB_val k = {klen, (void *)key};
+    MDB_val v = {len, NULL};
+    /* MDB_RESERVE lets protobuf-c pack straight into the page. */
+    int rc = mdb_put(txn, dbi, &k, &v, MDB_RESERVE | (noover ? MDB_NOOVERWRITE : 0));
+    if (rc == 0)
+        protobuf_c_message_pack(m, v.mv_data);
+    return s_rc(rc, "put");
+}

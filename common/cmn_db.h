@@ -1,0 +1,39 @@
+/* cmn_db: a service's LMDB environment under storage.dir/<service>/. Durable
+ * commits only (no MDB_NOSYNC, MDB_NOMETASYNC or MDB_MAPASYNC): speed comes from
+ * group commit in cmn_service. Stale reader slots are cleared at open and by
+ * cmn_db_reader_check(). Raw LMDB codes do not cross this module: it returns
+ * CMN_DB_OK, CMN_DB_NOTFOUND, CMN_DB_EXISTS or CMN_DB_ERROR (logged). */
+#ifndef CMN_DB_H
+#define CMN_DB_H
+
+#include <lmdb.h>
+#include <stddef.h>
+
+typedef struct cmn_db cmn_db_t;
+
+enum { CMN_DB_OK = 0, CMN_DB_NOTFOUND = 1, CMN_DB_EXISTS = 2, CMN_DB_ERROR = -1 };
+
+/* Opens (creating) dir with the named databases. Returns NULL on failure (logged). */
+cmn_db_t *cmn_db_new(const char *dir, size_t map_mib, const char *const *names, int nnames);
+void cmn_db_destroy(cmn_db_t **self_p);
+
+MDB_env *cmn_db_env(cmn_db_t *self);
+/* The handle of the i-th database given to cmn_db_new. */
+MDB_dbi cmn_db_dbi(cmn_db_t *self, int i);
+
+/* Clears reader slots of dead processes; returns how many, or -1. */
+int cmn_db_reader_check(cmn_db_t *self);
+
+/* Reads key; on CMN_DB_OK *val points into the map and lives until txn ends. */
+int cmn_db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val);
+/* Writes key; with noover, an existing key gives CMN_DB_EXISTS. */
+int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
+               size_t vlen, int noover);
+/* Deletes key; a missing key gives CMN_DB_NOTFOUND. */
+int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen);
+
+/* Packs a protobuf-c message and puts it. */
+int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
+                   const void *msg /* ProtobufCMessage */, int noover);
+
+#endif

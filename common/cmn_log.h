@@ -1,0 +1,35 @@
+/* cmn_log: one line per event to stderr, for journald or `make run`:
+ *   2026-11-25T19:00:00.123Z INFO account-svc [trace] message
+ * UTC time, level, service, the request's trace id. Control characters in the
+ * message are escaped, so no input can forge a line. Callers never pass a password,
+ * OTP or token; ID numbers and phones go through cmn_mask_* first. */
+#ifndef CMN_LOG_H
+#define CMN_LOG_H
+
+#include <stddef.h>
+
+typedef enum { CMN_LEVEL_DEBUG = 0, CMN_LEVEL_INFO, CMN_LEVEL_WARN, CMN_LEVEL_ERROR } cmn_log_level_t;
+
+/* Sets the service name and the lowest level printed ("debug".."error"). Returns 0 or -1. */
+int cmn_log_init(const char *service, const char *level);
+
+void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Not LOG_INFO etc.: <syslog.h> (pulled in by czmq) owns those names. */
+#define CMN_DEBUG(trace, ...) cmn_log(CMN_LEVEL_DEBUG, (trace), __VA_ARGS__)
+#define CMN_INFO(trace, ...) cmn_log(CMN_LEVEL_INFO, (trace), __VA_ARGS__)
+#define CMN_WARN(trace, ...) cmn_log(CMN_LEVEL_WARN, (trace), __VA_ARGS__)
+#define CMN_ERROR(trace, ...) cmn_log(CMN_LEVEL_ERROR, (trace), __VA_ARGS__)
+
+/* Writes the escaped form of s (control characters and backslash as \xNN) into out. */
+void cmn_log_escape(const char *s, char *out, size_t outlen);
+
+/* "+84912345678" -> "091****678" (national form, first 3 and last 3 kept); the
+ * same mask as the API's phone_masked. Anything else: "***". */
+void cmn_mask_phone(const char *e164, char *out, size_t outlen);
+
+/* "001099012345" -> "001******345": first 3 and last 3 digits kept. */
+void cmn_mask_id(const char *id, char *out, size_t outlen);
+
+#endif

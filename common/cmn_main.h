@@ -1,0 +1,16 @@
+/* cmn_main: what every process's main() does first: --config FILE, --help,
+ * --version, config load, logging and libsodium set-up. */
+#ifndef CMN_MAIN_H
+#define CMN_MAIN_H
+
+#include "cmn_config.h"
+
+/* Parses argv and loads the configuration into cfg. Returns 0 to go on, 1 when
+ * the process should exit 0 (--help/--version printed), -1 on an error (printed). */
+int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
+                   cmn_config_t *cfg);
+
+/* Builds "<storage.dir>/<sub>" into out and creates it (0700). Returns 0 or -1. */
+int cmn_main_data_dir(const cmn_config_t *cfg, const char *sub, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,720 @@
+/* cmn_service: the batch loop. See cmn_service.h for the contract; the shape of
+ * one turn is: poll, open the batch transaction, handle every ready item in its
+ * own nested transaction, commit durably, then send what the items staged. */
+#include "cmn_service.h"
+
+#include <assert.h>
+#include <czmq.h>
+#include <sodium.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "cmn_db.h"
+#include "cmn_log.h"
+#include "cmn_pool.h"
+#include "cmn_time.h"
+
+#define S_MAX_PEERS 8
+#define S_MAX_TIMERS 8
+#define S_MAX_WATCHES 4
+#define S_BATCH_MAX 512 /* messages taken from one socket per turn */
+#define S_MAX_MSG (1 << 20)
+#define S_DEFAULT_DEADLINE_MS 2000
+
+struct cmn_call {
+    zframe_t *identity;
+    uint64_t request_id;
+    uint64_t deadline_ms;
+    Dvcid__Request *req;
+};
+
+typedef enum { S_OUT_REPLY, S_OUT_ASK } s_out_kind_t;
+
+typedef struct {
+    s_out_kind_t kind;
+    zframe_t *identity; /* reply: routing id */
+    uint64_t request_id;
+    uint8_t *data;
+    size_t len;
+    int peer; /* ask */
+    uint64_t deadline_ms;
+    cmn_reply_fn *fn;
+    void *arg;
+} s_out_t;
+
+typedef struct s_pending {
+    uint64_t request_id;
+    uint64_t deadline_ms;
+    Dvcid__Status fail; /* when set, the ask failed before it was sent */
+    cmn_reply_fn *fn;
+    void *arg;
+    struct s_pending *next;
+} s_pending_t;
+
+typedef struct {
+    char name[32];
+    zsock_t *sock;
+} s_peer_t;
+
+typedef struct {
+    int interval_ms;
+    uint64_t due_mono;
+    cmn_timer_fn *fn;
+} s_timer_t;
+
+typedef struct {
+    int fd;
+    cmn_fd_fn *fn;
+    void *arg;
+} s_watch_t;
+
+typedef struct {
+    cmn_work_fn *work;
+    cmn_done_fn *done;
+    void *arg;
+} s_job_t;
+
+struct cmn_service {
+    char name[32];
+    const cmn_route_t *routes;
+    size_t nroutes;
+    void *self;
+    cmn_db_t *db;
+    zsock_t *router;
+    s_peer_t peers[S_MAX_PEERS];
+    int npeers;
+    s_timer_t timers[S_MAX_TIMERS];
+    int ntimers;
+    s_watch_t watches[S_MAX_WATCHES];
+    int nwatches;
+    cmn_pool_t *pool;
+    s_out_t *out; /* staged for after the commit */
+    size_t nout, capout;
+    s_pending_t *pending; /* asks in flight (a list: few hundred at most per service) */
+    uint64_t next_request_id;
+    uint64_t last_reader_check;
+};
+
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig) {
+    (void)sig;
+    s_stop = 1;
+}
+
+bool cmn_service_stopping(void) { return s_stop != 0; }
+
+/* --- packing ------------------------------------------------------------- */
+
+static uint8_t *s_pack_reply(const Dvcid__Reply *r, size_t *len) {
+    *len = dvcid__reply__get_packed_size(r);
+    uint8_t *buf = malloc(*len ? *len : 1);
+    if (buf)
+        dvcid__reply__pack(r, buf);
+    return buf;
+}
+
+static uint8_t *s_pack_status(uint64_t request_id, Dvcid__Status status, size_t *len) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    r.request_id = request_id;
+    e.status = status;
+    r.error = &e;
+    return s_pack_reply(&r, len);
+}
+
+/* --- staging ------------------------------------------------------------- */
+
+static s_out_t *s_out_push(cmn_service_t *self) {
+    if (self->nout == self->capout) {
+        size_t cap = self->capout ? self->capout * 2 : 64;
+        s_out_t *n = realloc(self->out, cap * sizeof(*n));
+        if (!n)
+            return NULL;
+        self->out = n;
+        self->capout = cap;
+    }
+    s_out_t *o = &self->out[self->nout++];
+    memset(o, 0, sizeof(*o));
+    return o;
+}
+
+static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline,
+                          Dvcid__Status fail, cmn_reply_fn *fn, void *arg) {
+    s_pending_t *p = calloc(1, sizeof(*p));
+    assert(p); /* out of memory here would lose a continuation: better to stop */
+    p->request_id = rid;
+    p->deadline_ms = deadline;
+    p->fail = fail;
+    p->fn = fn;
+    p->arg = arg;
+    p->next = self->pending;
+    self->pending = p;
+}
+
+/* Turns staged outputs from mark on into failures: replies become errors, asks
+ * are failed so their continuations run in the next turn. */
+static void s_out_fail_from(cmn_service_t *self, size_t mark, Dvcid__Status status) {
+    for (size_t i = mark; i < self->nout; i++) {
+        s_out_t *o = &self->out[i];
+        free(o->data);
+        o->data = NULL;
+        if (o->kind == S_OUT_REPLY) {
+            o->data = s_pack_status(o->request_id, status, &o->len);
+        } else {
+            s_pending_add(self, o->request_id, 0, status, o->fn, o->arg);
+            o->fn = NULL;
+        }
+    }
+}
+
+static void s_flush(cmn_service_t *self) {
+    for (size_t i = 0; i < self->nout; i++) {
+        s_out_t *o = &self->out[i];
+        if (o->kind == S_OUT_REPLY) {
+            if (o->data && self->router) {
+                zmsg_t *m = zmsg_new();
+                zmsg_append(m, &o->identity);
+                zmsg_addmem(m, o->data, o->len);
+                if (zmsg_send(&m, self->router) != 0) {
+                    CMN_WARN(NULL, "reply %llu dropped: %s", (unsigned long long)o->request_id,
+                             zmq_strerror(zmq_errno()));
+                    zmsg_destroy(&m);
+                }
+            }
+        } else if (o->fn) {
+            zsock_t *s = self->peers[o->peer].sock;
+            int rc = o->data ? zmq_send(zsock_resolve(s), o->data, o->len, ZMQ_DONTWAIT) : -1;
+            s_pending_add(self, o->request_id, o->deadline_ms,
+                          rc < 0 ? DVCID__STATUS__STATUS_UNAVAILABLE : DVCID__STATUS__STATUS_OK,
+                          o->fn, o->arg);
+        }
+        zframe_destroy(&o->identity);
+        free(o->data);
+    }
+    self->nout = 0;
+}
+
+/* --- items: each runs in a nested transaction ------------------------------ */
+
+typedef struct {
+    cmn_ctx_t ctx;
+    MDB_txn *parent;
+    size_t mark;
+} s_item_t;
+
+static void s_item_begin(cmn_service_t *self, MDB_txn *parent, s_item_t *it) {
+    it->ctx.self = self->self;
+    it->ctx.svc = self;
+    it->ctx.txn = NULL;
+    it->parent = parent;
+    it->mark = self->nout;
+    if (parent && mdb_txn_begin(cmn_db_env(self->db), parent, 0, &it->ctx.txn) != 0)
+        it->ctx.txn = NULL;
+}
+
+static void s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
+    if (it->ctx.txn) {
+        if (rc == 0) {
+            int crc = mdb_txn_commit(it->ctx.txn);
+            if (crc != 0) {
+                CMN_ERROR(NULL, "nested commit: %s", mdb_strerror(crc));
+                rc = -1;
+            }
+        } else {
+            mdb_txn_abort(it->ctx.txn);
+        }
+    } else if (it->parent) {
+        rc = -1; /* the nested transaction could not even begin */
+    }
+    if (rc != 0)
+        s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_INTERNAL);
+}
+
+/* --- calls ------------------------------------------------------------------ */
+
+const char *cmn_call_client_ip(const cmn_call_t *call) { return call->req->client_ip; }
+const char *cmn_call_trace(const cmn_call_t *call) { return call->req->trace_id; }
+uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
+
+void cmn_call_destroy(cmn_call_t **call_p) {
+    if (!call_p || !*call_p)
+        return;
+    cmn_call_t *call = *call_p;
+    zframe_destroy(&call->identity);
+    dvcid__request__free_unpacked(call->req, NULL);
+    free(call);
+    *call_p = NULL;
+}
+
+void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
+    cmn_call_t *call = *call_p;
+    s_out_t *o = s_out_push(ctx->svc);
+    if (o) {
+        reply->request_id = call->request_id;
+        o->kind = S_OUT_REPLY;
+        o->request_id = call->request_id;
+        o->identity = call->identity;
+        call->identity = NULL;
+        o->data = s_pack_reply(reply, &o->len);
+    }
+    cmn_call_destroy(call_p);
+}
+
+void cmn_call_fail(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Status status) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    e.status = status;
+    r.error = &e;
+    cmn_call_reply(ctx, call_p, &r);
+}
+
+void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Reply *from) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    if (from->error)
+        r.error = from->error;
+    else {
+        e.status = DVCID__STATUS__STATUS_INTERNAL;
+        r.error = &e;
+    }
+    cmn_call_reply(ctx, call_p, &r);
+}
+
+/* --- asks and jobs ------------------------------------------------------------ */
+
+void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *trace_id,
+                     uint64_t deadline_ms, cmn_reply_fn *fn, void *arg) {
+    cmn_service_t *self = ctx->svc;
+    assert(peer >= 0 && peer < self->npeers);
+    s_out_t *o = s_out_push(self);
+    uint64_t rid = ++self->next_request_id;
+    if (!deadline_ms)
+        deadline_ms = cmn_time_now_ms() + S_DEFAULT_DEADLINE_MS;
+    if (!o) {
+        s_pending_add(self, rid, 0, DVCID__STATUS__STATUS_INTERNAL, fn, arg);
+        return;
+    }
+    req->request_id = rid;
+    req->deadline_ms = deadline_ms;
+    req->trace_id = (char *)(trace_id ? trace_id : "");
+    o->kind = S_OUT_ASK;
+    o->request_id = rid;
+    o->peer = peer;
+    o->deadline_ms = deadline_ms;
+    o->fn = fn;
+    o->arg = arg;
+    o->len = dvcid__request__get_packed_size(req);
+    o->data = malloc(o->len ? o->len : 1);
+    if (o->data)
+        dvcid__request__pack(req, o->data);
+}
+
+int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, void *arg) {
+    cmn_service_t *self = ctx->svc;
+    if (!self->pool)
+        return -1;
+    s_job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return -1;
+    job->work = work;
+    job->done = done;
+    job->arg = arg;
+    if (cmn_pool_submit(self->pool, work, arg, job) != 0) {
+        free(job);
+        return -1;
+    }
+    return 0;
+}
+
+/* --- set-up ------------------------------------------------------------------- */
+
+static void s_socket_options(zsock_t *s) {
+    zsock_set_maxmsgsize(s, S_MAX_MSG);
+    zsock_set_sndhwm(s, 100000);
+    zsock_set_rcvhwm(s, 100000);
+    zsock_set_linger(s, 0);
+    zsock_set_rcvtimeo(s, 0);
+    /* ZMTP heartbeats find a dead peer even when no request is in flight. */
+    zsock_set_heartbeat_ivl(s, 1000);
+    zsock_set_heartbeat_timeout(s, 3000);
+    zsock_set_heartbeat_ttl(s, 3000);
+}
+
+cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
+    /* Our own handlers: czmq's would swallow SIGTERM into zsys_interrupted. */
+    zsys_handler_set(NULL);
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = s_on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    cmn_service_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    snprintf(self->name, sizeof(self->name), "%s", opts->name);
+    self->routes = opts->routes;
+    self->nroutes = opts->nroutes;
+    self->self = opts->self;
+    self->db = opts->db;
+    self->next_request_id = (uint64_t)randombytes_random() << 20;
+    if (opts->bind) {
+        self->router = zsock_new(ZMQ_ROUTER);
+        if (self->router) {
+            s_socket_options(self->router);
+            zsock_set_router_handover(self->router, 1);
+        }
+        if (!self->router || zsock_bind(self->router, "%s", opts->bind) < 0) {
+            CMN_ERROR(NULL, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
+            cmn_service_destroy(&self);
+            return NULL;
+        }
+        CMN_INFO(NULL, "listening on %s", opts->bind);
+    }
+    if (opts->workers > 0 || opts->worker_queue > 0) {
+        self->pool = cmn_pool_new(opts->workers, opts->worker_queue);
+        if (!self->pool) {
+            CMN_ERROR(NULL, "cannot start the worker pool");
+            cmn_service_destroy(&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+static void s_drop_job(void *tag, void *arg) {
+    (void)arg; /* the job's arg belongs to its done function, which will not run */
+    free(tag);
+}
+
+void cmn_service_destroy(cmn_service_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    cmn_service_t *self = *self_p;
+    cmn_pool_destroy(&self->pool, s_drop_job);
+    for (size_t i = 0; i < self->nout; i++) {
+        zframe_destroy(&self->out[i].identity);
+        free(self->out[i].data);
+    }
+    free(self->out);
+    while (self->pending) {
+        s_pending_t *p = self->pending;
+        self->pending = p->next;
+        free(p);
+    }
+    for (int i = 0; i < self->npeers; i++)
+        zsock_destroy(&self->peers[i].sock);
+    zsock_destroy(&self->router);
+    free(self);
+    *self_p = NULL;
+}
+
+int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoint) {
+    if (self->npeers == S_MAX_PEERS)
+        return -1;
+    zsock_t *s = zsock_new(ZMQ_DEALER);
+    if (!s)
+        return -1;
+    s_socket_options(s);
+    /* Without a live connection a send fails at once, so the caller answers 503
+     * instead of queueing into the void. */
+    zsock_set_immediate(s, 1);
+    zsock_set_reconnect_ivl(s, 100);
+    zsock_set_reconnect_ivl_max(s, 1000);
+    if (zsock_connect(s, "%s", endpoint) < 0) {
+        CMN_ERROR(NULL, "cannot connect to %s at %s", name, endpoint);
+        zsock_destroy(&s);
+        return -1;
+    }
+    s_peer_t *p = &self->peers[self->npeers];
+    snprintf(p->name, sizeof(p->name), "%s", name);
+    p->sock = s;
+    return self->npeers++;
+}
+
+int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn) {
+    if (self->ntimers == S_MAX_TIMERS)
+        return -1;
+    s_timer_t *t = &self->timers[self->ntimers];
+    t->interval_ms = interval_ms;
+    t->due_mono = cmn_time_mono_ms() + (uint64_t)interval_ms;
+    t->fn = fn;
+    return self->ntimers++;
+}
+
+void cmn_service_wake(cmn_service_t *self, int timer_id) {
+    if (timer_id >= 0 && timer_id < self->ntimers)
+        self->timers[timer_id].due_mono = 0;
+}
+
+int cmn_service_watch(cmn_service_t *self, int fd, cmn_fd_fn *fn, void *arg) {
+    if (self->nwatches == S_MAX_WATCHES)
+        return -1;
+    self->watches[self->nwatches++] = (s_watch_t){fd, fn, arg};
+    return 0;
+}
+
+/* --- the loop ------------------------------------------------------------------ */
+
+static const cmn_route_t *s_route(cmn_service_t *self, Dvcid__Request__BodyCase body) {
+    for (size_t i = 0; i < self->nroutes; i++)
+        if (self->routes[i].body == body)
+            return &self->routes[i];
+    return NULL;
+}
+
+/* Answers Ping for services that have no handler of their own. */
+static int s_default_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    (void)req;
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Pong pong = DVCID__PONG__INIT;
+    pong.service = ctx->svc->name;
+    pong.ready = true;
+    r.body_case = DVCID__REPLY__BODY_PONG;
+    r.pong = &pong;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
+    zframe_t *identity = zmsg_pop(msg);
+    zframe_t *body = zmsg_pop(msg);
+    Dvcid__Request *req =
+        body ? dvcid__request__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
+    zframe_destroy(&body);
+    if (!identity || !req) {
+        CMN_WARN(NULL, "dropped a request that is not a dvcid Request");
+        zframe_destroy(&identity);
+        if (req)
+            dvcid__request__free_unpacked(req, NULL);
+        return;
+    }
+    cmn_call_t *call = calloc(1, sizeof(*call));
+    assert(call);
+    call->identity = identity;
+    call->request_id = req->request_id;
+    call->deadline_ms = req->deadline_ms;
+    call->req = req;
+    if (req->deadline_ms && req->deadline_ms < cmn_time_now_ms()) {
+        CMN_DEBUG(req->trace_id, "request past its deadline, dropped");
+        cmn_call_destroy(&call);
+        return;
+    }
+    const cmn_route_t *route = s_route(self, req->body_case);
+    s_item_t it;
+    s_item_begin(self, parent, &it);
+    int rc;
+    if (route)
+        rc = route->fn(&it.ctx, call, req);
+    else if (req->body_case == DVCID__REQUEST__BODY_PING)
+        rc = s_default_ping(&it.ctx, call, req);
+    else {
+        CMN_WARN(req->trace_id, "no handler for request body %d", (int)req->body_case);
+        cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        rc = 0;
+    }
+    s_item_end(self, &it, rc);
+}
+
+/* Removes and returns the pending ask with this id, or NULL. */
+static s_pending_t *s_pending_take(cmn_service_t *self, uint64_t rid) {
+    for (s_pending_t **pp = &self->pending; *pp; pp = &(*pp)->next) {
+        if ((*pp)->request_id == rid) {
+            s_pending_t *p = *pp;
+            *pp = p->next;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, s_pending_t *p,
+                               const Dvcid__Reply *reply) {
+    s_item_t it;
+    s_item_begin(self, parent, &it);
+    int rc = p->fn(&it.ctx, reply, p->arg);
+    s_item_end(self, &it, rc);
+    free(p);
+}
+
+static void s_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
+    zframe_t *body = zmsg_last(msg);
+    Dvcid__Reply *reply =
+        body ? dvcid__reply__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
+    if (!reply) {
+        CMN_WARN(NULL, "dropped a reply that is not a dvcid Reply");
+        return;
+    }
+    s_pending_t *p = s_pending_take(self, reply->request_id);
+    if (p)
+        s_run_continuation(self, parent, p, reply);
+    else
+        CMN_DEBUG(NULL, "late reply %llu ignored", (unsigned long long)reply->request_id);
+    dvcid__reply__free_unpacked(reply, NULL);
+}
+
+/* Fails asks whose deadline passed or that could not be sent. */
+static void s_expire(cmn_service_t *self, MDB_txn *parent, uint64_t now) {
+    s_pending_t *due = NULL;
+    for (s_pending_t **pp = &self->pending; *pp;) {
+        s_pending_t *p = *pp;
+        if (p->fail != DVCID__STATUS__STATUS_OK || p->deadline_ms <= now) {
+            *pp = p->next;
+            if (p->fail == DVCID__STATUS__STATUS_OK)
+                p->fail = DVCID__STATUS__STATUS_TIMEOUT;
+            p->next = due;
+            due = p;
+        } else {
+            pp = &p->next;
+        }
+    }
+    while (due) {
+        s_pending_t *p = due;
+        due = p->next;
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__Error e = DVCID__ERROR__INIT;
+        e.status = p->fail;
+        r.error = &e;
+        r.request_id = p->request_id;
+        s_run_continuation(self, parent, p, &r);
+    }
+}
+
+static void s_run_jobs(cmn_service_t *self, MDB_txn *parent) {
+    void *arg, *tag;
+    while (cmn_pool_take(self->pool, &arg, &tag)) {
+        s_job_t *job = tag;
+        s_item_t it;
+        s_item_begin(self, parent, &it);
+        int rc = job->done(&it.ctx, arg);
+        s_item_end(self, &it, rc);
+        free(job);
+    }
+}
+
+static int s_timeout_ms(cmn_service_t *self) {
+    uint64_t mono = cmn_time_mono_ms(), now = cmn_time_now_ms();
+    int64_t t = 1000;
+    for (int i = 0; i < self->ntimers; i++) {
+        int64_t d = (int64_t)self->timers[i].due_mono - (int64_t)mono;
+        if (d < t)
+            t = d;
+    }
+    for (s_pending_t *p = self->pending; p; p = p->next) {
+        int64_t d = p->fail ? 0 : (int64_t)p->deadline_ms - (int64_t)now;
+        if (d < t)
+            t = d;
+    }
+    return t < 0 ? 0 : (int)t;
+}
+
+/* Drains up to S_BATCH_MAX messages from a socket into handle(). */
+static void s_drain(cmn_service_t *self, MDB_txn *parent, zsock_t *sock,
+                    void (*handle)(cmn_service_t *, MDB_txn *, zmsg_t *)) {
+    for (int n = 0; n < S_BATCH_MAX; n++) {
+        zmsg_t *msg = zmsg_recv(sock); /* rcvtimeo 0: NULL when nothing is left */
+        if (!msg)
+            break;
+        handle(self, parent, msg);
+        zmsg_destroy(&msg);
+    }
+}
+
+static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
+    MDB_txn *parent = NULL;
+    if (self->db) {
+        int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &parent);
+        if (rc != 0) {
+            CMN_ERROR(NULL, "cannot begin a write transaction: %s", mdb_strerror(rc));
+            return -1;
+        }
+    }
+    int i = 0;
+    if (self->router && (items[i++].revents & ZMQ_POLLIN))
+        s_drain(self, parent, self->router, s_on_request);
+    for (int p = 0; p < self->npeers; p++, i++)
+        if (items[i].revents & ZMQ_POLLIN)
+            s_drain(self, parent, self->peers[p].sock, s_on_peer_reply);
+    if (self->pool && (items[i++].revents & ZMQ_POLLIN))
+        s_run_jobs(self, parent);
+    for (int w = 0; w < self->nwatches && i < nitems; w++, i++) {
+        if (items[i].revents & ZMQ_POLLIN) {
+            s_item_t it;
+            s_item_begin(self, parent, &it);
+            int rc = self->watches[w].fn(&it.ctx, self->watches[w].arg);
+            s_item_end(self, &it, rc);
+        }
+    }
+    s_expire(self, parent, cmn_time_now_ms());
+    uint64_t mono = cmn_time_mono_ms();
+    for (int t = 0; t < self->ntimers; t++) {
+        if (self->timers[t].due_mono <= mono) {
+            self->timers[t].due_mono = mono + (uint64_t)self->timers[t].interval_ms;
+            s_item_t it;
+            s_item_begin(self, parent, &it);
+            int rc = self->timers[t].fn(&it.ctx);
+            s_item_end(self, &it, rc);
+        }
+    }
+    if (parent) {
+        /* The one durable commit of this turn: nothing leaves before it. */
+        int rc = mdb_txn_commit(parent);
+        if (rc != 0) {
+            CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
+            s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+        }
+    }
+    s_flush(self);
+    return 0;
+}
+
+int cmn_service_run(cmn_service_t *self) {
+    uint64_t wd_usec = 0;
+    int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+    uint64_t last_wd = 0;
+    sd_notifyf(0, "READY=1\nSTATUS=%s serving", self->name);
+    CMN_INFO(NULL, "%s ready", self->name);
+    zmq_pollitem_t items[2 + S_MAX_PEERS + S_MAX_WATCHES];
+    int rc = 0;
+    while (!s_stop) {
+        int n = 0;
+        if (self->router)
+            items[n++] = (zmq_pollitem_t){zsock_resolve(self->router), 0, ZMQ_POLLIN, 0};
+        for (int p = 0; p < self->npeers; p++)
+            items[n++] = (zmq_pollitem_t){zsock_resolve(self->peers[p].sock), 0, ZMQ_POLLIN, 0};
+        if (self->pool)
+            items[n++] = (zmq_pollitem_t){NULL, cmn_pool_fd(self->pool), ZMQ_POLLIN, 0};
+        for (int w = 0; w < self->nwatches; w++)
+            items[n++] = (zmq_pollitem_t){NULL, self->watches[w].fd, ZMQ_POLLIN, 0};
+        int prc = zmq_poll(items, n, s_timeout_ms(self));
+        if (prc < 0 && zmq_errno() != EINTR) {
+            CMN_ERROR(NULL, "poll: %s", zmq_strerror(zmq_errno()));
+            rc = -1;
+            break;
+        }
+        if (prc < 0)
+            continue;
+        if (s_turn(self, items, n) != 0) {
+            rc = -1;
+            break;
+        }
+        uint64_t mono = cmn_time_mono_ms();
+        if (watchdog && (mono - last_wd) * 2000 >= wd_usec) {
+            sd_notify(0, "WATCHDOG=1");
+            last_wd = mono;
+        }
+        if (self->db && mono - self->last_reader_check > 60000) {
+            cmn_db_reader_check(self->db);
+            self->last_reader_check = mono;
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    CMN_INFO(NULL, "%s stopping", self->name);
+    return rc;
+}

@@ -1,0 +1,125 @@
+/* cmn_service: the one loop every dvcid process runs.
+ *
+ * A service binds a ROUTER socket for requests, connects DEALER sockets to the
+ * peers it asks, and may watch extra file descriptors (the gateway's HTTP bridge)
+ * and run a pool of worker threads (argon2). Each turn of the loop is a batch:
+ * every ready message, finished job, passed deadline and due timer is handled
+ * inside one LMDB write transaction (group commit); only after the durable commit
+ * are replies and onward requests sent. Each item runs in a nested transaction:
+ * a handler that returns -1 has its writes rolled back and every reply it staged
+ * turned into STATUS_INTERNAL, so nothing half-done ever leaves the process.
+ *
+ * Requests to peers never block: cmn_service_ask() stages the request and names a
+ * continuation, called in a later batch with the reply, or with a synthesized
+ * STATUS_TIMEOUT / STATUS_UNAVAILABLE reply when the deadline passes or the peer
+ * is not connected. Many requests are in flight on every socket at once.
+ *
+ * Signals SIGINT/SIGTERM stop the loop; sd_notify READY=1 is sent when the loop
+ * starts and STOPPING=1 when it ends (no-ops without systemd). */
+#ifndef CMN_SERVICE_H
+#define CMN_SERVICE_H
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "proto/dvcid.pb-c.h"
+
+typedef struct cmn_service cmn_service_t;
+typedef struct cmn_call cmn_call_t;
+typedef struct cmn_db cmn_db_t;
+
+/* What every handler gets: the service's own state, this batch's nested write
+ * transaction (NULL in a service without LMDB), and the service. */
+typedef struct {
+    void *self;
+    MDB_txn *txn;
+    cmn_service_t *svc;
+} cmn_ctx_t;
+
+/* A request handler. Owns call: it must reply (cmn_call_reply/cmn_call_fail) now or
+ * hand call to a continuation that will. Returns 0, or -1 after a storage error
+ * (writes rolled back, staged replies become STATUS_INTERNAL). */
+typedef int(cmn_handler_fn)(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
+typedef struct {
+    Dvcid__Request__BodyCase body;
+    cmn_handler_fn *fn;
+} cmn_route_t;
+
+/* A continuation of cmn_service_ask(). reply is never NULL; it lives until the
+ * function returns. Owns arg. Returns 0 or -1 as a handler does. */
+typedef int(cmn_reply_fn)(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg);
+
+/* Work run on a pool thread (no LMDB, no sockets), then its done function in a batch. */
+typedef void(cmn_work_fn)(void *arg);
+typedef int(cmn_done_fn)(cmn_ctx_t *ctx, void *arg);
+
+typedef int(cmn_timer_fn)(cmn_ctx_t *ctx);
+typedef int(cmn_fd_fn)(cmn_ctx_t *ctx, void *arg);
+
+typedef struct {
+    const char *name;          /* service name for logs and Pong */
+    const char *bind;          /* endpoint to bind the ROUTER on, NULL for none */
+    const cmn_route_t *routes; /* handlers by oneof case */
+    size_t nroutes;
+    void *self;       /* passed to every handler as ctx->self */
+    cmn_db_t *db;     /* LMDB environment, NULL for none; not owned */
+    int workers;      /* pool threads, 0 for no pool */
+    int worker_queue; /* jobs waiting at most; cmn_service_offload fails beyond */
+} cmn_service_opts_t;
+
+/* Creates the service and binds its socket. Returns NULL on failure (logged). */
+cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts);
+
+/* Stops the pool, closes sockets, frees; nullifies *self_p. Tolerates NULL. */
+void cmn_service_destroy(cmn_service_t **self_p);
+
+/* Connects a DEALER to a peer's endpoint. Returns the peer index (>= 0) or -1. */
+int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoint);
+
+/* Calls fn every interval_ms inside a batch. Returns the timer id or -1. */
+int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn);
+
+/* Makes a timer due in the next batch. */
+void cmn_service_wake(cmn_service_t *self, int timer_id);
+
+/* Calls fn in a batch whenever fd is readable; the caller keeps fd. Returns 0 or -1. */
+int cmn_service_watch(cmn_service_t *self, int fd, cmn_fd_fn *fn, void *arg);
+
+/* Runs until SIGINT/SIGTERM. Returns 0 on a clean stop, -1 on a fatal error. */
+int cmn_service_run(cmn_service_t *self);
+
+/* Stages a request to peer; fn(arg) is called in a later batch with the reply.
+ * req->request_id, deadline_ms and trace_id are set here; req stays the caller's. */
+void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *trace_id,
+                     uint64_t deadline_ms, cmn_reply_fn *fn, void *arg);
+
+/* Runs work(arg) on a pool thread, then done(ctx, arg) in a batch. Returns 0, or -1
+ * when the queue is full (the caller answers STATUS_UNAVAILABLE). */
+int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, void *arg);
+
+/* True once the loop has seen a stop signal. */
+bool cmn_service_stopping(void);
+
+/* --- calls: one request being served --------------------------------------- */
+
+/* The client IP, trace id and deadline the request came with; they live as long as call. */
+const char *cmn_call_client_ip(const cmn_call_t *call);
+const char *cmn_call_trace(const cmn_call_t *call);
+uint64_t cmn_call_deadline(const cmn_call_t *call);
+
+/* Stages reply (packed now; reply stays the caller's), frees the call and
+ * nullifies *call_p. reply->request_id is set here. */
+void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply);
+
+/* Replies with an error status and nothing else. */
+void cmn_call_fail(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Status status);
+
+/* Replies with the error of another reply (forwards a peer's error as is). */
+void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Reply *from);
+
+/* Frees a call without answering (the caller has given up). Tolerates NULL. */
+void cmn_call_destroy(cmn_call_t **call_p);
+
+#endif

@@ -1,0 +1,220 @@
+/* otp_challenge: issue, resend and verify, each inside the caller's transaction. */
+#include "otp_challenge.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmn_db.h"
+#include "otp_limits.h"
+#include "proto/store.pb-c.h"
+
+/* The keyed hash binds the code to its flow, purpose and phone. */
+static void s_code_hash(const otp_store_t *st, const uint8_t *flow, size_t flen,
+                        Dvcid__Purpose purpose, const char *phone, const char *code,
+                        uint8_t out[CMN_HASH_BYTES]) {
+    uint8_t p = (uint8_t)purpose;
+    const void *parts[] = {flow, &p, phone, code};
+    size_t lens[] = {flen, 1, strlen(phone), strlen(code)};
+    cmn_hash_keyed(st->key, parts, lens, 4, out);
+}
+
+static void s_new_code(const otp_store_t *st, const char *phone, char *code) {
+    const cmn_config_t *cfg = st->cfg;
+    size_t plen = strlen(cfg->otp_test_phone_prefix);
+    if (plen && cfg->otp_test_code[0] && strncmp(phone, cfg->otp_test_phone_prefix, plen) == 0)
+        snprintf(code, 16, "%.15s", cfg->otp_test_code);
+    else
+        cmn_random_code(cfg->otp_length, code);
+}
+
+static void s_fail(otp_result_t *out, Dvcid__Status status) {
+    memset(out, 0, sizeof(*out));
+    out->status = status;
+}
+
+/* Loads the flow's challenge. Returns CMN_DB_OK, CMN_DB_NOTFOUND or CMN_DB_ERROR. */
+static int s_load(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                  Dvcid__Store__Challenge **ch) {
+    MDB_val v;
+    int rc = cmn_db_get(txn, st->challenges, flow, flen, &v);
+    if (rc != CMN_DB_OK)
+        return rc;
+    *ch = dvcid__store__challenge__unpack(NULL, v.mv_size, v.mv_data);
+    return *ch ? CMN_DB_OK : CMN_DB_ERROR;
+}
+
+/* Writes a fresh code into ch and counts the send. Returns 0 or -1. */
+static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                  Dvcid__Store__Challenge *ch, const char *ip, uint64_t now, otp_result_t *out) {
+    uint8_t hash[CMN_HASH_BYTES];
+    memset(out, 0, sizeof(*out));
+    s_new_code(st, ch->phone, out->code);
+    s_code_hash(st, flow, flen, (Dvcid__Purpose)ch->purpose, ch->phone, out->code, hash);
+    snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
+    ch->code_hash.data = hash;
+    ch->code_hash.len = sizeof(hash);
+    ch->expires_ms = now + (uint64_t)st->cfg->otp_ttl * 1000u;
+    ch->attempts_left = (uint32_t)st->cfg->otp_max_attempts;
+    ch->sends++;
+    ch->last_sent_ms = now;
+    ch->used = 0;
+    if (otp_limits_count(st->cfg, txn, st->windows, ch->phone, ip, now) != 0 ||
+        cmn_db_put_msg(txn, st->challenges, flow, flen, ch, 0) != CMN_DB_OK)
+        return -1;
+    out->status = DVCID__STATUS__STATUS_OK;
+    return 0;
+}
+
+/* Applies the per-phone/IP/prefix windows. Returns 0 allowed, 1 limited, -1 error. */
+static int s_limited(const otp_store_t *st, MDB_txn *txn, const char *phone, const char *ip,
+                     uint64_t now, otp_result_t *out) {
+    uint32_t retry = 0;
+    int rc = otp_limits_check(st->cfg, txn, st->windows, phone, ip, now, &retry);
+    if (rc == 1) {
+        s_fail(out, DVCID__STATUS__STATUS_RATE_LIMITED);
+        out->retry_after = retry;
+    }
+    return rc;
+}
+
+int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                        Dvcid__Purpose purpose, const char *phone, const char *ip, uint64_t now,
+                        otp_result_t *out) {
+    MDB_val v;
+    int rc = cmn_db_get(txn, st->challenges, flow, flen, &v);
+    if (rc == CMN_DB_ERROR)
+        return -1;
+    if (rc == CMN_DB_OK) {
+        s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
+        return 0;
+    }
+    rc = s_limited(st, txn, phone, ip, now, out);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    Dvcid__Store__Challenge ch = DVCID__STORE__CHALLENGE__INIT;
+    ch.purpose = (uint32_t)purpose;
+    ch.phone = (char *)phone;
+    return s_send(st, txn, flow, flen, &ch, ip, now, out);
+}
+
+int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                         Dvcid__Purpose purpose, const char *new_phone, const char *ip,
+                         uint64_t now, otp_result_t *out) {
+    Dvcid__Store__Challenge *ch = NULL;
+    int rc = s_load(st, txn, flow, flen, &ch);
+    if (rc == CMN_DB_ERROR)
+        return -1;
+    if (rc == CMN_DB_NOTFOUND || ch->purpose != (uint32_t)purpose) {
+        s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
+        goto done;
+    }
+    if (ch->used) {
+        s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
+        goto done;
+    }
+    uint64_t ready = ch->last_sent_ms + (uint64_t)st->cfg->otp_resend_after * 1000u;
+    if (now < ready) {
+        s_fail(out, DVCID__STATUS__STATUS_RATE_LIMITED);
+        out->retry_after = (uint32_t)((ready - now + 999) / 1000);
+        goto done;
+    }
+    if (ch->sends >= (uint32_t)st->cfg->otp_max_sends_per_flow) {
+        /* This flow may send no more codes: the user starts a new one. */
+        s_fail(out, DVCID__STATUS__STATUS_RATE_LIMITED);
+        out->retry_after = (uint32_t)st->cfg->otp_ttl;
+        goto done;
+    }
+    char *old_phone = ch->phone;
+    if (new_phone && *new_phone)
+        ch->phone = (char *)new_phone;
+    rc = s_limited(st, txn, ch->phone, ip, now, out);
+    if (rc == 0)
+        rc = s_send(st, txn, flow, flen, ch, ip, now, out);
+    ch->code_hash.data = NULL; /* s_send pointed it at its stack */
+    ch->code_hash.len = 0;
+    ch->phone = old_phone;
+    dvcid__store__challenge__free_unpacked(ch, NULL);
+    return rc < 0 ? -1 : 0;
+done:
+    dvcid__store__challenge__free_unpacked(ch, NULL);
+    return 0;
+}
+
+/* Is code exactly otp.length digits? */
+static int s_code_shape(const cmn_config_t *cfg, const char *code) {
+    size_t n = strlen(code);
+    if (n != (size_t)cfg->otp_length)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (code[i] < '0' || code[i] > '9')
+            return 0;
+    return 1;
+}
+
+int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                         Dvcid__Purpose purpose, const char *code, uint64_t now,
+                         otp_result_t *out) {
+    Dvcid__Store__Challenge *ch = NULL;
+    int rc = s_load(st, txn, flow, flen, &ch);
+    if (rc == CMN_DB_ERROR)
+        return -1;
+    if (rc == CMN_DB_NOTFOUND || ch->purpose != (uint32_t)purpose) {
+        s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
+    } else if (ch->used) {
+        s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
+    } else if (ch->attempts_left == 0) {
+        s_fail(out, DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED);
+    } else if (now >= ch->expires_ms) {
+        s_fail(out, DVCID__STATUS__STATUS_OTP_EXPIRED);
+    } else {
+        uint8_t hash[CMN_HASH_BYTES];
+        int ok = 0;
+        if (s_code_shape(st->cfg, code) && ch->code_hash.len == CMN_HASH_BYTES) {
+            s_code_hash(st, flow, flen, purpose, ch->phone, code, hash);
+            ok = cmn_hash_equal(hash, ch->code_hash.data);
+        }
+        if (ok) {
+            memset(out, 0, sizeof(*out));
+            out->status = DVCID__STATUS__STATUS_OK;
+            snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
+            ch->used = 1; /* single use: the hash goes, the record stays until the sweep */
+            ch->code_hash.len = 0;
+        } else {
+            ch->attempts_left--;
+            s_fail(out, ch->attempts_left ? DVCID__STATUS__STATUS_OTP_INVALID
+                                          : DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED);
+            out->attempts_left = ch->attempts_left;
+            out->has_attempts = ch->attempts_left > 0;
+        }
+        if (cmn_db_put_msg(txn, st->challenges, flow, flen, ch, 0) != CMN_DB_OK)
+            rc = CMN_DB_ERROR;
+    }
+    if (ch)
+        dvcid__store__challenge__free_unpacked(ch, NULL);
+    return rc == CMN_DB_ERROR ? -1 : 0;
+}
+
+int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, st->challenges, &cur) != 0)
+        return -1;
+    /* Keep a spent or dead challenge a while after expiry so late steps get a
+     * clear answer, then forget the phone (minimum retention). */
+    uint64_t grace = (uint64_t)st->cfg->otp_ttl * 1000u + 3600000u;
+    MDB_val k, v;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        Dvcid__Store__Challenge *ch = dvcid__store__challenge__unpack(NULL, v.mv_size, v.mv_data);
+        int old = !ch || ch->expires_ms + grace < now;
+        if (ch)
+            dvcid__store__challenge__free_unpacked(ch, NULL);
+        if (old && mdb_cursor_del(cur, 0) == 0)
+            n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc != MDB_NOTFOUND)
+        return -1;
+    int w = otp_limits_sweep(txn, st->windows, now);
+    return w < 0 ? -1 : n + w;
+}

@@ -1,0 +1,51 @@
+/* otp_challenge: one OTP challenge per flow, kept in otp-svc's LMDB. A challenge is
+ * bound to its flow, purpose and phone; only a keyed hash of the code is stored;
+ * it has a TTL, a number of tries, a resend cooldown and a cap on sends. These
+ * functions only read and write the transaction they are given: the caller puts
+ * the SMS job in the same transaction (outbox) and answers after the commit. */
+#ifndef OTP_CHALLENGE_H
+#define OTP_CHALLENGE_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "cmn_config.h"
+#include "cmn_crypto.h"
+#include "proto/dvcid.pb-c.h"
+
+typedef struct {
+    const cmn_config_t *cfg;
+    const uint8_t *key; /* CMN_KEY_BYTES, for code hashes */
+    MDB_dbi challenges;
+    MDB_dbi windows;
+} otp_store_t;
+
+/* What an issue/resend/verify produced. status OK or the error to answer. */
+typedef struct {
+    Dvcid__Status status;
+    uint32_t retry_after;   /* RATE_LIMITED */
+    uint32_t attempts_left; /* OTP_INVALID */
+    int has_attempts;
+    char code[16];  /* the code to send (issue/resend), NUL-terminated */
+    char phone[16]; /* the phone it goes to (E.164) */
+} otp_result_t;
+
+/* Creates the challenge of a new flow and sends its first code. */
+int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                        Dvcid__Purpose purpose, const char *phone, const char *ip, uint64_t now,
+                        otp_result_t *out);
+
+/* A new code for the flow (to new_phone when non-empty), with fresh tries. */
+int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                         Dvcid__Purpose purpose, const char *new_phone, const char *ip,
+                         uint64_t now, otp_result_t *out);
+
+/* Checks a code; on success the challenge is spent and out->phone is its phone. */
+int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                         Dvcid__Purpose purpose, const char *code, uint64_t now,
+                         otp_result_t *out);
+
+/* Deletes challenges and windows that can no longer matter. Returns how many, or -1. */
+int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now);
+
+#endif

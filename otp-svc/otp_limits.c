@@ -1,0 +1,113 @@
+/* otp_limits: fixed one-hour windows that start at their first send. */
+#include "otp_limits.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "cmn_db.h"
+#include "proto/store.pb-c.h"
+
+#define S_HOUR_MS 3600000u
+
+typedef struct {
+    char key[96];
+    int max;
+} s_window_t;
+
+/* The three windows one send counts in; returns how many were filled. */
+static int s_windows(const cmn_config_t *cfg, const char *phone, const char *ip,
+                     s_window_t w[3]) {
+    int n = 0;
+    snprintf(w[n].key, sizeof(w[n].key), "p:%s", phone);
+    w[n++].max = cfg->otp_max_sends_per_phone_hour;
+    size_t len = strlen(phone);
+    if (len > 4) {
+        snprintf(w[n].key, sizeof(w[n].key), "x:%.*s", (int)(len - 4), phone);
+        w[n++].max = cfg->otp_max_sends_per_prefix_hour;
+    }
+    if (ip && *ip) {
+        snprintf(w[n].key, sizeof(w[n].key), "i:%s", ip);
+        w[n++].max = cfg->otp_max_sends_per_ip_hour;
+    }
+    return n;
+}
+
+/* Reads a window; a missing or ended one reads as empty. Returns 0 or -1. */
+static int s_read(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t now, uint64_t *start,
+                  uint32_t *count) {
+    MDB_val v;
+    *start = now;
+    *count = 0;
+    int rc = cmn_db_get(txn, dbi, key, strlen(key), &v);
+    if (rc == CMN_DB_NOTFOUND)
+        return 0;
+    if (rc != CMN_DB_OK)
+        return -1;
+    Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v.mv_size, v.mv_data);
+    if (!w)
+        return 0; /* unreadable: start afresh rather than lock the phone out forever */
+    if (now - w->start_ms < S_HOUR_MS) {
+        *start = w->start_ms;
+        *count = w->count;
+    }
+    dvcid__store__window__free_unpacked(w, NULL);
+    return 0;
+}
+
+int otp_limits_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *phone,
+                     const char *ip, uint64_t now, uint32_t *retry_after) {
+    s_window_t w[3];
+    int n = s_windows(cfg, phone, ip, w);
+    int limited = 0;
+    *retry_after = 0;
+    for (int i = 0; i < n; i++) {
+        uint64_t start;
+        uint32_t count;
+        if (s_read(txn, dbi, w[i].key, now, &start, &count) != 0)
+            return -1;
+        if (count >= (uint32_t)w[i].max) {
+            uint32_t wait = (uint32_t)((start + S_HOUR_MS - now + 999) / 1000);
+            if (wait > *retry_after)
+                *retry_after = wait;
+            limited = 1;
+        }
+    }
+    return limited;
+}
+
+int otp_limits_count(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *phone,
+                     const char *ip, uint64_t now) {
+    s_window_t w[3];
+    int n = s_windows(cfg, phone, ip, w);
+    for (int i = 0; i < n; i++) {
+        Dvcid__Store__Window rec = DVCID__STORE__WINDOW__INIT;
+        uint64_t start;
+        uint32_t count;
+        if (s_read(txn, dbi, w[i].key, now, &start, &count) != 0)
+            return -1;
+        rec.start_ms = start;
+        rec.count = count + 1;
+        if (cmn_db_put_msg(txn, dbi, w[i].key, strlen(w[i].key), &rec, 0) != CMN_DB_OK)
+            return -1;
+    }
+    return 0;
+}
+
+int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, dbi, &cur) != 0)
+        return -1;
+    MDB_val k, v;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v.mv_size, v.mv_data);
+        int ended = !w || now - w->start_ms >= S_HOUR_MS;
+        if (w)
+            dvcid__store__window__free_unpacked(w, NULL);
+        if (ended && mdb_cursor_del(cur, 0) == 0)
+            n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? n : -1;
+}

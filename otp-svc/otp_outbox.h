@@ -1,0 +1,31 @@
+/* otp_outbox: the transactional outbox between otp-svc and sms-worker. An SMS job
+ * is written in the same transaction as the challenge whose code it carries (body
+ * sealed with crypto_secretbox), sent to sms-worker after the commit, and deleted
+ * only when sms-worker acknowledges that it has stored it. Jobs not acknowledged
+ * are sent again by otp_outbox_retry(); sms-worker drops duplicates by message_id. */
+#ifndef OTP_OUTBOX_H
+#define OTP_OUTBOX_H
+
+#include <stdint.h>
+
+#include "cmn_service.h"
+
+typedef struct otp_outbox otp_outbox_t;
+
+/* dbi: the outbox database; peer: sms-worker's peer index; key: sealing key
+ * (CMN_KEY_BYTES, kept by the caller). NULL on failure. */
+otp_outbox_t *otp_outbox_new(MDB_dbi dbi, int peer, const uint8_t *key);
+void otp_outbox_destroy(otp_outbox_t **self_p);
+
+/* Writes a job for an SMS to phone in ctx->txn and stages its delivery.
+ * code is empty for a notice. Returns 0 or -1. */
+int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone,
+                   Dvcid__Purpose purpose, const char *code);
+
+/* Sends again every job that is neither acknowledged nor in flight. Returns 0 or -1. */
+int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx);
+
+/* Jobs waiting for an acknowledgement (for status and metrics). */
+size_t otp_outbox_in_flight(const otp_outbox_t *self);
+
+#endif

@@ -1,0 +1,234 @@
+/* otp_service: the handlers. Each reads the request, runs otp_challenge in the
+ * batch transaction, puts the SMS job in the same transaction and answers. */
+#include "otp_service.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_crypto.h"
+#include "cmn_db.h"
+#include "cmn_log.h"
+#include "cmn_main.h"
+#include "cmn_time.h"
+#include "otp_challenge.h"
+#include "otp_outbox.h"
+
+enum { S_DB_CHALLENGES, S_DB_WINDOWS, S_DB_OUTBOX, S_NDB };
+static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox"};
+
+struct otp_service {
+    const cmn_config_t *cfg;
+    cmn_db_t *db;
+    cmn_service_t *svc;
+    otp_outbox_t *outbox;
+    otp_store_t store;
+    int sms_peer;
+    uint8_t code_key[CMN_KEY_BYTES];
+    uint8_t outbox_key[CMN_KEY_BYTES];
+};
+
+static const char *s_purpose_name(Dvcid__Purpose p) {
+    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&dvcid__purpose__descriptor, (int)p);
+    return v ? v->name : "?";
+}
+
+/* Answers an otp_result_t that is an error. */
+static void s_fail(cmn_ctx_t *ctx, cmn_call_t **call, const otp_result_t *res) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    Dvcid__Count attempts = DVCID__COUNT__INIT, retry = DVCID__COUNT__INIT;
+    e.status = res->status;
+    if (res->status == DVCID__STATUS__STATUS_OTP_INVALID ||
+        res->status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED) {
+        attempts.value = res->attempts_left;
+        e.attempts_left = &attempts;
+    }
+    if (res->status == DVCID__STATUS__STATUS_RATE_LIMITED) {
+        retry.value = res->retry_after;
+        e.retry_after = &retry;
+    }
+    r.error = &e;
+    cmn_call_reply(ctx, call, &r);
+}
+
+/* A code was written: queue its SMS in the same transaction and answer with the otp object. */
+static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Purpose purpose,
+                  otp_result_t *res) {
+    const char *trace = cmn_call_trace(*call);
+    int rc = otp_outbox_put(self->outbox, ctx, trace, res->phone, purpose, res->code);
+    cmn_wipe(res->code, sizeof(res->code));
+    if (rc != 0) {
+        cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    char masked[16];
+    cmn_mask_phone(res->phone, masked, sizeof(masked));
+    CMN_INFO(trace, "otp sent purpose=%s phone=%s", s_purpose_name(purpose), masked);
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
+    Dvcid__OtpInfo info = DVCID__OTP_INFO__INIT;
+    info.phone_masked = masked;
+    info.length = (uint32_t)self->cfg->otp_length;
+    info.expires_in = (uint32_t)self->cfg->otp_ttl;
+    info.resend_after = (uint32_t)self->cfg->otp_resend_after;
+    sent.otp = &info;
+    r.body_case = DVCID__REPLY__BODY_OTP_SENT;
+    r.otp_sent = &sent;
+    cmn_call_reply(ctx, call, &r);
+    return 0;
+}
+
+static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    const Dvcid__OtpIssue *m = req->otp_issue;
+    otp_result_t res;
+    if (otp_challenge_issue(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
+                            m->phone, req->client_ip, cmn_time_now_ms(), &res) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    if (res.status != DVCID__STATUS__STATUS_OK) {
+        s_fail(ctx, &call, &res);
+        return 0;
+    }
+    return s_sent(self, ctx, &call, m->purpose, &res);
+}
+
+static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    const Dvcid__OtpResend *m = req->otp_resend;
+    otp_result_t res;
+    if (otp_challenge_resend(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
+                             m->phone, req->client_ip, cmn_time_now_ms(), &res) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    if (res.status != DVCID__STATUS__STATUS_OK) {
+        s_fail(ctx, &call, &res);
+        return 0;
+    }
+    return s_sent(self, ctx, &call, m->purpose, &res);
+}
+
+static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    const Dvcid__OtpVerify *m = req->otp_verify;
+    otp_result_t res;
+    if (otp_challenge_verify(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
+                             m->code, cmn_time_now_ms(), &res) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    CMN_INFO(cmn_call_trace(call), "otp verify purpose=%s result=%s", s_purpose_name(m->purpose),
+             res.status == DVCID__STATUS__STATUS_OK ? "ok" : "refused");
+    if (res.status != DVCID__STATUS__STATUS_OK) {
+        s_fail(ctx, &call, &res);
+        return 0;
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpVerifyReply ok = DVCID__OTP_VERIFY_REPLY__INIT;
+    ok.phone = res.phone;
+    r.body_case = DVCID__REPLY__BODY_OTP_VERIFIED;
+    r.otp_verified = &ok;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+/* Ping: ready when sms-worker answers too. */
+static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    cmn_call_t *call = arg;
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Pong pong = DVCID__PONG__INIT;
+    pong.service = "otp-svc";
+    pong.ready = !reply->error && reply->body_case == DVCID__REPLY__BODY_PONG && reply->pong->ready;
+    r.body_case = DVCID__REPLY__BODY_PONG;
+    r.pong = &pong;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    Dvcid__Request ping = DVCID__REQUEST__INIT;
+    Dvcid__Ping body = DVCID__PING__INIT;
+    ping.body_case = DVCID__REQUEST__BODY_PING;
+    ping.ping = &body;
+    cmn_service_ask(ctx, self->sms_peer, &ping, req->trace_id, cmn_call_deadline(call), s_on_pong,
+                    call);
+    return 0;
+}
+
+static int s_sweep(cmn_ctx_t *ctx) {
+    otp_service_t *self = ctx->self;
+    return otp_challenge_sweep(&self->store, ctx->txn, cmn_time_now_ms()) < 0 ? -1 : 0;
+}
+
+static int s_retry(cmn_ctx_t *ctx) {
+    otp_service_t *self = ctx->self;
+    return otp_outbox_retry(self->outbox, ctx);
+}
+
+static const cmn_route_t s_routes[] = {
+    {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},
+    {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
+    {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify},
+    {DVCID__REQUEST__BODY_PING, s_on_ping},
+};
+
+otp_service_t *otp_service_new(const cmn_config_t *cfg) {
+    otp_service_t *self = calloc(1, sizeof(*self));
+    char dir[512], path[600];
+    if (!self)
+        return NULL;
+    self->cfg = cfg;
+    if (cmn_main_data_dir(cfg, "otp", dir, sizeof(dir)) != 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/code.key", dir);
+    if (cmn_key_load(path, self->code_key) != 0)
+        goto fail;
+    snprintf(path, sizeof(path), "%s/outbox.key", dir);
+    if (cmn_key_load(path, self->outbox_key) != 0)
+        goto fail;
+    self->db = cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, s_db_names, S_NDB);
+    if (!self->db)
+        goto fail;
+    self->store = (otp_store_t){cfg, self->code_key, cmn_db_dbi(self->db, S_DB_CHALLENGES),
+                                cmn_db_dbi(self->db, S_DB_WINDOWS)};
+    cmn_service_opts_t opts = {.name = "otp-svc",
+                               .bind = cfg->otp_endpoint,
+                               .routes = s_routes,
+                               .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
+                               .self = self,
+                               .db = self->db};
+    self->svc = cmn_service_new(&opts);
+    if (!self->svc)
+        goto fail;
+    self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);
+    if (self->sms_peer < 0)
+        goto fail;
+    self->outbox = otp_outbox_new(cmn_db_dbi(self->db, S_DB_OUTBOX), self->sms_peer,
+                                  self->outbox_key);
+    if (!self->outbox || cmn_service_every(self->svc, 10000, s_sweep) < 0 ||
+        cmn_service_every(self->svc, 1000, s_retry) < 0)
+        goto fail;
+    return self;
+fail:
+    otp_service_destroy(&self);
+    return NULL;
+}
+
+void otp_service_destroy(otp_service_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    otp_service_t *self = *self_p;
+    cmn_service_destroy(&self->svc);
+    otp_outbox_destroy(&self->outbox);
+    cmn_db_destroy(&self->db);
+    cmn_wipe(self->code_key, sizeof(self->code_key));
+    cmn_wipe(self->outbox_key, sizeof(self->outbox_key));
+    free(self);
+    *self_p = NULL;
+}
+
+int otp_service_run(otp_service_t *self) { return cmn_service_run(self->svc); }
