@@ -1,0 +1,41 @@
+/* acct_password: the argon2id job. */
+#include "acct_password.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_crypto.h"
+
+acct_password_job_t *acct_password_job_new(const char *password, int ops, int mem_mib) {
+    acct_password_job_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->password = strdup(password);
+    if (!self->password) {
+        free(self);
+        return NULL;
+    }
+    self->ops = (unsigned long long)ops;
+    self->mem_bytes = (size_t)mem_mib * 1024u * 1024u;
+    return self;
+}
+
+void acct_password_job_destroy(acct_password_job_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    acct_password_job_t *self = *self_p;
+    if (self->password) {
+        cmn_wipe(self->password, strlen(self->password));
+        free(self->password);
+    }
+    free(self);
+    *self_p = NULL;
+}
+
+void acct_password_job_run(void *arg) {
+    acct_password_job_t *self = arg;
+    size_t len = strlen(self->password);
+    self->failed = crypto_pwhash_str(self->hash, self->password, len, self->ops,
+                                     self->mem_bytes) != 0;
+    cmn_wipe(self->password, len);
+}

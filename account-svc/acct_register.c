@@ -1,0 +1,459 @@
+/* acct_register: the registration flow (flows.md section 1) as a small state
+ * machine: start (fields, captcha, account exists?) -> OTP to the phone -> verify
+ * -> password (argon2id off the loop) -> account, written with MDB_NOOVERWRITE so
+ * two registrations of one ID give exactly one account. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acct_password.h"
+#include "acct_state.h"
+#include "cmn_id.h"
+#include "cmn_log.h"
+#include "cmn_time.h"
+#include "cmn_validate.h"
+#include "proto/store.pb-c.h"
+
+#define S_MAX_DETAILS 12
+
+/* --- small helpers ------------------------------------------------------------ */
+
+typedef struct {
+    Dvcid__FieldError items[S_MAX_DETAILS];
+    Dvcid__FieldError *ptrs[S_MAX_DETAILS];
+    size_t n;
+} s_details_t;
+
+static void s_detail(s_details_t *d, const char *field, const char *code) {
+    if (!code || d->n == S_MAX_DETAILS)
+        return;
+    Dvcid__FieldError *f = &d->items[d->n];
+    dvcid__field_error__init(f);
+    f->field = (char *)field;
+    f->code = (char *)code;
+    d->ptrs[d->n] = f;
+    d->n++;
+}
+
+static void s_fail_details(cmn_ctx_t *ctx, cmn_call_t **call, s_details_t *d) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    e.status = DVCID__STATUS__STATUS_VALIDATION_FAILED;
+    e.n_details = d->n;
+    e.details = d->ptrs;
+    r.error = &e;
+    cmn_call_reply(ctx, call, &r);
+}
+
+static void s_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
+    sent.otp = from->otp_sent->otp;
+    r.body_case = DVCID__REPLY__BODY_OTP_SENT;
+    r.otp_sent = &sent;
+    cmn_call_reply(ctx, call, &r);
+}
+
+static int s_ok_otp(const Dvcid__Reply *r) {
+    return !r->error && r->body_case == DVCID__REPLY__BODY_OTP_SENT && r->otp_sent->otp;
+}
+
+/* Loads a live registration by its hex id. Returns 0 (found, *out owned by the
+ * caller), 1 (unknown, expired or malformed id) or -1 (storage error). */
+static int s_load(acct_state_t *st, MDB_txn *txn, const char *hex, uint8_t id[CMN_ID_BYTES],
+                  Dvcid__Store__Registration **out) {
+    if (!hex || !cmn_id_from_hex(hex, id))
+        return 1;
+    MDB_val v;
+    int rc = cmn_db_get(txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES, &v);
+    if (rc == CMN_DB_NOTFOUND)
+        return 1;
+    if (rc != CMN_DB_OK)
+        return -1;
+    Dvcid__Store__Registration *reg =
+        dvcid__store__registration__unpack(NULL, v.mv_size, v.mv_data);
+    if (!reg)
+        return -1;
+    if (reg->expires_ms <= cmn_time_now_ms()) {
+        dvcid__store__registration__free_unpacked(reg, NULL);
+        return 1;
+    }
+    *out = reg;
+    return 0;
+}
+
+/* The pending step of a call waiting on otp-svc or the pool. */
+typedef struct {
+    cmn_call_t *call;
+    uint8_t id[CMN_ID_BYTES];
+    char hex[CMN_ID_HEX];
+    acct_password_job_t *job;
+} s_step_t;
+
+static s_step_t *s_step_new(cmn_call_t *call, const uint8_t id[CMN_ID_BYTES]) {
+    s_step_t *s = calloc(1, sizeof(*s));
+    if (!s)
+        return NULL;
+    s->call = call;
+    memcpy(s->id, id, CMN_ID_BYTES);
+    cmn_id_to_hex(id, s->hex);
+    return s;
+}
+
+static void s_step_destroy(s_step_t **s) {
+    if (!*s)
+        return;
+    cmn_call_destroy(&(*s)->call);
+    acct_password_job_destroy(&(*s)->job);
+    free(*s);
+    *s = NULL;
+}
+
+/* --- start -------------------------------------------------------------------- */
+
+static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    int rc = 0;
+    if (!s_ok_otp(reply)) {
+        /* No code went out: the flow must not linger with the person's data. */
+        if (cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), s->id,
+                       CMN_ID_BYTES) == CMN_DB_ERROR)
+            rc = -1;
+        cmn_call_forward_error(ctx, &s->call, reply);
+    } else {
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__RegStartReply body = DVCID__REG_START_REPLY__INIT;
+        body.registration_id = s->hex;
+        body.otp = reply->otp_sent->otp;
+        r.body_case = DVCID__REPLY__BODY_REG_START;
+        r.reg_start = &body;
+        CMN_INFO(cmn_call_trace(s->call), "registration %s started", s->hex);
+        cmn_call_reply(ctx, &s->call, &r);
+    }
+    s_step_destroy(&s);
+    return rc;
+}
+
+int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    const Dvcid__RegStart *m = req->reg_start;
+    const char *trace = cmn_call_trace(call);
+    char phone[CMN_PHONE_E164_MAX], name[512];
+    s_details_t d = {.n = 0};
+
+    /* Shape and fields first: nothing is consumed by a request that fails here. */
+    const char *date_err = cmn_valid_date(m->date_of_birth, NULL, NULL, NULL);
+    s_detail(&d, "id_number", cmn_valid_id_number(m->id_number, date_err ? NULL : m->date_of_birth));
+    if (cmn_name_normalize(m->full_name, name, sizeof(name)) != 0)
+        s_detail(&d, "full_name", m->full_name[0] ? "invalid" : "required");
+    else
+        s_detail(&d, "full_name", cmn_valid_name(name));
+    s_detail(&d, "date_of_birth", date_err);
+    s_detail(&d, "phone", cmn_valid_phone(m->phone, phone));
+    s_detail(&d, "email", cmn_valid_email(m->email));
+    if (!m->captcha_id[0])
+        s_detail(&d, "captcha_id", "required");
+    if (!m->captcha_answer[0])
+        s_detail(&d, "captcha_answer", "required");
+    if (d.n) {
+        s_fail_details(ctx, &call, &d);
+        return 0;
+    }
+    uint64_t now = cmn_time_now_ms();
+    int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
+    if (c != 0) {
+        cmn_call_fail(ctx, &call, c < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                                        : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
+        return c < 0 ? -1 : 0;
+    }
+    char masked_id[32];
+    cmn_mask_id(m->id_number, masked_id, sizeof(masked_id));
+    MDB_val v;
+    int rc = cmn_db_get(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS), m->id_number,
+                        strlen(m->id_number), &v);
+    if (rc == CMN_DB_OK) {
+        CMN_INFO(trace, "registration refused: account %s exists", masked_id);
+        /* The captcha stays spent: this answer is captcha-gated on purpose. */
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_ACCOUNT_EXISTS);
+        return 0;
+    }
+    if (rc == CMN_DB_ERROR) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    uint8_t id[CMN_ID_BYTES];
+    cmn_id_new(id);
+    Dvcid__Store__Registration reg = DVCID__STORE__REGISTRATION__INIT;
+    reg.id_number = m->id_number;
+    reg.full_name = name;
+    reg.date_of_birth = m->date_of_birth;
+    reg.phone = phone;
+    reg.email = m->email;
+    reg.state = ACCT_REG_OTP_PENDING;
+    reg.created_ms = now;
+    reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
+    s_step_t *s = s_step_new(call, id);
+    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id,
+                             CMN_ID_BYTES, &reg, 1) != CMN_DB_OK) {
+        if (s)
+            s->call = NULL;
+        s_step_destroy(&s);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpIssue issue = DVCID__OTP_ISSUE__INIT;
+    issue.flow_id.data = id;
+    issue.flow_id.len = CMN_ID_BYTES;
+    issue.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
+    issue.phone = phone;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
+    ask.otp_issue = &issue;
+    ask.client_ip = req->client_ip;
+    cmn_service_ask(ctx, st->otp_peer, &ask, trace, cmn_call_deadline(call), s_start_done, s);
+    return 0;
+}
+
+/* --- resend ------------------------------------------------------------------- */
+
+static int s_resend_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_step_t *s = arg;
+    if (s_ok_otp(reply))
+        s_reply_otp(ctx, &s->call, reply);
+    else
+        cmn_call_forward_error(ctx, &s->call, reply);
+    s_step_destroy(&s);
+    return 0;
+}
+
+/* Loads the registration named in a request and checks its state; answers the
+ * call itself when it cannot go on. Returns 0 with *reg set, 1 answered, -1 error. */
+static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint32_t want,
+                       uint8_t id[CMN_ID_BYTES], Dvcid__Store__Registration **reg) {
+    acct_state_t *st = ctx->self;
+    int rc = s_load(st, ctx->txn, hex, id, reg);
+    if (rc != 0) {
+        cmn_call_fail(ctx, call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                                        : DVCID__STATUS__STATUS_NOT_FOUND);
+        return rc;
+    }
+    if ((*reg)->state != want) {
+        dvcid__store__registration__free_unpacked(*reg, NULL);
+        *reg = NULL;
+        cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_FLOW_STATE);
+        return 1;
+    }
+    return 0;
+}
+
+/* Stages an OTP request about registration id to otp-svc. */
+static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_BYTES],
+                     Dvcid__Request *ask, cmn_reply_fn *fn) {
+    acct_state_t *st = ctx->self;
+    s_step_t *s = s_step_new(call, id);
+    if (!s) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    /* Send limits per IP live in otp-svc: the client's address travels along. */
+    ask->client_ip = (char *)cmn_call_client_ip(call);
+    cmn_service_ask(ctx, st->otp_peer, ask, cmn_call_trace(call), cmn_call_deadline(call), fn, s);
+    return 0;
+}
+
+int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    uint8_t id[CMN_ID_BYTES];
+    Dvcid__Store__Registration *reg = NULL;
+    int rc = s_load_step(ctx, &call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, id,
+                         &reg);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpResend resend = DVCID__OTP_RESEND__INIT;
+    resend.flow_id.data = id;
+    resend.flow_id.len = CMN_ID_BYTES;
+    resend.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_RESEND;
+    ask.otp_resend = &resend;
+    return s_ask_otp(ctx, call, id, &ask, s_resend_done);
+}
+
+/* --- verify ------------------------------------------------------------------- */
+
+static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    int rc = 0;
+    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
+        cmn_call_forward_error(ctx, &s->call, reply);
+        s_step_destroy(&s);
+        return 0;
+    }
+    Dvcid__Store__Registration *reg = NULL;
+    uint8_t id[CMN_ID_BYTES];
+    rc = s_load(st, ctx->txn, s->hex, id, &reg);
+    if (rc != 0) {
+        cmn_call_fail(ctx, &s->call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                                            : DVCID__STATUS__STATUS_NOT_FOUND);
+        s_step_destroy(&s);
+        return rc < 0 ? -1 : 0;
+    }
+    reg->state = ACCT_REG_OTP_VERIFIED;
+    if (cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES, reg,
+                       0) != CMN_DB_OK) {
+        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
+        rc = -1;
+    } else {
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__FlowStateReply fs = DVCID__FLOW_STATE_REPLY__INIT;
+        fs.state = "otp_verified";
+        r.body_case = DVCID__REPLY__BODY_FLOW_STATE;
+        r.flow_state = &fs;
+        CMN_INFO(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
+        cmn_call_reply(ctx, &s->call, &r);
+    }
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    s_step_destroy(&s);
+    return rc;
+}
+
+int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    uint8_t id[CMN_ID_BYTES];
+    Dvcid__Store__Registration *reg = NULL;
+    int rc = s_load_step(ctx, &call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, id,
+                         &reg);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpVerify verify = DVCID__OTP_VERIFY__INIT;
+    verify.flow_id.data = id;
+    verify.flow_id.len = CMN_ID_BYTES;
+    verify.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
+    verify.code = req->reg_verify->code;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_VERIFY;
+    ask.otp_verify = &verify;
+    return s_ask_otp(ctx, call, id, &ask, s_verify_done);
+}
+
+/* --- password ------------------------------------------------------------------ */
+
+static int s_password_done(cmn_ctx_t *ctx, void *arg) {
+    s_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    const char *trace = cmn_call_trace(s->call);
+    Dvcid__Store__Registration *reg = NULL;
+    uint8_t id[CMN_ID_BYTES];
+    int rc = s->job->failed ? -1 : s_load(st, ctx->txn, s->hex, id, &reg);
+    if (rc != 0 || reg->state != ACCT_REG_OTP_VERIFIED) {
+        /* A twin request of this flow finished first, or the flow expired meanwhile. */
+        cmn_call_fail(ctx, &s->call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                                            : DVCID__STATUS__STATUS_NOT_FOUND);
+        if (reg)
+            dvcid__store__registration__free_unpacked(reg, NULL);
+        s_step_destroy(&s);
+        return rc < 0 ? -1 : 0;
+    }
+    uint8_t account_id[CMN_ID_BYTES];
+    cmn_id_new(account_id);
+    Dvcid__Store__Account acc = DVCID__STORE__ACCOUNT__INIT;
+    Dvcid__Store__Phone phone = DVCID__STORE__PHONE__INIT;
+    Dvcid__Store__Phone *phones[1] = {&phone};
+    phone.e164 = reg->phone;
+    phone.primary = 1;
+    phone.added_ms = cmn_time_now_ms();
+    acc.account_id.data = account_id;
+    acc.account_id.len = sizeof(account_id);
+    acc.full_name = reg->full_name;
+    acc.date_of_birth = reg->date_of_birth;
+    acc.email = reg->email;
+    acc.n_phones = 1;
+    acc.phones = phones;
+    acc.password_hash = s->job->hash;
+    acc.created_ms = phone.added_ms;
+    MDB_dbi accounts = cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS);
+    char masked_id[32], masked_phone[16];
+    cmn_mask_id(reg->id_number, masked_id, sizeof(masked_id));
+    cmn_mask_phone(reg->phone, masked_phone, sizeof(masked_phone));
+    int put = cmn_db_put_msg(ctx->txn, accounts, reg->id_number, strlen(reg->id_number), &acc, 1);
+    int del = put == CMN_DB_ERROR ? CMN_DB_OK
+                                  : cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS),
+                                               id, CMN_ID_BYTES);
+    rc = 0;
+    if (put == CMN_DB_ERROR || del == CMN_DB_ERROR) {
+        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
+        rc = -1;
+    } else if (put == CMN_DB_EXISTS) {
+        /* Another registration of this ID won the race: exactly one account. */
+        CMN_INFO(trace, "registration %s lost: account %s exists", s->hex, masked_id);
+        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_EXISTS);
+    } else {
+        CMN_INFO(trace, "account %s created, phone %s", masked_id, masked_phone);
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__AccountReply a = DVCID__ACCOUNT_REPLY__INIT;
+        a.id_number = reg->id_number;
+        a.phone_masked = masked_phone;
+        r.body_case = DVCID__REPLY__BODY_ACCOUNT;
+        r.account = &a;
+        cmn_call_reply(ctx, &s->call, &r);
+    }
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    s_step_destroy(&s);
+    return rc;
+}
+
+int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    const Dvcid__RegPassword *m = req->reg_password;
+    uint8_t id[CMN_ID_BYTES];
+    Dvcid__Store__Registration *reg = NULL;
+    int rc = s_load_step(ctx, &call, m->registration_id, ACCT_REG_OTP_VERIFIED, id, &reg);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    const char *codes[CMN_PASSWORD_CODES_MAX];
+    int n = cmn_valid_password(m->password, m->password_confirm, codes, CMN_PASSWORD_CODES_MAX);
+    if (n > 0) {
+        s_details_t d = {.n = 0};
+        for (int i = 0; i < n && i < CMN_PASSWORD_CODES_MAX; i++)
+            s_detail(&d, strcmp(codes[i], "mismatch") == 0 ? "password_confirm" : "password",
+                     codes[i]);
+        s_fail_details(ctx, &call, &d);
+        return 0;
+    }
+    s_step_t *s = s_step_new(call, id);
+    if (s)
+        s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
+                                       st->cfg->account_argon2_mem_mib);
+    if (!s || !s->job ||
+        cmn_service_offload(ctx, acct_password_job_run, s_password_done, s) != 0) {
+        /* The hashing queue is full: say so now rather than answer late. */
+        if (s)
+            s->call = NULL;
+        s_step_destroy(&s);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
+    }
+    return 0;
+}
+
+int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), &cur) != 0)
+        return -1;
+    MDB_val k, v;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        Dvcid__Store__Registration *reg =
+            dvcid__store__registration__unpack(NULL, v.mv_size, v.mv_data);
+        int old = !reg || reg->expires_ms <= now;
+        if (reg)
+            dvcid__store__registration__free_unpacked(reg, NULL);
+        if (old && mdb_cursor_del(cur, 0) == 0)
+            n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? n : -1;
+}

@@ -1,0 +1,18 @@
+/* acct_service: account-svc: accounts, registration flows and captchas; the owner
+ * of every /v1/registrations step. It asks otp-svc for codes. */
+#ifndef ACCT_SERVICE_H
+#define ACCT_SERVICE_H
+
+#include "cmn_config.h"
+
+typedef struct acct_service acct_service_t;
+
+/* Opens storage.dir/account, its keys, its socket, its peer otp-svc and its
+ * argon2 pool. NULL on failure (logged). */
+acct_service_t *acct_service_new(const cmn_config_t *cfg);
+void acct_service_destroy(acct_service_t **self_p);
+
+/* Serves until SIGTERM. Returns 0 or -1. */
+int acct_service_run(acct_service_t *self);
+
+#endif
