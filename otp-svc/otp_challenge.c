@@ -124,14 +124,15 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
         out->retry_after = (uint32_t)st->cfg->otp_ttl;
         goto done;
     }
+    /* s_send points these at the caller's memory; the unpacked ones go back before free. */
     char *old_phone = ch->phone;
+    ProtobufCBinaryData old_hash = ch->code_hash;
     if (new_phone && *new_phone)
         ch->phone = (char *)new_phone;
     rc = s_limited(st, txn, ch->phone, ip, now, out);
     if (rc == 0)
         rc = s_send(st, txn, flow, flen, ch, ip, now, out);
-    ch->code_hash.data = NULL; /* s_send pointed it at its stack */
-    ch->code_hash.len = 0;
+    ch->code_hash = old_hash;
     ch->phone = old_phone;
     dvcid__store__challenge__free_unpacked(ch, NULL);
     return rc < 0 ? -1 : 0;

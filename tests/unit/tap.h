@@ -22,8 +22,11 @@ static int tap_pass, tap_fail;
     } while (0)
 
 #define CHECK_STR(a, b)                                                                   \
-    CHECK(((a) == NULL && (b) == NULL) || ((a) && (b) && strcmp((a), (b)) == 0),          \
-          "got \"%s\", want \"%s\"", (a) ? (a) : "(null)", (b) ? (b) : "(null)")
+    do {                                                                                  \
+        const char *tap_a = (a), *tap_b = (b);                                            \
+        CHECK((!tap_a && !tap_b) || (tap_a && tap_b && strcmp(tap_a, tap_b) == 0),        \
+              "got \"%s\", want \"%s\"", tap_a ? tap_a : "(null)", tap_b ? tap_b : "(null)"); \
+    } while (0)
 
 #define TEST_DONE()                                                                       \
     (printf("%d passed, %d failed\n", tap_pass, tap_fail), tap_fail || !tap_pass ? 1 : 0)

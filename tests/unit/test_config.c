@@ -1,0 +1,62 @@
+/* cmn_config: defaults, every error reported with file:line, unknown keys, bounds,
+ * the provider not built yet, and inline comments as api.md writes them. */
+#include <string.h>
+
+#include "cmn_config.h"
+#include "tap.h"
+
+typedef struct {
+    const char *text;
+    const char *err_has; /* NULL: loads */
+} s_case_t;
+
+static const s_case_t s_cases[] = {
+    {"[otp]\nttl = 120\n", NULL},
+    {"[gateway]\ntrusted_proxies =            ; CIDRs whose X-Forwarded-For is believed\n", NULL},
+    {"; comment\n[sms]\nprovider = file\n", NULL},
+    {"[otp]\nttl = 301\n", "t.conf:2: [otp] ttl = \"301\": expected an integer from 1 to 300"},
+    {"[otp]\n\nlength = six\n", "t.conf:3: [otp] length"},
+    {"[otp]\nlenght = 6\n", "t.conf:2: unknown key \"lenght\" in section [otp]"},
+    {"[nope]\nx = 1\n", "t.conf:2: unknown key \"x\" in section [nope]"},
+    {"[sms]\nprovider = smpp\n", "not built in this version"},
+    {"[sms]\nprovider = pigeon\n", "expected one of file|http|smpp"},
+    {"[log]\nlevel = loud\n", "expected one of debug|info|warn|error"},
+    {"[otp]\nttl\n", "t.conf:2: not valid INI"},
+};
+
+int main(void) {
+    cmn_config_t cfg;
+    cmn_config_defaults(&cfg);
+    CHECK_STR(cfg.gateway_listen, "127.0.0.1:8080");
+    CHECK_STR(cfg.storage_dir, "./var");
+    CHECK(cfg.otp_length == 6 && cfg.otp_ttl == 300 && cfg.otp_resend_after == 60, "otp");
+    CHECK(cfg.otp_max_attempts == 5 && cfg.otp_max_sends_per_flow == 5, "otp limits");
+    CHECK(cfg.otp_max_sends_per_phone_hour == 5 && cfg.otp_max_sends_per_ip_hour == 200 &&
+              cfg.otp_max_sends_per_prefix_hour == 200,
+          "send limits");
+    CHECK(cfg.login_max_failures == 5 && cfg.login_lock_seconds == 900, "login");
+    CHECK_STR(cfg.sms_provider, "file");
+    CHECK_STR(cfg.sms_file, "./var/sms-outbox.jsonl");
+    CHECK_STR(cfg.sms_http_method, "GET");
+    CHECK_STR(cfg.sms_http_content_type, "application/json");
+    CHECK(cfg.sms_smpp_port == 2775, "smpp port");
+    CHECK_STR(cfg.sms_smpp_source, "DVCQG");
+    for (size_t i = 0; i < sizeof(s_cases) / sizeof(s_cases[0]); i++) {
+        char err[512] = "";
+        cmn_config_defaults(&cfg);
+        int rc = cmn_config_load_string(&cfg, "t.conf", s_cases[i].text, err, sizeof(err));
+        if (!s_cases[i].err_has)
+            CHECK(rc == 0, "case %zu: %s", i, err);
+        else
+            CHECK(rc == -1 && strstr(err, s_cases[i].err_has), "case %zu: rc %d err \"%s\"", i,
+                  rc, err);
+    }
+    cmn_config_defaults(&cfg);
+    char err[256];
+    CHECK(cmn_config_load_string(&cfg, "t", "[otp]\nttl = 120\n", err, sizeof(err)) == 0, "ttl");
+    CHECK(cfg.otp_ttl == 120, "ttl applied");
+    CHECK(cmn_config_load(&cfg, "/nonexistent/dvcid.conf", err, sizeof(err)) == -1 &&
+              strstr(err, "/nonexistent/dvcid.conf"),
+          "missing file: %s", err);
+    return TEST_DONE();
+}

@@ -1,0 +1,179 @@
+/* otp_challenge and otp_limits on a real LMDB in a temporary directory: codes,
+ * tries, expiry, resend cooldown, send caps and purpose binding. */
+#include <lmdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_crypto.h"
+#include "cmn_db.h"
+#include "otp_challenge.h"
+#include "tap.h"
+
+static cmn_config_t cfg;
+static uint8_t key[CMN_KEY_BYTES];
+static cmn_db_t *db;
+static otp_store_t st;
+
+static MDB_txn *s_begin(void) {
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(cmn_db_env(db), NULL, 0, &txn);
+    CHECK(rc == 0, "txn begin: %s", mdb_strerror(rc));
+    return txn;
+}
+
+static otp_result_t s_issue(const char *flow, Dvcid__Purpose p, const char *phone,
+                            const char *ip, uint64_t now) {
+    otp_result_t r;
+    MDB_txn *txn = s_begin();
+    int rc = otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip,
+                                 now, &r);
+    CHECK(rc == 0, "issue rc %d", rc);
+    mdb_txn_commit(txn);
+    return r;
+}
+
+static otp_result_t s_verify(const char *flow, Dvcid__Purpose p, const char *code,
+                             uint64_t now) {
+    otp_result_t r;
+    MDB_txn *txn = s_begin();
+    int rc = otp_challenge_verify(&st, txn, (const uint8_t *)flow, strlen(flow), p, code, now,
+                                  &r);
+    CHECK(rc == 0, "verify rc %d", rc);
+    mdb_txn_commit(txn);
+    return r;
+}
+
+static otp_result_t s_resend(const char *flow, Dvcid__Purpose p, const char *phone,
+                             uint64_t now) {
+    otp_result_t r;
+    MDB_txn *txn = s_begin();
+    int rc = otp_challenge_resend(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone,
+                                  "10.0.0.1", now, &r);
+    CHECK(rc == 0, "resend rc %d", rc);
+    mdb_txn_commit(txn);
+    return r;
+}
+
+/* A wrong code that differs from the right one. */
+static void s_wrong(const char *code, char *out) {
+    strcpy(out, code);
+    out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
+}
+
+int main(void) {
+    const Dvcid__Purpose REG = DVCID__PURPOSE__PURPOSE_REGISTER;
+    const Dvcid__Purpose LOGIN = DVCID__PURPOSE__PURPOSE_LOGIN;
+    char dir[] = "/tmp/dvcid-otp-test-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    CHECK(cmn_crypto_init() == 0, "sodium");
+    cmn_config_defaults(&cfg);
+    cfg.otp_max_sends_per_phone_hour = 100;
+    const char *names[] = {"challenges", "windows"};
+    db = cmn_db_new(dir, 16, names, 2);
+    CHECK(db != NULL, "db");
+    if (!db)
+        return TEST_DONE();
+    st = (otp_store_t){&cfg, key, cmn_db_dbi(db, 0), cmn_db_dbi(db, 1)};
+    uint64_t t0 = 1700000000000ull;
+    char wrong[16];
+
+    /* Issue: a 6-digit code for the phone; a second issue of the same flow is refused. */
+    otp_result_t r = s_issue("flow-a", REG, "+84912345678", "10.0.0.1", t0);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "status %d", r.status);
+    CHECK(strlen(r.code) == 6 && strspn(r.code, "0123456789") == 6, "code %s", r.code);
+    CHECK_STR(r.phone, "+84912345678");
+    char code[16];
+    strcpy(code, r.code);
+    CHECK(s_issue("flow-a", REG, "+84912345678", "", t0).status ==
+              DVCID__STATUS__STATUS_FLOW_STATE,
+          "second issue");
+
+    /* Purpose binding: the right code for another purpose is not found. */
+    CHECK(s_verify("flow-a", LOGIN, code, t0).status == DVCID__STATUS__STATUS_NOT_FOUND,
+          "purpose");
+    CHECK(s_verify("flow-b", REG, code, t0).status == DVCID__STATUS__STATUS_NOT_FOUND, "flow");
+
+    /* Wrong codes count down; the one that uses the last try answers exceeded. */
+    s_wrong(code, wrong);
+    for (int i = 4; i >= 1; i--) {
+        r = s_verify("flow-a", REG, wrong, t0 + 1000);
+        CHECK(r.status == DVCID__STATUS__STATUS_OTP_INVALID && r.attempts_left == (uint32_t)i,
+              "try %d: status %d left %u", i, r.status, r.attempts_left);
+    }
+    r = s_verify("flow-a", REG, wrong, t0 + 1000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED, "5th: %d", r.status);
+    r = s_verify("flow-a", REG, code, t0 + 1000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED, "dead: %d", r.status);
+
+    /* Resend: cooldown, then a new code with fresh tries; the old code is dead. */
+    r = s_resend("flow-a", REG, "", t0 + 30000);
+    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 30,
+          "cooldown: %d %u", r.status, r.retry_after);
+    r = s_resend("flow-a", REG, "", t0 + 60000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "resend: %d", r.status);
+    char code2[16];
+    strcpy(code2, r.code);
+    if (strcmp(code2, code) != 0)
+        CHECK(s_verify("flow-a", REG, code, t0 + 61000).status ==
+                  DVCID__STATUS__STATUS_OTP_INVALID,
+              "old code");
+    r = s_verify("flow-a", REG, code2, t0 + 61000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "new code: %d", r.status);
+    CHECK(s_verify("flow-a", REG, code2, t0 + 61000).status == DVCID__STATUS__STATUS_FLOW_STATE,
+          "single use");
+
+    /* Expiry. */
+    r = s_issue("flow-c", REG, "+84912345679", "", t0);
+    strcpy(code, r.code);
+    CHECK(s_verify("flow-c", REG, code, t0 + 300000).status == DVCID__STATUS__STATUS_OTP_EXPIRED,
+          "expired");
+
+    /* Sends per flow: 1 issue + 4 resends, then refused. Resend to a new phone. */
+    s_issue("flow-d", REG, "+84912345670", "", t0);
+    for (int i = 1; i <= 4; i++)
+        CHECK(s_resend("flow-d", REG, i == 4 ? "+84987654321" : "", t0 + 60000ull * i).status ==
+                  DVCID__STATUS__STATUS_OK,
+              "resend %d", i);
+    r = s_resend("flow-d", REG, "", t0 + 600000);
+    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED, "6th send: %d", r.status);
+
+    /* Per-phone window. */
+    cfg.otp_max_sends_per_phone_hour = 2;
+    CHECK(s_issue("p1", REG, "+84911111111", "", t0).status == DVCID__STATUS__STATUS_OK, "p1");
+    CHECK(s_issue("p2", REG, "+84911111111", "", t0).status == DVCID__STATUS__STATUS_OK, "p2");
+    r = s_issue("p3", REG, "+84911111111", "", t0 + 1000);
+    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 3599,
+          "p3: %d %u", r.status, r.retry_after);
+    CHECK(s_issue("p4", REG, "+84911111111", "", t0 + 3600000).status ==
+              DVCID__STATUS__STATUS_OK,
+          "window over");
+
+    /* Per-IP window. */
+    cfg.otp_max_sends_per_ip_hour = 1;
+    CHECK(s_issue("i1", REG, "+84922222221", "203.0.113.9", t0).status ==
+              DVCID__STATUS__STATUS_OK,
+          "i1");
+    CHECK(s_issue("i2", REG, "+84933333332", "203.0.113.9", t0).status ==
+              DVCID__STATUS__STATUS_RATE_LIMITED,
+          "i2");
+
+    /* Test numbers get the test code and still count in the windows. */
+    strcpy(cfg.otp_test_phone_prefix, "+8490000");
+    strcpy(cfg.otp_test_code, "424242");
+    r = s_issue("t1", REG, "+84900001234", "", t0);
+    CHECK_STR(r.code, "424242");
+    CHECK(s_verify("t1", REG, "424242", t0 + 1).status == DVCID__STATUS__STATUS_OK, "test code");
+
+    /* The sweep drops what can no longer matter. */
+    MDB_txn *txn = s_begin();
+    int swept = otp_challenge_sweep(&st, txn, t0 + 86400000ull);
+    mdb_txn_commit(txn);
+    CHECK(swept > 0, "swept %d", swept);
+
+    cmn_db_destroy(&db);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    CHECK(system(cmd) == 0, "cleanup");
+    return TEST_DONE();
+}
