@@ -1,0 +1,82 @@
+# dvcid: the commands of api.md section 1. `make run` and `make test` work on a fresh
+# Debian 12 machine as root: each first installs the missing packages (scripts/deps.sh).
+#   make run [CONFIG=path.conf]   build (Release) and run the four services in the foreground
+#   make test                     lint, Release and ASan+UBSan builds, every ctest test
+#   make build | asan | lint | format | bench | clean
+CONFIG ?= deploy/dev.conf
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+# Integration tests bind fixed local ports, so ctest runs one test at a time by default.
+CTEST_JOBS ?= 1
+RELEASE := build/release
+ASAN := build/asan
+CMAKE ?= cmake
+CTEST ?= ctest
+# The builds of cmake are sub-makes; their directory chatter adds nothing.
+MAKEFLAGS += --no-print-directory
+
+# Sanitizer settings for everything ctest starts, the services of the integration tests
+# included; set them in the environment to override.
+export ASAN_OPTIONS ?= detect_leaks=1
+export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
+
+# Steps depend on each other's output (deps before builds, builds before lint); the builds
+# themselves run in parallel inside cmake.
+.NOTPARALLEL:
+.PHONY: all help deps deps-test build build-release asan build-asan run test lint format \
+	bench clean
+
+all: build
+
+help:
+	@sed -n '1,5s/^# \{0,1\}//p' Makefile
+
+deps:
+	@scripts/deps.sh run
+
+deps-test:
+	@scripts/deps.sh test
+
+build: deps build-release
+
+build-release:
+	$(CMAKE) -S . -B $(RELEASE) -DCMAKE_BUILD_TYPE=Release
+	$(CMAKE) --build $(RELEASE) -j$(JOBS)
+
+asan: deps build-asan
+
+build-asan:
+	$(CMAKE) -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDVCID_SANITIZE=ON
+	$(CMAKE) --build $(ASAN) -j$(JOBS)
+
+run: deps build-release
+	@exec scripts/run.sh "$(CONFIG)" $(RELEASE)
+
+lint: deps-test build-release
+	@scripts/lint.sh
+
+format:
+	@scripts/lint.sh --fix
+
+# Every step runs even when an earlier one failed, so one run shows every problem; the
+# exit status is 0 only if all passed. Ends with ctest's summary.
+test: deps-test
+	@failed=; \
+	if ! $(MAKE) --no-print-directory build-release; then failed="$$failed release-build"; \
+	elif ! scripts/lint.sh; then failed="$$failed lint"; fi; \
+	if ! $(MAKE) --no-print-directory build-asan; then failed="$$failed asan-build"; \
+	else \
+		[ -z "$$failed" ] || echo "make test: FAILED so far:$$failed; running the tests anyway"; \
+		$(CTEST) --test-dir $(ASAN) --output-on-failure --no-tests=error -j$(CTEST_JOBS) \
+			|| failed="$$failed ctest"; \
+	fi; \
+	case "$$failed" in \
+	"") ;; \
+	" ctest") exit 1 ;; \
+	*) echo "make test: FAILED:$$failed"; exit 1 ;; \
+	esac
+
+bench:
+	@echo "make bench: not built yet"; exit 1
+
+clean:
+	rm -rf build

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# deps.sh: installs the Debian 12 packages dvcid needs, and only those that are missing.
+# `make run` and `make test` call it every time, so the common case (nothing missing) is one
+# dpkg-query and no network.
+#   scripts/deps.sh [run|test]   run: build and run the services; test: also the test tools
+set -euo pipefail
+
+# The package lists: the one place to add a dependency.
+RUN_PKGS=(
+    build-essential cmake pkg-config
+    libzmq3-dev libczmq-dev
+    liblmdb-dev lmdb-utils
+    libprotobuf-c-dev protobuf-c-compiler
+    libsodium-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
+    libsystemd-dev libinih-dev libunistring-dev
+    python3
+)
+TEST_PKGS=(
+    cppcheck clang-tidy clang-format # lint (Debian 12: clang 14)
+    clang                            # libFuzzer targets
+    curl                             # smoke tests against a running stack
+    systemd                          # systemd-analyze verify on the unit files
+)
+
+mode=${1:-run}
+case $mode in
+run) pkgs=("${RUN_PKGS[@]}") ;;
+test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+*)
+    echo "usage: $0 [run|test]" >&2
+    exit 2
+    ;;
+esac
+
+if ! command -v dpkg-query >/dev/null; then
+    echo "deps: dpkg-query not found: this script expects Debian 12; install by hand: ${pkgs[*]}" >&2
+    exit 1
+fi
+
+# Sets `missing` to the packages of `pkgs` that are not fully installed.
+find_missing() {
+    local -A have=()
+    local name status
+    # dpkg-query fails for names it has never seen; those simply stay missing.
+    while read -r name status; do
+        [[ $status == "install ok installed" ]] && have[$name]=1
+    done < <(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null || true)
+    missing=()
+    for name in "${pkgs[@]}"; do
+        [[ -n ${have[$name]:-} ]] || missing+=("$name")
+    done
+}
+
+find_missing
+if ((${#missing[@]} == 0)); then
+    echo "deps: all ${#pkgs[@]} packages present"
+    exit 0
+fi
+
+echo "deps: installing ${#missing[@]} missing package(s): ${missing[*]}"
+sudo=()
+if ((EUID != 0)); then
+    if command -v sudo >/dev/null; then
+        sudo=(sudo)
+    else
+        echo "deps: not root and no sudo: run as root: apt-get install ${missing[*]}" >&2
+        exit 1
+    fi
+fi
+
+apt_get() {
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive \
+        apt-get -q -o DPkg::Lock::Timeout=300 "$@"
+}
+
+# A fresh image has no package lists; otherwise try the lists we have first and update only
+# if that fails (stale lists point at versions the mirror no longer has).
+if ! compgen -G '/var/lib/apt/lists/*_Packages*' >/dev/null; then
+    apt_get update
+fi
+if ! apt_get install -y --no-install-recommends "${missing[@]}"; then
+    echo "deps: install failed; updating the package lists and retrying"
+    apt_get update
+    apt_get install -y --no-install-recommends "${missing[@]}"
+fi
+
+find_missing
+if ((${#missing[@]} != 0)); then
+    echo "deps: still missing after apt-get install: ${missing[*]}" >&2
+    exit 1
+fi
+echo "deps: installed; all ${#pkgs[@]} packages present"
