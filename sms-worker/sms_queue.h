@@ -1,0 +1,101 @@
+/* sms_queue: sms-worker's durable SMS queue in LMDB, driven inside the caller's
+ * write transaction (no sockets), so the service and the unit tests use it alike.
+ *
+ * Three databases (sms_queue_dbs, in this order, given to cmn_db_new):
+ *   "queue"  be64(next_try_ms) . message_id -> SmsJob   jobs waiting to be sent,
+ *            so the due ones are a prefix of the B-tree and first tries go FIFO;
+ *   "done"   be64(finished_ms) . message_id -> SmsJob   sent or dead: metadata
+ *            only (the sealed body is dropped), swept after a retention period;
+ *   "byid"   message_id -> tag . key in queue or done   the idempotency index.
+ * Bodies are the packed SmsSend sealed with crypto_secretbox (security.md "OTP"). */
+#ifndef SMS_QUEUE_H
+#define SMS_QUEUE_H
+
+#include <lmdb.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cmn_crypto.h"
+#include "cmn_db.h"
+#include "proto/dvcid.pb-c.h"
+
+#define SMS_QUEUE_NDBS 3
+extern const char *const sms_queue_dbs[SMS_QUEUE_NDBS];
+
+/* Longest message_id accepted (bytes). */
+#define SMS_ID_MAX 64
+/* Failed deliveries before a job is dead-lettered. */
+#define SMS_MAX_TRIES 8
+/* Retry delays: exponential from 1 s, capped at 5 minutes. */
+#define SMS_BACKOFF_BASE_MS 1000u
+#define SMS_BACKOFF_CAP_MS 300000u
+
+typedef enum { SMS_JOB_QUEUED = 1, SMS_JOB_SENT = 2, SMS_JOB_DEAD = 3 } sms_job_state_t;
+
+enum { SMS_QUEUE_OK = 0, SMS_QUEUE_DUPLICATE = 1, SMS_QUEUE_NOTFOUND = 2, SMS_QUEUE_ERROR = -1 };
+
+typedef struct sms_queue sms_queue_t;
+
+/* A job copied out of the map (it outlives the transaction). sealed is owned:
+ * release with sms_job_clear. */
+typedef struct {
+    char message_id[SMS_ID_MAX + 1];
+    sms_job_state_t state;
+    uint32_t purpose;
+    uint32_t tries;
+    uint64_t created_ms;
+    uint64_t next_try_ms;
+    uint64_t sent_ms; /* when it reached the provider, or was dead-lettered */
+    uint8_t *sealed;
+    size_t sealed_len;
+} sms_job_t;
+
+/* A queue over db's first SMS_QUEUE_NDBS databases (opened with sms_queue_dbs),
+ * sealing with key (copied). Returns NULL on failure. */
+sms_queue_t *sms_queue_new(cmn_db_t *db, const uint8_t key[CMN_KEY_BYTES]);
+void sms_queue_destroy(sms_queue_t **self_p);
+
+/* Seals msg and queues it, due at now. SMS_QUEUE_DUPLICATE (nothing written) when
+ * its message_id is already queued, sent or dead. msg must have passed
+ * sms_queue_valid. Returns SMS_QUEUE_OK, SMS_QUEUE_DUPLICATE or SMS_QUEUE_ERROR. */
+int sms_queue_put(sms_queue_t *self, MDB_txn *txn, const Dvcid__SmsSend *msg, uint64_t now);
+
+/* Copies up to max queued jobs with next_try_ms <= now into jobs, earliest first.
+ * Returns how many (the caller clears each), or -1. */
+int sms_queue_due(sms_queue_t *self, MDB_txn *txn, uint64_t now, sms_job_t *jobs, int max);
+
+/* Unseals job's body. Returns the SmsSend (caller frees with sms_queue_msg_free,
+ * which wipes the code), or NULL when the body is gone or does not open. */
+Dvcid__SmsSend *sms_queue_open(sms_queue_t *self, const sms_job_t *job);
+void sms_queue_msg_free(Dvcid__SmsSend **msg_p);
+
+/* The provider has job: moves it to "done" as SENT at now, body dropped. */
+int sms_queue_mark_sent(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint64_t now);
+
+/* A delivery failed: tries++, then either requeued at now + delay_ms (returns
+ * SMS_JOB_QUEUED) or, at SMS_MAX_TRIES or when delay_ms is 0 (the job can never
+ * be sent), moved to "done" as DEAD (returns SMS_JOB_DEAD). -1 on a storage error. */
+int sms_queue_mark_failed(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint64_t now,
+                          uint32_t delay_ms);
+
+/* Reads a job by message_id into job (without its body). Returns SMS_QUEUE_OK,
+ * SMS_QUEUE_NOTFOUND or SMS_QUEUE_ERROR. */
+int sms_queue_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job);
+
+/* Deletes up to max sent/dead records finished before before_ms. Returns how many, or -1. */
+int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max);
+
+/* Frees job's body and wipes the struct. */
+void sms_job_clear(sms_job_t *job);
+
+/* Checks a SmsSend from the wire: message_id 1..SMS_ID_MAX printable ASCII, phone
+ * E.164 ('+' and 8..15 digits), a known purpose, a code of 1..9 digits (empty for
+ * a notice), lang "", "vi" or "en". Returns 0, or -1 with the offending field in *field. */
+int sms_queue_valid(const Dvcid__SmsSend *msg, const char **field);
+
+/* The retry delay after the tries-th failure (tries >= 1): SMS_BACKOFF_BASE_MS
+ * doubled per try, capped at SMS_BACKOFF_CAP_MS, minus up to a quarter of jitter
+ * drawn from rnd, so retries of one outage spread out. */
+uint32_t sms_queue_backoff_ms(uint32_t tries, uint32_t rnd);
+
+#endif

@@ -1,0 +1,312 @@
+/* sms_worker: the service (see sms_worker.h): the SmsSend and Ping routes, and the
+ * delivery timer that drains the queue into the provider. Storage is sms_queue,
+ * the words are sms_text, the sink is an sms_provider; this file only decides
+ * what happens to each message and says so in the log (message_id, masked phone,
+ * purpose; never the code or the text). */
+#include "sms_worker.h"
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmn_crypto.h"
+#include "cmn_log.h"
+#include "cmn_service.h"
+#include "cmn_time.h"
+#include "sms_provider.h"
+#include "sms_queue.h"
+#include "sms_text.h"
+
+#define SMS_MASK_MAX 24
+
+/* What became of one message in a delivery batch. */
+typedef enum {
+    S_TAKEN,  /* the provider took it; counts once the flush succeeds */
+    S_FAILED, /* the provider refused it: retry later */
+    S_BROKEN  /* it can never be sent (body does not open or render): dead now */
+} s_outcome_t;
+
+struct sms_worker {
+    const cmn_config_t *cfg;
+    cmn_db_t *db;
+    sms_queue_t *queue;
+    sms_provider_t *provider;
+    cmn_service_t *svc;
+    int timer;
+    bool provider_ok; /* the last flush worked; Pong.ready */
+    uint64_t rng;     /* xorshift state for backoff jitter (not a secret) */
+    uint64_t next_sweep_ms;
+    sms_stats_t stats;
+    /* One batch's jobs, kept here rather than on the stack (about 40 KiB). */
+    sms_job_t jobs[SMS_BATCH_MAX];
+    s_outcome_t outcome[SMS_BATCH_MAX];
+    char masked[SMS_BATCH_MAX][SMS_MASK_MAX];
+};
+
+sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *data_dir) {
+    sms_worker_t *self = calloc(1, sizeof(*self));
+    if (!self) {
+        CMN_ERROR(NULL, "sms worker: out of memory");
+        return NULL;
+    }
+    self->cfg = cfg;
+    self->db = db;
+    self->timer = -1;
+    self->provider_ok = true;
+    self->rng = (cmn_time_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
+
+    char path[PATH_MAX];
+    uint8_t key[CMN_KEY_BYTES];
+    if ((size_t)snprintf(path, sizeof(path), "%s/queue.key", data_dir) >= sizeof(path) ||
+        cmn_key_load(path, key) != 0) {
+        CMN_ERROR(NULL, "sms worker: no queue key in %s", data_dir);
+        sms_worker_destroy(&self);
+        return NULL;
+    }
+    self->queue = sms_queue_new(db, key);
+    cmn_wipe(key, sizeof(key));
+    if (self->queue)
+        self->provider = sms_provider_new(cfg);
+    if (!self->queue || !self->provider) {
+        sms_worker_destroy(&self);
+        return NULL;
+    }
+    CMN_INFO(NULL, "sms worker: provider %s", self->provider->name);
+    return self;
+}
+
+void sms_worker_destroy(sms_worker_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    sms_worker_t *self = *self_p;
+    cmn_service_destroy(&self->svc);
+    sms_provider_destroy(&self->provider);
+    sms_queue_destroy(&self->queue);
+    free(self);
+    *self_p = NULL;
+}
+
+const sms_stats_t *sms_worker_stats(const sms_worker_t *self) { return &self->stats; }
+
+static const char *s_purpose(uint32_t purpose) {
+    const char *name = sms_text_purpose_name((int)purpose);
+    return name ? name : "unknown";
+}
+
+/* --- accepting ------------------------------------------------------------------ */
+
+int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *msg,
+                      const char *trace) {
+    const char *field = "body";
+    if (!msg || sms_queue_valid(msg, &field) != 0) {
+        CMN_WARN(trace, "sms refused: invalid %s", field);
+        return SMS_WORKER_INVALID;
+    }
+    char masked[SMS_MASK_MAX];
+    cmn_mask_phone(msg->phone, masked, sizeof(masked));
+    int rc = sms_queue_put(self->queue, txn, msg, cmn_time_now_ms());
+    if (rc == SMS_QUEUE_DUPLICATE) {
+        self->stats.duplicates++;
+        CMN_INFO(trace, "sms duplicate message_id=%s to=%s purpose=%s: already stored",
+                 msg->message_id, masked, s_purpose(msg->purpose));
+        return SMS_WORKER_DUPLICATE;
+    }
+    if (rc != SMS_QUEUE_OK) {
+        CMN_ERROR(trace, "sms message_id=%s not stored", msg->message_id);
+        return SMS_WORKER_ERROR;
+    }
+    self->stats.queued++;
+    CMN_INFO(trace, "sms queued message_id=%s to=%s purpose=%s", msg->message_id, masked,
+             s_purpose(msg->purpose));
+    return SMS_WORKER_QUEUED;
+}
+
+/* --- delivering ----------------------------------------------------------------- */
+
+static uint32_t s_random(sms_worker_t *self) {
+    self->rng ^= self->rng << 13;
+    self->rng ^= self->rng >> 7;
+    self->rng ^= self->rng << 17;
+    return (uint32_t)(self->rng >> 32);
+}
+
+/* Opens, renders and hands job i to the provider; records the outcome. */
+static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
+    sms_job_t *job = &self->jobs[i];
+    snprintf(self->masked[i], SMS_MASK_MAX, "***");
+    Dvcid__SmsSend *msg = sms_queue_open(self->queue, job);
+    if (!msg) {
+        CMN_ERROR(NULL, "sms message_id=%s: stored body does not open", job->message_id);
+        self->outcome[i] = S_BROKEN;
+        return;
+    }
+    cmn_mask_phone(msg->phone, self->masked[i], SMS_MASK_MAX);
+    char text[SMS_TEXT_MAX];
+    if (sms_text_render(msg->purpose, msg->code, msg->lang, self->cfg->otp_ttl, text,
+                        sizeof(text)) < 0) {
+        CMN_ERROR(NULL, "sms message_id=%s: cannot render purpose %d", job->message_id,
+                  (int)msg->purpose);
+        self->outcome[i] = S_BROKEN;
+    } else {
+        sms_msg_t out = {.message_id = job->message_id,
+                         .to = msg->phone,
+                         .purpose = s_purpose(job->purpose),
+                         .text = text,
+                         .at_ms = now};
+        self->outcome[i] = self->provider->send(self->provider, &out) == 0 ? S_TAKEN : S_FAILED;
+    }
+    cmn_wipe(text, sizeof(text));
+    sms_queue_msg_free(&msg);
+}
+
+/* Records what became of job i once the batch is flushed. Returns 0 or -1. */
+static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
+    sms_job_t *job = &self->jobs[i];
+    const char *to = self->masked[i], *purpose = s_purpose(job->purpose);
+    if (self->outcome[i] == S_TAKEN) {
+        if (sms_queue_mark_sent(self->queue, txn, job, now) != 0)
+            return -1;
+        self->stats.sent++;
+        CMN_INFO(NULL, "sms sent message_id=%s to=%s purpose=%s tries=%u", job->message_id, to,
+                 purpose, job->tries + 1);
+        return 0;
+    }
+    /* A broken job gets delay 0, which dead-letters it at once. */
+    uint32_t delay =
+        self->outcome[i] == S_BROKEN ? 0 : sms_queue_backoff_ms(job->tries + 1, s_random(self));
+    int state = sms_queue_mark_failed(self->queue, txn, job, now, delay);
+    if (state == SMS_JOB_QUEUED) {
+        self->stats.retried++;
+        CMN_INFO(NULL, "sms retry message_id=%s to=%s purpose=%s tries=%u in %u ms",
+                 job->message_id, to, purpose, job->tries, delay);
+    } else if (state == SMS_JOB_DEAD) {
+        self->stats.dead++;
+        CMN_WARN(NULL, "sms dead-lettered message_id=%s to=%s purpose=%s tries=%u", job->message_id,
+                 to, purpose, job->tries);
+    }
+    return state < 0 ? -1 : 0;
+}
+
+int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+    int n = sms_queue_due(self->queue, txn, now, self->jobs, SMS_BATCH_MAX);
+    if (n <= 0)
+        return n;
+    int taken = 0, failed = 0;
+    for (int i = 0; i < n; i++) {
+        s_hand_over(self, i, now);
+        taken += self->outcome[i] == S_TAKEN;
+        failed += self->outcome[i] == S_FAILED;
+    }
+    /* Durable at the provider before "sent" can commit: a crash repeats, never loses. */
+    bool flushed = self->provider->flush(self->provider) == 0;
+    /* Broken bodies say nothing about the provider; refusals without a success do. */
+    bool ok = flushed && (taken > 0 || failed == 0);
+    if (ok != self->provider_ok)
+        cmn_log(ok ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL, "sms provider %s %s",
+                self->provider->name, ok ? "works again" : "fails; messages will be retried");
+    self->provider_ok = ok;
+    int rc = 0;
+    for (int i = 0; i < n; i++) {
+        if (!flushed && self->outcome[i] == S_TAKEN)
+            self->outcome[i] = S_FAILED;
+        if (rc == 0 && s_settle(self, txn, i, now) != 0)
+            rc = -1;
+        sms_job_clear(&self->jobs[i]);
+    }
+    return rc < 0 ? -1 : n;
+}
+
+int sms_worker_sweep(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+    if (now < SMS_RETENTION_MS)
+        return 0;
+    int n = sms_queue_sweep(self->queue, txn, now - SMS_RETENTION_MS, SMS_SWEEP_MAX);
+    if (n > 0)
+        CMN_DEBUG(NULL, "sms sweep: %d old records deleted", n);
+    return n;
+}
+
+/* --- the service ----------------------------------------------------------------- */
+
+static int s_on_tick(cmn_ctx_t *ctx) {
+    sms_worker_t *self = ctx->self;
+    uint64_t now = cmn_time_now_ms();
+    int n = sms_worker_deliver(self, ctx->txn, now);
+    if (n < 0)
+        return -1;
+    if (n == SMS_BATCH_MAX) /* more are due: come back in the next batch */
+        cmn_service_wake(ctx->svc, self->timer);
+    if (now >= self->next_sweep_ms) {
+        int swept = sms_worker_sweep(self, ctx->txn, now);
+        if (swept < 0)
+            return -1;
+        self->next_sweep_ms = swept == SMS_SWEEP_MAX ? now : now + SMS_SWEEP_EVERY_MS;
+    }
+    return 0;
+}
+
+static int s_on_sms_send(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    sms_worker_t *self = ctx->self;
+    const Dvcid__SmsSend *msg = req->sms_send;
+    int rc = sms_worker_accept(self, ctx->txn, msg, req->trace_id);
+    if (rc == SMS_WORKER_INVALID) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        return 0;
+    }
+    if (rc == SMS_WORKER_ERROR) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    if (rc == SMS_WORKER_QUEUED)
+        cmn_service_wake(ctx->svc, self->timer);
+    Dvcid__Reply reply = DVCID__REPLY__INIT;
+    Dvcid__SmsAck ack = DVCID__SMS_ACK__INIT;
+    ack.message_id = msg->message_id;
+    ack.duplicate = rc == SMS_WORKER_DUPLICATE;
+    reply.body_case = DVCID__REPLY__BODY_SMS_ACK;
+    reply.sms_ack = &ack;
+    /* Sent by the skeleton only after the batch's durable commit. */
+    cmn_call_reply(ctx, &call, &reply);
+    return 0;
+}
+
+/* Ready while the provider takes messages: a sink that cannot flush is not ready. */
+static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    (void)req;
+    sms_worker_t *self = ctx->self;
+    Dvcid__Reply reply = DVCID__REPLY__INIT;
+    Dvcid__Pong pong = DVCID__PONG__INIT;
+    pong.service = "sms-worker";
+    pong.ready = self->provider_ok;
+    reply.body_case = DVCID__REPLY__BODY_PONG;
+    reply.pong = &pong;
+    cmn_call_reply(ctx, &call, &reply);
+    return 0;
+}
+
+static const cmn_route_t s_routes[] = {
+    {DVCID__REQUEST__BODY_SMS_SEND, s_on_sms_send},
+    {DVCID__REQUEST__BODY_PING, s_on_ping},
+};
+
+int sms_worker_run(sms_worker_t *self) {
+    cmn_service_opts_t opts = {.name = "sms-worker",
+                               .bind = self->cfg->sms_endpoint,
+                               .routes = s_routes,
+                               .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
+                               .self = self,
+                               .db = self->db};
+    self->svc = cmn_service_new(&opts);
+    if (!self->svc)
+        return -1;
+    self->timer = cmn_service_every(self->svc, SMS_TICK_MS, s_on_tick);
+    if (self->timer < 0) {
+        CMN_ERROR(NULL, "sms worker: cannot start the delivery timer");
+        return -1;
+    }
+    /* Jobs left by the last run are due now: deliver them in the first batch. */
+    cmn_service_wake(self->svc, self->timer);
+    return cmn_service_run(self->svc);
+}

@@ -1,0 +1,75 @@
+/* sms_worker: the sms-worker service. It takes SmsSend from otp-svc's outbox,
+ * stores each message once (message_id is the idempotency key) in the sealed
+ * queue, and acknowledges only after the batch commit, so an acknowledged SMS
+ * survives kill -9. A timer hands due messages to the provider in FIFO order,
+ * retries failures with backoff and dead-letters a message after SMS_MAX_TRIES.
+ *
+ * The pieces the service runs in its batches (accept, deliver) are public so the
+ * unit tests drive them on a bare LMDB transaction, without sockets. */
+#ifndef SMS_WORKER_H
+#define SMS_WORKER_H
+
+#include <lmdb.h>
+#include <stdint.h>
+
+#include "cmn_config.h"
+#include "cmn_db.h"
+#include "proto/dvcid.pb-c.h"
+
+/* Due messages handed to the provider per batch. */
+#define SMS_BATCH_MAX 256
+/* How often the delivery timer runs when nothing wakes it (ms). */
+#define SMS_TICK_MS 50
+/* Sent and dead metadata is kept this long for status, then swept (ms). */
+#define SMS_RETENTION_MS (7ull * 24 * 3600 * 1000)
+/* Sweeps run at most this often (ms), deleting at most SMS_SWEEP_MAX records each. */
+#define SMS_SWEEP_EVERY_MS 5000
+#define SMS_SWEEP_MAX 4096
+
+typedef struct sms_worker sms_worker_t;
+
+/* Counters for metrics (exported by a later issue). */
+typedef struct {
+    uint64_t queued;     /* stored for delivery */
+    uint64_t duplicates; /* SmsSend for a message_id already known */
+    uint64_t sent;       /* handed to the provider */
+    uint64_t retried;    /* failed deliveries scheduled again */
+    uint64_t dead;       /* dead-lettered */
+} sms_stats_t;
+
+enum {
+    SMS_WORKER_QUEUED = 0,
+    SMS_WORKER_DUPLICATE = 1,
+    SMS_WORKER_INVALID = 2,
+    SMS_WORKER_ERROR = -1
+};
+
+/* A worker over db (opened with sms_queue_dbs; not owned), sealing with the key
+ * in <data_dir>/queue.key (created 0600 at first start) and delivering through
+ * the provider cfg names. cfg is borrowed and must outlive the worker. Returns
+ * NULL on failure (logged). */
+sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *data_dir);
+void sms_worker_destroy(sms_worker_t **self_p);
+
+/* Binds cfg->sms_endpoint and serves until SIGINT/SIGTERM. Returns 0 or -1. */
+int sms_worker_run(sms_worker_t *self);
+
+/* The SmsSend handler's work in txn: checks msg, then queues it unless its
+ * message_id is known. trace is for logs. Returns SMS_WORKER_QUEUED,
+ * SMS_WORKER_DUPLICATE, SMS_WORKER_INVALID or SMS_WORKER_ERROR. */
+int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *msg,
+                      const char *trace);
+
+/* One delivery batch in txn at now: hands up to SMS_BATCH_MAX due messages to the
+ * provider, flushes it, then marks each sent, retried or dead. Returns how many
+ * messages it handled, or -1 on a storage error (the caller rolls txn back; the
+ * provider may have them already, which at-least-once allows). */
+int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+/* Deletes sent/dead metadata older than SMS_RETENTION_MS, at most SMS_SWEEP_MAX.
+ * Returns how many, or -1. */
+int sms_worker_sweep(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+const sms_stats_t *sms_worker_stats(const sms_worker_t *self);
+
+#endif
