@@ -81,7 +81,7 @@ int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoint
 /* Calls fn every interval_ms inside a batch. Returns the timer id or -1. */
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn);
 
-/* Makes a timer due in the next batch. */
+/* Makes a timer due now: it runs at the end of this batch, or in the next one. */
 void cmn_service_wake(cmn_service_t *self, int timer_id);
 
 /* Calls fn in a batch whenever fd is readable; the caller keeps fd. Returns 0 or -1. */

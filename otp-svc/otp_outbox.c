@@ -61,6 +61,10 @@ static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         strcmp(reply->sms_ack->message_id, a->id) == 0) {
         int d = cmn_db_del(ctx->txn, a->outbox->dbi, a->id, strlen(a->id));
         rc = d == CMN_DB_ERROR ? -1 : 0;
+    } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
+        /* sms-worker will never take this job: retrying would loop forever. */
+        CMN_ERROR(NULL, "sms job %s refused by sms-worker as malformed: dropped", a->id);
+        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
     } else {
         CMN_DEBUG(NULL, "sms job %s not acknowledged (status %d): will retry", a->id,
                   reply->error ? (int)reply->error->status : -1);
