@@ -1,0 +1,261 @@
+/* gw_bridge: the job queue, the eventfd that wakes the loop, and the asks.
+ *
+ * Ordering that keeps MHD's contract: a connection is suspended before its job is
+ * visible to the loop (MHD_resume_connection on a connection that is not suspended
+ * is undefined), and resumed only once, by whoever answers first: the reply's
+ * continuation or gw_bridge_close(). Resume happens outside our mutex, which is
+ * safe because a suspended connection cannot complete under us. */
+#include "gw_bridge.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "cmn_log.h"
+#include "cmn_service.h"
+#include "gw_errors.h"
+
+struct gw_job {
+    gw_bridge_t *bridge;
+    struct MHD_Connection *conn;
+    const gw_route_t *route;
+    gw_request_t *req; /* freed once asked (cmn_service_ask packs it at once) */
+    char trace[GW_TRACE_LEN + 1];
+    gw_answer_t answer; /* valid once answered */
+    bool answered;
+    bool bridge_holds; /* the bridge's reference: in the live list */
+    int refs;
+    gw_job_t *qnext;       /* the queue of jobs not yet asked */
+    gw_job_t *prev, *next; /* the live list: every job the bridge holds */
+};
+
+struct gw_bridge {
+    cmn_service_t *svc;
+    int peer;
+    int efd;
+    pthread_mutex_t lock;
+    bool closed;
+    gw_job_t *qhead, *qtail;
+    gw_job_t *live;
+};
+
+static void s_job_free(gw_job_t *job) {
+    gw_request_destroy(&job->req);
+    gw_answer_clear(&job->answer);
+    free(job);
+}
+
+/* Under the lock: drops the bridge's hold. Returns true when the job is to be freed. */
+static bool s_unhold_locked(gw_bridge_t *self, gw_job_t *job) {
+    if (!job->bridge_holds)
+        return false;
+    job->bridge_holds = false;
+    if (job->prev)
+        job->prev->next = job->next;
+    else
+        self->live = job->next;
+    if (job->next)
+        job->next->prev = job->prev;
+    job->prev = job->next = NULL;
+    return --job->refs == 0;
+}
+
+/* Under the lock: stores ans as the job's answer unless it already has one.
+ * Returns true when the caller must resume the connection (after unlocking). */
+static bool s_answer_locked(gw_job_t *job, gw_answer_t *ans) {
+    if (job->answered)
+        return false;
+    gw_answer_move(&job->answer, ans);
+    job->answered = true;
+    return true;
+}
+
+/* The continuation of every ask: render, hand over, wake the connection. */
+static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    (void)ctx;
+    gw_job_t *job = arg;
+    gw_bridge_t *self = job->bridge;
+    gw_answer_t ans = {0};
+    if (gw_routes_render(job->route, reply, &ans) != 0)
+        CMN_ERROR(job->trace, "reply to %s %s did not fit (body %d, status %d)", job->route->method,
+                  job->route->pattern, (int)reply->body_case,
+                  reply->error ? (int)reply->error->status : 0);
+    pthread_mutex_lock(&self->lock);
+    bool resume = s_answer_locked(job, &ans);
+    struct MHD_Connection *conn = job->conn;
+    bool dead = s_unhold_locked(self, job);
+    pthread_mutex_unlock(&self->lock);
+    gw_answer_clear(&ans);
+    if (resume)
+        MHD_resume_connection(conn);
+    if (dead)
+        s_job_free(job);
+    return 0;
+}
+
+/* The eventfd is readable: ask for every queued job. */
+static int s_on_wake(cmn_ctx_t *ctx, void *arg) {
+    gw_bridge_t *self = arg;
+    uint64_t n;
+    if (read(self->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+        CMN_WARN(NULL, "eventfd read: %s", strerror(errno));
+    pthread_mutex_lock(&self->lock);
+    gw_job_t *list = self->qhead;
+    self->qhead = self->qtail = NULL;
+    pthread_mutex_unlock(&self->lock);
+    while (list) {
+        gw_job_t *job = list;
+        list = job->qnext;
+        job->qnext = NULL;
+        /* Only this thread touches job->req after submit. */
+        cmn_service_ask(ctx, self->peer, &job->req->msg, job->req->trace, job->req->deadline_ms,
+                        s_on_reply, job);
+        gw_request_destroy(&job->req);
+    }
+    return 0;
+}
+
+gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
+    gw_bridge_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->efd = -1;
+    pthread_mutex_init(&self->lock, NULL);
+    cmn_service_opts_t opts = {.name = "gateway", .self = self};
+    self->svc = cmn_service_new(&opts);
+    if (!self->svc)
+        goto fail;
+    self->peer = cmn_service_peer(self->svc, "account", cfg->account_endpoint);
+    if (self->peer < 0)
+        goto fail;
+    self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (self->efd < 0) {
+        CMN_ERROR(NULL, "eventfd: %s", strerror(errno));
+        goto fail;
+    }
+    if (cmn_service_watch(self->svc, self->efd, s_on_wake, self) != 0)
+        goto fail;
+    return self;
+fail:
+    gw_bridge_destroy(&self);
+    return NULL;
+}
+
+void gw_bridge_destroy(gw_bridge_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    gw_bridge_t *self = *self_p;
+    /* The loop forgets its pending asks without calling them: after this, the
+     * bridge's holds are the only references left to drop. */
+    cmn_service_destroy(&self->svc);
+    pthread_mutex_lock(&self->lock);
+    self->closed = true;
+    self->qhead = self->qtail = NULL;
+    gw_job_t *job = self->live;
+    self->live = NULL;
+    while (job) {
+        gw_job_t *next = job->next;
+        job->bridge_holds = false;
+        job->prev = job->next = NULL;
+        if (--job->refs == 0)
+            s_job_free(job);
+        job = next;
+    }
+    pthread_mutex_unlock(&self->lock);
+    if (self->efd >= 0)
+        close(self->efd);
+    pthread_mutex_destroy(&self->lock);
+    free(self);
+    *self_p = NULL;
+}
+
+int gw_bridge_run(gw_bridge_t *self) { return cmn_service_run(self->svc); }
+
+void gw_bridge_close(gw_bridge_t *self) {
+    pthread_mutex_lock(&self->lock);
+    self->closed = true;
+    size_t n = 0;
+    for (gw_job_t *job = self->live; job; job = job->next)
+        n++;
+    struct MHD_Connection **wake = calloc(n ? n : 1, sizeof(struct MHD_Connection *));
+    size_t nwake = 0;
+    for (gw_job_t *job = self->live; job; job = job->next) {
+        gw_answer_t ans = {0};
+        gw_errors_answer_status(&ans, DVCID__STATUS__STATUS_UNAVAILABLE);
+        bool resume = s_answer_locked(job, &ans);
+        gw_answer_clear(&ans);
+        if (resume && wake)
+            wake[nwake++] = job->conn;
+        else if (resume)
+            MHD_resume_connection(job->conn); /* no memory: resume under the lock */
+    }
+    pthread_mutex_unlock(&self->lock);
+    for (size_t i = 0; i < nwake; i++)
+        MHD_resume_connection(wake[i]);
+    free(wake);
+    if (n)
+        CMN_INFO(NULL, "answered %zu waiting requests with 503 at shut-down", n);
+}
+
+gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, const gw_route_t *route,
+                           gw_request_t **req_p) {
+    gw_job_t *job = calloc(1, sizeof(*job));
+    if (!job)
+        return NULL;
+    job->bridge = self;
+    job->conn = conn;
+    job->route = route;
+    memcpy(job->trace, (*req_p)->trace, sizeof(job->trace));
+    job->refs = 2; /* the caller's and the bridge's */
+    job->bridge_holds = true;
+    pthread_mutex_lock(&self->lock);
+    if (self->closed) {
+        pthread_mutex_unlock(&self->lock);
+        free(job);
+        return NULL;
+    }
+    /* Suspended before the loop can see the job; see the file comment. */
+    MHD_suspend_connection(conn);
+    job->req = *req_p;
+    *req_p = NULL;
+    if (self->qtail)
+        self->qtail->qnext = job;
+    else
+        self->qhead = job;
+    self->qtail = job;
+    job->next = self->live;
+    if (self->live)
+        self->live->prev = job;
+    self->live = job;
+    pthread_mutex_unlock(&self->lock);
+    uint64_t one = 1;
+    if (write(self->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+        CMN_WARN(job->trace, "eventfd write: %s", strerror(errno));
+    return job;
+}
+
+bool gw_bridge_job_take(gw_job_t *job, gw_answer_t *ans) {
+    gw_bridge_t *self = job->bridge;
+    pthread_mutex_lock(&self->lock);
+    bool ready = job->answered && job->answer.status != 0;
+    if (ready)
+        gw_answer_move(ans, &job->answer);
+    pthread_mutex_unlock(&self->lock);
+    return ready;
+}
+
+void gw_bridge_job_release(gw_job_t **job_p) {
+    if (!job_p || !*job_p)
+        return;
+    gw_job_t *job = *job_p;
+    *job_p = NULL;
+    gw_bridge_t *self = job->bridge;
+    pthread_mutex_lock(&self->lock);
+    bool dead = --job->refs == 0;
+    pthread_mutex_unlock(&self->lock);
+    if (dead)
+        s_job_free(job);
+}

@@ -1,0 +1,413 @@
+/* gw_http: libmicrohttpd glue. MHD calls s_access several times per request: once
+ * with the headers, once per piece of body, once when the body is complete, and
+ * once more after the bridge resumes the connection. s_exchange_t carries the
+ * request through those calls and is freed in s_completed, which MHD calls exactly
+ * once per request, whether it was answered or the client went away. */
+#include "gw_http.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cmn_log.h"
+#include "cmn_time.h"
+#include "gw_errors.h"
+#include "gw_request.h"
+#include "gw_routes.h"
+
+#define S_CONNECTION_TIMEOUT_S 15u
+#define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
+#define S_LOG_PATH 200
+#define S_DRAIN_MS 1000 /* at shut-down, how long answers already made may take to go out */
+
+struct gw_http {
+    struct MHD_Daemon *daemon;
+    gw_bridge_t *bridge;
+    const gw_client_ip_t *ips;
+    int timeout_ms;
+    atomic_int active; /* requests between their first call and their completion */
+};
+
+typedef struct {
+    gw_http_t *http;
+    const gw_route_t *route;
+    char id[GW_ID_MAX + 1];
+    char trace[GW_TRACE_LEN + 1];
+    char client_ip[GW_IP_MAX];
+    char method[16];
+    char path[S_LOG_PATH + 1];
+    uint64_t start_ms;
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    size_t discarded;
+    gw_answer_t early; /* decided from the headers, sent once the request is read */
+    gw_job_t *job;     /* set while the bridge has the request */
+    unsigned status;   /* what was sent; 0 while nothing */
+} s_exchange_t;
+
+/* --- helpers ----------------------------------------------------------------- */
+
+bool gw_http_is_json(const char *ct) {
+    static const char type[] = "application/json";
+    if (!ct)
+        return false;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (strncasecmp(ct, type, sizeof(type) - 1) != 0)
+        return false;
+    ct += sizeof(type) - 1;
+    while (*ct == ' ' || *ct == '\t')
+        ct++;
+    if (*ct == '\0')
+        return true;
+    if (*ct != ';')
+        return false;
+    /* Parameters: only a charset matters, and JSON is UTF-8. */
+    const char *cs = strcasestr(ct, "charset=");
+    if (!cs)
+        return true;
+    cs += 8;
+    if (*cs == '"')
+        cs++;
+    return strncasecmp(cs, "utf-8", 5) == 0 &&
+           (cs[5] == '\0' || cs[5] == '"' || cs[5] == ';' || cs[5] == ' ');
+}
+
+int gw_http_listen_addr(const char *listen, struct sockaddr_storage *addr, socklen_t *len) {
+    char host[CMN_CONFIG_STR];
+    const char *colon = strrchr(listen, ':');
+    if (!colon || colon[1] == '\0' || (size_t)(colon - listen) >= sizeof(host))
+        return -1;
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    const char *port = colon + 1;
+    char *name = host;
+    size_t hlen = strlen(host);
+    if (hlen >= 2 && host[0] == '[' && host[hlen - 1] == ']') {
+        host[hlen - 1] = '\0';
+        name++;
+    } else if (strchr(host, ':')) {
+        return -1; /* a bare IPv6 address needs brackets */
+    }
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV};
+    hints.ai_family = name == host ? AF_UNSPEC : AF_INET6;
+    if (*name == '\0' || strcmp(name, "*") == 0) {
+        name = NULL;
+        hints.ai_family = AF_INET;
+    }
+    struct addrinfo *res = NULL;
+    if (getaddrinfo(name, port, &hints, &res) != 0 || !res)
+        return -1;
+    memcpy(addr, res->ai_addr, res->ai_addrlen);
+    *len = res->ai_addrlen;
+    freeaddrinfo(res);
+    return 0;
+}
+
+static void s_mhd_log(void *cls, const char *fmt, va_list ap) {
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    CMN_WARN(NULL, "http: %s", msg);
+}
+
+/* Collects every X-Forwarded-For header, comma joined, as one list. */
+static enum MHD_Result s_xff_each(void *cls, enum MHD_ValueKind kind, const char *key,
+                                  const char *value) {
+    (void)kind;
+    char *acc = cls;
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) {
+        size_t used = strlen(acc);
+        snprintf(acc + used, 1024 - used, "%s%s", used ? "," : "", value);
+    }
+    return MHD_YES;
+}
+
+static void s_client_ip(gw_http_t *self, struct MHD_Connection *conn, char *out, size_t outlen) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    char peer[GW_IP_MAX];
+    gw_client_ip_from_sockaddr(info ? info->client_addr : NULL, peer, sizeof(peer));
+    char xff[1024] = "";
+    if (gw_client_ip_trusted(self->ips, peer))
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, s_xff_each, xff);
+    gw_client_ip_resolve(self->ips, peer, xff[0] ? xff : NULL, out, outlen);
+}
+
+/* --- answers ------------------------------------------------------------------- */
+
+static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw_answer_t *ans) {
+    struct MHD_Response *resp =
+        ans->body ? MHD_create_response_from_buffer(ans->len, ans->body, MHD_RESPMEM_MUST_FREE)
+                  : MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp) {
+        gw_answer_clear(ans);
+        return MHD_NO;
+    }
+    ans->body = NULL; /* the response owns it now */
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                            ans->content_type ? ans->content_type : GW_CT_JSON);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, "X-Request-Id", ex->trace);
+    if (ans->retry_after) {
+        char s[16];
+        snprintf(s, sizeof(s), "%u", ans->retry_after);
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
+    }
+    if (ans->allow[0])
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ans->allow);
+    enum MHD_Result rc = MHD_queue_response(conn, ans->status, resp);
+    MHD_destroy_response(resp);
+    if (rc == MHD_YES)
+        ex->status = ans->status;
+    gw_answer_clear(ans);
+    return rc;
+}
+
+static enum MHD_Result s_queue_error(s_exchange_t *ex, struct MHD_Connection *conn,
+                                     const gw_error_t *e) {
+    gw_answer_t ans = {0};
+    gw_errors_answer(&ans, e, NULL, -1, -1);
+    return s_queue(ex, conn, &ans);
+}
+
+/* --- the stages of a request --------------------------------------------------- */
+
+/* First call: the headers are in, no body yet. A body too large or not JSON is
+ * refused at once, unread (MHD then closes the connection). Answers that need no
+ * body (404, 405, local routes) wait for the end of the request instead, so the
+ * connection stays open for the next one. */
+static enum MHD_Result s_on_headers(s_exchange_t *ex, struct MHD_Connection *conn) {
+    char allow[sizeof(ex->early.allow)];
+    gw_match_t m = gw_routes_match(ex->method, ex->path, &ex->route, ex->id, allow, sizeof(allow));
+    if (m == GW_MATCH_NOT_FOUND) {
+        gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_NOT_FOUND);
+        return MHD_YES;
+    }
+    if (m == GW_MATCH_BAD_METHOD) {
+        gw_errors_answer(&ex->early, gw_errors_http(GW_ERR_METHOD_NOT_ALLOWED), NULL, -1, -1);
+        memcpy(ex->early.allow, allow, sizeof(allow));
+        return MHD_YES;
+    }
+    if (!ex->route->build) {
+        ex->route->local(&ex->early);
+        return MHD_YES;
+    }
+    const char *cl =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *te =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
+    if (declared > GW_HTTP_BODY_MAX)
+        return s_queue_error(ex, conn, gw_errors_http(GW_ERR_PAYLOAD_TOO_LARGE));
+    if (declared > 0 || te) {
+        const char *ct =
+            MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!gw_http_is_json(ct))
+            return s_queue_error(ex, conn, gw_errors_http(GW_ERR_UNSUPPORTED_MEDIA_TYPE));
+    }
+    return MHD_YES;
+}
+
+/* A piece of body: kept up to the cap; past it counted and dropped, so the 413 can
+ * still be sent, until too much has been dropped. */
+static enum MHD_Result s_on_data(s_exchange_t *ex, const char *data, size_t *size) {
+    size_t n = *size;
+    *size = 0;
+    if (!ex->too_large && ex->len + n > GW_HTTP_BODY_MAX) {
+        ex->too_large = true;
+        free(ex->body);
+        ex->body = NULL;
+    }
+    if (ex->too_large) {
+        ex->discarded += n;
+        return ex->discarded > S_DISCARD_MAX ? MHD_NO : MHD_YES;
+    }
+    if (ex->len + n > ex->cap) { /* grow by doubling; most bodies are a few hundred bytes */
+        size_t cap = ex->cap ? ex->cap : 1024;
+        while (cap < ex->len + n)
+            cap *= 2;
+        if (cap > GW_HTTP_BODY_MAX)
+            cap = GW_HTTP_BODY_MAX;
+        char *grown = realloc(ex->body, cap);
+        if (!grown)
+            return MHD_NO;
+        ex->body = grown;
+        ex->cap = cap;
+    }
+    memcpy(ex->body + ex->len, data, n);
+    ex->len += n;
+    return MHD_YES;
+}
+
+/* The body is complete: build the Request and hand it to the bridge. */
+static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *conn) {
+    if (ex->too_large)
+        return s_queue_error(ex, conn, gw_errors_http(GW_ERR_PAYLOAD_TOO_LARGE));
+    gw_answer_t ans = {0};
+    gw_request_t *req = gw_request_new(ex->trace, ex->client_ip, ex->id,
+                                       cmn_time_now_ms() + (uint64_t)ex->http->timeout_ms);
+    if (!req)
+        return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
+    int rc = gw_routes_build(ex->route, req, ex->body, ex->len, &ans);
+    free(ex->body);
+    ex->body = NULL;
+    if (rc != 0) {
+        gw_request_destroy(&req);
+        return s_queue(ex, conn, &ans);
+    }
+    ex->job = gw_bridge_submit(ex->http->bridge, conn, ex->route, &req);
+    if (!ex->job) {
+        gw_request_destroy(&req);
+        return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_UNAVAILABLE));
+    }
+    return MHD_YES;
+}
+
+/* Resumed by the bridge: the answer is there. */
+static enum MHD_Result s_on_resumed(s_exchange_t *ex, struct MHD_Connection *conn) {
+    gw_answer_t ans = {0};
+    if (!gw_bridge_job_take(ex->job, &ans)) {
+        CMN_ERROR(ex->trace, "resumed without an answer");
+        return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
+    }
+    return s_queue(ex, conn, &ans);
+}
+
+static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const char *url,
+                                const char *method, const char *version, const char *upload_data,
+                                size_t *upload_data_size, void **req_cls) {
+    (void)version;
+    gw_http_t *self = cls;
+    s_exchange_t *ex = *req_cls;
+    if (!ex) {
+        ex = calloc(1, sizeof(*ex));
+        if (!ex)
+            return MHD_NO;
+        *req_cls = ex;
+        atomic_fetch_add(&self->active, 1);
+        ex->http = self;
+        ex->start_ms = cmn_time_mono_ms();
+        snprintf(ex->method, sizeof(ex->method), "%s", method);
+        snprintf(ex->path, sizeof(ex->path), "%s", url);
+        gw_request_trace_new(ex->trace);
+        s_client_ip(self, conn, ex->client_ip, sizeof(ex->client_ip));
+        if (strlen(url) > S_LOG_PATH) { /* longer than any route: keep the log line short */
+            gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_NOT_FOUND);
+            return MHD_YES;
+        }
+        return s_on_headers(ex, conn);
+    }
+    if (ex->status) { /* answered early: whatever body follows is not ours to read */
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
+    if (*upload_data_size > 0 && ex->early.status) { /* a body nobody will read */
+        ex->discarded += *upload_data_size;
+        *upload_data_size = 0;
+        return ex->discarded > S_DISCARD_MAX ? MHD_NO : MHD_YES;
+    }
+    if (*upload_data_size > 0)
+        return s_on_data(ex, upload_data, upload_data_size);
+    if (ex->early.status)
+        return s_queue(ex, conn, &ex->early);
+    if (ex->job)
+        return s_on_resumed(ex, conn);
+    return s_on_complete(ex, conn);
+}
+
+static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
+                        enum MHD_RequestTerminationCode toe) {
+    gw_http_t *self = cls;
+    (void)conn;
+    s_exchange_t *ex = *req_cls;
+    if (!ex)
+        return;
+    *req_cls = NULL;
+    unsigned long long ms = (unsigned long long)(cmn_time_mono_ms() - ex->start_ms);
+    if (ex->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+        CMN_INFO(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
+    else
+        CMN_INFO(ex->trace, "%s %s %u %llums (connection ended early: %d)", ex->method, ex->path,
+                 ex->status, ms, (int)toe);
+    gw_bridge_job_release(&ex->job);
+    gw_answer_clear(&ex->early);
+    free(ex->body);
+    free(ex);
+    atomic_fetch_sub(&self->active, 1);
+}
+
+/* --- life cycle ------------------------------------------------------------------ */
+
+gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_client_ip_t *ips) {
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    if (gw_http_listen_addr(cfg->gateway_listen, &addr, &alen) != 0) {
+        CMN_ERROR(NULL, "gateway.listen: \"%s\" is not host:port", cfg->gateway_listen);
+        return NULL;
+    }
+    gw_http_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->bridge = bridge;
+    self->ips = ips;
+    self->timeout_ms = cfg->gateway_timeout_ms;
+    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
+                     MHD_USE_ERROR_LOG;
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
+    unsigned threads = cfg->gateway_threads > 1 ? (unsigned)cfg->gateway_threads : 0;
+    /* Signals go to the main thread, whose loop handles them; MHD's threads inherit
+     * this mask, so a SIGTERM never lands where nobody polls for it. */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    /* The logger first, so MHD never prints on its own. */
+    self->daemon = MHD_start_daemon(
+        flags, 0, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, S_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
+        s_completed, self, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (!self->daemon) {
+        CMN_ERROR(NULL, "cannot listen on %s: %s", cfg->gateway_listen, strerror(errno));
+        free(self);
+        return NULL;
+    }
+    CMN_INFO(NULL, "HTTP on %s (%u threads)", cfg->gateway_listen, threads ? threads : 1);
+    return self;
+}
+
+void gw_http_destroy(gw_http_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    gw_http_t *self = *self_p;
+    if (self->daemon) {
+        /* Stop accepting, then let the answers gw_bridge_close() made reach their
+         * clients before every connection is cut. */
+        MHD_socket lsock = MHD_quiesce_daemon(self->daemon);
+        uint64_t until = cmn_time_mono_ms() + S_DRAIN_MS;
+        while (atomic_load(&self->active) > 0 && cmn_time_mono_ms() < until)
+            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+        MHD_stop_daemon(self->daemon);
+        if (lsock != MHD_INVALID_SOCKET)
+            close(lsock);
+    }
+    free(self);
+    *self_p = NULL;
+}

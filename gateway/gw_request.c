@@ -1,0 +1,35 @@
+/* gw_request: the Request with its own storage. */
+#include "gw_request.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+gw_request_t *gw_request_new(const char *trace, const char *client_ip, const char *id,
+                             uint64_t deadline_ms) {
+    gw_request_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    dvcid__request__init(&self->msg);
+    snprintf(self->trace, sizeof(self->trace), "%s", trace ? trace : "");
+    snprintf(self->client_ip, sizeof(self->client_ip), "%s", client_ip ? client_ip : "");
+    snprintf(self->id, sizeof(self->id), "%s", id ? id : "");
+    self->deadline_ms = deadline_ms;
+    self->msg.client_ip = self->client_ip;
+    self->msg.trace_id = self->trace;
+    return self;
+}
+
+void gw_request_destroy(gw_request_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    json_decref((*self_p)->json);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+void gw_request_trace_new(char trace[GW_TRACE_LEN + 1]) {
+    unsigned char raw[GW_TRACE_LEN / 2];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2hex(trace, GW_TRACE_LEN + 1, raw, sizeof(raw));
+}

@@ -1,0 +1,45 @@
+/* gw_request: one dvcid Request built from one HTTP request, with room for its
+ * body message and the strings it points to (the parsed JSON, the path id, the
+ * client address, the trace id), so the whole thing is one allocation plus the
+ * JSON and dies in one call. */
+#ifndef GW_REQUEST_H
+#define GW_REQUEST_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "gw_client_ip.h"
+#include "proto/dvcid.pb-c.h"
+
+#define GW_ID_MAX 64    /* longer path ids are answered 404 without asking anyone */
+#define GW_TRACE_LEN 16 /* hex characters of a trace id */
+
+typedef struct {
+    Dvcid__Request msg; /* what goes on the wire; its strings point into this struct */
+    union {
+        Dvcid__Ping ping;
+        Dvcid__CaptchaNew captcha_new;
+        Dvcid__RegStart reg_start;
+        Dvcid__RegResend reg_resend;
+        Dvcid__RegVerify reg_verify;
+        Dvcid__RegPassword reg_password;
+    } body;
+    json_t *json;         /* the parsed HTTP body, or NULL; owned */
+    uint64_t deadline_ms; /* unix ms after which nobody waits for the answer */
+    char id[GW_ID_MAX + 1];
+    char client_ip[GW_IP_MAX];
+    char trace[GW_TRACE_LEN + 1];
+} gw_request_t;
+
+/* A Request carrying trace and client_ip, with its path id (may be NULL) kept for
+ * the builder. Returns NULL when out of memory. */
+gw_request_t *gw_request_new(const char *trace, const char *client_ip, const char *id,
+                             uint64_t deadline_ms);
+
+/* Frees the request and its JSON; nullifies *self_p. Tolerates NULL. */
+void gw_request_destroy(gw_request_t **self_p);
+
+/* Writes a fresh random trace id (GW_TRACE_LEN hex characters and a NUL). */
+void gw_request_trace_new(char trace[GW_TRACE_LEN + 1]);
+
+#endif

@@ -1,0 +1,291 @@
+/* gw_routes: path and method matching (404, 405 with Allow, {id} rules) and the
+ * rendering of replies into HTTP answers. */
+#include <jansson.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "gw_routes.h"
+#include "tap.h"
+
+static void test_match(void) {
+    static const struct {
+        const char *method, *path;
+        gw_match_t want;
+        const char *pattern; /* of the route found */
+        const char *id;
+        const char *allow;
+    } rows[] = {
+        {"GET", "/", GW_MATCH_OK, "/", "", NULL},
+        {"HEAD", "/", GW_MATCH_OK, "/", "", NULL},
+        {"POST", "/", GW_MATCH_BAD_METHOD, NULL, NULL, "GET, HEAD"},
+        {"GET", "/healthz", GW_MATCH_OK, "/healthz", "", NULL},
+        {"GET", "/readyz", GW_MATCH_OK, "/readyz", "", NULL},
+        {"DELETE", "/readyz", GW_MATCH_BAD_METHOD, NULL, NULL, "GET, HEAD"},
+        {"POST", "/v1/captcha", GW_MATCH_OK, "/v1/captcha", "", NULL},
+        {"GET", "/v1/captcha", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/captcha/", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/registrations", GW_MATCH_OK, "/v1/registrations", "", NULL},
+        {"PUT", "/v1/registrations", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/registrations/abc123/otp/resend", GW_MATCH_OK,
+         "/v1/registrations/{id}/otp/resend", "abc123", NULL},
+        {"POST", "/v1/registrations/abc123/otp/verify", GW_MATCH_OK,
+         "/v1/registrations/{id}/otp/verify", "abc123", NULL},
+        {"POST", "/v1/registrations/0123456789abcdef0123456789abcdef/password", GW_MATCH_OK,
+         "/v1/registrations/{id}/password", "0123456789abcdef0123456789abcdef", NULL},
+        {"GET", "/v1/registrations/x/password", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/registrations//password", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/registrations/x/otp", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/registrations/x/otp/verify/more", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/registrations/a b/password", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/registrations/\xc3\xa9/password", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"GET", "/nope", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"GET", "", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"GET", "//", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+    };
+    for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+        const gw_route_t *route = NULL;
+        char id[GW_ID_MAX + 1] = "?", allow[64] = "?";
+        gw_match_t m =
+            gw_routes_match(rows[i].method, rows[i].path, &route, id, allow, sizeof(allow));
+        CHECK(m == rows[i].want, "%s %s: match %d, want %d", rows[i].method, rows[i].path, (int)m,
+              (int)rows[i].want);
+        if (m == GW_MATCH_OK && rows[i].want == GW_MATCH_OK) {
+            CHECK_STR(route->pattern, rows[i].pattern);
+            CHECK_STR(id, rows[i].id);
+        }
+        if (rows[i].allow && m == GW_MATCH_BAD_METHOD)
+            CHECK_STR(allow, rows[i].allow);
+        if (m != GW_MATCH_OK)
+            CHECK(route == NULL, "%s: no route on a miss", rows[i].path);
+    }
+}
+
+static void test_id_length(void) {
+    char path[256], id64[GW_ID_MAX + 2];
+    memset(id64, 'a', GW_ID_MAX);
+    id64[GW_ID_MAX] = '\0';
+    const gw_route_t *route;
+    char id[GW_ID_MAX + 1], allow[64];
+    snprintf(path, sizeof(path), "/v1/registrations/%s/otp/verify", id64);
+    CHECK(gw_routes_match("POST", path, &route, id, allow, sizeof(allow)) == GW_MATCH_OK,
+          "a 64-character id matches");
+    CHECK_STR(id, id64);
+    id64[GW_ID_MAX] = 'a';
+    id64[GW_ID_MAX + 1] = '\0';
+    snprintf(path, sizeof(path), "/v1/registrations/%s/otp/verify", id64);
+    CHECK(gw_routes_match("POST", path, &route, id, allow, sizeof(allow)) == GW_MATCH_NOT_FOUND,
+          "a 65-character id is 404");
+}
+
+/* Every row of the table is reachable through its own method and pattern. */
+static void test_table(void) {
+    size_t n;
+    const gw_route_t *t = gw_routes_table(&n);
+    CHECK(n >= 8, "at least the routes of the registration flow");
+    for (size_t i = 0; i < n; i++) {
+        char path[256], *p = path;
+        for (const char *s = t[i].pattern; *s;) {
+            if (strncmp(s, "{id}", 4) == 0) {
+                p += sprintf(p, "someid");
+                s += 4;
+            } else {
+                *p++ = *s++;
+            }
+        }
+        *p = '\0';
+        const gw_route_t *route;
+        char id[GW_ID_MAX + 1], allow[64];
+        CHECK(gw_routes_match(t[i].method, path, &route, id, allow, sizeof(allow)) == GW_MATCH_OK &&
+                  route == &t[i],
+              "%s %s", t[i].method, path);
+        CHECK(t[i].build ? t[i].render != NULL : t[i].local != NULL, "%s has a way to answer",
+              t[i].pattern);
+    }
+}
+
+static const gw_route_t *s_route(const char *method, const char *path) {
+    const gw_route_t *route = NULL;
+    char id[GW_ID_MAX + 1], allow[64];
+    gw_routes_match(method, path, &route, id, allow, sizeof(allow));
+    return route;
+}
+
+static json_t *s_body(const gw_answer_t *ans) {
+    return ans->body ? json_loadb(ans->body, ans->len, 0, NULL) : NULL;
+}
+
+static void test_render(void) {
+    gw_answer_t ans = {0};
+    /* reg_start success */
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__RegStartReply rs = DVCID__REG_START_REPLY__INIT;
+    Dvcid__OtpInfo otp = DVCID__OTP_INFO__INIT;
+    otp.phone_masked = "091****678";
+    otp.length = 6;
+    otp.expires_in = 300;
+    otp.resend_after = 60;
+    rs.registration_id = "r1";
+    rs.otp = &otp;
+    r.body_case = DVCID__REPLY__BODY_REG_START;
+    r.reg_start = &rs;
+    CHECK(gw_routes_render(s_route("POST", "/v1/registrations"), &r, &ans) == 0, "renders");
+    CHECK(ans.status == 201, "status %u", ans.status);
+    json_t *j = s_body(&ans);
+    CHECK_STR(json_string_value(json_object_get(j, "registration_id")), "r1");
+    json_t *o = json_object_get(j, "otp");
+    CHECK_STR(json_string_value(json_object_get(o, "phone_masked")), "091****678");
+    CHECK(json_integer_value(json_object_get(o, "length")) == 6, "length");
+    CHECK(json_integer_value(json_object_get(o, "expires_in")) == 300, "expires_in");
+    CHECK(json_integer_value(json_object_get(o, "resend_after")) == 60, "resend_after");
+    json_decref(j);
+
+    /* missing otp: 500, not a half answer */
+    rs.otp = NULL;
+    CHECK(gw_routes_render(s_route("POST", "/v1/registrations"), &r, &ans) != 0, "no otp");
+    CHECK(ans.status == 500, "status %u", ans.status);
+
+    /* a reply of the wrong kind: 500 */
+    Dvcid__Reply wrong = DVCID__REPLY__INIT;
+    CHECK(gw_routes_render(s_route("POST", "/v1/registrations/x/otp/verify"), &wrong, &ans) != 0,
+          "wrong body");
+    CHECK(ans.status == 500, "status %u", ans.status);
+
+    /* an error reply with details and counters */
+    Dvcid__Reply er = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    Dvcid__FieldError fe = DVCID__FIELD_ERROR__INIT, *fes[] = {&fe};
+    Dvcid__Count left = DVCID__COUNT__INIT, retry = DVCID__COUNT__INIT;
+    fe.field = "phone";
+    fe.code = "invalid";
+    e.status = DVCID__STATUS__STATUS_VALIDATION_FAILED;
+    e.n_details = 1;
+    e.details = fes;
+    er.error = &e;
+    CHECK(gw_routes_render(s_route("POST", "/v1/registrations"), &er, &ans) == 0, "error");
+    CHECK(ans.status == 422, "status %u", ans.status);
+    j = s_body(&ans);
+    json_t *err = json_object_get(j, "error");
+    CHECK_STR(json_string_value(json_object_get(err, "code")), "validation_failed");
+    json_t *d0 = json_array_get(json_object_get(err, "details"), 0);
+    CHECK_STR(json_string_value(json_object_get(d0, "field")), "phone");
+    CHECK_STR(json_string_value(json_object_get(d0, "code")), "invalid");
+    CHECK(json_object_get(err, "attempts_left") == NULL, "no attempts_left");
+    json_decref(j);
+
+    e.status = DVCID__STATUS__STATUS_OTP_INVALID;
+    e.n_details = 0;
+    left.value = 3;
+    e.attempts_left = &left;
+    gw_routes_render(s_route("POST", "/v1/registrations/x/otp/verify"), &er, &ans);
+    CHECK(ans.status == 400 && ans.retry_after == 0, "otp_invalid");
+    j = s_body(&ans);
+    err = json_object_get(j, "error");
+    CHECK_STR(json_string_value(json_object_get(err, "code")), "otp_invalid");
+    CHECK(json_integer_value(json_object_get(err, "attempts_left")) == 3, "attempts_left");
+    CHECK(json_object_get(err, "details") == NULL, "no empty details");
+    json_decref(j);
+
+    e.status = DVCID__STATUS__STATUS_RATE_LIMITED;
+    e.attempts_left = NULL;
+    retry.value = 42;
+    e.retry_after = &retry;
+    gw_routes_render(s_route("POST", "/v1/registrations/x/otp/resend"), &er, &ans);
+    CHECK(ans.status == 429 && ans.retry_after == 42, "rate_limited %u %u", ans.status,
+          ans.retry_after);
+    j = s_body(&ans);
+    CHECK(json_integer_value(json_object_get(json_object_get(j, "error"), "retry_after")) == 42,
+          "retry_after in the body");
+    json_decref(j);
+
+    /* readyz renders its own errors as {"status": "unavailable"} */
+    e.status = DVCID__STATUS__STATUS_TIMEOUT;
+    e.retry_after = NULL;
+    gw_routes_render(s_route("GET", "/readyz"), &er, &ans);
+    CHECK(ans.status == 503 && ans.body && strstr(ans.body, "\"unavailable\""), "readyz down");
+    Dvcid__Reply pr = DVCID__REPLY__INIT;
+    Dvcid__Pong pong = DVCID__PONG__INIT;
+    pong.ready = true;
+    pr.body_case = DVCID__REPLY__BODY_PONG;
+    pr.pong = &pong;
+    gw_routes_render(s_route("GET", "/readyz"), &pr, &ans);
+    CHECK(ans.status == 200 && ans.body && strstr(ans.body, "\"ready\""), "readyz up");
+    pong.ready = false;
+    gw_routes_render(s_route("GET", "/readyz"), &pr, &ans);
+    CHECK(ans.status == 503, "readyz not ready");
+
+    /* captcha: an image made here, the answer not in it */
+    Dvcid__Reply cr = DVCID__REPLY__INIT;
+    Dvcid__CaptchaNewReply c = DVCID__CAPTCHA_NEW_REPLY__INIT;
+    c.captcha_id = "c1";
+    c.answer = "K7QX3";
+    cr.body_case = DVCID__REPLY__BODY_CAPTCHA;
+    cr.captcha = &c;
+    gw_routes_render(s_route("POST", "/v1/captcha"), &cr, &ans);
+    CHECK(ans.status == 201, "captcha status %u", ans.status);
+    j = s_body(&ans);
+    CHECK_STR(json_string_value(json_object_get(j, "captcha_id")), "c1");
+    const char *img = json_string_value(json_object_get(j, "image"));
+    CHECK(img && strncmp(img, "data:image/svg+xml;base64,", 26) == 0, "data URL");
+    CHECK(json_object_get(j, "answer") == NULL, "the answer is not sent");
+    json_decref(j);
+
+    /* the other successes */
+    Dvcid__Reply fr = DVCID__REPLY__INIT;
+    Dvcid__FlowStateReply fs = DVCID__FLOW_STATE_REPLY__INIT;
+    fs.state = "otp_verified";
+    fr.body_case = DVCID__REPLY__BODY_FLOW_STATE;
+    fr.flow_state = &fs;
+    gw_routes_render(s_route("POST", "/v1/registrations/x/otp/verify"), &fr, &ans);
+    CHECK(ans.status == 200 && strcmp(ans.body, "{\"state\":\"otp_verified\"}") == 0, "%s",
+          ans.body);
+    Dvcid__Reply ar = DVCID__REPLY__INIT;
+    Dvcid__AccountReply acc = DVCID__ACCOUNT_REPLY__INIT;
+    acc.id_number = "001099012345";
+    acc.phone_masked = "091****678";
+    ar.body_case = DVCID__REPLY__BODY_ACCOUNT;
+    ar.account = &acc;
+    gw_routes_render(s_route("POST", "/v1/registrations/x/password"), &ar, &ans);
+    CHECK(ans.status == 201 &&
+              strcmp(ans.body, "{\"account\":{\"id_number\":\"001099012345\",\"phone_masked\":"
+                               "\"091****678\"}}") == 0,
+          "%s", ans.body);
+    Dvcid__Reply or = DVCID__REPLY__INIT;
+    Dvcid__OtpSentReply os = DVCID__OTP_SENT_REPLY__INIT;
+    otp.expires_in = 299;
+    os.otp = &otp;
+    or.body_case = DVCID__REPLY__BODY_OTP_SENT;
+    or.otp_sent = &os;
+    gw_routes_render(s_route("POST", "/v1/registrations/x/otp/resend"), & or, &ans);
+    CHECK(ans.status == 200 && strstr(ans.body, "\"expires_in\":299"), "%s", ans.body);
+    gw_answer_clear(&ans);
+}
+
+static void test_local(void) {
+    gw_answer_t ans = {0};
+    const gw_route_t *r = s_route("GET", "/healthz");
+    CHECK(r && !r->build && r->local, "healthz is local");
+    if (!r)
+        return;
+    r->local(&ans);
+    CHECK(ans.status == 200 && strcmp(ans.body, "{\"status\":\"ok\"}") == 0, "healthz");
+    r = s_route("GET", "/");
+    if (!r)
+        return;
+    r->local(&ans);
+    CHECK(ans.status == 200 && strstr(ans.content_type, "text/html") &&
+              strstr(ans.body, "lang=\"vi\"") && strstr(ans.body, "Cổng dịch vụ công"),
+          "page");
+    gw_answer_clear(&ans);
+}
+
+int main(void) {
+    if (sodium_init() < 0)
+        return 1;
+    test_match();
+    test_id_length();
+    test_table();
+    test_render();
+    test_local();
+    return TEST_DONE();
+}
