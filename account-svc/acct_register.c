@@ -412,10 +412,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     const Dvcid__RegPassword *m = req->reg_password;
     uint8_t id[CMN_ID_BYTES];
     Dvcid__Store__Registration *reg = NULL;
-    int rc = s_load_step(ctx, &call, m->registration_id, ACCT_REG_OTP_VERIFIED, id, &reg);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    dvcid__store__registration__free_unpacked(reg, NULL);
+    /* Field validation comes first (api.md "order of checks"), then the flow's state. */
     const char *codes[CMN_PASSWORD_CODES_MAX];
     int n = cmn_valid_password(m->password, m->password_confirm, codes, CMN_PASSWORD_CODES_MAX);
     if (n > 0) {
@@ -426,6 +423,10 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         s_fail_details(ctx, &call, &d);
         return 0;
     }
+    int rc = s_load_step(ctx, &call, m->registration_id, ACCT_REG_OTP_VERIFIED, id, &reg);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    dvcid__store__registration__free_unpacked(reg, NULL);
     s_step_t *s = s_step_new(call, id);
     if (s)
         s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,

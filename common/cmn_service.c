@@ -674,6 +674,37 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     return 0;
 }
 
+/* One batch of what is left at shutdown: finished jobs and failed asks. */
+static void s_final_batch(cmn_service_t *self) {
+    MDB_txn *parent = NULL;
+    if (self->db && mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &parent) != 0)
+        parent = NULL;
+    if (self->pool)
+        s_run_jobs(self, parent);
+    s_expire(self, parent, cmn_time_now_ms());
+    if (parent && mdb_txn_commit(parent) != 0)
+        s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+    s_flush(self);
+}
+
+/* At a stop, work in flight still gets an end: running and queued jobs finish
+ * (a few seconds at most) and every ask still waiting is answered UNAVAILABLE, so
+ * each continuation runs once, replies, and frees what it holds. */
+static void s_finish(cmn_service_t *self) {
+    uint64_t until = cmn_time_mono_ms() + 5000;
+    while (self->pool && cmn_pool_depth(self->pool) > 0 && cmn_time_mono_ms() < until) {
+        zmq_pollitem_t pi = {NULL, cmn_pool_fd(self->pool), ZMQ_POLLIN, 0};
+        zmq_poll(&pi, 1, 100);
+        s_final_batch(self);
+    }
+    for (int round = 0; round < 3 && (self->pending || self->pool); round++) {
+        for (s_pending_t *p = self->pending; p; p = p->next)
+            if (p->fail == DVCID__STATUS__STATUS_OK)
+                p->fail = DVCID__STATUS__STATUS_UNAVAILABLE;
+        s_final_batch(self);
+    }
+}
+
 int cmn_service_run(cmn_service_t *self) {
     uint64_t wd_usec = 0;
     int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
@@ -716,5 +747,6 @@ int cmn_service_run(cmn_service_t *self) {
     }
     sd_notify(0, "STOPPING=1");
     CMN_INFO(NULL, "%s stopping", self->name);
+    s_finish(self);
     return rc;
 }
