@@ -35,7 +35,7 @@ void acct_password_job_destroy(acct_password_job_t **self_p) {
 void acct_password_job_run(void *arg) {
     acct_password_job_t *self = arg;
     size_t len = strlen(self->password);
-    self->failed = crypto_pwhash_str(self->hash, self->password, len, self->ops,
-                                     self->mem_bytes) != 0;
+    self->failed =
+        crypto_pwhash_str(self->hash, self->password, len, self->ops, self->mem_bytes) != 0;
     cmn_wipe(self->password, len);
 }

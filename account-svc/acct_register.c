@@ -117,8 +117,8 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     int rc = 0;
     if (!s_ok_otp(reply)) {
         /* No code went out: the flow must not linger with the person's data. */
-        if (cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), s->id,
-                       CMN_ID_BYTES) == CMN_DB_ERROR)
+        if (cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), s->id, CMN_ID_BYTES) ==
+            CMN_DB_ERROR)
             rc = -1;
         cmn_call_forward_error(ctx, &s->call, reply);
     } else {
@@ -144,7 +144,8 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 
     /* Shape and fields first: nothing is consumed by a request that fails here. */
     const char *date_err = cmn_valid_date(m->date_of_birth, NULL, NULL, NULL);
-    s_detail(&d, "id_number", cmn_valid_id_number(m->id_number, date_err ? NULL : m->date_of_birth));
+    s_detail(&d, "id_number",
+             cmn_valid_id_number(m->id_number, date_err ? NULL : m->date_of_birth));
     if (cmn_name_normalize(m->full_name, name, sizeof(name)) != 0)
         s_detail(&d, "full_name", m->full_name[0] ? "invalid" : "required");
     else
@@ -163,8 +164,9 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     uint64_t now = cmn_time_now_ms();
     int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
     if (c != 0) {
-        cmn_call_fail(ctx, &call, c < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                                        : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
+        cmn_call_fail(ctx, &call,
+                      c < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                            : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
         return c < 0 ? -1 : 0;
     }
     char masked_id[32];
@@ -194,8 +196,8 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     reg.created_ms = now;
     reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
     s_step_t *s = s_step_new(call, id);
-    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id,
-                             CMN_ID_BYTES, &reg, 1) != CMN_DB_OK) {
+    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
+                             &reg, 1) != CMN_DB_OK) {
         if (s)
             s->call = NULL;
         s_step_destroy(&s);
@@ -234,8 +236,8 @@ static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint3
     acct_state_t *st = ctx->self;
     int rc = s_load(st, ctx->txn, hex, id, reg);
     if (rc != 0) {
-        cmn_call_fail(ctx, call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                                        : DVCID__STATUS__STATUS_NOT_FOUND);
+        cmn_call_fail(ctx, call,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
         return rc;
     }
     if ((*reg)->state != want) {
@@ -265,8 +267,8 @@ static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_B
 int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     uint8_t id[CMN_ID_BYTES];
     Dvcid__Store__Registration *reg = NULL;
-    int rc = s_load_step(ctx, &call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, id,
-                         &reg);
+    int rc =
+        s_load_step(ctx, &call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, id, &reg);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dvcid__store__registration__free_unpacked(reg, NULL);
@@ -295,8 +297,8 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     uint8_t id[CMN_ID_BYTES];
     rc = s_load(st, ctx->txn, s->hex, id, &reg);
     if (rc != 0) {
-        cmn_call_fail(ctx, &s->call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                                            : DVCID__STATUS__STATUS_NOT_FOUND);
+        cmn_call_fail(ctx, &s->call,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
         s_step_destroy(&s);
         return rc < 0 ? -1 : 0;
     }
@@ -322,8 +324,8 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     uint8_t id[CMN_ID_BYTES];
     Dvcid__Store__Registration *reg = NULL;
-    int rc = s_load_step(ctx, &call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, id,
-                         &reg);
+    int rc =
+        s_load_step(ctx, &call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, id, &reg);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dvcid__store__registration__free_unpacked(reg, NULL);
@@ -349,8 +351,8 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     int rc = s->job->failed ? -1 : s_load(st, ctx->txn, s->hex, id, &reg);
     if (rc != 0 || reg->state != ACCT_REG_OTP_VERIFIED) {
         /* A twin request of this flow finished first, or the flow expired meanwhile. */
-        cmn_call_fail(ctx, &s->call, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                                            : DVCID__STATUS__STATUS_NOT_FOUND);
+        cmn_call_fail(ctx, &s->call,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
         if (reg)
             dvcid__store__registration__free_unpacked(reg, NULL);
         s_step_destroy(&s);
@@ -431,8 +433,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     if (s)
         s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                        st->cfg->account_argon2_mem_mib);
-    if (!s || !s->job ||
-        cmn_service_offload(ctx, s_password_work, s_password_done, s) != 0) {
+    if (!s || !s->job || cmn_service_offload(ctx, s_password_work, s_password_done, s) != 0) {
         /* The hashing queue is full: say so now rather than answer late. */
         if (s)
             s->call = NULL;

@@ -18,18 +18,22 @@ typedef struct {
     size_t size;   /* for strings: the buffer size */
     long min, max; /* for ints */
     const char *def;
-    const char *values; /* for enums: "a|b|c" */
+    const char *values;  /* for enums: "a|b|c" */
     const char *unbuilt; /* enum values accepted by the contract but not built yet */
 } s_key_t;
 
-#define INT(sec, k, field, lo, hi, d)                                                          \
-    {sec, k, T_INT, offsetof(cmn_config_t, field), 0, lo, hi, d, NULL, NULL}
-#define STR(sec, k, field, d)                                                                  \
-    {sec, k, T_STR, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, d, \
-     NULL, NULL}
-#define ENUM(sec, k, field, d, vals, unbuilt)                                                   \
-    {sec,  k,    T_ENUM, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, \
-     d,    vals, unbuilt}
+#define INT(sec, k, field, lo, hi, d)                                                              \
+    { sec, k, T_INT, offsetof(cmn_config_t, field), 0, lo, hi, d, NULL, NULL }
+#define STR(sec, k, field, d)                                                                      \
+    {                                                                                              \
+        sec, k, T_STR, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, d, \
+            NULL, NULL                                                                             \
+    }
+#define ENUM(sec, k, field, d, vals, unbuilt)                                                      \
+    {                                                                                              \
+        sec, k, T_ENUM, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0,   \
+            d, vals, unbuilt                                                                       \
+    }
 
 static const s_key_t s_keys[] = {
     STR("gateway", "listen", gateway_listen, "127.0.0.1:8080"),
@@ -90,8 +94,7 @@ static int s_in_list(const char *list, const char *word) {
 }
 
 /* Stores one value; returns 0 or -1 with what was expected in err. */
-static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *err,
-                 size_t errlen) {
+static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *err, size_t errlen) {
     char *field = (char *)cfg + k->offset;
     if (k->type == T_INT) {
         char *end = NULL;
@@ -112,8 +115,8 @@ static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *e
     }
     if (k->type == T_ENUM) {
         if (!s_in_list(k->values, value)) {
-            snprintf(err, errlen, "[%s] %s = \"%s\": expected one of %s", k->section, k->key,
-                     value, k->values);
+            snprintf(err, errlen, "[%s] %s = \"%s\": expected one of %s", k->section, k->key, value,
+                     k->values);
             return -1;
         }
         if (k->unbuilt && s_in_list(k->unbuilt, value)) {
@@ -182,8 +185,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
             return 0;
         }
     }
-    snprintf(p->err, p->errlen, "%s:%d: unknown key \"%s\" in section [%s]", p->name, p->line,
-             name, section);
+    snprintf(p->err, p->errlen, "%s:%d: unknown key \"%s\" in section [%s]", p->name, p->line, name,
+             section);
     p->failed = 1;
     return 0;
 }

@@ -65,8 +65,8 @@ int cmn_key_load(const char *path, uint8_t key[CMN_KEY_BYTES]) {
     return 0;
 }
 
-void cmn_hash_keyed(const uint8_t key[CMN_KEY_BYTES], const void *const *parts,
-                    const size_t *lens, size_t nparts, uint8_t out[CMN_HASH_BYTES]) {
+void cmn_hash_keyed(const uint8_t key[CMN_KEY_BYTES], const void *const *parts, const size_t *lens,
+                    size_t nparts, uint8_t out[CMN_HASH_BYTES]) {
     crypto_generichash_state st;
     crypto_generichash_init(&st, key, CMN_KEY_BYTES, CMN_HASH_BYTES);
     for (size_t i = 0; i < nparts; i++) {

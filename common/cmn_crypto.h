@@ -17,8 +17,8 @@ int cmn_crypto_init(void);
 int cmn_key_load(const char *path, uint8_t key[CMN_KEY_BYTES]);
 
 /* Keyed BLAKE2b over parts joined with a separator byte that cannot be confused. */
-void cmn_hash_keyed(const uint8_t key[CMN_KEY_BYTES], const void *const *parts,
-                    const size_t *lens, size_t nparts, uint8_t out[CMN_HASH_BYTES]);
+void cmn_hash_keyed(const uint8_t key[CMN_KEY_BYTES], const void *const *parts, const size_t *lens,
+                    size_t nparts, uint8_t out[CMN_HASH_BYTES]);
 
 /* Constant-time equality of two hashes. Returns 1 when equal. */
 int cmn_hash_equal(const uint8_t a[CMN_HASH_BYTES], const uint8_t b[CMN_HASH_BYTES]);

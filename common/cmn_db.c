@@ -75,9 +75,7 @@ void cmn_db_destroy(cmn_db_t **self_p) {
 
 MDB_env *cmn_db_env(cmn_db_t *self) { return self->env; }
 
-MDB_dbi cmn_db_dbi(cmn_db_t *self, int i) {
-    return i >= 0 && i < self->ndbi ? self->dbi[i] : 0;
-}
+MDB_dbi cmn_db_dbi(cmn_db_t *self, int i) { return i >= 0 && i < self->ndbi ? self->dbi[i] : 0; }
 
 int cmn_db_reader_check(cmn_db_t *self) {
     int dead = 0;

@@ -8,7 +8,12 @@
 
 #include <stddef.h>
 
-typedef enum { CMN_LEVEL_DEBUG = 0, CMN_LEVEL_INFO, CMN_LEVEL_WARN, CMN_LEVEL_ERROR } cmn_log_level_t;
+typedef enum {
+    CMN_LEVEL_DEBUG = 0,
+    CMN_LEVEL_INFO,
+    CMN_LEVEL_WARN,
+    CMN_LEVEL_ERROR
+} cmn_log_level_t;
 
 /* Sets the service name and the lowest level printed ("debug".."error"). Returns 0 or -1. */
 int cmn_log_init(const char *service, const char *level);

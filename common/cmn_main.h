@@ -7,8 +7,7 @@
 
 /* Parses argv and loads the configuration into cfg. Returns 0 to go on, 1 when
  * the process should exit 0 (--help/--version printed), -1 on an error (printed). */
-int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
-                   cmn_config_t *cfg);
+int cmn_main_start(int argc, char **argv, const char *name, const char *summary, cmn_config_t *cfg);
 
 /* Builds "<storage.dir>/<sub>" into out and creates it (0700). Returns 0 or -1. */
 int cmn_main_data_dir(const cmn_config_t *cfg, const char *sub, char *out, size_t outlen);

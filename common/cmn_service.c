@@ -5,9 +5,9 @@
 
 #include <assert.h>
 #include <czmq.h>
-#include <sodium.h>
 #include <errno.h>
 #include <signal.h>
+#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
@@ -142,8 +142,8 @@ static s_out_t *s_out_push(cmn_service_t *self) {
     return o;
 }
 
-static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline,
-                          Dvcid__Status fail, cmn_reply_fn *fn, void *arg) {
+static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline, Dvcid__Status fail,
+                          cmn_reply_fn *fn, void *arg) {
     s_pending_t *p = calloc(1, sizeof(*p));
     assert(p); /* out of memory here would lose a continuation: better to stop */
     p->request_id = rid;

@@ -45,14 +45,14 @@ static int s_load(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size
 
 /* Writes a fresh code into ch and counts the send. Returns 0 or -1. */
 static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
-                  Dvcid__Store__Challenge *ch, const char *ip, uint64_t now, otp_result_t *out) {
-    uint8_t hash[CMN_HASH_BYTES];
+                  Dvcid__Store__Challenge *ch, const char *ip, uint64_t now,
+                  uint8_t hash[CMN_HASH_BYTES], otp_result_t *out) {
     memset(out, 0, sizeof(*out));
     s_new_code(st, ch->phone, out->code);
     s_code_hash(st, flow, flen, (Dvcid__Purpose)ch->purpose, ch->phone, out->code, hash);
     snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
     ch->code_hash.data = hash;
-    ch->code_hash.len = sizeof(hash);
+    ch->code_hash.len = CMN_HASH_BYTES;
     ch->expires_ms = now + (uint64_t)st->cfg->otp_ttl * 1000u;
     ch->attempts_left = (uint32_t)st->cfg->otp_max_attempts;
     ch->sends++;
@@ -92,9 +92,10 @@ int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Dvcid__Store__Challenge ch = DVCID__STORE__CHALLENGE__INIT;
+    uint8_t hash[CMN_HASH_BYTES];
     ch.purpose = (uint32_t)purpose;
     ch.phone = (char *)phone;
-    return s_send(st, txn, flow, flen, &ch, ip, now, out);
+    return s_send(st, txn, flow, flen, &ch, ip, now, hash, out);
 }
 
 int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
@@ -104,7 +105,7 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     int rc = s_load(st, txn, flow, flen, &ch);
     if (rc == CMN_DB_ERROR)
         return -1;
-    if (rc == CMN_DB_NOTFOUND || ch->purpose != (uint32_t)purpose) {
+    if (rc == CMN_DB_NOTFOUND || !ch || ch->purpose != (uint32_t)purpose) {
         s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
         goto done;
     }
@@ -130,8 +131,9 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     if (new_phone && *new_phone)
         ch->phone = (char *)new_phone;
     rc = s_limited(st, txn, ch->phone, ip, now, out);
+    uint8_t hash[CMN_HASH_BYTES];
     if (rc == 0)
-        rc = s_send(st, txn, flow, flen, ch, ip, now, out);
+        rc = s_send(st, txn, flow, flen, ch, ip, now, hash, out);
     ch->code_hash = old_hash;
     ch->phone = old_phone;
     dvcid__store__challenge__free_unpacked(ch, NULL);
@@ -159,7 +161,7 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     int rc = s_load(st, txn, flow, flen, &ch);
     if (rc == CMN_DB_ERROR)
         return -1;
-    if (rc == CMN_DB_NOTFOUND || ch->purpose != (uint32_t)purpose) {
+    if (rc == CMN_DB_NOTFOUND || !ch || ch->purpose != (uint32_t)purpose) {
         s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
     } else if (ch->used) {
         s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);

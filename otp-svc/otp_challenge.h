@@ -42,8 +42,7 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
 
 /* Checks a code; on success the challenge is spent and out->phone is its phone. */
 int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
-                         Dvcid__Purpose purpose, const char *code, uint64_t now,
-                         otp_result_t *out);
+                         Dvcid__Purpose purpose, const char *code, uint64_t now, otp_result_t *out);
 
 /* Deletes challenges and windows that can no longer matter. Returns how many, or -1. */
 int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now);

@@ -15,8 +15,7 @@ typedef struct {
 } s_window_t;
 
 /* The three windows one send counts in; returns how many were filled. */
-static int s_windows(const cmn_config_t *cfg, const char *phone, const char *ip,
-                     s_window_t w[3]) {
+static int s_windows(const cmn_config_t *cfg, const char *phone, const char *ip, s_window_t w[3]) {
     int n = 0;
     snprintf(w[n].key, sizeof(w[n].key), "p:%s", phone);
     w[n++].max = cfg->otp_max_sends_per_phone_hour;

@@ -98,8 +98,8 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
     Dvcid__Request req = DVCID__REQUEST__INIT;
     req.body_case = DVCID__REQUEST__BODY_SMS_SEND;
     req.sms_send = send;
-    cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS,
-                    s_on_ack, a);
+    cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS, s_on_ack,
+                    a);
     /* The request was packed by cmn_service_ask; the code goes with the plain copy. */
     if (send->code)
         cmn_wipe(send->code, strlen(send->code));

@@ -29,7 +29,8 @@ struct otp_service {
 };
 
 static const char *s_purpose_name(Dvcid__Purpose p) {
-    const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(&dvcid__purpose__descriptor, (int)p);
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&dvcid__purpose__descriptor, (int)p);
     return v ? v->name : "?";
 }
 
@@ -207,8 +208,8 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
     self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);
     if (self->sms_peer < 0)
         goto fail;
-    self->outbox = otp_outbox_new(cmn_db_dbi(self->db, S_DB_OUTBOX), self->sms_peer,
-                                  self->outbox_key);
+    self->outbox =
+        otp_outbox_new(cmn_db_dbi(self->db, S_DB_OUTBOX), self->sms_peer, self->outbox_key);
     if (!self->outbox || cmn_service_every(self->svc, 10000, s_sweep) < 0 ||
         cmn_service_every(self->svc, 1000, s_retry) < 0)
         goto fail;

@@ -42,8 +42,8 @@ int main(void) {
     char id[CMN_ID_HEX], ans[ACCT_CAPTCHA_LEN + 1], lower[ACCT_CAPTCHA_LEN + 1];
 
     s_new(&c, t0, id, ans);
-    CHECK(strlen(ans) == ACCT_CAPTCHA_LEN && strspn(ans, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789") ==
-                                                 ACCT_CAPTCHA_LEN,
+    CHECK(strlen(ans) == ACCT_CAPTCHA_LEN &&
+              strspn(ans, "ABCDEFGHJKLMNPQRSTUVWXYZ23456789") == ACCT_CAPTCHA_LEN,
           "answer %s", ans);
     for (int i = 0; i <= ACCT_CAPTCHA_LEN; i++)
         lower[i] = (char)(ans[i] >= 'A' && ans[i] <= 'Z' ? ans[i] + 32 : ans[i]);
@@ -72,7 +72,7 @@ int main(void) {
     CHECK(n > 0 && !memmem(buf, n, ans, ACCT_CAPTCHA_LEN), "answer at rest");
     free(buf);
 
-    strcpy(cfg.captcha_test_answer, "TEST");
+    snprintf(cfg.captcha_test_answer, sizeof(cfg.captcha_test_answer), "TEST");
     CHECK(s_consume(&c, t0, "0123456789abcdef0123456789abcdef", "test") == 0, "test answer");
     CHECK(s_consume(&c, t0, "", "TEST") == 0, "test answer, no id");
 
@@ -81,7 +81,6 @@ int main(void) {
     CHECK(acct_captcha_sweep(&c, txn, t0 + 3600000) >= 1, "sweep");
     mdb_txn_commit(txn);
     cmn_db_destroy(&db);
-    snprintf(path, sizeof(path), "rm -rf %s", dir);
-    CHECK(system(path) == 0, "cleanup");
+    CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
 }

@@ -48,8 +48,8 @@ int main(void) {
         if (!s_cases[i].err_has)
             CHECK(rc == 0, "case %zu: %s", i, err);
         else
-            CHECK(rc == -1 && strstr(err, s_cases[i].err_has), "case %zu: rc %d err \"%s\"", i,
-                  rc, err);
+            CHECK(rc == -1 && strstr(err, s_cases[i].err_has), "case %zu: rc %d err \"%s\"", i, rc,
+                  err);
     }
     cmn_config_defaults(&cfg);
     char err[256];

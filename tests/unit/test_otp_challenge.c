@@ -22,30 +22,27 @@ static MDB_txn *s_begin(void) {
     return txn;
 }
 
-static otp_result_t s_issue(const char *flow, Dvcid__Purpose p, const char *phone,
-                            const char *ip, uint64_t now) {
+static otp_result_t s_issue(const char *flow, Dvcid__Purpose p, const char *phone, const char *ip,
+                            uint64_t now) {
     otp_result_t r;
     MDB_txn *txn = s_begin();
-    int rc = otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip,
-                                 now, &r);
+    int rc =
+        otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip, now, &r);
     CHECK(rc == 0, "issue rc %d", rc);
     mdb_txn_commit(txn);
     return r;
 }
 
-static otp_result_t s_verify(const char *flow, Dvcid__Purpose p, const char *code,
-                             uint64_t now) {
+static otp_result_t s_verify(const char *flow, Dvcid__Purpose p, const char *code, uint64_t now) {
     otp_result_t r;
     MDB_txn *txn = s_begin();
-    int rc = otp_challenge_verify(&st, txn, (const uint8_t *)flow, strlen(flow), p, code, now,
-                                  &r);
+    int rc = otp_challenge_verify(&st, txn, (const uint8_t *)flow, strlen(flow), p, code, now, &r);
     CHECK(rc == 0, "verify rc %d", rc);
     mdb_txn_commit(txn);
     return r;
 }
 
-static otp_result_t s_resend(const char *flow, Dvcid__Purpose p, const char *phone,
-                             uint64_t now) {
+static otp_result_t s_resend(const char *flow, Dvcid__Purpose p, const char *phone, uint64_t now) {
     otp_result_t r;
     MDB_txn *txn = s_begin();
     int rc = otp_challenge_resend(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone,
@@ -57,7 +54,7 @@ static otp_result_t s_resend(const char *flow, Dvcid__Purpose p, const char *pho
 
 /* A wrong code that differs from the right one. */
 static void s_wrong(const char *code, char *out) {
-    strcpy(out, code);
+    snprintf(out, 16, "%s", code);
     out[0] = out[0] == '9' ? '0' : (char)(out[0] + 1);
 }
 
@@ -84,14 +81,12 @@ int main(void) {
     CHECK(strlen(r.code) == 6 && strspn(r.code, "0123456789") == 6, "code %s", r.code);
     CHECK_STR(r.phone, "+84912345678");
     char code[16];
-    strcpy(code, r.code);
-    CHECK(s_issue("flow-a", REG, "+84912345678", "", t0).status ==
-              DVCID__STATUS__STATUS_FLOW_STATE,
+    snprintf(code, sizeof(code), "%s", r.code);
+    CHECK(s_issue("flow-a", REG, "+84912345678", "", t0).status == DVCID__STATUS__STATUS_FLOW_STATE,
           "second issue");
 
     /* Purpose binding: the right code for another purpose is not found. */
-    CHECK(s_verify("flow-a", LOGIN, code, t0).status == DVCID__STATUS__STATUS_NOT_FOUND,
-          "purpose");
+    CHECK(s_verify("flow-a", LOGIN, code, t0).status == DVCID__STATUS__STATUS_NOT_FOUND, "purpose");
     CHECK(s_verify("flow-b", REG, code, t0).status == DVCID__STATUS__STATUS_NOT_FOUND, "flow");
 
     /* Wrong codes count down; the one that uses the last try answers exceeded. */
@@ -108,15 +103,14 @@ int main(void) {
 
     /* Resend: cooldown, then a new code with fresh tries; the old code is dead. */
     r = s_resend("flow-a", REG, "", t0 + 30000);
-    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 30,
-          "cooldown: %d %u", r.status, r.retry_after);
+    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 30, "cooldown: %d %u",
+          r.status, r.retry_after);
     r = s_resend("flow-a", REG, "", t0 + 60000);
     CHECK(r.status == DVCID__STATUS__STATUS_OK, "resend: %d", r.status);
     char code2[16];
-    strcpy(code2, r.code);
+    snprintf(code2, sizeof(code2), "%s", r.code);
     if (strcmp(code2, code) != 0)
-        CHECK(s_verify("flow-a", REG, code, t0 + 61000).status ==
-                  DVCID__STATUS__STATUS_OTP_INVALID,
+        CHECK(s_verify("flow-a", REG, code, t0 + 61000).status == DVCID__STATUS__STATUS_OTP_INVALID,
               "old code");
     r = s_verify("flow-a", REG, code2, t0 + 61000);
     CHECK(r.status == DVCID__STATUS__STATUS_OK, "new code: %d", r.status);
@@ -125,7 +119,7 @@ int main(void) {
 
     /* Expiry. */
     r = s_issue("flow-c", REG, "+84912345679", "", t0);
-    strcpy(code, r.code);
+    snprintf(code, sizeof(code), "%s", r.code);
     CHECK(s_verify("flow-c", REG, code, t0 + 300000).status == DVCID__STATUS__STATUS_OTP_EXPIRED,
           "expired");
 
@@ -143,24 +137,22 @@ int main(void) {
     CHECK(s_issue("p1", REG, "+84911111111", "", t0).status == DVCID__STATUS__STATUS_OK, "p1");
     CHECK(s_issue("p2", REG, "+84911111111", "", t0).status == DVCID__STATUS__STATUS_OK, "p2");
     r = s_issue("p3", REG, "+84911111111", "", t0 + 1000);
-    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 3599,
-          "p3: %d %u", r.status, r.retry_after);
-    CHECK(s_issue("p4", REG, "+84911111111", "", t0 + 3600000).status ==
-              DVCID__STATUS__STATUS_OK,
+    CHECK(r.status == DVCID__STATUS__STATUS_RATE_LIMITED && r.retry_after == 3599, "p3: %d %u",
+          r.status, r.retry_after);
+    CHECK(s_issue("p4", REG, "+84911111111", "", t0 + 3600000).status == DVCID__STATUS__STATUS_OK,
           "window over");
 
     /* Per-IP window. */
     cfg.otp_max_sends_per_ip_hour = 1;
-    CHECK(s_issue("i1", REG, "+84922222221", "203.0.113.9", t0).status ==
-              DVCID__STATUS__STATUS_OK,
+    CHECK(s_issue("i1", REG, "+84922222221", "203.0.113.9", t0).status == DVCID__STATUS__STATUS_OK,
           "i1");
     CHECK(s_issue("i2", REG, "+84933333332", "203.0.113.9", t0).status ==
               DVCID__STATUS__STATUS_RATE_LIMITED,
           "i2");
 
     /* Test numbers get the test code and still count in the windows. */
-    strcpy(cfg.otp_test_phone_prefix, "+8490000");
-    strcpy(cfg.otp_test_code, "424242");
+    snprintf(cfg.otp_test_phone_prefix, sizeof(cfg.otp_test_phone_prefix), "+8490000");
+    snprintf(cfg.otp_test_code, sizeof(cfg.otp_test_code), "424242");
     r = s_issue("t1", REG, "+84900001234", "", t0);
     CHECK_STR(r.code, "424242");
     CHECK(s_verify("t1", REG, "424242", t0 + 1).status == DVCID__STATUS__STATUS_OK, "test code");
@@ -172,8 +164,6 @@ int main(void) {
     CHECK(swept > 0, "swept %d", swept);
 
     cmn_db_destroy(&db);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    CHECK(system(cmd) == 0, "cleanup");
+    CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
 }

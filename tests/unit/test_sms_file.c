@@ -128,9 +128,6 @@ int main(void) {
     sms_provider_destroy(&p);
     snprintf(cfg.sms_provider, sizeof(cfg.sms_provider), "smpp");
     CHECK(sms_provider_new(&cfg) == NULL, "smpp provider built");
-
-    char cmd[600];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0, "cleanup"); // NOLINT(cert-env33-c): our mkdtemp dir
+    CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
 }

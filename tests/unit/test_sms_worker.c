@@ -195,8 +195,6 @@ int main(void) {
     CHECK(s_w == NULL, "destroy nulls");
     sms_worker_destroy(&s_w);
     cmn_db_destroy(&s_db);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-    CHECK(system(cmd) == 0, "cleanup"); // NOLINT(cert-env33-c): our mkdtemp dir
+    CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
 }
