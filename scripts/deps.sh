@@ -12,12 +12,14 @@ RUN_PKGS=(
     liblmdb-dev lmdb-utils
     libprotobuf-c-dev protobuf-c-compiler
     libsodium-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
-    libsystemd-dev libinih-dev libunistring-dev
+    libsystemd-dev libinih-dev libunistring-dev libsmpp34-dev
     python3
 )
 TEST_PKGS=(
     cppcheck clang-tidy clang-format # lint (Debian 12: clang 14)
-    clang                            # libFuzzer targets
+    clang libclang-rt-14-dev         # libFuzzer targets
+    chromium                         # browser end-to-end tests (playwright-core drives it)
+    kannel kannel-extras             # a real SMS gateway and its fake SMSC for the http provider
     curl                             # smoke tests against a running stack
     systemd                          # systemd-analyze verify on the unit files
 )
@@ -31,6 +33,12 @@ test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
     exit 2
     ;;
 esac
+
+# The browser tests run playwright-core on Node.js; a machine that has its own node (for
+# example from NodeSource) keeps it, any other gets Debian's.
+if [[ $mode == test ]] && ! command -v node >/dev/null; then
+    pkgs+=(nodejs npm)
+fi
 
 if ! command -v dpkg-query >/dev/null; then
     echo "deps: dpkg-query not found: this script expects Debian 12; install by hand: ${pkgs[*]}" >&2
