@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-typedef enum { T_INT, T_STR, T_ENUM } s_type_t;
+typedef enum { T_INT, T_STR, T_ENUM, T_BOOL } s_type_t;
 
 typedef struct {
     const char *section;
@@ -24,6 +24,8 @@ typedef struct {
 
 #define INT(sec, k, field, lo, hi, d)                                                              \
     { sec, k, T_INT, offsetof(cmn_config_t, field), 0, lo, hi, d, NULL, NULL }
+#define BOOL(sec, k, field, d)                                                                 \
+    {sec, k, T_BOOL, offsetof(cmn_config_t, field), 0, 0, 1, d, NULL, NULL}
 #define STR(sec, k, field, d)                                                                      \
     {                                                                                              \
         sec, k, T_STR, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, d, \
@@ -40,6 +42,7 @@ static const s_key_t s_keys[] = {
     STR("gateway", "trusted_proxies", gateway_trusted_proxies, ""),
     INT("gateway", "timeout_ms", gateway_timeout_ms, 100, 60000, "2000"),
     INT("gateway", "threads", gateway_threads, 1, 64, "2"),
+    BOOL("gateway", "cookie_secure", gateway_cookie_secure, "false"),
     STR("storage", "dir", storage_dir, "./var"),
     INT("storage", "map_size_mib", storage_map_size_mib, 1, 1048576, "1024"),
     STR("account", "endpoint", account_endpoint, "tcp://127.0.0.1:7101"),
@@ -48,6 +51,7 @@ static const s_key_t s_keys[] = {
     INT("account", "argon2_mem_mib", account_argon2_mem_mib, 19, 4096, "64"),
     INT("account", "hash_workers", account_hash_workers, 0, 256, "0"),
     INT("account", "hash_queue", account_hash_queue, 1, 100000, "64"),
+    INT("account", "flow_ttl", account_flow_ttl, 60, 86400, "900"),
     STR("otp", "endpoint", otp_endpoint, "tcp://127.0.0.1:7102"),
     INT("otp", "length", otp_length, 6, 9, "6"),
     INT("otp", "ttl", otp_ttl, 1, 300, "300"),
@@ -61,6 +65,10 @@ static const s_key_t s_keys[] = {
     STR("otp", "test_code", otp_test_code, ""),
     INT("login", "max_failures", login_max_failures, 1, 100, "5"),
     INT("login", "lock_seconds", login_lock_seconds, 1, 86400 * 30, "900"),
+    STR("token", "issuer", token_issuer, "dvcid"),
+    STR("token", "audience", token_audience, "dvc-portals"),
+    INT("token", "access_ttl", token_access_ttl, 30, 86400, "300"),
+    INT("token", "session_ttl", token_session_ttl, 60, 86400 * 30, "28800"),
     STR("captcha", "test_answer", captcha_test_answer, ""),
     INT("captcha", "ttl", captcha_ttl, 10, 3600, "300"),
     STR("sms", "endpoint", sms_endpoint, "tcp://127.0.0.1:7103"),
@@ -96,6 +104,19 @@ static int s_in_list(const char *list, const char *word) {
 /* Stores one value; returns 0 or -1 with what was expected in err. */
 static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *err, size_t errlen) {
     char *field = (char *)cfg + k->offset;
+    if (k->type == T_BOOL) {
+        if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
+            *(int *)field = 1;
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
+                 strcmp(value, "0") == 0)
+            *(int *)field = 0;
+        else {
+            snprintf(err, errlen, "[%s] %s = \"%s\": expected true or false", k->section, k->key,
+                     value);
+            return -1;
+        }
+        return 0;
+    }
     if (k->type == T_INT) {
         char *end = NULL;
         errno = 0;

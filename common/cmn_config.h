@@ -16,6 +16,7 @@ typedef struct {
     char gateway_trusted_proxies[CMN_CONFIG_STR];
     int gateway_timeout_ms;
     int gateway_threads;
+    int gateway_cookie_secure;
     /* [storage] */
     char storage_dir[CMN_CONFIG_STR];
     int storage_map_size_mib;
@@ -26,6 +27,7 @@ typedef struct {
     int account_argon2_mem_mib;
     int account_hash_workers;
     int account_hash_queue;
+    int account_flow_ttl;
     /* [otp] */
     char otp_endpoint[CMN_CONFIG_STR];
     int otp_length;
@@ -41,6 +43,11 @@ typedef struct {
     /* [login] */
     int login_max_failures;
     int login_lock_seconds;
+    /* [token] */
+    char token_issuer[CMN_CONFIG_STR];
+    char token_audience[CMN_CONFIG_STR];
+    int token_access_ttl;
+    int token_session_ttl;
     /* [captcha] */
     char captcha_test_answer[CMN_CONFIG_STR];
     int captcha_ttl;

@@ -48,11 +48,15 @@ static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size
                   Dvcid__Store__Challenge *ch, const char *ip, uint64_t now,
                   uint8_t hash[CMN_HASH_BYTES], otp_result_t *out) {
     memset(out, 0, sizeof(*out));
-    s_new_code(st, ch->phone, out->code);
-    s_code_hash(st, flow, flen, (Dvcid__Purpose)ch->purpose, ch->phone, out->code, hash);
     snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
-    ch->code_hash.data = hash;
-    ch->code_hash.len = CMN_HASH_BYTES;
+    if (ch->silent) {
+        ch->code_hash.len = 0;
+    } else {
+        s_new_code(st, ch->phone, out->code);
+        s_code_hash(st, flow, flen, (Dvcid__Purpose)ch->purpose, ch->phone, out->code, hash);
+        ch->code_hash.data = hash;
+        ch->code_hash.len = CMN_HASH_BYTES;
+    }
     ch->expires_ms = now + (uint64_t)st->cfg->otp_ttl * 1000u;
     ch->attempts_left = (uint32_t)st->cfg->otp_max_attempts;
     ch->sends++;
@@ -79,7 +83,7 @@ static int s_limited(const otp_store_t *st, MDB_txn *txn, const char *phone, con
 
 int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                         Dvcid__Purpose purpose, const char *phone, const char *ip, uint64_t now,
-                        otp_result_t *out) {
+                        int silent, otp_result_t *out) {
     MDB_val v;
     int rc = cmn_db_get(txn, st->challenges, flow, flen, &v);
     if (rc == CMN_DB_ERROR)
@@ -95,6 +99,7 @@ int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow
     uint8_t hash[CMN_HASH_BYTES];
     ch.purpose = (uint32_t)purpose;
     ch.phone = (char *)phone;
+    ch.silent = silent != 0;
     return s_send(st, txn, flow, flen, &ch, ip, now, hash, out);
 }
 
@@ -105,7 +110,7 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     int rc = s_load(st, txn, flow, flen, &ch);
     if (rc == CMN_DB_ERROR)
         return -1;
-    if (rc == CMN_DB_NOTFOUND || !ch || ch->purpose != (uint32_t)purpose) {
+    if (rc == CMN_DB_NOTFOUND || !ch) {
         s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
         goto done;
     }
@@ -128,6 +133,7 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     /* s_send points these at the caller's memory; the unpacked ones go back before free. */
     char *old_phone = ch->phone;
     ProtobufCBinaryData old_hash = ch->code_hash;
+    ch->purpose = (uint32_t)purpose;
     if (new_phone && *new_phone)
         ch->phone = (char *)new_phone;
     rc = s_limited(st, txn, ch->phone, ip, now, out);

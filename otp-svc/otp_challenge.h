@@ -30,12 +30,16 @@ typedef struct {
     char phone[16]; /* the phone it goes to (E.164) */
 } otp_result_t;
 
-/* Creates the challenge of a new flow and sends its first code. */
+/* Creates the challenge of a new flow and sends its first code. A silent challenge
+ * has no code (out->code is empty: nothing to send) and never verifies, but counts
+ * against every limit like a real one. */
 int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                         Dvcid__Purpose purpose, const char *phone, const char *ip, uint64_t now,
-                        otp_result_t *out);
+                        int silent, otp_result_t *out);
 
-/* A new code for the flow (to new_phone when non-empty), with fresh tries. */
+/* A new code for the flow (to new_phone when non-empty), with fresh tries. purpose
+ * becomes the challenge's purpose: a sign-in flow's lost-phone code is bound to
+ * PURPOSE_PHONE_CHANGE, and the cooldown and sends still count per flow. */
 int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                          Dvcid__Purpose purpose, const char *new_phone, const char *ip,
                          uint64_t now, otp_result_t *out);

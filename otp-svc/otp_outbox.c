@@ -106,12 +106,22 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
     dvcid__sms_send__free_unpacked(send, NULL);
 }
 
-int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone,
-                   Dvcid__Purpose purpose, const char *code) {
-    uint8_t idb[CMN_ID_BYTES];
+int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
+                   const char *phone, Dvcid__Purpose purpose, const char *code) {
     char id[CMN_ID_HEX];
-    cmn_id_new(idb);
-    cmn_id_to_hex(idb, id);
+    if (message_id) {
+        if (strlen(message_id) != CMN_ID_HEX - 1)
+            return -1;
+        snprintf(id, sizeof(id), "%s", message_id);
+        MDB_val v;
+        int rc = cmn_db_get(ctx->txn, self->dbi, id, strlen(id), &v);
+        if (rc != CMN_DB_NOTFOUND)
+            return rc == CMN_DB_OK ? 0 : -1; /* already queued: the retry timer delivers it */
+    } else {
+        uint8_t idb[CMN_ID_BYTES];
+        cmn_id_new(idb);
+        cmn_id_to_hex(idb, id);
+    }
     Dvcid__SmsSend send = DVCID__SMS_SEND__INIT;
     send.message_id = id;
     send.phone = (char *)phone;

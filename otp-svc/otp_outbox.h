@@ -17,10 +17,11 @@ typedef struct otp_outbox otp_outbox_t;
 otp_outbox_t *otp_outbox_new(MDB_dbi dbi, int peer, const uint8_t *key);
 void otp_outbox_destroy(otp_outbox_t **self_p);
 
-/* Writes a job for an SMS to phone in ctx->txn and stages its delivery.
- * code is empty for a notice. Returns 0 or -1. */
-int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone,
-                   Dvcid__Purpose purpose, const char *code);
+/* Writes a job for an SMS to phone in ctx->txn and stages its delivery. code is
+ * empty for a notice; message_id NULL makes a new id, else it is the caller's
+ * idempotency key (a job already stored under it is kept as is). Returns 0 or -1. */
+int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
+                   const char *phone, Dvcid__Purpose purpose, const char *code);
 
 /* Sends again every job that is neither acknowledged nor in flight. Returns 0 or -1. */
 int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx);

@@ -8,6 +8,7 @@
 
 #include "cmn_crypto.h"
 #include "cmn_db.h"
+#include "cmn_id.h"
 #include "cmn_log.h"
 #include "cmn_main.h"
 #include "cmn_time.h"
@@ -57,7 +58,10 @@ static void s_fail(cmn_ctx_t *ctx, cmn_call_t **call, const otp_result_t *res) {
 static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Purpose purpose,
                   otp_result_t *res) {
     const char *trace = cmn_call_trace(*call);
-    int rc = otp_outbox_put(self->outbox, ctx, trace, res->phone, purpose, res->code);
+    /* A silent (decoy) challenge has no code and sends nothing. */
+    int rc = res->code[0] ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose,
+                                           res->code)
+                          : 0;
     cmn_wipe(res->code, sizeof(res->code));
     if (rc != 0) {
         cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
@@ -85,7 +89,7 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     const Dvcid__OtpIssue *m = req->otp_issue;
     otp_result_t res;
     if (otp_challenge_issue(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
-                            m->phone, req->client_ip, cmn_time_now_ms(), &res) != 0) {
+                            m->phone, req->client_ip, cmn_time_now_ms(), m->silent, &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
@@ -136,6 +140,27 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     return 0;
 }
 
+/* A notice without a code (the old phone after a phone change), idempotent by id. */
+static int s_on_notice(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    const Dvcid__OtpNotice *m = req->otp_notice;
+    if (strncmp(m->phone, "+84", 3) != 0 || strlen(m->message_id) != CMN_ID_HEX - 1) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        return 0;
+    }
+    if (otp_outbox_put(self->outbox, ctx, cmn_call_trace(call), m->message_id, m->phone,
+                       DVCID__PURPOSE__PURPOSE_NOTICE, "") != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpNoticeReply ok = DVCID__OTP_NOTICE_REPLY__INIT;
+    r.body_case = DVCID__REPLY__BODY_OTP_NOTICE;
+    r.otp_notice = &ok;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
 /* Ping: ready when sms-worker answers too. */
 static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     cmn_call_t *call = arg;
@@ -174,6 +199,7 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},
     {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
     {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify},
+    {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 

@@ -27,7 +27,7 @@ static otp_result_t s_issue(const char *flow, Dvcid__Purpose p, const char *phon
     otp_result_t r;
     MDB_txn *txn = s_begin();
     int rc =
-        otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip, now, &r);
+        otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip, now, 0, &r);
     CHECK(rc == 0, "issue rc %d", rc);
     mdb_txn_commit(txn);
     return r;
@@ -156,6 +156,35 @@ int main(void) {
     r = s_issue("t1", REG, "+84900001234", "", t0);
     CHECK_STR(r.code, "424242");
     CHECK(s_verify("t1", REG, "424242", t0 + 1).status == DVCID__STATUS__STATUS_OK, "test code");
+
+    /* A silent challenge: no code, never verifies, counts in the windows. */
+    {
+        otp_result_t sr;
+        MDB_txn *txn = s_begin();
+        CHECK(otp_challenge_issue(&st, txn, (const uint8_t *)"s1", 2, REG, "+84944444441", "",
+                                  t0, 1, &sr) == 0,
+              "silent issue");
+        mdb_txn_commit(txn);
+        CHECK(sr.status == DVCID__STATUS__STATUS_OK && sr.code[0] == '\0', "silent: no code");
+        r = s_verify("s1", REG, "000000", t0 + 1);
+        CHECK(r.status == DVCID__STATUS__STATUS_OTP_INVALID && r.attempts_left == 4,
+              "silent never verifies: %d", r.status);
+    }
+
+    /* A resend may change the purpose (lost phone in a sign-in flow): the new code is
+     * bound to the new purpose only. */
+    cfg.otp_max_sends_per_ip_hour = 1000;
+    cfg.otp_max_sends_per_phone_hour = 1000;
+    s_issue("lp", LOGIN, "+84955555551", "", t0);
+    r = s_resend("lp", DVCID__PURPOSE__PURPOSE_PHONE_CHANGE, "+84955555552", t0 + 60000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "purpose change: %d", r.status);
+    CHECK_STR(r.phone, "+84955555552");
+    snprintf(code, sizeof(code), "%s", r.code);
+    CHECK(s_verify("lp", LOGIN, code, t0 + 61000).status == DVCID__STATUS__STATUS_NOT_FOUND,
+          "old purpose");
+    CHECK(s_verify("lp", DVCID__PURPOSE__PURPOSE_PHONE_CHANGE, code, t0 + 61000).status ==
+              DVCID__STATUS__STATUS_OK,
+          "new purpose");
 
     /* The sweep drops what can no longer matter. */
     MDB_txn *txn = s_begin();
