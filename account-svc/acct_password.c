@@ -20,6 +20,18 @@ acct_password_job_t *acct_password_job_new(const char *password, int ops, int me
     return self;
 }
 
+acct_password_job_t *acct_password_job_verify(const char *password, const char *stored, int ops,
+                                              int mem_mib) {
+    if (strlen(stored) >= crypto_pwhash_STRBYTES)
+        return NULL;
+    acct_password_job_t *self = acct_password_job_new(password, ops, mem_mib);
+    if (!self)
+        return NULL;
+    self->verify = 1;
+    memcpy(self->stored, stored, strlen(stored) + 1);
+    return self;
+}
+
 void acct_password_job_destroy(acct_password_job_t **self_p) {
     if (!self_p || !*self_p)
         return;
@@ -35,7 +47,16 @@ void acct_password_job_destroy(acct_password_job_t **self_p) {
 void acct_password_job_run(void *arg) {
     acct_password_job_t *self = arg;
     size_t len = strlen(self->password);
-    self->failed =
-        crypto_pwhash_str(self->hash, self->password, len, self->ops, self->mem_bytes) != 0;
+    if (self->verify) {
+        self->ok = crypto_pwhash_str_verify(self->stored, self->password, len) == 0;
+        /* ASVS: a hash made with weaker parameters is replaced at the next sign-in. */
+        if (self->ok &&
+            crypto_pwhash_str_needs_rehash(self->stored, self->ops, self->mem_bytes) != 0)
+            self->rehashed =
+                crypto_pwhash_str(self->hash, self->password, len, self->ops, self->mem_bytes) == 0;
+    } else {
+        self->failed =
+            crypto_pwhash_str(self->hash, self->password, len, self->ops, self->mem_bytes) != 0;
+    }
     cmn_wipe(self->password, len);
 }

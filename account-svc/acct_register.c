@@ -6,57 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "acct_password.h"
 #include "acct_state.h"
+#include "acct_step.h"
 #include "cmn_id.h"
 #include "cmn_log.h"
 #include "cmn_time.h"
 #include "cmn_validate.h"
 #include "proto/store.pb-c.h"
 
-#define S_MAX_DETAILS 12
-
-/* --- small helpers ------------------------------------------------------------ */
-
-typedef struct {
-    Dvcid__FieldError items[S_MAX_DETAILS];
-    Dvcid__FieldError *ptrs[S_MAX_DETAILS];
-    size_t n;
-} s_details_t;
-
-static void s_detail(s_details_t *d, const char *field, const char *code) {
-    if (!code || d->n == S_MAX_DETAILS)
-        return;
-    Dvcid__FieldError *f = &d->items[d->n];
-    dvcid__field_error__init(f);
-    f->field = (char *)field;
-    f->code = (char *)code;
-    d->ptrs[d->n] = f;
-    d->n++;
-}
-
-static void s_fail_details(cmn_ctx_t *ctx, cmn_call_t **call, s_details_t *d) {
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Error e = DVCID__ERROR__INIT;
-    e.status = DVCID__STATUS__STATUS_VALIDATION_FAILED;
-    e.n_details = d->n;
-    e.details = d->ptrs;
-    r.error = &e;
-    cmn_call_reply(ctx, call, &r);
-}
-
-static void s_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from) {
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
-    sent.otp = from->otp_sent->otp;
-    r.body_case = DVCID__REPLY__BODY_OTP_SENT;
-    r.otp_sent = &sent;
-    cmn_call_reply(ctx, call, &r);
-}
-
-static int s_ok_otp(const Dvcid__Reply *r) {
-    return !r->error && r->body_case == DVCID__REPLY__BODY_OTP_SENT && r->otp_sent->otp;
-}
+/* --- loading ------------------------------------------------------------------ */
 
 /* Loads a live registration by its hex id. Returns 0 (found, *out owned by the
  * caller), 1 (unknown, expired or malformed id) or -1 (storage error). */
@@ -82,40 +40,13 @@ static int s_load(acct_state_t *st, MDB_txn *txn, const char *hex, uint8_t id[CM
     return 0;
 }
 
-/* The pending step of a call waiting on otp-svc or the pool. */
-typedef struct {
-    cmn_call_t *call;
-    uint8_t id[CMN_ID_BYTES];
-    char hex[CMN_ID_HEX];
-    acct_password_job_t *job;
-} s_step_t;
-
-static s_step_t *s_step_new(cmn_call_t *call, const uint8_t id[CMN_ID_BYTES]) {
-    s_step_t *s = calloc(1, sizeof(*s));
-    if (!s)
-        return NULL;
-    s->call = call;
-    memcpy(s->id, id, CMN_ID_BYTES);
-    cmn_id_to_hex(id, s->hex);
-    return s;
-}
-
-static void s_step_destroy(s_step_t **s) {
-    if (!*s)
-        return;
-    cmn_call_destroy(&(*s)->call);
-    acct_password_job_destroy(&(*s)->job);
-    free(*s);
-    *s = NULL;
-}
-
 /* --- start -------------------------------------------------------------------- */
 
 static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    s_step_t *s = arg;
+    acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     int rc = 0;
-    if (!s_ok_otp(reply)) {
+    if (!acct_reply_is_otp(reply)) {
         /* No code went out: the flow must not linger with the person's data. */
         if (cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), s->id, CMN_ID_BYTES) ==
             CMN_DB_ERROR)
@@ -131,7 +62,7 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         CMN_INFO(cmn_call_trace(s->call), "registration %s started", s->hex);
         cmn_call_reply(ctx, &s->call, &r);
     }
-    s_step_destroy(&s);
+    acct_step_destroy(&s);
     return rc;
 }
 
@@ -140,25 +71,25 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     const Dvcid__RegStart *m = req->reg_start;
     const char *trace = cmn_call_trace(call);
     char phone[CMN_PHONE_E164_MAX], name[512];
-    s_details_t d = {.n = 0};
+    acct_details_t d = {.n = 0};
 
     /* Shape and fields first: nothing is consumed by a request that fails here. */
     const char *date_err = cmn_valid_date(m->date_of_birth, NULL, NULL, NULL);
-    s_detail(&d, "id_number",
-             cmn_valid_id_number(m->id_number, date_err ? NULL : m->date_of_birth));
+    acct_details_add(&d, "id_number",
+                     cmn_valid_id_number(m->id_number, date_err ? NULL : m->date_of_birth));
     if (cmn_name_normalize(m->full_name, name, sizeof(name)) != 0)
-        s_detail(&d, "full_name", m->full_name[0] ? "invalid" : "required");
+        acct_details_add(&d, "full_name", m->full_name[0] ? "invalid" : "required");
     else
-        s_detail(&d, "full_name", cmn_valid_name(name));
-    s_detail(&d, "date_of_birth", date_err);
-    s_detail(&d, "phone", cmn_valid_phone(m->phone, phone));
-    s_detail(&d, "email", cmn_valid_email(m->email));
+        acct_details_add(&d, "full_name", cmn_valid_name(name));
+    acct_details_add(&d, "date_of_birth", date_err);
+    acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
+    acct_details_add(&d, "email", cmn_valid_email(m->email));
     if (!m->captcha_id[0])
-        s_detail(&d, "captcha_id", "required");
+        acct_details_add(&d, "captcha_id", "required");
     if (!m->captcha_answer[0])
-        s_detail(&d, "captcha_answer", "required");
+        acct_details_add(&d, "captcha_answer", "required");
     if (d.n) {
-        s_fail_details(ctx, &call, &d);
+        acct_reply_details(ctx, &call, &d);
         return 0;
     }
     uint64_t now = cmn_time_now_ms();
@@ -195,12 +126,12 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     reg.state = ACCT_REG_OTP_PENDING;
     reg.created_ms = now;
     reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
-    s_step_t *s = s_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id);
     if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
                              &reg, 1) != CMN_DB_OK) {
         if (s)
             s->call = NULL;
-        s_step_destroy(&s);
+        acct_step_destroy(&s);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
@@ -220,12 +151,12 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 /* --- resend ------------------------------------------------------------------- */
 
 static int s_resend_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    s_step_t *s = arg;
-    if (s_ok_otp(reply))
-        s_reply_otp(ctx, &s->call, reply);
+    acct_step_t *s = arg;
+    if (acct_reply_is_otp(reply))
+        acct_reply_otp(ctx, &s->call, reply);
     else
         cmn_call_forward_error(ctx, &s->call, reply);
-    s_step_destroy(&s);
+    acct_step_destroy(&s);
     return 0;
 }
 
@@ -253,7 +184,7 @@ static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint3
 static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_BYTES],
                      Dvcid__Request *ask, cmn_reply_fn *fn) {
     acct_state_t *st = ctx->self;
-    s_step_t *s = s_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id);
     if (!s) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
@@ -285,12 +216,12 @@ int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 /* --- verify ------------------------------------------------------------------- */
 
 static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    s_step_t *s = arg;
+    acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     int rc = 0;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
         cmn_call_forward_error(ctx, &s->call, reply);
-        s_step_destroy(&s);
+        acct_step_destroy(&s);
         return 0;
     }
     Dvcid__Store__Registration *reg = NULL;
@@ -299,7 +230,7 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     if (rc != 0) {
         cmn_call_fail(ctx, &s->call,
                       rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
-        s_step_destroy(&s);
+        acct_step_destroy(&s);
         return rc < 0 ? -1 : 0;
     }
     reg->state = ACCT_REG_OTP_VERIFIED;
@@ -308,16 +239,11 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
         rc = -1;
     } else {
-        Dvcid__Reply r = DVCID__REPLY__INIT;
-        Dvcid__FlowStateReply fs = DVCID__FLOW_STATE_REPLY__INIT;
-        fs.state = "otp_verified";
-        r.body_case = DVCID__REPLY__BODY_FLOW_STATE;
-        r.flow_state = &fs;
         CMN_INFO(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
-        cmn_call_reply(ctx, &s->call, &r);
+        acct_reply_state(ctx, &s->call, "otp_verified");
     }
     dvcid__store__registration__free_unpacked(reg, NULL);
-    s_step_destroy(&s);
+    acct_step_destroy(&s);
     return rc;
 }
 
@@ -343,7 +269,7 @@ int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 /* --- password ------------------------------------------------------------------ */
 
 static int s_password_done(cmn_ctx_t *ctx, void *arg) {
-    s_step_t *s = arg;
+    acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     const char *trace = cmn_call_trace(s->call);
     Dvcid__Store__Registration *reg = NULL;
@@ -355,7 +281,7 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
                       rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
         if (reg)
             dvcid__store__registration__free_unpacked(reg, NULL);
-        s_step_destroy(&s);
+        acct_step_destroy(&s);
         return rc < 0 ? -1 : 0;
     }
     uint8_t account_id[CMN_ID_BYTES];
@@ -402,12 +328,12 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
         cmn_call_reply(ctx, &s->call, &r);
     }
     dvcid__store__registration__free_unpacked(reg, NULL);
-    s_step_destroy(&s);
+    acct_step_destroy(&s);
     return rc;
 }
 
 /* Pool work: the step carries the job. */
-static void s_password_work(void *arg) { acct_password_job_run(((s_step_t *)arg)->job); }
+static void s_password_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
 
 int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
@@ -415,21 +341,16 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     uint8_t id[CMN_ID_BYTES];
     Dvcid__Store__Registration *reg = NULL;
     /* Field validation comes first (api.md "order of checks"), then the flow's state. */
-    const char *codes[CMN_PASSWORD_CODES_MAX];
-    int n = cmn_valid_password(m->password, m->password_confirm, codes, CMN_PASSWORD_CODES_MAX);
-    if (n > 0) {
-        s_details_t d = {.n = 0};
-        for (int i = 0; i < n && i < CMN_PASSWORD_CODES_MAX; i++)
-            s_detail(&d, strcmp(codes[i], "mismatch") == 0 ? "password_confirm" : "password",
-                     codes[i]);
-        s_fail_details(ctx, &call, &d);
+    acct_details_t d = {.n = 0};
+    if (acct_details_password(&d, m->password, m->password_confirm) > 0) {
+        acct_reply_details(ctx, &call, &d);
         return 0;
     }
     int rc = s_load_step(ctx, &call, m->registration_id, ACCT_REG_OTP_VERIFIED, id, &reg);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dvcid__store__registration__free_unpacked(reg, NULL);
-    s_step_t *s = s_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id);
     if (s)
         s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                        st->cfg->account_argon2_mem_mib);
@@ -437,7 +358,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         /* The hashing queue is full: say so now rather than answer late. */
         if (s)
             s->call = NULL;
-        s_step_destroy(&s);
+        acct_step_destroy(&s);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
     }
     return 0;

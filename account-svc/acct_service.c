@@ -3,7 +3,10 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "acct_flow.h"
+#include "acct_session.h"
 #include "acct_state.h"
 #include "cmn_log.h"
 #include "cmn_main.h"
@@ -13,7 +16,8 @@ struct acct_service {
     acct_state_t st;
 };
 
-static const char *const s_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas"};
+static const char *const s_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
+                                                 "sessions", "failures",      "notices"};
 
 static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
@@ -61,9 +65,16 @@ static int s_sweep(cmn_ctx_t *ctx) {
     acct_state_t *st = ctx->self;
     uint64_t now = cmn_time_now_ms();
     if (acct_captcha_sweep(&st->captcha, ctx->txn, now) < 0 ||
-        acct_register_sweep(st, ctx->txn, now) < 0)
+        acct_register_sweep(st, ctx->txn, now) < 0 ||
+        acct_flow_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), now) < 0 ||
+        acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now) < 0)
         return -1;
     return 0;
+}
+
+static int s_notices(cmn_ctx_t *ctx) {
+    acct_state_t *st = ctx->self;
+    return acct_notice_retry(st->notice, ctx);
 }
 
 static const cmn_route_t s_routes[] = {
@@ -73,6 +84,20 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_REG_RESEND, acct_register_resend},
     {DVCID__REQUEST__BODY_REG_VERIFY, acct_register_verify},
     {DVCID__REQUEST__BODY_REG_PASSWORD, acct_register_password},
+    {DVCID__REQUEST__BODY_LOGIN_START, acct_login_start},
+    {DVCID__REQUEST__BODY_LOGIN_RESEND, acct_login_resend},
+    {DVCID__REQUEST__BODY_LOGIN_METHOD, acct_login_method},
+    {DVCID__REQUEST__BODY_LOGIN_VERIFY, acct_login_verify},
+    {DVCID__REQUEST__BODY_LOGIN_PHONE, acct_login_phone},
+    {DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, acct_login_phone_verify},
+    {DVCID__REQUEST__BODY_RESET_START, acct_reset_start},
+    {DVCID__REQUEST__BODY_RESET_VERIFY, acct_reset_verify},
+    {DVCID__REQUEST__BODY_RESET_PASSWORD, acct_reset_password},
+    {DVCID__REQUEST__BODY_ME_GET, acct_me_get},
+    {DVCID__REQUEST__BODY_ME_ADD_PHONE, acct_me_add_phone},
+    {DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, acct_me_add_phone_verify},
+    {DVCID__REQUEST__BODY_LOGOUT, acct_me_logout},
+    {DVCID__REQUEST__BODY_JWKS_GET, acct_me_jwks},
 };
 
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {
@@ -89,9 +114,27 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     snprintf(path, sizeof(path), "%s/captcha.key", dir);
     if (cmn_key_load(path, st->captcha_key) != 0)
         goto fail;
+    snprintf(path, sizeof(path), "%s/keys", dir);
+    st->keys = acct_keys_new(path);
+    if (!st->keys)
+        goto fail;
     st->db = cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, s_db_names, ACCT_NDB);
     if (!st->db)
         goto fail;
+    /* A hash of a random password with today's parameters: what an unknown ID number's
+     * sign-in is checked against. */
+    {
+        uint8_t junk[32];
+        char pw[65];
+        randombytes_buf(junk, sizeof(junk));
+        sodium_bin2hex(pw, sizeof(pw), junk, sizeof(junk));
+        int bad = crypto_pwhash_str(st->dummy_hash, pw, strlen(pw),
+                                    (unsigned long long)cfg->account_argon2_ops,
+                                    (size_t)cfg->account_argon2_mem_mib * 1024u * 1024u);
+        cmn_wipe(pw, sizeof(pw));
+        if (bad)
+            goto fail;
+    }
     st->captcha = (acct_captcha_t){cfg, st->captcha_key, cmn_db_dbi(st->db, ACCT_DB_CAPTCHAS)};
     cmn_service_opts_t opts = {.name = "account-svc",
                                .bind = cfg->account_endpoint,
@@ -107,6 +150,9 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
     if (st->otp_peer < 0 || cmn_service_every(st->svc, 10000, s_sweep) < 0)
         goto fail;
+    st->notice = acct_notice_new(ACCT_DBI(st, ACCT_DB_NOTICES), st->otp_peer);
+    if (!st->notice || cmn_service_every(st->svc, 2000, s_notices) < 0)
+        goto fail;
     return self;
 fail:
     acct_service_destroy(&self);
@@ -118,6 +164,8 @@ void acct_service_destroy(acct_service_t **self_p) {
         return;
     acct_service_t *self = *self_p;
     cmn_service_destroy(&self->st.svc);
+    acct_notice_destroy(&self->st.notice);
+    acct_keys_destroy(&self->st.keys);
     cmn_db_destroy(&self->st.db);
     cmn_wipe(self->st.captcha_key, sizeof(self->st.captcha_key));
     free(self);

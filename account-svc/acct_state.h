@@ -3,13 +3,26 @@
 #ifndef ACCT_STATE_H
 #define ACCT_STATE_H
 
+#include <sodium.h>
+
 #include "acct_captcha.h"
+#include "acct_jwt.h"
+#include "acct_notice.h"
 #include "cmn_config.h"
 #include "cmn_crypto.h"
 #include "cmn_db.h"
 #include "cmn_service.h"
 
-enum { ACCT_DB_ACCOUNTS, ACCT_DB_REGISTRATIONS, ACCT_DB_CAPTCHAS, ACCT_NDB };
+enum {
+    ACCT_DB_ACCOUNTS,
+    ACCT_DB_REGISTRATIONS,
+    ACCT_DB_CAPTCHAS,
+    ACCT_DB_FLOWS,
+    ACCT_DB_SESSIONS,
+    ACCT_DB_FAILURES,
+    ACCT_DB_NOTICES,
+    ACCT_NDB
+};
 
 /* Registration flow states (Registration.state). */
 typedef enum { ACCT_REG_OTP_PENDING = 1, ACCT_REG_OTP_VERIFIED = 2 } acct_reg_state_t;
@@ -21,13 +34,41 @@ typedef struct {
     int otp_peer;
     acct_captcha_t captcha;
     uint8_t captcha_key[CMN_KEY_BYTES];
+    acct_keys_t *keys;
+    acct_notice_t *notice;
+    /* Verified against when the ID number has no account, so an unknown ID costs the
+     * same argon2id time as a wrong password (security.md). */
+    char dummy_hash[crypto_pwhash_STRBYTES];
 } acct_state_t;
+
+/* The handle of one of account-svc's databases. */
+#define ACCT_DBI(st, which) cmn_db_dbi((st)->db, (which))
 
 /* Registration handlers (acct_register.c). */
 int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+/* Sign-in and lost phone (acct_login.c). */
+int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_login_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_login_method(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_login_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_login_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_login_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
+/* Forgot password (acct_reset.c). */
+int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
+/* The signed-in user (acct_me.c). */
+int acct_me_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_me_add_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_me_logout(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_me_jwks(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
 /* Deletes expired registrations (personal data is kept no longer than the flow). */
 int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now);
 

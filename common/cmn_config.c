@@ -24,8 +24,8 @@ typedef struct {
 
 #define INT(sec, k, field, lo, hi, d)                                                              \
     { sec, k, T_INT, offsetof(cmn_config_t, field), 0, lo, hi, d, NULL, NULL }
-#define BOOL(sec, k, field, d)                                                                 \
-    {sec, k, T_BOOL, offsetof(cmn_config_t, field), 0, 0, 1, d, NULL, NULL}
+#define BOOL(sec, k, field, d)                                                                     \
+    { sec, k, T_BOOL, offsetof(cmn_config_t, field), 0, 0, 1, d, NULL, NULL }
 #define STR(sec, k, field, d)                                                                      \
     {                                                                                              \
         sec, k, T_STR, offsetof(cmn_config_t, field), sizeof(((cmn_config_t *)0)->field), 0, 0, d, \
@@ -107,8 +107,7 @@ static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *e
     if (k->type == T_BOOL) {
         if (strcmp(value, "true") == 0 || strcmp(value, "yes") == 0 || strcmp(value, "1") == 0)
             *(int *)field = 1;
-        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 ||
-                 strcmp(value, "0") == 0)
+        else if (strcmp(value, "false") == 0 || strcmp(value, "no") == 0 || strcmp(value, "0") == 0)
             *(int *)field = 0;
         else {
             snprintf(err, errlen, "[%s] %s = \"%s\": expected true or false", k->section, k->key,

@@ -59,9 +59,9 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid_
                   otp_result_t *res) {
     const char *trace = cmn_call_trace(*call);
     /* A silent (decoy) challenge has no code and sends nothing. */
-    int rc = res->code[0] ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose,
-                                           res->code)
-                          : 0;
+    int rc = res->code[0]
+                 ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose, res->code)
+                 : 0;
     cmn_wipe(res->code, sizeof(res->code));
     if (rc != 0) {
         cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
@@ -196,10 +196,8 @@ static int s_retry(cmn_ctx_t *ctx) {
 }
 
 static const cmn_route_t s_routes[] = {
-    {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},
-    {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
-    {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify},
-    {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
+    {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},   {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
+    {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify}, {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 

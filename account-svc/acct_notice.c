@@ -1,0 +1,116 @@
+/* acct_notice: notices keyed by message id; in-flight ids in memory only. */
+#include "acct_notice.h"
+
+#include <czmq.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_db.h"
+#include "cmn_id.h"
+#include "cmn_log.h"
+#include "cmn_time.h"
+#include "proto/store.pb-c.h"
+
+struct acct_notice {
+    MDB_dbi dbi;
+    int peer;
+    zhashx_t *in_flight;
+};
+
+typedef struct {
+    acct_notice_t *owner;
+    char id[CMN_ID_HEX];
+} s_ack_t;
+
+acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer) {
+    acct_notice_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->dbi = dbi;
+    self->peer = otp_peer;
+    self->in_flight = zhashx_new();
+    if (!self->in_flight) {
+        free(self);
+        return NULL;
+    }
+    return self;
+}
+
+void acct_notice_destroy(acct_notice_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    zhashx_destroy(&(*self_p)->in_flight);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_ack_t *a = arg;
+    zhashx_delete(a->owner->in_flight, a->id);
+    int rc = 0;
+    if (!reply->error) {
+        rc = cmn_db_del(ctx->txn, a->owner->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
+    } else if (reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
+        CMN_ERROR(NULL, "notice %s refused by otp-svc as malformed: dropped", a->id);
+        rc = cmn_db_del(ctx->txn, a->owner->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
+    }
+    free(a);
+    return rc;
+}
+
+static void s_send(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id,
+                   const char *phone) {
+    s_ack_t *a = calloc(1, sizeof(*a));
+    if (!a)
+        return; /* the retry timer tries again */
+    a->owner = self;
+    snprintf(a->id, sizeof(a->id), "%s", id);
+    zhashx_insert(self->in_flight, a->id, (void *)1);
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__OtpNotice n = DVCID__OTP_NOTICE__INIT;
+    n.message_id = a->id;
+    n.phone = (char *)phone;
+    req.body_case = DVCID__REQUEST__BODY_OTP_NOTICE;
+    req.otp_notice = &n;
+    cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + 3000, s_on_ack, a);
+}
+
+int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone) {
+    uint8_t idb[CMN_ID_BYTES];
+    char id[CMN_ID_HEX];
+    cmn_id_new(idb);
+    cmn_id_to_hex(idb, id);
+    Dvcid__Store__Notice rec = DVCID__STORE__NOTICE__INIT;
+    rec.phone = (char *)phone;
+    rec.created_ms = cmn_time_now_ms();
+    if (cmn_db_put_msg(ctx->txn, self->dbi, id, strlen(id), &rec, 1) != CMN_DB_OK)
+        return -1;
+    s_send(self, ctx, trace, id, phone);
+    return 0;
+}
+
+int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(ctx->txn, self->dbi, &cur) != 0)
+        return -1;
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    for (int n = 0; rc == 0 && n < 256; n++) {
+        char id[CMN_ID_HEX];
+        if (k.mv_size == CMN_ID_HEX - 1) {
+            memcpy(id, k.mv_data, k.mv_size);
+            id[k.mv_size] = '\0';
+            Dvcid__Store__Notice *rec =
+                zhashx_lookup(self->in_flight, id)
+                    ? NULL
+                    : dvcid__store__notice__unpack(NULL, v.mv_size, v.mv_data);
+            if (rec) {
+                s_send(self, ctx, NULL, id, rec->phone);
+                dvcid__store__notice__free_unpacked(rec, NULL);
+            }
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return 0;
+}

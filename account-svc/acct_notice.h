@@ -1,0 +1,23 @@
+/* acct_notice: SMS notices (the old phone after a phone change) as an outbox: the
+ * notice is written in the same transaction as the change it reports, then handed
+ * to otp-svc (OtpNotice, idempotent by message id) until otp-svc acknowledges it, so
+ * a crash or an otp-svc restart never loses one. Private to account-svc. */
+#ifndef ACCT_NOTICE_H
+#define ACCT_NOTICE_H
+
+#include <stddef.h>
+
+#include "cmn_service.h"
+
+typedef struct acct_notice acct_notice_t;
+
+acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer);
+void acct_notice_destroy(acct_notice_t **self_p);
+
+/* Queues a notice to phone in ctx->txn and stages its delivery. 0 or -1. */
+int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone);
+
+/* Sends again every notice neither acknowledged nor in flight (a timer). 0 or -1. */
+int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx);
+
+#endif

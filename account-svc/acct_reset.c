@@ -1,0 +1,202 @@
+/* acct_reset: forgot password (flows.md section 4). The answer to the start is the
+ * same whether or not the ID number and phone match an account: without a match the
+ * flow is a decoy whose challenge is silent (no SMS, never verifies) but counts
+ * against every send limit, so neither the answer nor a later 429 tells them apart.
+ * With the code verified, a new password under the rule ends every session. */
+#include <stdio.h>
+#include <string.h>
+
+#include "acct_account.h"
+#include "acct_flow.h"
+#include "acct_lockout.h"
+#include "acct_state.h"
+#include "acct_step.h"
+#include "cmn_log.h"
+#include "cmn_time.h"
+#include "cmn_validate.h"
+
+#define S_RESET DVCID__PURPOSE__PURPOSE_PASSWORD_RESET
+
+static int s_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc) {
+    cmn_call_fail(ctx, &(*s)->call, status);
+    acct_step_destroy(s);
+    return rc;
+}
+
+static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    acct_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    if (!acct_reply_is_otp(reply)) {
+        int rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
+        cmn_call_forward_error(ctx, &s->call, reply);
+        acct_step_destroy(&s);
+        return rc;
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__ResetStartReply body = DVCID__RESET_START_REPLY__INIT;
+    body.reset_id = s->hex;
+    body.otp = reply->otp_sent->otp;
+    r.body_case = DVCID__REPLY__BODY_RESET_START;
+    r.reset_start = &body;
+    cmn_call_reply(ctx, &s->call, &r);
+    acct_step_destroy(&s);
+    return 0;
+}
+
+int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    const Dvcid__ResetStart *m = req->reset_start;
+    char phone[CMN_PHONE_E164_MAX];
+    acct_details_t d = {.n = 0};
+    acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
+    acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
+    if (!m->captcha_id[0])
+        acct_details_add(&d, "captcha_id", "required");
+    if (!m->captcha_answer[0])
+        acct_details_add(&d, "captcha_answer", "required");
+    if (d.n) {
+        acct_reply_details(ctx, &call, &d);
+        return 0;
+    }
+    uint64_t now = cmn_time_now_ms();
+    int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
+    if (c != 0) {
+        cmn_call_fail(ctx, &call,
+                      c < 0 ? DVCID__STATUS__STATUS_INTERNAL
+                            : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
+        return c < 0 ? -1 : 0;
+    }
+    Dvcid__Store__Account *acc = NULL;
+    int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), m->id_number, &acc);
+    if (rc < 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    /* Any OTP phone of the account will do (api.md). */
+    int match = rc == 0 && acct_account_phone_index(acc, phone) >= 0;
+    acct_account_free(&acc);
+    acct_step_t *s = acct_step_new(call, NULL);
+    if (!s) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    snprintf(s->phone, sizeof(s->phone), "%s", phone);
+    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
+    flow.kind = ACCT_FLOW_RESET;
+    flow.id_number = m->id_number;
+    flow.state = ACCT_FLOW_OTP_PENDING;
+    flow.phone = s->phone;
+    flow.decoy = !match;
+    flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
+    if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
+        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    char masked[32];
+    cmn_mask_id(m->id_number, masked, sizeof(masked));
+    /* The log may say it (ops need it); the answer never does. */
+    CMN_INFO(cmn_call_trace(s->call), "password reset %s for id=%s: %s", s->hex, masked,
+             match ? "matches" : "no match, decoy");
+    acct_step_issue(ctx, st->otp_peer, s, S_RESET, s->phone, !match, s_issued);
+    return 0;
+}
+
+/* The reset flow a request names, in state want (see acct_step_for_flow). */
+static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
+                               acct_flow_state_t want, int *rc) {
+    acct_state_t *st = ctx->self;
+    return acct_step_for_flow(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), call, hex, ACCT_FLOW_RESET,
+                              ACCT_STATE_BIT(want), NULL, rc);
+}
+
+static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    acct_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
+        cmn_call_forward_error(ctx, &s->call, reply);
+        acct_step_destroy(&s);
+        return 0;
+    }
+    Dvcid__Store__Flow *flow = NULL;
+    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_RESET,
+                               cmn_time_now_ms(), &flow);
+    if (rc != 0)
+        return s_fail(ctx, &s,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+                      rc < 0 ? -1 : 0);
+    flow->state = ACCT_FLOW_OTP_VERIFIED;
+    rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
+    acct_flow_free(&flow);
+    if (rc != 0)
+        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    acct_reply_state(ctx, &s->call, "otp_verified");
+    acct_step_destroy(&s);
+    return 0;
+}
+
+int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    int rc;
+    acct_step_t *s = s_step_for(ctx, call, req->reset_verify->reset_id, ACCT_FLOW_OTP_PENDING, &rc);
+    if (!s)
+        return rc;
+    acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code, s_verified);
+    return 0;
+}
+
+static void s_hash_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
+
+static int s_hashed(cmn_ctx_t *ctx, void *arg) {
+    acct_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    Dvcid__Store__Flow *flow = NULL;
+    int rc = s->job->failed ? -1
+                            : acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id,
+                                                ACCT_FLOW_RESET, cmn_time_now_ms(), &flow);
+    if (rc == 0 && flow->state != ACCT_FLOW_OTP_VERIFIED)
+        rc = 1; /* a twin request finished first */
+    acct_flow_free(&flow);
+    if (rc != 0)
+        return s_fail(ctx, &s,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+                      rc < 0 ? -1 : 0);
+    Dvcid__Store__Account *acc = NULL;
+    rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
+    if (rc == 0) {
+        char *own = acc->password_hash;
+        acc->password_hash = s->job->hash;
+        acc->session_gen++; /* every session of the account ends */
+        rc = acct_account_save(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, acc);
+        acc->password_hash = own;
+        acct_account_free(&acc);
+    }
+    if (rc == 0)
+        rc = acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number);
+    if (rc == 0)
+        rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
+    if (rc != 0)
+        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    char masked[32];
+    cmn_mask_id(s->id_number, masked, sizeof(masked));
+    CMN_INFO(cmn_call_trace(s->call), "password reset done: id=%s; sessions ended", masked);
+    acct_reply_state(ctx, &s->call, "done");
+    acct_step_destroy(&s);
+    return 0;
+}
+
+int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    const Dvcid__ResetPassword *m = req->reset_password;
+    acct_details_t d = {.n = 0};
+    if (acct_details_password(&d, m->password, m->password_confirm) > 0) {
+        acct_reply_details(ctx, &call, &d);
+        return 0;
+    }
+    int rc;
+    acct_step_t *s = s_step_for(ctx, call, m->reset_id, ACCT_FLOW_OTP_VERIFIED, &rc);
+    if (!s)
+        return rc;
+    s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
+                                   st->cfg->account_argon2_mem_mib);
+    if (!s->job || cmn_service_offload(ctx, s_hash_work, s_hashed, s) != 0)
+        return s_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
+    return 0;
+}

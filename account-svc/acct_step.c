@@ -1,0 +1,176 @@
+/* acct_step: pending steps and the answers shared by every flow. */
+#include "acct_step.h"
+
+#include "cmn_validate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_time.h"
+
+acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id) {
+    acct_step_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->call = call;
+    if (id)
+        memcpy(self->id, id, CMN_ID_BYTES);
+    else
+        cmn_id_new(self->id);
+    cmn_id_to_hex(self->id, self->hex);
+    return self;
+}
+
+void acct_step_destroy(acct_step_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    acct_step_t *self = *self_p;
+    cmn_call_destroy(&self->call);
+    acct_password_job_destroy(&self->job);
+    cmn_wipe(self->session, sizeof(self->session));
+    free(self);
+    *self_p = NULL;
+}
+
+void acct_details_add(acct_details_t *d, const char *field, const char *code) {
+    if (!code || d->n == ACCT_MAX_DETAILS)
+        return;
+    Dvcid__FieldError *f = &d->items[d->n];
+    dvcid__field_error__init(f);
+    f->field = (char *)field;
+    f->code = (char *)code;
+    d->ptrs[d->n] = f;
+    d->n++;
+}
+
+int acct_details_password(acct_details_t *d, const char *password, const char *confirm) {
+    const char *codes[CMN_PASSWORD_CODES_MAX];
+    int n = cmn_valid_password(password, confirm, codes, CMN_PASSWORD_CODES_MAX);
+    for (int i = 0; i < n && i < CMN_PASSWORD_CODES_MAX; i++)
+        acct_details_add(d, strcmp(codes[i], "mismatch") == 0 ? "password_confirm" : "password",
+                         codes[i]);
+    return n;
+}
+
+void acct_reply_details(cmn_ctx_t *ctx, cmn_call_t **call, acct_details_t *d) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    e.status = DVCID__STATUS__STATUS_VALIDATION_FAILED;
+    e.n_details = d->n;
+    e.details = d->ptrs;
+    r.error = &e;
+    cmn_call_reply(ctx, call, &r);
+}
+
+void acct_reply_retry(cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Status status, uint32_t retry) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    Dvcid__Count c = DVCID__COUNT__INIT;
+    c.value = retry;
+    e.status = status;
+    e.retry_after = &c;
+    r.error = &e;
+    cmn_call_reply(ctx, call, &r);
+}
+
+int acct_reply_is_otp(const Dvcid__Reply *from) {
+    return !from->error && from->body_case == DVCID__REPLY__BODY_OTP_SENT && from->otp_sent->otp;
+}
+
+void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
+    sent.otp = from->otp_sent->otp;
+    r.body_case = DVCID__REPLY__BODY_OTP_SENT;
+    r.otp_sent = &sent;
+    cmn_call_reply(ctx, call, &r);
+}
+
+void acct_reply_state(cmn_ctx_t *ctx, cmn_call_t **call, const char *state) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__FlowStateReply fs = DVCID__FLOW_STATE_REPLY__INIT;
+    fs.state = (char *)state;
+    r.body_case = DVCID__REPLY__BODY_FLOW_STATE;
+    r.flow_state = &fs;
+    cmn_call_reply(ctx, call, &r);
+}
+
+static void s_ask(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Request *ask, cmn_reply_fn *fn) {
+    /* Send limits per IP live in otp-svc: the client's address travels along. */
+    ask->client_ip = (char *)cmn_call_client_ip(s->call);
+    cmn_service_ask(ctx, peer, ask, cmn_call_trace(s->call), cmn_call_deadline(s->call), fn, s);
+}
+
+void acct_step_issue(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                     const char *phone, int silent, cmn_reply_fn *fn) {
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpIssue m = DVCID__OTP_ISSUE__INIT;
+    m.flow_id.data = s->id;
+    m.flow_id.len = CMN_ID_BYTES;
+    m.purpose = purpose;
+    m.phone = (char *)phone;
+    m.silent = silent != 0;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
+    ask.otp_issue = &m;
+    s_ask(ctx, peer, s, &ask, fn);
+}
+
+void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                      const char *phone, cmn_reply_fn *fn) {
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpResend m = DVCID__OTP_RESEND__INIT;
+    m.flow_id.data = s->id;
+    m.flow_id.len = CMN_ID_BYTES;
+    m.purpose = purpose;
+    m.phone = (char *)(phone ? phone : "");
+    ask.body_case = DVCID__REQUEST__BODY_OTP_RESEND;
+    ask.otp_resend = &m;
+    s_ask(ctx, peer, s, &ask, fn);
+}
+
+void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                      const char *code, cmn_reply_fn *fn) {
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpVerify m = DVCID__OTP_VERIFY__INIT;
+    m.flow_id.data = s->id;
+    m.flow_id.len = CMN_ID_BYTES;
+    m.purpose = purpose;
+    m.code = (char *)code;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_VERIFY;
+    ask.otp_verify = &m;
+    s_ask(ctx, peer, s, &ask, fn);
+}
+
+acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,
+                                acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
+                                int *rc) {
+    uint8_t id[CMN_ID_BYTES];
+    Dvcid__Store__Flow *f = NULL;
+    *rc = 0;
+    int r = acct_flow_load(ctx->txn, flows, hex, kind, cmn_time_now_ms(), id, &f);
+    if (r != 0) {
+        *rc = r < 0 ? -1 : 0;
+        cmn_call_fail(ctx, &call,
+                      r < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
+        return NULL;
+    }
+    if (!(states & ACCT_STATE_BIT(f->state))) {
+        acct_flow_free(&f);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_FLOW_STATE);
+        return NULL;
+    }
+    acct_step_t *s = acct_step_new(call, id);
+    if (!s) {
+        acct_flow_free(&f);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return NULL;
+    }
+    snprintf(s->id_number, sizeof(s->id_number), "%s", f->id_number);
+    s->has_account = !f->decoy;
+    if (flow)
+        *flow = f;
+    else
+        acct_flow_free(&f);
+    return s;
+}

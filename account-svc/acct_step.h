@@ -1,0 +1,84 @@
+/* acct_step: what a handler keeps while it waits for otp-svc or the hashing pool:
+ * the call to answer, the flow it is about, and the job or session it needs next.
+ * Plus the reply helpers every flow uses. Private to account-svc. */
+#ifndef ACCT_STEP_H
+#define ACCT_STEP_H
+
+#include <lmdb.h>
+
+#include "acct_flow.h"
+#include "acct_password.h"
+#include "cmn_crypto.h"
+#include "cmn_id.h"
+#include "cmn_service.h"
+
+typedef struct {
+    cmn_call_t *call;
+    uint8_t id[CMN_ID_BYTES]; /* the flow */
+    char hex[CMN_ID_HEX];
+    acct_password_job_t *job;
+    char id_number[16];
+    char phone[16];                  /* E.164 */
+    uint8_t session[CMN_HASH_BYTES]; /* the session's key, for /v1/me steps */
+    int has_account;
+} acct_step_t;
+
+/* Takes call; id may be NULL (a new flow id is made). NULL on out-of-memory, and
+ * then call is still the caller's. */
+acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id);
+
+/* Frees the step, its call (unanswered) and its job. Nullifies *self_p. */
+void acct_step_destroy(acct_step_t **self_p);
+
+/* The bit of a flow state in a set of acceptable states. */
+#define ACCT_STATE_BIT(state) (1u << (state))
+
+/* Loads the flow of this kind that hex names; its state must be in states (a set of
+ * ACCT_STATE_BIT). Otherwise answers the call itself (404 unknown or expired, 409
+ * another state, 500) and returns NULL, with *rc -1 after a storage error, else 0.
+ * On success returns a step that owns call, with id_number set and has_account =
+ * !decoy; *flow (when flow is not NULL) receives the flow, owned by the caller. */
+acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,
+                                acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
+                                int *rc);
+
+/* Asks otp-svc about the step's flow (s->id); fn(s) runs with the reply, in a later
+ * batch, with the call's trace, client IP and deadline carried along. */
+void acct_step_issue(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                     const char *phone, int silent, cmn_reply_fn *fn);
+void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                      const char *phone, cmn_reply_fn *fn);
+void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                      const char *code, cmn_reply_fn *fn);
+
+/* Up to 12 field errors for one validation_failed answer. */
+#define ACCT_MAX_DETAILS 12
+typedef struct {
+    Dvcid__FieldError items[ACCT_MAX_DETAILS];
+    Dvcid__FieldError *ptrs[ACCT_MAX_DETAILS];
+    size_t n;
+} acct_details_t;
+
+/* Adds {field, code} unless code is NULL (a validator's "valid"). */
+void acct_details_add(acct_details_t *d, const char *field, const char *code);
+
+/* Adds the password rule's failures (field "password", or "password_confirm" for a
+ * mismatch). Returns how many. */
+int acct_details_password(acct_details_t *d, const char *password, const char *confirm);
+
+/* Answers validation_failed with the details. */
+void acct_reply_details(cmn_ctx_t *ctx, cmn_call_t **call, acct_details_t *d);
+
+/* Answers an error status with a retry_after. */
+void acct_reply_retry(cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Status status, uint32_t retry);
+
+/* Answers {otp} from otp-svc's reply. */
+void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from);
+
+/* Answers {state}. */
+void acct_reply_state(cmn_ctx_t *ctx, cmn_call_t **call, const char *state);
+
+/* Is from an otp-svc reply carrying an otp object? */
+int acct_reply_is_otp(const Dvcid__Reply *from);
+
+#endif
