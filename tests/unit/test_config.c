@@ -58,5 +58,15 @@ int main(void) {
     CHECK(cmn_config_load(&cfg, "/nonexistent/dvcid.conf", err, sizeof(err)) == -1 &&
               strstr(err, "/nonexistent/dvcid.conf"),
           "missing file: %s", err);
+    /* The shipped development config loads and holds every default it documents. */
+    char err2[512] = "";
+    CHECK(cmn_config_load(&cfg, DVCID_SRC_DIR "/deploy/dev.conf", err2, sizeof(err2)) == 0,
+          "dev.conf: %s", err2);
+    CHECK(cfg.token_access_ttl == 300 && cfg.account_flow_ttl == 900 && !cfg.gateway_cookie_secure,
+          "dev.conf values");
+    CHECK(cmn_config_load_string(&cfg, "t", "[gateway]\ncookie_secure = maybe\n", err2,
+                                 sizeof(err2)) == -1 &&
+              strstr(err2, "expected true or false"),
+          "bool: %s", err2);
     return TEST_DONE();
 }
