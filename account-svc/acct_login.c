@@ -100,6 +100,7 @@ static void s_check_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)
 
 static int s_checked(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
+    acct_step_count_hash(ctx, s);
     acct_state_t *st = ctx->self;
     const char *trace = cmn_call_trace(s->call);
     uint64_t now = cmn_time_now_ms();

@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cmn_crypto.h"
 
@@ -46,6 +47,8 @@ void acct_password_job_destroy(acct_password_job_t **self_p) {
 
 void acct_password_job_run(void *arg) {
     acct_password_job_t *self = arg;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     size_t len = strlen(self->password);
     if (self->verify) {
         self->ok = crypto_pwhash_str_verify(self->stored, self->password, len) == 0;
@@ -59,4 +62,6 @@ void acct_password_job_run(void *arg) {
             crypto_pwhash_str(self->hash, self->password, len, self->ops, self->mem_bytes) != 0;
     }
     cmn_wipe(self->password, len);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    self->seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
 }

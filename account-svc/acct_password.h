@@ -15,7 +15,9 @@ typedef struct {
     char hash[crypto_pwhash_STRBYTES];   /* hash: the new hash; verify: a rehash, if any */
     int failed;                          /* hashing failed (out of memory) */
     int ok;                              /* verify: the password matches */
-    int rehashed;                        /* verify: hash holds a hash at today's parameters */
+    int rehashed;
+    double seconds; /* argon2id time of the job, for the histogram */ /* verify: hash holds a hash
+                                                                         at today's parameters */
 } acct_password_job_t;
 
 /* A job that hashes password. NULL on failure. */

@@ -270,6 +270,7 @@ int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 
 static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
+    acct_step_count_hash(ctx, s);
     acct_state_t *st = ctx->self;
     const char *trace = cmn_call_trace(s->call);
     Dvcid__Store__Registration *reg = NULL;

@@ -146,6 +146,7 @@ static void s_hash_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)-
 
 static int s_hashed(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
+    acct_step_count_hash(ctx, s);
     acct_state_t *st = ctx->self;
     Dvcid__Store__Flow *flow = NULL;
     int rc = s->job->failed ? -1

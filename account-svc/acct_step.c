@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 
 acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id) {
@@ -173,4 +174,11 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call,
     else
         acct_flow_free(&f);
     return s;
+}
+
+void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s) {
+    if (s->job)
+        cmn_metrics_observe(cmn_service_metrics(ctx->svc), "dvcid_argon2_seconds",
+                            s->job->verify ? "op=\"verify\"" : "op=\"hash\"", s->job->seconds,
+                            "argon2id time of one password job on the pool");
 }

@@ -51,6 +51,9 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
 void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                       const char *code, cmn_reply_fn *fn);
 
+/* Records the argon2id time of the step's finished password job. */
+void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s);
+
 /* Up to 12 field errors for one validation_failed answer. */
 #define ACCT_MAX_DETAILS 12
 typedef struct {

@@ -15,88 +15,8 @@
 #include "cmn_db.h"
 #include "cmn_log.h"
 #include "cmn_pool.h"
+#include "cmn_service_int.h"
 #include "cmn_time.h"
-
-#define S_MAX_PEERS 8
-#define S_MAX_TIMERS 8
-#define S_MAX_WATCHES 4
-#define S_BATCH_MAX 512 /* messages taken from one socket per turn */
-#define S_MAX_MSG (1 << 20)
-#define S_DEFAULT_DEADLINE_MS 2000
-
-struct cmn_call {
-    zframe_t *identity;
-    uint64_t request_id;
-    uint64_t deadline_ms;
-    Dvcid__Request *req;
-};
-
-typedef enum { S_OUT_REPLY, S_OUT_ASK } s_out_kind_t;
-
-typedef struct {
-    s_out_kind_t kind;
-    zframe_t *identity; /* reply: routing id */
-    uint64_t request_id;
-    uint8_t *data;
-    size_t len;
-    int peer; /* ask */
-    uint64_t deadline_ms;
-    cmn_reply_fn *fn;
-    void *arg;
-} s_out_t;
-
-typedef struct s_pending {
-    uint64_t request_id;
-    uint64_t deadline_ms;
-    Dvcid__Status fail; /* when set, the ask failed before it was sent */
-    cmn_reply_fn *fn;
-    void *arg;
-    struct s_pending *next;
-} s_pending_t;
-
-typedef struct {
-    char name[32];
-    zsock_t *sock;
-} s_peer_t;
-
-typedef struct {
-    int interval_ms;
-    uint64_t due_mono;
-    cmn_timer_fn *fn;
-} s_timer_t;
-
-typedef struct {
-    int fd;
-    cmn_fd_fn *fn;
-    void *arg;
-} s_watch_t;
-
-typedef struct {
-    cmn_work_fn *work;
-    cmn_done_fn *done;
-    void *arg;
-} s_job_t;
-
-struct cmn_service {
-    char name[32];
-    const cmn_route_t *routes;
-    size_t nroutes;
-    void *self;
-    cmn_db_t *db;
-    zsock_t *router;
-    s_peer_t peers[S_MAX_PEERS];
-    int npeers;
-    s_timer_t timers[S_MAX_TIMERS];
-    int ntimers;
-    s_watch_t watches[S_MAX_WATCHES];
-    int nwatches;
-    cmn_pool_t *pool;
-    s_out_t *out; /* staged for after the commit */
-    size_t nout, capout;
-    s_pending_t *pending; /* asks in flight (a list: few hundred at most per service) */
-    uint64_t next_request_id;
-    uint64_t last_reader_check;
-};
 
 static volatile sig_atomic_t s_stop;
 
@@ -151,6 +71,7 @@ static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline, 
     p->fail = fail;
     p->fn = fn;
     p->arg = arg;
+    self->npending++;
     p->next = self->pending;
     self->pending = p;
 }
@@ -212,6 +133,7 @@ static void s_item_begin(cmn_service_t *self, MDB_txn *parent, s_item_t *it) {
     it->ctx.txn = NULL;
     it->parent = parent;
     it->mark = self->nout;
+    self->batch_items++;
     if (parent && mdb_txn_begin(cmn_db_env(self->db), parent, 0, &it->ctx.txn) != 0)
         it->ctx.txn = NULL;
 }
@@ -261,6 +183,7 @@ void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
         call->identity = NULL;
         o->data = s_pack_reply(reply, &o->len);
     }
+    cmn_service_count_reply(ctx->svc, call, reply);
     cmn_call_destroy(call_p);
 }
 
@@ -364,6 +287,11 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     self->self = opts->self;
     self->db = opts->db;
     self->next_request_id = (uint64_t)randombytes_random() << 20;
+    self->metrics = cmn_metrics_new(opts->name);
+    if (!self->metrics) {
+        free(self);
+        return NULL;
+    }
     if (opts->bind) {
         self->router = zsock_new(ZMQ_ROUTER);
         if (self->router) {
@@ -411,6 +339,7 @@ void cmn_service_destroy(cmn_service_t **self_p) {
     for (int i = 0; i < self->npeers; i++)
         zsock_destroy(&self->peers[i].sock);
     zsock_destroy(&self->router);
+    cmn_metrics_destroy(&self->metrics);
     free(self);
     *self_p = NULL;
 }
@@ -500,6 +429,7 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     call->identity = identity;
     call->request_id = req->request_id;
     call->deadline_ms = req->deadline_ms;
+    call->received_us = cmn_service_now_us();
     call->req = req;
     if (req->deadline_ms && req->deadline_ms < cmn_time_now_ms()) {
         CMN_DEBUG(req->trace_id, "request past its deadline, dropped");
@@ -514,6 +444,8 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         rc = route->fn(&it.ctx, call, req);
     else if (req->body_case == DVCID__REQUEST__BODY_PING)
         rc = s_default_ping(&it.ctx, call, req);
+    else if (req->body_case == DVCID__REQUEST__BODY_METRICS_GET)
+        rc = cmn_service_on_metrics(&it.ctx, call, req);
     else {
         CMN_WARN(req->trace_id, "no handler for request body %d", (int)req->body_case);
         cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
@@ -528,6 +460,7 @@ static s_pending_t *s_pending_take(cmn_service_t *self, uint64_t rid) {
         if ((*pp)->request_id == rid) {
             s_pending_t *p = *pp;
             *pp = p->next;
+            self->npending--;
             return p;
         }
     }
@@ -566,6 +499,7 @@ static void s_expire(cmn_service_t *self, MDB_txn *parent, uint64_t now) {
         s_pending_t *p = *pp;
         if (p->fail != DVCID__STATUS__STATUS_OK || p->deadline_ms <= now) {
             *pp = p->next;
+            self->npending--;
             if (p->fail == DVCID__STATUS__STATUS_OK)
                 p->fail = DVCID__STATUS__STATUS_TIMEOUT;
             p->next = due;
@@ -635,6 +569,7 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
             return -1;
         }
     }
+    self->batch_items = 0;
     int i = 0;
     if (self->router && (items[i++].revents & ZMQ_POLLIN))
         s_drain(self, parent, self->router, s_on_request);
@@ -664,10 +599,18 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     }
     if (parent) {
         /* The one durable commit of this turn: nothing leaves before it. */
+        uint64_t t0 = cmn_service_now_us();
         int rc = mdb_txn_commit(parent);
         if (rc != 0) {
             CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
             s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+        } else if (self->batch_items) {
+            cmn_metrics_observe(self->metrics, "dvcid_commit_seconds", "",
+                                (double)(cmn_service_now_us() - t0) / 1e6,
+                                "Durable LMDB commits of one batch");
+            cmn_metrics_observe_count(self->metrics, "dvcid_batch_items", "",
+                                      (double)self->batch_items,
+                                      "Items (requests, replies, jobs, timers) per commit");
         }
     }
     s_flush(self);

@@ -99,6 +99,11 @@ void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *
  * when the queue is full (the caller answers STATUS_UNAVAILABLE). */
 int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, void *arg);
 
+/* The service's metrics registry (requests, batches and whatever handlers add);
+ * MetricsGet renders it. Owned by the service. */
+typedef struct cmn_metrics cmn_metrics_t;
+cmn_metrics_t *cmn_service_metrics(cmn_service_t *self);
+
 /* True once the loop has seen a stop signal. */
 bool cmn_service_stopping(void);
 

@@ -11,6 +11,7 @@
 #include "cmn_id.h"
 #include "cmn_log.h"
 #include "cmn_main.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "otp_challenge.h"
 #include "otp_outbox.h"
@@ -33,6 +34,17 @@ static const char *s_purpose_name(Dvcid__Purpose p) {
     const ProtobufCEnumValue *v =
         protobuf_c_enum_descriptor_get_value(&dvcid__purpose__descriptor, (int)p);
     return v ? v->name : "?";
+}
+
+/* Counts an OTP event ("issued", "verified", "failed", "expired", "exceeded",
+ * "limited") by purpose. */
+static void s_count(cmn_ctx_t *ctx, const char *event, Dvcid__Purpose purpose) {
+    char labels[96];
+    const char *p = s_purpose_name(purpose);
+    snprintf(labels, sizeof(labels), "event=\"%s\",purpose=\"%s\"", event,
+             strncmp(p, "PURPOSE_", 8) == 0 ? p + 8 : p);
+    cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_otp_events_total", labels, 1,
+                    "OTP challenges issued, verified, failed, expired, exceeded, limited");
 }
 
 /* Answers an otp_result_t that is an error. */
@@ -70,6 +82,7 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid_
     char masked[16];
     cmn_mask_phone(res->phone, masked, sizeof(masked));
     CMN_INFO(trace, "otp sent purpose=%s phone=%s", s_purpose_name(purpose), masked);
+    s_count(ctx, "issued", purpose);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
     Dvcid__OtpInfo info = DVCID__OTP_INFO__INIT;
@@ -94,6 +107,8 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
         return -1;
     }
     if (res.status != DVCID__STATUS__STATUS_OK) {
+        if (res.status == DVCID__STATUS__STATUS_RATE_LIMITED)
+            s_count(ctx, "limited", m->purpose);
         s_fail(ctx, &call, &res);
         return 0;
     }
@@ -110,6 +125,8 @@ static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         return -1;
     }
     if (res.status != DVCID__STATUS__STATUS_OK) {
+        if (res.status == DVCID__STATUS__STATUS_RATE_LIMITED)
+            s_count(ctx, "limited", m->purpose);
         s_fail(ctx, &call, &res);
         return 0;
     }
@@ -127,6 +144,16 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     }
     CMN_INFO(cmn_call_trace(call), "otp verify purpose=%s result=%s", s_purpose_name(m->purpose),
              res.status == DVCID__STATUS__STATUS_OK ? "ok" : "refused");
+    static const struct {
+        Dvcid__Status status;
+        const char *event;
+    } events[] = {{DVCID__STATUS__STATUS_OK, "verified"},
+                  {DVCID__STATUS__STATUS_OTP_INVALID, "failed"},
+                  {DVCID__STATUS__STATUS_OTP_EXPIRED, "expired"},
+                  {DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED, "exceeded"}};
+    for (size_t i = 0; i < sizeof(events) / sizeof(events[0]); i++)
+        if (events[i].status == res.status)
+            s_count(ctx, events[i].event, m->purpose);
     if (res.status != DVCID__STATUS__STATUS_OK) {
         s_fail(ctx, &call, &res);
         return 0;
@@ -192,6 +219,9 @@ static int s_sweep(cmn_ctx_t *ctx) {
 
 static int s_retry(cmn_ctx_t *ctx) {
     otp_service_t *self = ctx->self;
+    cmn_metrics_set(cmn_service_metrics(ctx->svc), "dvcid_otp_outbox_in_flight", "",
+                    (double)otp_outbox_in_flight(self->outbox),
+                    "SMS jobs handed to sms-worker and not yet acknowledged");
     return otp_outbox_retry(self->outbox, ctx);
 }
 

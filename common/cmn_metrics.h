@@ -1,0 +1,43 @@
+/* cmn_metrics: counters, gauges and histograms of one process, rendered in the
+ * Prometheus text format. Series are named by metric name plus a label string
+ * (e.g. `op="reg_start",status="ok"`); the service label is added at render time.
+ * Thread-safe (one mutex): the gateway's HTTP threads count into it. */
+#ifndef CMN_METRICS_H
+#define CMN_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct cmn_metrics cmn_metrics_t;
+
+/* NULL on failure. service is copied. */
+cmn_metrics_t *cmn_metrics_new(const char *service);
+void cmn_metrics_destroy(cmn_metrics_t **self_p);
+
+/* Adds n to a counter (created at 0 on first use). help is kept from the first call. */
+void cmn_metrics_add(cmn_metrics_t *self, const char *name, const char *labels, uint64_t n,
+                     const char *help);
+
+/* Sets a gauge. */
+void cmn_metrics_set(cmn_metrics_t *self, const char *name, const char *labels, double value,
+                     const char *help);
+
+/* Records one observation in a histogram of seconds (buckets 0.5 ms .. 10 s). */
+void cmn_metrics_observe(cmn_metrics_t *self, const char *name, const char *labels, double seconds,
+                         const char *help);
+
+/* Records one observation in a histogram of counts (buckets 1, 2, 4 .. 4096). */
+void cmn_metrics_observe_count(cmn_metrics_t *self, const char *name, const char *labels,
+                               double count, const char *help);
+
+/* The current value of a counter or gauge (tests, status), 0 when unknown. */
+double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labels);
+
+/* Prometheus text of every series, each with service="<service>". Caller frees. */
+char *cmn_metrics_render(cmn_metrics_t *self);
+
+/* Merges the texts of several processes into one valid exposition: each metric's
+ * HELP and TYPE once, then every process's series of it. Caller frees. */
+char *cmn_metrics_merge(const char *const *texts, size_t n);
+
+#endif

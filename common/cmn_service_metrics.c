@@ -1,0 +1,145 @@
+/* cmn_service_metrics: what every service counts without being asked (requests by
+ * operation and status, their latency, batch sizes, LMDB and queue gauges), and the
+ * default MetricsGet handler, which gathers the text of every peer too. */
+#include <lmdb.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmn_db.h"
+#include "cmn_log.h"
+#include "cmn_service_int.h"
+
+uint64_t cmn_service_now_us(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+cmn_metrics_t *cmn_service_metrics(cmn_service_t *self) { return self->metrics; }
+
+/* "STATUS_OTP_INVALID" -> "otp_invalid". */
+static void s_status_name(Dvcid__Status status, char *out, size_t outlen) {
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&dvcid__status__descriptor, (int)status);
+    const char *name = v ? v->name : "STATUS_UNKNOWN";
+    if (strncmp(name, "STATUS_", 7) == 0)
+        name += 7;
+    size_t i = 0;
+    for (; name[i] && i + 1 < outlen; i++)
+        out[i] = (char)(name[i] >= 'A' && name[i] <= 'Z' ? name[i] + 32 : name[i]);
+    out[i] = '\0';
+}
+
+void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
+                             const Dvcid__Reply *reply) {
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &dvcid__request__descriptor, (unsigned)call->req->body_case);
+    char status[40], labels[128];
+    s_status_name(reply->error ? reply->error->status : DVCID__STATUS__STATUS_OK, status,
+                  sizeof(status));
+    const char *op = f ? f->name : "unknown";
+    snprintf(labels, sizeof(labels), "op=\"%s\",status=\"%s\"", op, status);
+    cmn_metrics_add(self->metrics, "dvcid_requests_total", labels, 1,
+                    "Requests answered, by operation and status");
+    snprintf(labels, sizeof(labels), "op=\"%s\"", op);
+    cmn_metrics_observe(self->metrics, "dvcid_request_seconds", labels,
+                        (double)(cmn_service_now_us() - call->received_us) / 1e6,
+                        "From a request's arrival to its answer being staged");
+}
+
+/* Gauges read at scrape time. */
+static void s_gauges(cmn_service_t *self) {
+    cmn_metrics_set(self->metrics, "dvcid_pending_asks", "", (double)self->npending,
+                    "Requests to peers waiting for an answer");
+    if (self->pool)
+        cmn_metrics_set(self->metrics, "dvcid_pool_depth", "", (double)cmn_pool_depth(self->pool),
+                        "Jobs waiting or running on the worker pool");
+    if (self->db) {
+        MDB_envinfo info;
+        MDB_stat st;
+        if (mdb_env_info(cmn_db_env(self->db), &info) == 0 &&
+            mdb_env_stat(cmn_db_env(self->db), &st) == 0) {
+            cmn_metrics_set(self->metrics, "dvcid_lmdb_map_bytes", "", (double)info.me_mapsize,
+                            "LMDB map size");
+            cmn_metrics_set(self->metrics, "dvcid_lmdb_used_bytes", "",
+                            (double)(info.me_last_pgno + 1) * st.ms_psize,
+                            "LMDB pages in use, in bytes");
+        }
+    }
+}
+
+typedef struct {
+    cmn_call_t *call;
+    int waiting;
+    char **texts;
+    size_t n, cap;
+} s_gather_t;
+
+static void s_gather_add(s_gather_t *g, const char *text) {
+    if (g->n == g->cap) {
+        size_t cap = g->cap ? g->cap * 2 : 8;
+        char **t = realloc(g->texts, cap * sizeof(*t));
+        if (!t)
+            return;
+        g->texts = t;
+        g->cap = cap;
+    }
+    char *copy = strdup(text);
+    if (copy)
+        g->texts[g->n++] = copy;
+}
+
+static void s_gather_finish(cmn_ctx_t *ctx, s_gather_t *g) {
+    s_gauges(ctx->svc);
+    char *own = cmn_metrics_render(ctx->svc->metrics);
+    if (own) {
+        s_gather_add(g, own);
+        free(own);
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
+    m.n_texts = g->n;
+    m.texts = g->texts;
+    r.body_case = DVCID__REPLY__BODY_METRICS;
+    r.metrics = &m;
+    cmn_call_reply(ctx, &g->call, &r);
+    for (size_t i = 0; i < g->n; i++)
+        free(g->texts[i]);
+    free(g->texts);
+    free(g);
+}
+
+static int s_on_peer_metrics(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_gather_t *g = arg;
+    if (!reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS)
+        for (size_t i = 0; i < reply->metrics->n_texts; i++)
+            s_gather_add(g, reply->metrics->texts[i]);
+    if (--g->waiting == 0)
+        s_gather_finish(ctx, g);
+    return 0;
+}
+
+int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    cmn_service_t *self = ctx->svc;
+    s_gather_t *g = calloc(1, sizeof(*g));
+    if (!g) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    g->call = call;
+    g->waiting = self->npeers;
+    if (self->npeers == 0) {
+        s_gather_finish(ctx, g);
+        return 0;
+    }
+    /* A peer that does not answer in time costs only its own part of the text. */
+    for (int p = 0; p < self->npeers; p++) {
+        Dvcid__Request ask = DVCID__REQUEST__INIT;
+        Dvcid__MetricsGet body = DVCID__METRICS_GET__INIT;
+        ask.body_case = DVCID__REQUEST__BODY_METRICS_GET;
+        ask.metrics_get = &body;
+        cmn_service_ask(ctx, p, &ask, req->trace_id, cmn_call_deadline(call), s_on_peer_metrics, g);
+    }
+    return 0;
+}
