@@ -52,6 +52,12 @@ int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const 
     Dvcid__Store__Failures f;
     if (s_read(txn, dbi, id, &f) != 0)
         return -1;
+    if (f.locked_until_ms > now) {
+        /* Guesses that were already in flight when the lock fell: refused as locked,
+         * not counted towards the next lock. */
+        *retry_after = s_seconds(f.locked_until_ms, now);
+        return 1;
+    }
     if (f.locked_until_ms && f.locked_until_ms <= now) {
         f.count = 0; /* the lock is over: a new round of tries, the next lock longer */
         f.locked_until_ms = 0;

@@ -106,6 +106,17 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     uint64_t now = cmn_time_now_ms();
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
+    uint32_t retry = 0;
+    int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
+                                    now, &retry);
+    if (locked != 0) {
+        /* A concurrent guess locked the ID while this one was hashing. */
+        if (locked < 0)
+            return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
+        acct_step_destroy(&s);
+        return 0;
+    }
     Dvcid__Store__Account *acc = NULL;
     int rc = s->has_account && s->job->ok
                  ? acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc)
@@ -113,9 +124,8 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     if (rc < 0)
         return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     if (rc == 1) {
-        uint32_t retry = 0;
-        int locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES),
-                                       s->id_number, now, &retry);
+        locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
+                                   now, &retry);
         if (locked < 0)
             return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
         CMN_INFO(trace, "sign-in refused: id=%s wrong credentials%s", masked,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <systemd/sd-daemon.h>
 
+#include "cmn_asks.h"
 #include "cmn_db.h"
 #include "cmn_log.h"
 #include "cmn_pool.h"
@@ -64,16 +65,16 @@ static s_out_t *s_out_push(cmn_service_t *self) {
 
 static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline, Dvcid__Status fail,
                           cmn_reply_fn *fn, void *arg) {
-    s_pending_t *p = calloc(1, sizeof(*p));
+    cmn_ask_t *p = calloc(1, sizeof(*p));
     assert(p); /* out of memory here would lose a continuation: better to stop */
     p->request_id = rid;
     p->deadline_ms = deadline;
     p->fail = fail;
     p->fn = fn;
     p->arg = arg;
-    self->npending++;
-    p->next = self->pending;
-    self->pending = p;
+    int rc = cmn_asks_add(self->asks, p);
+    assert(rc == 0); /* the same: only out of memory can fail here */
+    (void)rc;
 }
 
 /* Turns staged outputs from mark on into failures: replies become errors, asks
@@ -215,6 +216,8 @@ void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *
     assert(peer >= 0 && peer < self->npeers);
     s_out_t *o = s_out_push(self);
     uint64_t rid = ++self->next_request_id;
+    if (rid == 0) /* 0 is no key for cmn_asks */
+        rid = ++self->next_request_id;
     if (!deadline_ms)
         deadline_ms = cmn_time_now_ms() + S_DEFAULT_DEADLINE_MS;
     if (!o) {
@@ -288,7 +291,10 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     self->db = opts->db;
     self->next_request_id = (uint64_t)randombytes_random() << 20;
     self->metrics = cmn_metrics_new(opts->name);
-    if (!self->metrics) {
+    self->asks = cmn_asks_new();
+    if (!self->metrics || !self->asks) {
+        cmn_metrics_destroy(&self->metrics);
+        cmn_asks_destroy(&self->asks);
         free(self);
         return NULL;
     }
@@ -331,11 +337,7 @@ void cmn_service_destroy(cmn_service_t **self_p) {
         free(self->out[i].data);
     }
     free(self->out);
-    while (self->pending) {
-        s_pending_t *p = self->pending;
-        self->pending = p->next;
-        free(p);
-    }
+    cmn_asks_destroy(&self->asks);
     for (int i = 0; i < self->npeers; i++)
         zsock_destroy(&self->peers[i].sock);
     zsock_destroy(&self->router);
@@ -454,20 +456,7 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     s_item_end(self, &it, rc);
 }
 
-/* Removes and returns the pending ask with this id, or NULL. */
-static s_pending_t *s_pending_take(cmn_service_t *self, uint64_t rid) {
-    for (s_pending_t **pp = &self->pending; *pp; pp = &(*pp)->next) {
-        if ((*pp)->request_id == rid) {
-            s_pending_t *p = *pp;
-            *pp = p->next;
-            self->npending--;
-            return p;
-        }
-    }
-    return NULL;
-}
-
-static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, s_pending_t *p,
+static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *p,
                                const Dvcid__Reply *reply) {
     s_item_t it;
     s_item_begin(self, parent, &it);
@@ -484,7 +473,7 @@ static void s_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         CMN_WARN(NULL, "dropped a reply that is not a dvcid Reply");
         return;
     }
-    s_pending_t *p = s_pending_take(self, reply->request_id);
+    cmn_ask_t *p = cmn_asks_take(self->asks, reply->request_id);
     if (p)
         s_run_continuation(self, parent, p, reply);
     else
@@ -494,23 +483,8 @@ static void s_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
 
 /* Fails asks whose deadline passed or that could not be sent. */
 static void s_expire(cmn_service_t *self, MDB_txn *parent, uint64_t now) {
-    s_pending_t *due = NULL;
-    for (s_pending_t **pp = &self->pending; *pp;) {
-        s_pending_t *p = *pp;
-        if (p->fail != DVCID__STATUS__STATUS_OK || p->deadline_ms <= now) {
-            *pp = p->next;
-            self->npending--;
-            if (p->fail == DVCID__STATUS__STATUS_OK)
-                p->fail = DVCID__STATUS__STATUS_TIMEOUT;
-            p->next = due;
-            due = p;
-        } else {
-            pp = &p->next;
-        }
-    }
-    while (due) {
-        s_pending_t *p = due;
-        due = p->next;
+    cmn_ask_t *p;
+    while ((p = cmn_asks_due(self->asks, now))) {
         Dvcid__Reply r = DVCID__REPLY__INIT;
         Dvcid__Error e = DVCID__ERROR__INIT;
         e.status = p->fail;
@@ -540,11 +514,9 @@ static int s_timeout_ms(cmn_service_t *self) {
         if (d < t)
             t = d;
     }
-    for (s_pending_t *p = self->pending; p; p = p->next) {
-        int64_t d = p->fail ? 0 : (int64_t)p->deadline_ms - (int64_t)now;
-        if (d < t)
-            t = d;
-    }
+    int64_t d = cmn_asks_next_ms(self->asks, now);
+    if (d >= 0 && d < t)
+        t = d;
     return t < 0 ? 0 : (int)t;
 }
 
@@ -640,10 +612,8 @@ static void s_finish(cmn_service_t *self) {
         zmq_poll(&pi, 1, 100);
         s_final_batch(self);
     }
-    for (int round = 0; round < 3 && (self->pending || self->pool); round++) {
-        for (s_pending_t *p = self->pending; p; p = p->next)
-            if (p->fail == DVCID__STATUS__STATUS_OK)
-                p->fail = DVCID__STATUS__STATUS_UNAVAILABLE;
+    for (int round = 0; round < 3 && (cmn_asks_count(self->asks) || self->pool); round++) {
+        cmn_asks_fail_all(self->asks, DVCID__STATUS__STATUS_UNAVAILABLE);
         s_final_batch(self);
     }
 }

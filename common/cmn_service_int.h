@@ -39,15 +39,6 @@ typedef struct {
     void *arg;
 } s_out_t;
 
-typedef struct s_pending {
-    uint64_t request_id;
-    uint64_t deadline_ms;
-    Dvcid__Status fail; /* when set, the ask failed before it was sent */
-    cmn_reply_fn *fn;
-    void *arg;
-    struct s_pending *next;
-} s_pending_t;
-
 typedef struct {
     char name[32];
     zsock_t *sock;
@@ -87,11 +78,10 @@ struct cmn_service {
     cmn_pool_t *pool;
     s_out_t *out; /* staged for after the commit */
     size_t nout, capout;
-    s_pending_t *pending; /* asks in flight (a list: few hundred at most per service) */
+    struct cmn_asks *asks; /* requests to peers still waiting for their answer */
     uint64_t next_request_id;
     uint64_t last_reader_check;
     cmn_metrics_t *metrics;
-    size_t npending;
     size_t batch_items; /* items handled in this turn's transaction */
 };
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cmn_asks.h"
 #include "cmn_db.h"
 #include "cmn_log.h"
 #include "cmn_service_int.h"
@@ -50,7 +51,7 @@ void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
 
 /* Gauges read at scrape time. */
 static void s_gauges(cmn_service_t *self) {
-    cmn_metrics_set(self->metrics, "dvcid_pending_asks", "", (double)self->npending,
+    cmn_metrics_set(self->metrics, "dvcid_pending_asks", "", (double)cmn_asks_count(self->asks),
                     "Requests to peers waiting for an answer");
     if (self->pool)
         cmn_metrics_set(self->metrics, "dvcid_pool_depth", "", (double)cmn_pool_depth(self->pool),

@@ -39,6 +39,11 @@ int gw_answer_text(gw_answer_t *ans, unsigned status, const char *content_type, 
     return 0;
 }
 
+void gw_answer_empty(gw_answer_t *ans, unsigned status) {
+    gw_answer_clear(ans);
+    ans->status = status;
+}
+
 void gw_answer_clear(gw_answer_t *ans) {
     free(ans->body);
     memset(ans, 0, sizeof(*ans));

@@ -23,9 +23,11 @@ static const gw_error_t s_status[] = {
                            "cửa để được hỗ trợ."},
     [S(INVALID_CREDENTIALS)] = {401, "invalid_credentials",
                                 "Số CMND/CCCD hoặc mật khẩu không đúng."},
+    /* Said of the sign-in, not of "the account": an unknown ID number locks too, and
+     * the answer must not tell the two apart (security.md). */
     [S(ACCOUNT_LOCKED)] = {423, "account_locked",
-                           "Tài khoản tạm thời bị khóa do nhập sai mật khẩu nhiều lần. Vui "
-                           "lòng thử lại sau."},
+                           "Bạn đã nhập sai thông tin đăng nhập quá số lần cho phép. Vui lòng "
+                           "thử lại sau."},
     [S(OTP_INVALID)] = {400, "otp_invalid", "Mã OTP không đúng."},
     [S(OTP_EXPIRED)] = {410, "otp_expired",
                         "Mã OTP đã hết hiệu lực. Vui lòng bấm “Gửi lại OTP” để nhận mã mới."},

@@ -17,11 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cmn_crypto.h"
 #include "cmn_log.h"
 #include "cmn_time.h"
 #include "gw_errors.h"
 #include "gw_request.h"
 #include "gw_routes.h"
+#include "gw_session.h"
 
 #define S_CONNECTION_TIMEOUT_S 15u
 #define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
@@ -33,13 +35,15 @@ struct gw_http {
     gw_bridge_t *bridge;
     const gw_client_ip_t *ips;
     int timeout_ms;
-    atomic_int active; /* requests between their first call and their completion */
+    bool cookie_secure; /* gateway.cookie_secure: behind HTTPS, the cookie says so */
+    atomic_int active;  /* requests between their first call and their completion */
 };
 
 typedef struct {
     gw_http_t *http;
     const gw_route_t *route;
     char id[GW_ID_MAX + 1];
+    char token[GW_SESSION_TOKEN_MAX + 1]; /* session routes; wiped once handed on */
     char trace[GW_TRACE_LEN + 1];
     char client_ip[GW_IP_MAX];
     char method[16];
@@ -135,6 +139,39 @@ static enum MHD_Result s_xff_each(void *cls, enum MHD_ValueKind kind, const char
     return MHD_YES;
 }
 
+/* The first Cookie header whose session cookie is well formed wins (HTTP/2
+ * front ends may split one Cookie header into several). */
+typedef struct {
+    char *out;
+    size_t outlen;
+    bool found;
+} s_cookie_scan_t;
+
+static enum MHD_Result s_cookie_each(void *cls, enum MHD_ValueKind kind, const char *key,
+                                     const char *value) {
+    (void)kind;
+    s_cookie_scan_t *scan = cls;
+    if (key && value && strcasecmp(key, MHD_HTTP_HEADER_COOKIE) == 0 &&
+        gw_session_cookie(value, GW_SESSION_COOKIE, scan->out, scan->outlen) == 0) {
+        scan->found = true;
+        return MHD_NO; /* stop iterating */
+    }
+    return MHD_YES;
+}
+
+/* The session token of the request into out ("" when there is none). */
+static bool s_session_token(struct MHD_Connection *conn, char *out, size_t outlen) {
+    const char *authz =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (gw_session_bearer(authz, out, outlen) == 0)
+        return true;
+    s_cookie_scan_t scan = {out, outlen, false};
+    MHD_get_connection_values(conn, MHD_HEADER_KIND, s_cookie_each, &scan);
+    if (!scan.found && outlen > 0)
+        out[0] = '\0';
+    return scan.found;
+}
+
 static void s_client_ip(gw_http_t *self, struct MHD_Connection *conn, char *out, size_t outlen) {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
@@ -156,10 +193,14 @@ static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw
         gw_answer_clear(ans);
         return MHD_NO;
     }
+    bool has_body = ans->body != NULL;
     ans->body = NULL; /* the response owns it now */
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            ans->content_type ? ans->content_type : GW_CT_JSON);
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    /* A 204 has no content, so no type. */
+    if (has_body)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                ans->content_type ? ans->content_type : GW_CT_JSON);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            ans->cache_control ? ans->cache_control : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", ex->trace);
     if (ans->retry_after) {
@@ -169,6 +210,13 @@ static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw
     }
     if (ans->allow[0])
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, ans->allow);
+    if (ans->set_cookie[0]) {
+        if (ex->http->cookie_secure) {
+            size_t n = strlen(ans->set_cookie);
+            snprintf(ans->set_cookie + n, sizeof(ans->set_cookie) - n, "; Secure");
+        }
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, ans->set_cookie);
+    }
     enum MHD_Result rc = MHD_queue_response(conn, ans->status, resp);
     MHD_destroy_response(resp);
     if (rc == MHD_YES)
@@ -219,6 +267,10 @@ static enum MHD_Result s_on_headers(s_exchange_t *ex, struct MHD_Connection *con
         if (!gw_http_is_json(ct))
             return s_queue_error(ex, conn, gw_errors_http(GW_ERR_UNSUPPORTED_MEDIA_TYPE));
     }
+    /* No token, no question to account-svc: the 401 waits for the end of the body. */
+    if ((ex->route->flags & GW_ROUTE_SESSION) &&
+        !s_session_token(conn, ex->token, sizeof(ex->token)))
+        gw_routes_unauthorized(ex->route, &ex->early);
     return MHD_YES;
 }
 
@@ -262,6 +314,8 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
                                        cmn_time_now_ms() + (uint64_t)ex->http->timeout_ms);
     if (!req)
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
+    gw_request_set_token(req, ex->token); /* both GW_SESSION_TOKEN_MAX + 1: always fits */
+    cmn_wipe(ex->token, sizeof(ex->token));
     int rc = gw_routes_build(ex->route, req, ex->body, ex->len, &ans);
     free(ex->body);
     ex->body = NULL;
@@ -345,6 +399,7 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
                  ex->status, ms, (int)toe);
     gw_bridge_job_release(&ex->job);
     gw_answer_clear(&ex->early);
+    cmn_wipe(ex->token, sizeof(ex->token));
     free(ex->body);
     free(ex);
     atomic_fetch_sub(&self->active, 1);
@@ -365,6 +420,7 @@ gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_cl
     self->bridge = bridge;
     self->ips = ips;
     self->timeout_ms = cfg->gateway_timeout_ms;
+    self->cookie_secure = cfg->gateway_cookie_secure != 0;
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
                      MHD_USE_ERROR_LOG;
     if (addr.ss_family == AF_INET6)

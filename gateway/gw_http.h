@@ -1,6 +1,7 @@
 /* gw_http: the HTTP/1.1 server (libmicrohttpd, internal epoll threads). It owns the
  * per-request state: route match, HTTP-level checks (size 413, media type 415,
- * 404/405), the body buffer, the trace id and client address; it builds the
+ * 404/405, 401 for a session route without a session token), the body buffer, the
+ * session token (gw_session), the trace id and client address; it builds the
  * Request, hands it to the bridge with the connection suspended, and sends the
  * answer when resumed. One log line per request: method, path, status, time. */
 #ifndef GW_HTTP_H

@@ -4,6 +4,9 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include "cmn_crypto.h"
 
 gw_request_t *gw_request_new(const char *trace, const char *client_ip, const char *id,
                              uint64_t deadline_ms) {
@@ -20,9 +23,20 @@ gw_request_t *gw_request_new(const char *trace, const char *client_ip, const cha
     return self;
 }
 
+int gw_request_set_token(gw_request_t *self, const char *token) {
+    size_t len = strlen(token);
+    if (len >= sizeof(self->token)) {
+        self->token[0] = '\0';
+        return -1;
+    }
+    memcpy(self->token, token, len + 1);
+    return 0;
+}
+
 void gw_request_destroy(gw_request_t **self_p) {
     if (!self_p || !*self_p)
         return;
+    cmn_wipe((*self_p)->token, sizeof((*self_p)->token));
     json_decref((*self_p)->json);
     free(*self_p);
     *self_p = NULL;

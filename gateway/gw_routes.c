@@ -1,161 +1,60 @@
-/* gw_routes: the route table, path matching, and the builders and renderers of
- * each endpoint. Builders only copy fields (typed, length-capped); every rule about
- * their content is the owning service's, so there is one authority per rule. */
+/* gw_routes: the route table, path matching, and the generic halves of building
+ * and rendering. The builders and renderers of each endpoint live by area
+ * (gw_routes_reg.c, gw_routes_login.c, gw_routes_me.c). Builders only copy fields
+ * (typed, length-capped); every rule about their content is the owning service's,
+ * so there is one authority per rule. */
 #include "gw_routes.h"
 
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "gw_captcha.h"
 #include "gw_errors.h"
-#include "gw_page.h"
-
-/* --- local answers ------------------------------------------------------------ */
-
-static void s_local_page(gw_answer_t *ans) { gw_answer_text(ans, 200, GW_CT_HTML, gw_page_html()); }
-
-static void s_local_health(gw_answer_t *ans) {
-    gw_answer_json(ans, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-/* --- builders ----------------------------------------------------------------- */
-
-#define SET_BODY(req, field, CASE)                                                                 \
-    do {                                                                                           \
-        (req)->msg.body_case = DVCID__REQUEST__BODY_##CASE;                                        \
-        (req)->msg.field = &(req)->body.field;                                                     \
-    } while (0)
-
-static void s_build_ping(gw_request_t *req, gw_body_t *body) {
-    (void)body;
-    dvcid__ping__init(&req->body.ping);
-    SET_BODY(req, ping, PING);
-}
-
-static void s_build_captcha(gw_request_t *req, gw_body_t *body) {
-    (void)body;
-    dvcid__captcha_new__init(&req->body.captcha_new);
-    SET_BODY(req, captcha_new, CAPTCHA_NEW);
-}
-
-static void s_build_reg_start(gw_request_t *req, gw_body_t *body) {
-    Dvcid__RegStart *m = &req->body.reg_start;
-    dvcid__reg_start__init(m);
-    m->id_number = gw_body_str(body, "id_number", true);
-    m->full_name = gw_body_str(body, "full_name", true);
-    m->date_of_birth = gw_body_str(body, "date_of_birth", true);
-    m->phone = gw_body_str(body, "phone", true);
-    m->email = gw_body_str(body, "email", false);
-    m->captcha_id = gw_body_str(body, "captcha_id", true);
-    m->captcha_answer = gw_body_str(body, "captcha_answer", true);
-    SET_BODY(req, reg_start, REG_START);
-}
-
-static void s_build_reg_resend(gw_request_t *req, gw_body_t *body) {
-    (void)body;
-    dvcid__reg_resend__init(&req->body.reg_resend);
-    req->body.reg_resend.registration_id = req->id;
-    SET_BODY(req, reg_resend, REG_RESEND);
-}
-
-static void s_build_reg_verify(gw_request_t *req, gw_body_t *body) {
-    Dvcid__RegVerify *m = &req->body.reg_verify;
-    dvcid__reg_verify__init(m);
-    m->registration_id = req->id;
-    m->code = gw_body_str(body, "code", true);
-    SET_BODY(req, reg_verify, REG_VERIFY);
-}
-
-static void s_build_reg_password(gw_request_t *req, gw_body_t *body) {
-    Dvcid__RegPassword *m = &req->body.reg_password;
-    dvcid__reg_password__init(m);
-    m->registration_id = req->id;
-    m->password = gw_body_str(body, "password", true);
-    m->password_confirm = gw_body_str(body, "password_confirm", true);
-    SET_BODY(req, reg_password, REG_PASSWORD);
-}
-
-/* --- renderers ---------------------------------------------------------------- */
-
-static json_t *s_otp_json(const Dvcid__OtpInfo *otp) {
-    if (!otp)
-        return NULL;
-    return json_pack("{s:s, s:I, s:I, s:I}", "phone_masked", otp->phone_masked, "length",
-                     (json_int_t)otp->length, "expires_in", (json_int_t)otp->expires_in,
-                     "resend_after", (json_int_t)otp->resend_after);
-}
-
-/* Packs fmt's object and answers it; json_pack fails on a NULL "o", which is how a
- * reply missing its sub-message ends as -1. */
-static int s_answer(gw_answer_t *ans, unsigned ok, json_t *obj) {
-    if (!obj)
-        return -1;
-    return gw_answer_json(ans, ok, obj);
-}
-
-static int s_render_ready(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    bool ready = reply->body_case == DVCID__REPLY__BODY_PONG && reply->pong->ready &&
-                 !(reply->error && reply->error->status != DVCID__STATUS__STATUS_OK);
-    return s_answer(ans, ready ? ok : 503,
-                    json_pack("{s:s}", "status", ready ? "ready" : "unavailable"));
-}
-
-static int s_render_captcha(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_CAPTCHA || !reply->captcha->answer[0])
-        return -1;
-    char *image = gw_captcha_data_url(reply->captcha->answer);
-    if (!image)
-        return -1;
-    json_t *obj = json_pack("{s:s, s:s}", "captcha_id", reply->captcha->captcha_id, "image", image);
-    free(image);
-    return s_answer(ans, ok, obj);
-}
-
-static int s_render_reg_start(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_REG_START)
-        return -1;
-    const Dvcid__RegStartReply *r = reply->reg_start;
-    return s_answer(
-        ans, ok,
-        json_pack("{s:s, s:o}", "registration_id", r->registration_id, "otp", s_otp_json(r->otp)));
-}
-
-static int s_render_otp_sent(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_OTP_SENT)
-        return -1;
-    return s_answer(ans, ok, json_pack("{s:o}", "otp", s_otp_json(reply->otp_sent->otp)));
-}
-
-static int s_render_flow_state(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_FLOW_STATE)
-        return -1;
-    return s_answer(ans, ok, json_pack("{s:s}", "state", reply->flow_state->state));
-}
-
-static int s_render_account(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_ACCOUNT)
-        return -1;
-    const Dvcid__AccountReply *a = reply->account;
-    return s_answer(ans, ok,
-                    json_pack("{s:{s:s, s:s}}", "account", "id_number", a->id_number,
-                              "phone_masked", a->phone_masked));
-}
+#include "gw_routes_impl.h"
+#include "gw_session.h"
 
 /* --- the table ------------------------------------------------------------------ */
 
+#define POST(pattern, build, render, ok, flags)                                                    \
+    { "POST", pattern, build, render, ok, flags, NULL }
+#define GET(pattern, build, render, ok, flags)                                                     \
+    { "GET", pattern, build, render, ok, flags, NULL }
+#define LOCAL(pattern, local)                                                                      \
+    { "GET", pattern, NULL, NULL, 200, 0, local }
+
 static const gw_route_t s_routes[] = {
-    {"GET", "/", NULL, NULL, 200, false, s_local_page},
-    {"GET", "/healthz", NULL, NULL, 200, false, s_local_health},
-    {"GET", "/readyz", s_build_ping, s_render_ready, 200, true, NULL},
-    {"POST", "/v1/captcha", s_build_captcha, s_render_captcha, 201, false, NULL},
-    {"POST", "/v1/registrations", s_build_reg_start, s_render_reg_start, 201, false, NULL},
-    {"POST", "/v1/registrations/{id}/otp/resend", s_build_reg_resend, s_render_otp_sent, 200, false,
-     NULL},
-    {"POST", "/v1/registrations/{id}/otp/verify", s_build_reg_verify, s_render_flow_state, 200,
-     false, NULL},
-    {"POST", "/v1/registrations/{id}/password", s_build_reg_password, s_render_account, 201, false,
-     NULL},
+    LOCAL("/", gw_reg_local_page),
+    LOCAL("/healthz", gw_reg_local_health),
+    GET("/readyz", gw_reg_build_ping, gw_reg_render_ready, 200, GW_ROUTE_OWN_ERRORS),
+    GET("/.well-known/jwks.json", gw_jwks_build, gw_jwks_render, 200, 0),
+    POST("/v1/captcha", gw_reg_build_captcha, gw_reg_render_captcha, 201, 0),
+    /* registration (flows.md section 1) */
+    POST("/v1/registrations", gw_reg_build_start, gw_reg_render_start, 201, 0),
+    POST("/v1/registrations/{id}/otp/resend", gw_reg_build_resend, gw_routes_render_otp_sent, 200,
+         0),
+    POST("/v1/registrations/{id}/otp/verify", gw_reg_build_verify, gw_routes_render_flow_state, 200,
+         0),
+    POST("/v1/registrations/{id}/password", gw_reg_build_password, gw_reg_render_account, 201, 0),
+    /* sign-in (section 2) and lost phone (section 3) */
+    POST("/v1/logins", gw_login_build_start, gw_login_render_start, 201, 0),
+    POST("/v1/logins/{id}/otp/resend", gw_login_build_resend, gw_routes_render_otp_sent, 200, 0),
+    POST("/v1/logins/{id}/otp/method", gw_login_build_method, gw_routes_render_otp_sent, 200, 0),
+    POST("/v1/logins/{id}/otp/verify", gw_login_build_verify, gw_login_render_session, 200, 0),
+    POST("/v1/logins/{id}/phone", gw_login_build_phone, gw_routes_render_otp_sent, 200, 0),
+    POST("/v1/logins/{id}/phone/verify", gw_login_build_phone_verify, gw_login_render_phone_changed,
+         200, 0),
+    /* forgot password (section 4): 202, the same whether or not the pair matches */
+    POST("/v1/password-resets", gw_reset_build_start, gw_reset_render_start, 202, 0),
+    POST("/v1/password-resets/{id}/otp/verify", gw_reset_build_verify, gw_routes_render_flow_state,
+         200, 0),
+    POST("/v1/password-resets/{id}/password", gw_reset_build_password, gw_routes_render_flow_state,
+         200, 0),
+    /* the signed-in user */
+    GET("/v1/me", gw_me_build_get, gw_me_render_get, 200, GW_ROUTE_SESSION),
+    POST("/v1/me/phones", gw_me_build_add_phone, gw_routes_render_otp_sent, 200, GW_ROUTE_SESSION),
+    POST("/v1/me/phones/verify", gw_me_build_add_phone_verify, gw_me_render_phones, 200,
+         GW_ROUTE_SESSION),
+    POST("/v1/logout", gw_me_build_logout, gw_me_render_logout, 204,
+         GW_ROUTE_SESSION | GW_ROUTE_CLEAR_COOKIE),
 };
 
 #define S_NROUTES (sizeof(s_routes) / sizeof(s_routes[0]))
@@ -242,12 +141,28 @@ int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body
     return gw_body_finish(&fields, err);
 }
 
+/* Logout deletes the cookie when the session is gone (204, or 401: it was dead
+ * already), and keeps it on 5xx, when the session may still live and a retry
+ * should still carry it. */
+static void s_finish(const gw_route_t *route, gw_answer_t *ans) {
+    if ((route->flags & GW_ROUTE_CLEAR_COOKIE) && (ans->status == 204 || ans->status == 401))
+        gw_session_clear_cookie(ans->set_cookie, sizeof(ans->set_cookie));
+}
+
 int gw_routes_render(const gw_route_t *route, const Dvcid__Reply *reply, gw_answer_t *ans) {
-    if (!route->own_errors && reply->error && reply->error->status != DVCID__STATUS__STATUS_OK)
-        return gw_errors_answer_reply(ans, reply->error) == 0 ? 0 : -1;
-    if (!route->render || route->render(reply, route->ok, ans) != 0) {
+    int rc = 0;
+    if (!(route->flags & GW_ROUTE_OWN_ERRORS) && reply->error &&
+        reply->error->status != DVCID__STATUS__STATUS_OK) {
+        rc = gw_errors_answer_reply(ans, reply->error) == 0 ? 0 : -1;
+    } else if (!route->render || route->render(reply, route->ok, ans) != 0) {
         gw_errors_answer_status(ans, DVCID__STATUS__STATUS_INTERNAL);
-        return -1;
+        rc = -1;
     }
-    return 0;
+    s_finish(route, ans);
+    return rc;
+}
+
+void gw_routes_unauthorized(const gw_route_t *route, gw_answer_t *ans) {
+    gw_errors_answer_status(ans, DVCID__STATUS__STATUS_UNAUTHORIZED);
+    s_finish(route, ans);
 }

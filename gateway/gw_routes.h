@@ -24,13 +24,21 @@ typedef int(gw_render_fn)(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *a
 /* Answers a route that asks no backend. */
 typedef void(gw_local_fn)(gw_answer_t *ans);
 
+/* Route flags. */
+enum {
+    GW_ROUTE_OWN_ERRORS = 1u << 0,  /* render sees error replies too (readyz) */
+    GW_ROUTE_SESSION = 1u << 1,     /* needs the session token (Bearer or cookie); the
+                                     * HTTP layer answers 401 itself when there is none */
+    GW_ROUTE_CLEAR_COOKIE = 1u << 2 /* a 204 or 401 also deletes the session cookie */
+};
+
 typedef struct {
     const char *method;
     const char *pattern;
     gw_build_fn *build; /* NULL: a local route */
     gw_render_fn *render;
-    unsigned ok;     /* HTTP status of success */
-    bool own_errors; /* render sees error replies too (readyz) */
+    unsigned ok;    /* HTTP status of success */
+    unsigned flags; /* GW_ROUTE_* */
     gw_local_fn *local;
 } gw_route_t;
 
@@ -52,6 +60,10 @@ int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body
  * its own), else the route's renderer. Returns 0, or -1 when the reply did not fit
  * the route (ans is then a 500 internal). */
 int gw_routes_render(const gw_route_t *route, const Dvcid__Reply *reply, gw_answer_t *ans);
+
+/* The 401 unauthorized of a session route asked without a token (cookie deleted
+ * when the route says so). */
+void gw_routes_unauthorized(const gw_route_t *route, gw_answer_t *ans);
 
 /* The table itself, for tests and docs. */
 const gw_route_t *gw_routes_table(size_t *n);

@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "gw_page.h"
 #include "gw_routes.h"
 #include "tap.h"
 
@@ -42,6 +43,51 @@ static void test_match(void) {
         {"GET", "", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
         {"GET", "//", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
         {"POST", "/v1", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        /* sign-in and lost phone */
+        {"POST", "/v1/logins", GW_MATCH_OK, "/v1/logins", "", NULL},
+        {"GET", "/v1/logins", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/logins/", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logins/L1", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logins/L1/otp/resend", GW_MATCH_OK, "/v1/logins/{id}/otp/resend", "L1", NULL},
+        {"POST", "/v1/logins/L1/otp/method", GW_MATCH_OK, "/v1/logins/{id}/otp/method", "L1", NULL},
+        {"POST", "/v1/logins/L1/otp/verify", GW_MATCH_OK, "/v1/logins/{id}/otp/verify", "L1", NULL},
+        {"GET", "/v1/logins/L1/otp/verify", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/logins/L1/otp", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logins/L1/otp/methods", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logins/L1/phone", GW_MATCH_OK, "/v1/logins/{id}/phone", "L1", NULL},
+        {"PUT", "/v1/logins/L1/phone", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/logins/L1/phone/verify", GW_MATCH_OK, "/v1/logins/{id}/phone/verify", "L1",
+         NULL},
+        {"POST", "/v1/logins/L1/phone/resend", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logins//otp/verify", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        /* forgot password */
+        {"POST", "/v1/password-resets", GW_MATCH_OK, "/v1/password-resets", "", NULL},
+        {"GET", "/v1/password-resets", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/password-resets/R1/otp/verify", GW_MATCH_OK,
+         "/v1/password-resets/{id}/otp/verify", "R1", NULL},
+        {"POST", "/v1/password-resets/R1/otp/resend", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/password-resets/R1/password", GW_MATCH_OK,
+         "/v1/password-resets/{id}/password", "R1", NULL},
+        {"PATCH", "/v1/password-resets/R1/password", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/password_resets", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        /* the signed-in user, logout, JWKS */
+        {"GET", "/v1/me", GW_MATCH_OK, "/v1/me", "", NULL},
+        {"HEAD", "/v1/me", GW_MATCH_OK, "/v1/me", "", NULL},
+        {"POST", "/v1/me", GW_MATCH_BAD_METHOD, NULL, NULL, "GET, HEAD"},
+        {"DELETE", "/v1/me", GW_MATCH_BAD_METHOD, NULL, NULL, "GET, HEAD"},
+        {"GET", "/v1/me/", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/me/phones", GW_MATCH_OK, "/v1/me/phones", "", NULL},
+        {"GET", "/v1/me/phones", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"POST", "/v1/me/phones/verify", GW_MATCH_OK, "/v1/me/phones/verify", "", NULL},
+        {"POST", "/v1/me/phones/x/verify", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"POST", "/v1/logout", GW_MATCH_OK, "/v1/logout", "", NULL},
+        {"GET", "/v1/logout", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"DELETE", "/v1/logout", GW_MATCH_BAD_METHOD, NULL, NULL, "POST"},
+        {"GET", "/.well-known/jwks.json", GW_MATCH_OK, "/.well-known/jwks.json", "", NULL},
+        {"HEAD", "/.well-known/jwks.json", GW_MATCH_OK, "/.well-known/jwks.json", "", NULL},
+        {"POST", "/.well-known/jwks.json", GW_MATCH_BAD_METHOD, NULL, NULL, "GET, HEAD"},
+        {"GET", "/.well-known/jwks", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
+        {"GET", "/v1/.well-known/jwks.json", GW_MATCH_NOT_FOUND, NULL, NULL, NULL},
     };
     for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
         const gw_route_t *route = NULL;
@@ -102,6 +148,66 @@ static void test_table(void) {
         CHECK(t[i].build ? t[i].render != NULL : t[i].local != NULL, "%s has a way to answer",
               t[i].pattern);
     }
+}
+
+/* Exactly the routes that need a session say so; the rest never look for one. */
+static void test_session_flags(void) {
+    size_t n;
+    const gw_route_t *t = gw_routes_table(&n);
+    size_t session = 0, clear = 0;
+    for (size_t i = 0; i < n; i++) {
+        bool me =
+            strncmp(t[i].pattern, "/v1/me", 6) == 0 || strcmp(t[i].pattern, "/v1/logout") == 0;
+        CHECK(((t[i].flags & GW_ROUTE_SESSION) != 0) == me, "%s session flag", t[i].pattern);
+        session += (t[i].flags & GW_ROUTE_SESSION) != 0;
+        if (t[i].flags & GW_ROUTE_CLEAR_COOKIE) {
+            clear++;
+            CHECK_STR(t[i].pattern, "/v1/logout");
+        }
+    }
+    CHECK(session == 4 && clear == 1, "four session routes (%zu), one clears the cookie (%zu)",
+          session, clear);
+    /* every endpoint of api.md section 3 */
+    static const char *const api[][2] = {
+        {"POST", "/v1/captcha"},
+        {"POST", "/v1/registrations"},
+        {"POST", "/v1/registrations/{id}/otp/resend"},
+        {"POST", "/v1/registrations/{id}/otp/verify"},
+        {"POST", "/v1/registrations/{id}/password"},
+        {"POST", "/v1/logins"},
+        {"POST", "/v1/logins/{id}/otp/resend"},
+        {"POST", "/v1/logins/{id}/otp/method"},
+        {"POST", "/v1/logins/{id}/otp/verify"},
+        {"POST", "/v1/logins/{id}/phone"},
+        {"POST", "/v1/logins/{id}/phone/verify"},
+        {"POST", "/v1/password-resets"},
+        {"POST", "/v1/password-resets/{id}/otp/verify"},
+        {"POST", "/v1/password-resets/{id}/password"},
+        {"GET", "/v1/me"},
+        {"POST", "/v1/me/phones"},
+        {"POST", "/v1/me/phones/verify"},
+        {"POST", "/v1/logout"},
+        {"GET", "/.well-known/jwks.json"},
+        {"GET", "/healthz"},
+        {"GET", "/readyz"},
+        {"GET", "/"},
+    };
+    for (size_t a = 0; a < sizeof(api) / sizeof(api[0]); a++) {
+        bool found = false;
+        for (size_t i = 0; i < n && !found; i++)
+            found = strcmp(t[i].method, api[a][0]) == 0 && strcmp(t[i].pattern, api[a][1]) == 0;
+        CHECK(found, "%s %s is in the table", api[a][0], api[a][1]);
+    }
+    static const struct {
+        const char *pattern;
+        unsigned ok;
+    } oks[] = {{"/v1/logins", 201},          {"/v1/logins/{id}/otp/verify", 200},
+               {"/v1/password-resets", 202}, {"/v1/password-resets/{id}/password", 200},
+               {"/v1/logout", 204},          {"/.well-known/jwks.json", 200}};
+    for (size_t o = 0; o < sizeof(oks) / sizeof(oks[0]); o++)
+        for (size_t i = 0; i < n; i++)
+            if (strcmp(t[i].pattern, oks[o].pattern) == 0)
+                CHECK(t[i].ok == oks[o].ok, "%s answers %u", oks[o].pattern, t[i].ok);
 }
 
 static const gw_route_t *s_route(const char *method, const char *path) {
@@ -273,8 +379,9 @@ static void test_local(void) {
     if (!r)
         return;
     r->local(&ans);
+    /* The page's content is gw_page's (tested there); the route serves it as HTML. */
     CHECK(ans.status == 200 && strstr(ans.content_type, "text/html") &&
-              strstr(ans.body, "lang=\"vi\"") && strstr(ans.body, "Cổng dịch vụ công"),
+              strcmp(ans.body, gw_page_html()) == 0,
           "page");
     gw_answer_clear(&ans);
 }
@@ -285,6 +392,7 @@ int main(void) {
     test_match();
     test_id_length();
     test_table();
+    test_session_flags();
     test_render();
     test_local();
     return TEST_DONE();

@@ -1,0 +1,76 @@
+/* gw_routes_impl: what the route table (gw_routes.c) needs from the files that
+ * build and render each area's endpoints: gw_routes_reg.c (service, captcha,
+ * registration), gw_routes_login.c (sign-in, lost phone, forgot password) and
+ * gw_routes_me.c (the signed-in user, logout, JWKS). Private to the gateway.
+ * Builders fill req->msg from the body fields (typed and length-capped by gw_body;
+ * content rules are account-svc's); renderers follow gw_render_fn. */
+#ifndef GW_ROUTES_IMPL_H
+#define GW_ROUTES_IMPL_H
+
+#include <jansson.h>
+
+#include "gw_routes.h"
+
+/* Points req->msg's oneof at the body member of the same name. */
+#define GW_SET_BODY(req, field, CASE)                                                              \
+    do {                                                                                           \
+        (req)->msg.body_case = DVCID__REQUEST__BODY_##CASE;                                        \
+        (req)->msg.field = &(req)->body.field;                                                     \
+    } while (0)
+
+/* --- shared by the areas (gw_routes_reg.c) -------------------------------------- */
+
+/* The api.md "otp" object; NULL when otp is NULL (so json_pack's "o" fails). */
+json_t *gw_routes_otp_json(const Dvcid__OtpInfo *otp);
+
+/* Answers obj with status ok; takes obj. -1 when obj is NULL (a pack that failed
+ * because the reply lacked a sub-message) or out of memory. */
+int gw_routes_answer(gw_answer_t *ans, unsigned ok, json_t *obj);
+
+gw_render_fn gw_routes_render_otp_sent;   /* {otp} */
+gw_render_fn gw_routes_render_flow_state; /* {state} */
+
+/* --- service, captcha, registration (gw_routes_reg.c) --------------------------- */
+
+gw_local_fn gw_reg_local_page;
+gw_local_fn gw_reg_local_health;
+gw_build_fn gw_reg_build_ping;
+gw_render_fn gw_reg_render_ready;
+gw_build_fn gw_reg_build_captcha;
+gw_render_fn gw_reg_render_captcha;
+gw_build_fn gw_reg_build_start;
+gw_render_fn gw_reg_render_start;
+gw_build_fn gw_reg_build_resend;
+gw_build_fn gw_reg_build_verify;
+gw_build_fn gw_reg_build_password;
+gw_render_fn gw_reg_render_account;
+
+/* --- sign-in, lost phone, forgot password (gw_routes_login.c) ------------------- */
+
+gw_build_fn gw_login_build_start;
+gw_render_fn gw_login_render_start;
+gw_build_fn gw_login_build_resend;
+gw_build_fn gw_login_build_method;
+gw_build_fn gw_login_build_verify;
+gw_render_fn gw_login_render_session; /* also sets the session cookie */
+gw_build_fn gw_login_build_phone;
+gw_build_fn gw_login_build_phone_verify;
+gw_render_fn gw_login_render_phone_changed;
+gw_build_fn gw_reset_build_start;
+gw_render_fn gw_reset_render_start;
+gw_build_fn gw_reset_build_verify;
+gw_build_fn gw_reset_build_password;
+
+/* --- the signed-in user, logout, JWKS (gw_routes_me.c) -------------------------- */
+
+gw_build_fn gw_me_build_get;
+gw_render_fn gw_me_render_get;
+gw_build_fn gw_me_build_add_phone;
+gw_build_fn gw_me_build_add_phone_verify;
+gw_render_fn gw_me_render_phones;
+gw_build_fn gw_me_build_logout;
+gw_render_fn gw_me_render_logout; /* 204, no body */
+gw_build_fn gw_jwks_build;
+gw_render_fn gw_jwks_render; /* cacheable: public, max-age=300 */
+
+#endif

@@ -1,0 +1,110 @@
+/* gw_routes_me: the endpoints of the signed-in user (/v1/me, adding a phone),
+ * logout, and the JWKS that lets other portals verify access tokens offline.
+ * The session token comes from the HTTP layer (req->token, see gw_session); the
+ * routes here never see how it arrived. */
+#include "gw_routes_impl.h"
+
+/* --- the signed-in user ------------------------------------------------------------ */
+
+static json_t *s_phones_json(Dvcid__PhoneInfo *const *phones, size_t n) {
+    json_t *list = json_array();
+    for (size_t i = 0; list && i < n; i++) {
+        const Dvcid__PhoneInfo *p = phones[i];
+        if (!p ||
+            json_array_append_new(list, json_pack("{s:s, s:b}", "phone_masked", p->phone_masked,
+                                                  "primary", (int)p->primary)) != 0) {
+            json_decref(list);
+            return NULL;
+        }
+    }
+    return list;
+}
+
+void gw_me_build_get(gw_request_t *req, gw_body_t *body) {
+    (void)body;
+    dvcid__me_get__init(&req->body.me_get);
+    req->body.me_get.token = req->token;
+    GW_SET_BODY(req, me_get, ME_GET);
+}
+
+int gw_me_render_get(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
+    if (reply->body_case != DVCID__REPLY__BODY_ME)
+        return -1;
+    const Dvcid__MeReply *me = reply->me;
+    return gw_routes_answer(ans, ok,
+                            json_pack("{s:s, s:s, s:o}", "id_number", me->id_number, "full_name",
+                                      me->full_name, "phones",
+                                      s_phones_json(me->phones, me->n_phones)));
+}
+
+void gw_me_build_add_phone(gw_request_t *req, gw_body_t *body) {
+    Dvcid__MeAddPhone *m = &req->body.me_add_phone;
+    dvcid__me_add_phone__init(m);
+    m->token = req->token;
+    m->phone = gw_body_str(body, "phone", true);
+    GW_SET_BODY(req, me_add_phone, ME_ADD_PHONE);
+}
+
+void gw_me_build_add_phone_verify(gw_request_t *req, gw_body_t *body) {
+    Dvcid__MeAddPhoneVerify *m = &req->body.me_add_phone_verify;
+    dvcid__me_add_phone_verify__init(m);
+    m->token = req->token;
+    m->code = gw_body_str(body, "code", true);
+    GW_SET_BODY(req, me_add_phone_verify, ME_ADD_PHONE_VERIFY);
+}
+
+int gw_me_render_phones(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
+    if (reply->body_case != DVCID__REPLY__BODY_PHONES)
+        return -1;
+    const Dvcid__PhonesReply *p = reply->phones;
+    return gw_routes_answer(ans, ok,
+                            json_pack("{s:o}", "phones", s_phones_json(p->phones, p->n_phones)));
+}
+
+/* --- logout ------------------------------------------------------------------------ */
+
+void gw_me_build_logout(gw_request_t *req, gw_body_t *body) {
+    (void)body;
+    dvcid__logout__init(&req->body.logout);
+    req->body.logout.token = req->token;
+    GW_SET_BODY(req, logout, LOGOUT);
+}
+
+/* The cookie itself is deleted by the route's GW_ROUTE_CLEAR_COOKIE. */
+int gw_me_render_logout(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
+    if (reply->body_case != DVCID__REPLY__BODY_LOGOUT)
+        return -1;
+    gw_answer_empty(ans, ok);
+    return 0;
+}
+
+/* --- JWKS (RFC 7517; OKP keys, RFC 8037) ------------------------------------------- */
+
+void gw_jwks_build(gw_request_t *req, gw_body_t *body) {
+    (void)body;
+    dvcid__jwks_get__init(&req->body.jwks_get);
+    GW_SET_BODY(req, jwks_get, JWKS_GET);
+}
+
+/* Relying portals fetch this often; five minutes of caching spares account-svc,
+ * and key rotation publishes the next key well before it signs anything. */
+int gw_jwks_render(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
+    if (reply->body_case != DVCID__REPLY__BODY_JWKS)
+        return -1;
+    const Dvcid__JwksReply *r = reply->jwks;
+    json_t *keys = json_array();
+    for (size_t i = 0; keys && i < r->n_keys; i++) {
+        const Dvcid__Jwk *k = r->keys[i];
+        if (!k || !k->kid[0] || !k->x[0] ||
+            json_array_append_new(keys, json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "kty", "OKP",
+                                                  "crv", "Ed25519", "alg", "EdDSA", "use", "sig",
+                                                  "kid", k->kid, "x", k->x)) != 0) {
+            json_decref(keys);
+            keys = NULL;
+        }
+    }
+    if (gw_routes_answer(ans, ok, json_pack("{s:o}", "keys", keys)) != 0)
+        return -1;
+    ans->cache_control = "public, max-age=300";
+    return 0;
+}
