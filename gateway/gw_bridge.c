@@ -17,6 +17,7 @@
 #include "cmn_log.h"
 #include "cmn_service.h"
 #include "gw_errors.h"
+#include "gw_metrics.h"
 
 struct gw_job {
     gw_bridge_t *bridge;
@@ -75,11 +76,13 @@ static bool s_answer_locked(gw_job_t *job, gw_answer_t *ans) {
 
 /* The continuation of every ask: render, hand over, wake the connection. */
 static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    (void)ctx;
     gw_job_t *job = arg;
     gw_bridge_t *self = job->bridge;
     gw_answer_t ans = {0};
-    if (gw_routes_render(job->route, reply, &ans) != 0)
+    int rc = job->route->flags & GW_ROUTE_METRICS
+                 ? gw_metrics_answer(cmn_service_metrics(ctx->svc), reply, &ans)
+                 : gw_routes_render(job->route, reply, &ans);
+    if (rc != 0)
         CMN_ERROR(job->trace, "reply to %s %s did not fit (body %d, status %d)", job->route->method,
                   job->route->pattern, (int)reply->body_case,
                   reply->error ? (int)reply->error->status : 0);
@@ -259,3 +262,5 @@ void gw_bridge_job_release(gw_job_t **job_p) {
     if (dead)
         s_job_free(job);
 }
+
+cmn_metrics_t *gw_bridge_metrics(gw_bridge_t *self) { return cmn_service_metrics(self->svc); }

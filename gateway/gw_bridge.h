@@ -51,4 +51,8 @@ bool gw_bridge_job_take(gw_job_t *job, gw_answer_t *ans);
  * Tolerates NULL. */
 void gw_bridge_job_release(gw_job_t **job_p);
 
+/* The gateway's metrics registry (thread-safe): HTTP threads count into it. */
+typedef struct cmn_metrics cmn_metrics_t;
+cmn_metrics_t *gw_bridge_metrics(gw_bridge_t *self);
+
 #endif

@@ -21,6 +21,7 @@
 #include "cmn_log.h"
 #include "cmn_time.h"
 #include "gw_errors.h"
+#include "gw_metrics.h"
 #include "gw_request.h"
 #include "gw_routes.h"
 #include "gw_session.h"
@@ -392,6 +393,9 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
         return;
     *req_cls = NULL;
     unsigned long long ms = (unsigned long long)(cmn_time_mono_ms() - ex->start_ms);
+    if (ex->status)
+        gw_metrics_count(gw_bridge_metrics(self->bridge), ex->route, ex->status,
+                         (double)ms / 1000.0);
     if (ex->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
         CMN_INFO(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
     else

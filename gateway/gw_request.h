@@ -38,6 +38,7 @@ typedef struct {
         Dvcid__MeAddPhoneVerify me_add_phone_verify;
         Dvcid__Logout logout;
         Dvcid__JwksGet jwks_get;
+        Dvcid__MetricsGet metrics_get;
     } body;
     json_t *json;         /* the parsed HTTP body, or NULL; owned */
     uint64_t deadline_ms; /* unix ms after which nobody waits for the answer */

@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "gw_errors.h"
+#include "gw_metrics.h"
 #include "gw_routes_impl.h"
-#include "gw_session.h"
 
 /* --- the table ------------------------------------------------------------------ */
 
@@ -26,6 +26,7 @@ static const gw_route_t s_routes[] = {
     LOCAL("/healthz", gw_reg_local_health),
     GET("/readyz", gw_reg_build_ping, gw_reg_render_ready, 200, GW_ROUTE_OWN_ERRORS),
     GET("/.well-known/jwks.json", gw_jwks_build, gw_jwks_render, 200, 0),
+    GET("/metrics", gw_metrics_build, NULL, 200, GW_ROUTE_OWN_ERRORS | GW_ROUTE_METRICS),
     POST("/v1/captcha", gw_reg_build_captcha, gw_reg_render_captcha, 201, 0),
     /* registration (flows.md section 1) */
     POST("/v1/registrations", gw_reg_build_start, gw_reg_render_start, 201, 0),

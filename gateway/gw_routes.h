@@ -26,10 +26,11 @@ typedef void(gw_local_fn)(gw_answer_t *ans);
 
 /* Route flags. */
 enum {
-    GW_ROUTE_OWN_ERRORS = 1u << 0,  /* render sees error replies too (readyz) */
-    GW_ROUTE_SESSION = 1u << 1,     /* needs the session token (Bearer or cookie); the
-                                     * HTTP layer answers 401 itself when there is none */
-    GW_ROUTE_CLEAR_COOKIE = 1u << 2 /* a 204 or 401 also deletes the session cookie */
+    GW_ROUTE_OWN_ERRORS = 1u << 0,   /* render sees error replies too (readyz) */
+    GW_ROUTE_SESSION = 1u << 1,      /* needs the session token (Bearer or cookie); the
+                                      * HTTP layer answers 401 itself when there is none */
+    GW_ROUTE_CLEAR_COOKIE = 1u << 2, /* a 204 or 401 also deletes the session cookie */
+    GW_ROUTE_METRICS = 1u << 3       /* answered by gw_metrics with the gateway's own series */
 };
 
 typedef struct {
