@@ -98,6 +98,8 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, acct_me_add_phone_verify},
     {DVCID__REQUEST__BODY_LOGOUT, acct_me_logout},
     {DVCID__REQUEST__BODY_JWKS_GET, acct_me_jwks},
+    {DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, acct_admin_account},
+    {DVCID__REQUEST__BODY_ADMIN_UNLOCK, acct_admin_unlock},
 };
 
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {

@@ -69,6 +69,10 @@ int acct_me_add_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Requ
 int acct_me_logout(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_me_jwks(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 
+/* Operations for dvcctl (acct_admin.c). */
+int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
 /* Deletes expired registrations (personal data is kept no longer than the flow). */
 int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now);
 

@@ -1,0 +1,112 @@
+/* dvcctl status: pings each service at its endpoint and reads its queue gauges from
+ * its own metrics (not the chain's: a service that answers alone is still seen). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_client.h"
+#include "dvcctl.h"
+
+int dvcctl_call(const char *endpoint, Dvcid__Request *req, Dvcid__Reply **reply) {
+    char err[256];
+    if (cmn_client_call(endpoint, req, 2000, reply, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dvcctl: %s\n", err);
+        return DVCCTL_UNREACHABLE;
+    }
+    if ((*reply)->error) {
+        const ProtobufCEnumValue *v = protobuf_c_enum_descriptor_get_value(
+            &dvcid__status__descriptor, (int)(*reply)->error->status);
+        const char *name = v ? v->name : "STATUS_INTERNAL";
+        if (strcmp(name, "STATUS_NOT_FOUND") == 0)
+            fprintf(stderr, "dvcctl: not found\n");
+        else
+            fprintf(stderr, "dvcctl: %s answered %s\n", endpoint, name + 7);
+        dvcid__reply__free_unpacked(*reply, NULL);
+        *reply = NULL;
+        return DVCCTL_FAILED;
+    }
+    return DVCCTL_OK;
+}
+
+/* The value of the first sample of metric name with this service label in text. */
+static const char *s_sample(const char *text, const char *name, const char *service, char *out,
+                            size_t outlen) {
+    char prefix[160];
+    snprintf(prefix, sizeof(prefix), "%s{service=\"%s\"", name, service);
+    const char *p = text;
+    while ((p = strstr(p, prefix))) {
+        if (p == text || p[-1] == '\n') {
+            const char *sp = strchr(p, '}');
+            const char *nl = sp ? strchr(sp, '\n') : NULL;
+            if (sp && sp[1] == ' ') {
+                size_t n = nl ? (size_t)(nl - sp - 2) : strlen(sp + 2);
+                snprintf(out, outlen, "%.*s", (int)n, sp + 2);
+                return out;
+            }
+        }
+        p += strlen(prefix);
+    }
+    snprintf(out, outlen, "-");
+    return out;
+}
+
+int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
+    (void)argc;
+    (void)argv;
+    const struct {
+        const char *name, *endpoint;
+    } svcs[] = {{"account-svc", cfg->account_endpoint},
+                {"otp-svc", cfg->otp_endpoint},
+                {"sms-worker", cfg->sms_endpoint}};
+    int rc = DVCCTL_OK;
+    printf("%-12s %-8s %-9s %-10s %-9s %-9s %s\n", "service", "answers", "ready", "in-flight",
+           "pool", "outbox", "sms-queue");
+    for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
+        Dvcid__Request req = DVCID__REQUEST__INIT;
+        Dvcid__Ping ping = DVCID__PING__INIT;
+        req.body_case = DVCID__REQUEST__BODY_PING;
+        req.ping = &ping;
+        req.trace_id = "dvcctl";
+        Dvcid__Reply *pong = NULL;
+        char err[256];
+        if (cmn_client_call(svcs[i].endpoint, &req, 2000, &pong, err, sizeof(err)) != 0) {
+            printf("%-12s %-8s (%s)\n", svcs[i].name, "no", err);
+            rc = DVCCTL_UNREACHABLE;
+            continue;
+        }
+        int ready = pong->body_case == DVCID__REPLY__BODY_PONG && pong->pong->ready;
+        dvcid__reply__free_unpacked(pong, NULL);
+        /* Own metrics only: ask with a deadline, read this service's samples. */
+        Dvcid__Request mreq = DVCID__REQUEST__INIT;
+        Dvcid__MetricsGet mg = DVCID__METRICS_GET__INIT;
+        mreq.body_case = DVCID__REQUEST__BODY_METRICS_GET;
+        mreq.metrics_get = &mg;
+        Dvcid__Reply *m = NULL;
+        char asks[32] = "-", pool[32] = "-", outbox[32] = "-", queue[32] = "-";
+        if (cmn_client_call(svcs[i].endpoint, &mreq, 2000, &m, err, sizeof(err)) == 0) {
+            for (size_t t = 0;
+                 !m->error && m->body_case == DVCID__REPLY__BODY_METRICS && t < m->metrics->n_texts;
+                 t++) {
+                const char *text = m->metrics->texts[t];
+                if (!strstr(text, svcs[i].name))
+                    continue;
+                char tmp[32];
+                if (strcmp(s_sample(text, "dvcid_pending_asks", svcs[i].name, tmp, 32), "-"))
+                    snprintf(asks, sizeof(asks), "%s", tmp);
+                if (strcmp(s_sample(text, "dvcid_pool_depth", svcs[i].name, tmp, 32), "-"))
+                    snprintf(pool, sizeof(pool), "%s", tmp);
+                if (strcmp(s_sample(text, "dvcid_otp_outbox_in_flight", svcs[i].name, tmp, 32),
+                           "-"))
+                    snprintf(outbox, sizeof(outbox), "%s", tmp);
+                if (strcmp(s_sample(text, "dvcid_sms_queue_depth", svcs[i].name, tmp, 32), "-"))
+                    snprintf(queue, sizeof(queue), "%s", tmp);
+            }
+            dvcid__reply__free_unpacked(m, NULL);
+        }
+        printf("%-12s %-8s %-9s %-10s %-9s %-9s %s\n", svcs[i].name, "yes", ready ? "yes" : "no",
+               asks, pool, outbox, queue);
+        if (!ready && rc == DVCCTL_OK)
+            rc = DVCCTL_FAILED;
+    }
+    return rc;
+}

@@ -1,0 +1,70 @@
+/* dvcctl: status, accounts, locks, dead letters and signing keys for the ops team. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cmn_crypto.h"
+#include "cmn_log.h"
+#include "dvcctl.h"
+
+static const struct {
+    const char *name;
+    dvcctl_cmd_fn *fn;
+    const char *args;
+    const char *help;
+} s_cmds[] = {
+    {"status", dvcctl_status, "", "each service: answering or not, queue depths"},
+    {"account", dvcctl_account, "ID_NUMBER", "look up an account (masked output)"},
+    {"unlock", dvcctl_unlock, "ID_NUMBER", "lift a sign-in lock after wrong passwords"},
+    {"dead-letters", dvcctl_dead_list, "[LIMIT]", "list SMS that failed their last retry"},
+    {"retry-dead", dvcctl_dead_retry, "[MESSAGE_ID]", "queue dead letters again (all by default)"},
+    {"rotate-key", dvcctl_rotate_key, "",
+     "add an Ed25519 signing key (signs after account-svc restarts)"},
+};
+#define S_NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
+
+static void s_usage(FILE *out) {
+    fprintf(out, "usage: dvcctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+    for (size_t i = 0; i < S_NCMDS; i++)
+        fprintf(out, "  %-13s %-14s %s\n", s_cmds[i].name, s_cmds[i].args, s_cmds[i].help);
+    fprintf(out, "\nexit status: 0 done, 1 failed, 2 bad usage, 3 a service did not answer\n");
+}
+
+int main(int argc, char **argv) {
+    const char *path = NULL;
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+            s_usage(stdout);
+            return DVCCTL_OK;
+        }
+        if (strcmp(argv[i], "--version") == 0) {
+            printf("dvcctl (dvcid) %s\n", DVCID_VERSION);
+            return DVCCTL_OK;
+        }
+        if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+            path = argv[++i];
+            continue;
+        }
+        fprintf(stderr, "dvcctl: unknown option \"%s\" (try --help)\n", argv[i]);
+        return DVCCTL_USAGE;
+    }
+    if (i == argc) {
+        s_usage(stderr);
+        return DVCCTL_USAGE;
+    }
+    cmn_config_t cfg;
+    char err[512];
+    if (cmn_config_load(&cfg, path, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dvcctl: configuration error: %s\n", err);
+        return DVCCTL_USAGE;
+    }
+    /* Logs of the common code go to stderr, quietly. */
+    if (cmn_log_init("dvcctl", "warn") != 0 || cmn_crypto_init() != 0)
+        return DVCCTL_FAILED;
+    for (size_t c = 0; c < S_NCMDS; c++)
+        if (strcmp(argv[i], s_cmds[c].name) == 0)
+            return s_cmds[c].fn(&cfg, argc - i - 1, argv + i + 1);
+    fprintf(stderr, "dvcctl: unknown command \"%s\"\n\n", argv[i]);
+    s_usage(stderr);
+    return DVCCTL_USAGE;
+}
