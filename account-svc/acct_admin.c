@@ -51,8 +51,8 @@ int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         a.session_gen = acc->session_gen;
         r.body_case = DVCID__REPLY__BODY_ADMIN_ACCOUNT;
         r.admin_account = &a;
-        cmn_call_reply(ctx, &call, &r);
         CMN_INFO(cmn_call_trace(call), "ops looked up account %s", masked_id);
+        cmn_call_reply(ctx, &call, &r);
     } else {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
     }
