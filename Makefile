@@ -23,7 +23,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # themselves run in parallel inside cmake.
 .NOTPARALLEL:
 .PHONY: all help deps deps-test build build-release asan build-asan run test lint format \
-	bench clean
+	bench screenshots clean
 
 all: build
 
@@ -74,6 +74,11 @@ test: deps-test
 	" ctest") exit 1 ;; \
 	*) echo "make test: FAILED:$$failed"; exit 1 ;; \
 	esac
+
+# Screenshots of every screen of the web page, desktop and 360 px, by the browser tests.
+screenshots: deps-test build-release
+	DVCID_BIN=$(CURDIR)/$(RELEASE) DVCID_SRC=$(CURDIR) DVCID_SCREENSHOTS=$(CURDIR)/docs/screenshots \
+		tests/browser/run.sh
 
 bench:
 	@echo "make bench: not built yet"; exit 1

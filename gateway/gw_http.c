@@ -22,6 +22,7 @@
 #include "cmn_time.h"
 #include "gw_errors.h"
 #include "gw_metrics.h"
+#include "gw_page.h"
 #include "gw_request.h"
 #include "gw_routes.h"
 #include "gw_session.h"
@@ -377,8 +378,15 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
     }
     if (*upload_data_size > 0)
         return s_on_data(ex, upload_data, upload_data_size);
-    if (ex->early.status)
+    if (ex->early.status) {
+        /* The web page and its files: answered from the binary, with their own headers. */
+        int page = gw_page_queue(conn, method, url, ex->trace);
+        if (page != 0) {
+            ex->status = page > 0 ? (unsigned)page : 0;
+            return page > 0 ? MHD_YES : MHD_NO;
+        }
         return s_queue(ex, conn, &ex->early);
+    }
     if (ex->job)
         return s_on_resumed(ex, conn);
     return s_on_complete(ex, conn);

@@ -1,34 +1,100 @@
-/* gw_page: the placeholder home page (Vietnamese first, UTF-8). */
+/* gw_page: serving the embedded web page. The files are few and small, so a linear
+ * search of the table is as fast as anything, and a response points at the static bytes
+ * instead of copying them. */
 #include "gw_page.h"
 
-static const char s_html[] =
-    "<!DOCTYPE html>\n"
-    "<html lang=\"vi\">\n"
-    "<head>\n"
-    "<meta charset=\"utf-8\">\n"
-    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-    "<title>dvcid — Cổng dịch vụ công: đăng ký tài khoản</title>\n"
-    "<style>body{font-family:system-ui,sans-serif;max-width:42rem;margin:2rem auto;"
-    "padding:0 1rem;line-height:1.5;color:#1d1d1f}h1{color:#a31d1d;font-size:1.5rem}"
-    "code{background:#f3f3f3;padding:0 .25rem}</style>\n"
-    "</head>\n"
-    "<body>\n"
-    "<h1>dvcid — Cổng dịch vụ công: đăng ký tài khoản</h1>\n"
-    "<p>Dịch vụ đăng ký và đăng nhập tài khoản công dân của Cổng Dịch vụ công quốc gia: "
-    "đăng ký bằng số CMND/CCCD và số điện thoại di động, xác thực bằng mã OTP gửi qua SMS.</p>\n"
-    "<p>Trang web đầy đủ đang được xây dựng. Trong lúc chờ, có thể dùng giao diện lập trình "
-    "(API) JSON tại <code>/v1</code>:</p>\n"
-    "<ul>\n"
-    "<li><code>POST /v1/captcha</code> — lấy mã xác thực (captcha)</li>\n"
-    "<li><code>POST /v1/registrations</code> — bắt đầu đăng ký tài khoản</li>\n"
-    "<li><code>POST /v1/registrations/{id}/otp/verify</code> — xác nhận mã OTP</li>\n"
-    "<li><code>POST /v1/registrations/{id}/otp/resend</code> — gửi lại OTP</li>\n"
-    "<li><code>POST /v1/registrations/{id}/password</code> — đặt mật khẩu, hoàn tất đăng ký</li>\n"
-    "</ul>\n"
-    "<p>Tài liệu API: tệp <code>docs/api.md</code> trong mã nguồn (mô tả đầy đủ các bước, "
-    "mã lỗi và ví dụ). Trạng thái dịch vụ: "
-    "<a href=\"/healthz\">/healthz</a>, <a href=\"/readyz\">/readyz</a>.</p>\n"
-    "</body>\n"
-    "</html>\n";
+#include <string.h>
 
-const char *gw_page_html(void) { return s_html; }
+#define S_STATIC_PREFIX "/static/"
+
+/* The page's own files are the only source of scripts and styles (no inline script, so an
+ * injected <script> cannot run); images may also be data: URLs because the captcha comes
+ * as one; API calls go to the same origin; nothing may frame the page (clickjacking). */
+#define S_CSP                                                                                      \
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "              \
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+static const struct {
+    const char *name, *value;
+} s_headers[] = {
+    {"Content-Security-Policy", S_CSP},
+    {"X-Content-Type-Options", "nosniff"},
+    {"Referrer-Policy", "no-referrer"},
+    {"X-Frame-Options", "DENY"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=()"},
+    /* Revalidate every time: a new gateway build must show its page at once, and the
+     * ETag makes an unchanged file cost a 304 with no body. */
+    {"Cache-Control", "no-cache"},
+};
+
+const gw_page_file_t *gw_page_find(const char *name) {
+    for (size_t i = 0; i < gw_page_files_count; i++)
+        if (strcmp(gw_page_files[i].name, name) == 0)
+            return &gw_page_files[i];
+    return NULL;
+}
+
+const char *gw_page_html(void) {
+    const gw_page_file_t *f = gw_page_find("index.html");
+    return f ? (const char *)f->data : "";
+}
+
+/* True when the If-None-Match list names etag (a weak W/ form counts, as RFC 9110
+ * says for GET) or is "*". */
+static bool s_etag_matches(const char *if_none_match, const char *etag) {
+    const char *p = if_none_match;
+    while (*p == ' ' || *p == '\t')
+        p++;
+    if (p[0] == '*' && (p[1] == '\0' || p[1] == ' '))
+        return true;
+    size_t elen = strlen(etag);
+    for (const char *hit = strstr(p, etag); hit; hit = strstr(hit + 1, etag)) {
+        char after = hit[elen];
+        if (after == '\0' || after == ',' || after == ' ' || after == '\t')
+            return true;
+    }
+    return false;
+}
+
+gw_page_answer_t gw_page_lookup(const char *method, const char *url, const char *if_none_match) {
+    gw_page_answer_t ans = {0, NULL};
+    if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+        return ans;
+    const gw_page_file_t *f = NULL;
+    if (strcmp(url, "/") == 0)
+        f = gw_page_find("index.html");
+    else if (strncmp(url, S_STATIC_PREFIX, sizeof(S_STATIC_PREFIX) - 1) == 0)
+        f = gw_page_find(url + sizeof(S_STATIC_PREFIX) - 1); /* exact names: no ".." walk */
+    if (!f)
+        return ans;
+    ans.file = f;
+    ans.status = if_none_match && s_etag_matches(if_none_match, f->etag) ? 304 : 200;
+    return ans;
+}
+
+int gw_page_queue(struct MHD_Connection *conn, const char *method, const char *url,
+                  const char *trace) {
+    const char *inm =
+        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
+    gw_page_answer_t a = gw_page_lookup(method, url, inm);
+    if (a.status == 0)
+        return 0;
+    /* The bytes are static: MHD sends them in place. HEAD gets the headers only (MHD). */
+    size_t len = a.status == 200 ? a.file->len : 0;
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(len, (void *)a.file->data, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return -1;
+    bool ok = true;
+    if (a.status == 200)
+        ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.file->content_type) ==
+             MHD_YES;
+    ok = ok && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a.file->etag) == MHD_YES;
+    ok = ok && MHD_add_response_header(resp, "X-Request-Id", trace) == MHD_YES;
+    for (size_t i = 0; ok && i < sizeof(s_headers) / sizeof(s_headers[0]); i++)
+        ok = MHD_add_response_header(resp, s_headers[i].name, s_headers[i].value) == MHD_YES;
+    enum MHD_Result rc = ok ? MHD_queue_response(conn, a.status, resp) : MHD_NO;
+    MHD_destroy_response(resp);
+    return rc == MHD_YES ? (int)a.status : -1;
+}

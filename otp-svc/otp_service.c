@@ -97,10 +97,30 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid_
     return 0;
 }
 
+/* Input from another process is checked here, at the entry: a flow id of the size
+ * ids have, a purpose that exists, an E.164 Vietnamese number when one is given. A
+ * message that fails is refused with a log line. */
+static int s_bad_input(cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData flow,
+                       Dvcid__Purpose purpose, const char *phone, int phone_required) {
+    size_t plen = strlen(phone);
+    int phone_ok = plen == 0 ? !phone_required
+                             : plen == 12 && strncmp(phone, "+84", 3) == 0 &&
+                                   strspn(phone + 3, "0123456789") == 9;
+    if (flow.len == CMN_ID_BYTES && purpose >= DVCID__PURPOSE__PURPOSE_REGISTER &&
+        purpose <= DVCID__PURPOSE__PURPOSE_ADD_PHONE && phone_ok)
+        return 0;
+    CMN_WARN(cmn_call_trace(*call), "refused a malformed OTP request (flow %zu bytes, purpose %d)",
+             flow.len, (int)purpose);
+    cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+    return 1;
+}
+
 static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     otp_service_t *self = ctx->self;
     const Dvcid__OtpIssue *m = req->otp_issue;
     otp_result_t res;
+    if (s_bad_input(ctx, &call, m->flow_id, m->purpose, m->phone, 1))
+        return 0;
     if (otp_challenge_issue(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                             m->phone, req->client_ip, cmn_time_now_ms(), m->silent, &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
@@ -119,6 +139,8 @@ static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     otp_service_t *self = ctx->self;
     const Dvcid__OtpResend *m = req->otp_resend;
     otp_result_t res;
+    if (s_bad_input(ctx, &call, m->flow_id, m->purpose, m->phone, 0))
+        return 0;
     if (otp_challenge_resend(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                              m->phone, req->client_ip, cmn_time_now_ms(), &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
@@ -137,6 +159,8 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     otp_service_t *self = ctx->self;
     const Dvcid__OtpVerify *m = req->otp_verify;
     otp_result_t res;
+    if (s_bad_input(ctx, &call, m->flow_id, m->purpose, "", 0))
+        return 0;
     if (otp_challenge_verify(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                              m->code, cmn_time_now_ms(), &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
