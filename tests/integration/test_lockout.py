@@ -1,8 +1,9 @@
 """Wrong passwords and the temporary lock (security.md "Accounts and sessions", api.md
 423 account_locked): the lock after login.max_failures with retry_after, even the right
 password refused during it, its expiry, a longer lock on repeat, the same for an ID
-number that has no account (401 and 423 reveal nothing), a burst of guesses sent at
-once held to the same limit, and counters that survive a restart of account-svc. Two stacks: a 2 s lock for expiry, a 60 s lock for restarts."""
+number that has no account (401 and 423 reveal nothing), a burst of guesses sent at once
+held to the same limit, and counters that survive a restart of account-svc. Two stacks:
+a 2 s lock for expiry, a 60 s lock for restarts."""
 
 import os
 import sys
