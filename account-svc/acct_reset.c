@@ -132,6 +132,27 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return 0;
 }
 
+static int s_resent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    acct_step_t *s = arg;
+    if (acct_reply_is_otp(reply))
+        acct_reply_otp(ctx, &s->call, reply);
+    else
+        cmn_call_forward_error(ctx, &s->call, reply);
+    acct_step_destroy(&s);
+    return 0;
+}
+
+/* A new code (a decoy's stays silent: the same answer, no SMS). */
+int acct_reset_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    int rc;
+    acct_step_t *s = s_step_for(ctx, call, req->reset_resend->reset_id, ACCT_FLOW_OTP_PENDING, &rc);
+    if (!s)
+        return rc;
+    acct_step_resend(ctx, st->otp_peer, s, S_RESET, NULL, s_resent);
+    return 0;
+}
+
 int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     int rc;

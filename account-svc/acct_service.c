@@ -91,6 +91,7 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_LOGIN_PHONE, acct_login_phone},
     {DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, acct_login_phone_verify},
     {DVCID__REQUEST__BODY_RESET_START, acct_reset_start},
+    {DVCID__REQUEST__BODY_RESET_RESEND, acct_reset_resend},
     {DVCID__REQUEST__BODY_RESET_VERIFY, acct_reset_verify},
     {DVCID__REQUEST__BODY_RESET_PASSWORD, acct_reset_password},
     {DVCID__REQUEST__BODY_ME_GET, acct_me_get},

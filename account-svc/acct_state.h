@@ -59,6 +59,7 @@ int acct_login_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reque
 
 /* Forgot password (acct_reset.c). */
 int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_reset_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 

@@ -31,6 +31,7 @@ typedef struct {
         Dvcid__LoginPhone login_phone;
         Dvcid__LoginPhoneVerify login_phone_verify;
         Dvcid__ResetStart reset_start;
+        Dvcid__ResetResend reset_resend;
         Dvcid__ResetVerify reset_verify;
         Dvcid__ResetPassword reset_password;
         Dvcid__MeGet me_get;

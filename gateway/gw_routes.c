@@ -45,6 +45,8 @@ static const gw_route_t s_routes[] = {
          200, 0),
     /* forgot password (section 4): 202, the same whether or not the pair matches */
     POST("/v1/password-resets", gw_reset_build_start, gw_reset_render_start, 202, 0),
+    POST("/v1/password-resets/{id}/otp/resend", gw_reset_build_resend, gw_routes_render_otp_sent,
+         200, 0),
     POST("/v1/password-resets/{id}/otp/verify", gw_reset_build_verify, gw_routes_render_flow_state,
          200, 0),
     POST("/v1/password-resets/{id}/password", gw_reset_build_password, gw_routes_render_flow_state,

@@ -58,6 +58,7 @@ gw_build_fn gw_login_build_phone_verify;
 gw_render_fn gw_login_render_phone_changed;
 gw_build_fn gw_reset_build_start;
 gw_render_fn gw_reset_render_start;
+gw_build_fn gw_reset_build_resend;
 gw_build_fn gw_reset_build_verify;
 gw_build_fn gw_reset_build_password;
 

@@ -133,6 +133,13 @@ int gw_reset_render_start(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *a
         json_pack("{s:s, s:o}", "reset_id", r->reset_id, "otp", gw_routes_otp_json(r->otp)));
 }
 
+void gw_reset_build_resend(gw_request_t *req, gw_body_t *body) {
+    (void)body;
+    dvcid__reset_resend__init(&req->body.reset_resend);
+    req->body.reset_resend.reset_id = req->id;
+    GW_SET_BODY(req, reset_resend, RESET_RESEND);
+}
+
 void gw_reset_build_verify(gw_request_t *req, gw_body_t *body) {
     Dvcid__ResetVerify *m = &req->body.reset_verify;
     dvcid__reset_verify__init(m);

@@ -230,5 +230,43 @@ class PasswordResetTest(SigninTestCase):
                          "the refused starts sent nothing")
 
 
+
+class PasswordResetResendTest(SigninTestCase):
+    """POST /v1/password-resets/{id}/otp/resend (an addition to api.md): a new code after
+    otp.resend_after, the same answer for a decoy, which still sends nothing."""
+    stack_config = {"otp": dict(ROOMY_OTP, resend_after=1)}
+
+    def test_resend(self):
+        st = self.stack
+        acc = register_account(st)
+        r = start_reset(st, acc["id_number"], acc["phone"])
+        self.assertStatus(r, 202, "start")
+        reset_id = r.body["reset_id"]
+        first = st.last_otp(acc["phone"], "password_reset")
+        early = reset_step(st, reset_id, "otp/resend", None)
+        self.assertError(early, 429, "rate_limited", "resend before resend_after")
+        time.sleep(1.1)
+        again = reset_step(st, reset_id, "otp/resend", None)
+        self.assertStatus(again, 200, "resend")
+        self.assertEqual(set(again.body), {"otp"}, again.body)
+        second = st.last_otp(acc["phone"], "password_reset")
+        if second != first:
+            self.assertError(reset_step(st, reset_id, "otp/verify", {"code": first}), 400,
+                             "otp_invalid", "the replaced code")
+        self.assertStatus(reset_step(st, reset_id, "otp/verify", {"code": second}), 200,
+                          "the new code")
+        # A decoy: the same answers, and still no SMS.
+        phone = new_phone()
+        d = start_reset(st, acc["id_number"], phone)
+        self.assertStatus(d, 202, "decoy start")
+        time.sleep(1.1)
+        dr = reset_step(st, d.body["reset_id"], "otp/resend", None)
+        self.assertStatus(dr, 200, "decoy resend")
+        self.assertEqual(set(dr.body), {"otp"}, dr.body)
+        self.assertEqual(st.wait_no_sms(phone, 0.5), [], "a decoy never sends")
+        self.assertError(reset_step(st, "0" * 32, "otp/resend", None), 404, "not_found",
+                         "unknown reset")
+
+
 if __name__ == "__main__":
     unittest.main()
