@@ -72,7 +72,7 @@ static const s_key_t s_keys[] = {
     STR("captcha", "test_answer", captcha_test_answer, ""),
     INT("captcha", "ttl", captcha_ttl, 10, 3600, "300"),
     STR("sms", "endpoint", sms_endpoint, "tcp://127.0.0.1:7103"),
-    ENUM("sms", "provider", sms_provider, "file", "file|http|smpp", "http|smpp"),
+    ENUM("sms", "provider", sms_provider, "file", "file|http|smpp", NULL),
     STR("sms", "file", sms_file, "./var/sms-outbox.jsonl"),
     STR("sms", "http_url", sms_http_url, ""),
     ENUM("sms", "http_method", sms_http_method, "GET", "GET|POST", NULL),
@@ -83,6 +83,23 @@ static const s_key_t s_keys[] = {
     STR("sms", "smpp_system_id", sms_smpp_system_id, ""),
     STR("sms", "smpp_password", sms_smpp_password, ""),
     STR("sms", "smpp_source", sms_smpp_source, "DVCQG"),
+    STR("sms", "routes", sms_routes, ""),
+    STR("sms", "http_success", sms_http_success, "2xx"),
+    STR("sms", "http_headers", sms_http_headers, ""),
+    INT("sms", "http_timeout_ms", sms_http_timeout_ms, 100, 120000, "10000"),
+    INT("sms", "http_inflight", sms_http_inflight, 1, 1024, "64"),
+    INT("sms", "http_tps", sms_http_tps, 0, 100000, "100"),
+    INT("sms", "smpp_window", sms_smpp_window, 1, 256, "10"),
+    INT("sms", "smpp_tps", sms_smpp_tps, 0, 100000, "100"),
+    INT("sms", "smpp_timeout_ms", sms_smpp_timeout_ms, 100, 120000, "10000"),
+    INT("sms", "smpp_enquire_s", sms_smpp_enquire_s, 1, 3600, "30"),
+    INT("sms", "smpp_reconnect_ms", sms_smpp_reconnect_ms, 100, 600000, "30000"),
+    INT("sms", "breaker_failures", sms_breaker_failures, 1, 1000, "5"),
+    INT("sms", "breaker_cooldown_ms", sms_breaker_cooldown_ms, 100, 3600000, "30000"),
+    INT("sms", "receipt_timeout_s", sms_receipt_timeout_s, 1, 604800, "3600"),
+    INT("sms", "status_retention_s", sms_status_retention_s, 60, 31536000, "604800"),
+    STR("sms", "dlr_listen", sms_dlr_listen, ""),
+    STR("sms", "texts_file", sms_texts_file, ""),
     ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
 };
 #define S_NKEYS (sizeof(s_keys) / sizeof(s_keys[0]))
@@ -150,6 +167,25 @@ static int s_set(cmn_config_t *cfg, const s_key_t *k, const char *value, char *e
     return 0;
 }
 
+/* Appends a continuation line to a string value. Returns 0 or -1 with why. */
+static int s_append(cmn_config_t *cfg, const s_key_t *k, const char *value, char *err,
+                    size_t errlen) {
+    char *field = (char *)cfg + k->offset;
+    if (k->type != T_STR) {
+        snprintf(err, errlen, "[%s] %s: only text values continue on indented lines", k->section,
+                 k->key);
+        return -1;
+    }
+    size_t have = strlen(field), add = strlen(value);
+    if (have + add >= k->size) {
+        snprintf(err, errlen, "[%s] %s: value longer than %zu bytes", k->section, k->key,
+                 k->size - 1);
+        return -1;
+    }
+    memcpy(field + have, value, add + 1);
+    return 0;
+}
+
 void cmn_config_defaults(cmn_config_t *cfg) {
     char err[256];
     memset(cfg, 0, sizeof(*cfg));
@@ -169,6 +205,7 @@ typedef struct {
     char *err;
     size_t errlen;
     int failed;
+    int continued; /* the line just read is indented: it continues the value above */
 } s_parse_t;
 
 static char *s_reader(char *buf, int size, void *stream) {
@@ -186,8 +223,22 @@ static char *s_reader(char *buf, int size, void *stream) {
         p->text += len;
         r = buf;
     }
-    if (r)
-        p->line++;
+    if (!r)
+        return NULL;
+    p->line++;
+    size_t len = strlen(buf);
+    int at_end = p->file ? feof(p->file) : !*p->text;
+    if (len && buf[len - 1] != '\n' && !at_end && !p->failed) {
+        /* inih's line buffer is fixed: say so instead of misreading the rest. */
+        snprintf(p->err, p->errlen,
+                 "%s:%d: line longer than %d bytes; split the value over indented "
+                 "continuation lines",
+                 p->name, p->line, size - 2);
+        p->failed = 1;
+        return NULL;
+    }
+    const char *t = buf + strspn(buf, " \t");
+    p->continued = t != buf && *t && *t != '\n' && *t != '\r' && *t != ';' && *t != '#';
     return r;
 }
 
@@ -198,8 +249,13 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     for (size_t i = 0; i < S_NKEYS; i++) {
         if (strcmp(s_keys[i].section, section) == 0 && strcmp(s_keys[i].key, name) == 0) {
             char why[400];
-            if (s_set(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0)
+            if (p->continued) {
+                /* An indented line continues a long string value (URLs, routes). */
+                if (s_append(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0)
+                    return 1;
+            } else if (s_set(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0) {
                 return 1;
+            }
             snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, why);
             p->failed = 1;
             return 0;

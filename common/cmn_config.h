@@ -64,6 +64,25 @@ typedef struct {
     char sms_smpp_system_id[CMN_CONFIG_STR];
     char sms_smpp_password[CMN_CONFIG_STR];
     char sms_smpp_source[CMN_CONFIG_STR];
+    /* [sms] delivery keys beyond api.md (sms-worker/sms_settings.h reads them) */
+#define CMN_CONFIG_SMS_DELIVERY 1
+    char sms_routes[1024];
+    char sms_http_success[CMN_CONFIG_STR];
+    char sms_http_headers[1024];
+    int sms_http_timeout_ms;
+    int sms_http_inflight;
+    int sms_http_tps;
+    int sms_smpp_window;
+    int sms_smpp_tps;
+    int sms_smpp_timeout_ms;
+    int sms_smpp_enquire_s;
+    int sms_smpp_reconnect_ms;
+    int sms_breaker_failures;
+    int sms_breaker_cooldown_ms;
+    int sms_receipt_timeout_s;
+    int sms_status_retention_s;
+    char sms_dlr_listen[CMN_CONFIG_STR];
+    char sms_texts_file[CMN_CONFIG_STR];
     /* [log] */
     char log_level[CMN_CONFIG_STR];
 } cmn_config_t;

@@ -1,19 +1,43 @@
-/* sms_provider: picks the provider the configuration names. Config load already
- * refuses values it does not know; this refuses the ones not built yet. */
+/* sms_provider: what every provider shares: destroy through the vtable, and the
+ * requests and outcomes that cross between the loop and a provider thread. */
 #include "sms_provider.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cmn_crypto.h"
 #include "cmn_log.h"
-
-sms_provider_t *sms_provider_new(const cmn_config_t *cfg) {
-    if (strcmp(cfg->sms_provider, "file") == 0)
-        return sms_file_new(cfg->sms_file);
-    CMN_ERROR(NULL, "sms provider \"%s\" is not available in this build", cfg->sms_provider);
-    return NULL;
-}
+#include "cmn_time.h"
 
 void sms_provider_destroy(sms_provider_t **self_p) {
     if (self_p && *self_p)
         (*self_p)->destroy(self_p);
+}
+
+int sms_provider_submit(sms_provider_t *self, sms_req_t *req) { return self->submit(self, req); }
+
+void sms_req_free(sms_req_t *req) {
+    if (!req)
+        return;
+    cmn_wipe(req->text, sizeof(req->text));
+    free(req);
+}
+
+void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
+                  const char *ref, const char *why) {
+    sms_res_t *res = calloc(1, sizeof(*res));
+    if (!res)
+        abort(); /* see the header: an outcome may not be dropped */
+    res->kind = kind;
+    res->prov = prov;
+    res->at_ms = cmn_time_now_ms();
+    if (req)
+        snprintf(res->message_id, sizeof(res->message_id), "%s", req->message_id);
+    if (ref)
+        snprintf(res->ref, sizeof(res->ref), "%s", ref);
+    if (why)
+        snprintf(res->why, sizeof(res->why), "%s", why);
+    if (sms_chan_push(results, res) != 0) /* unbounded: only out of memory */
+        abort();
 }

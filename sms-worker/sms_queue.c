@@ -10,7 +10,8 @@
 #include "cmn_log.h"
 #include "proto/store.pb-c.h"
 
-const char *const sms_queue_dbs[SMS_QUEUE_NDBS] = {"queue", "done", "byid"};
+const char *const sms_queue_dbs[SMS_QUEUE_NDBS] = {"queue",  "done",  "byid",
+                                                   "status", "byref", "await"};
 
 #define SMS_KEY_MAX (8 + SMS_ID_MAX)
 /* The first byte of a "byid" value says which database the rest is a key of. */
@@ -20,6 +21,8 @@ const char *const sms_queue_dbs[SMS_QUEUE_NDBS] = {"queue", "done", "byid"};
 struct sms_queue {
     MDB_dbi queue, done, byid;
     uint8_t key[CMN_KEY_BYTES];
+    sms_queue_forget_fn *forget;
+    void *forget_arg;
 };
 
 sms_queue_t *sms_queue_new(cmn_db_t *db, const uint8_t key[CMN_KEY_BYTES]) {
@@ -248,7 +251,8 @@ int sms_queue_mark_failed(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint6
     return SMS_JOB_QUEUED;
 }
 
-int sms_queue_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job) {
+static int s_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job,
+                 int with_body) {
     size_t idlen = strlen(message_id);
     if (idlen == 0 || idlen > SMS_ID_MAX)
         return SMS_QUEUE_NOTFOUND;
@@ -265,8 +269,81 @@ int sms_queue_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_j
     rc = cmn_db_get(txn, dbi, k.mv_data, k.mv_size, &v);
     if (rc != CMN_DB_OK)
         return SMS_QUEUE_ERROR; /* the index points nowhere */
-    s_read(job, &k, &v, 0);
+    s_read(job, &k, &v, with_body);
     return SMS_QUEUE_OK;
+}
+
+int sms_queue_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job) {
+    return s_get(self, txn, message_id, job, 0);
+}
+
+int sms_queue_get_body(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job) {
+    return s_get(self, txn, message_id, job, 1);
+}
+
+int sms_queue_reschedule(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint64_t next_ms,
+                         sms_job_state_t state) {
+    uint8_t key[SMS_KEY_MAX];
+    size_t klen = s_key(key, job->next_try_ms, job->message_id);
+    if (cmn_db_del(txn, self->queue, key, klen) == CMN_DB_ERROR)
+        return -1;
+    job->next_try_ms = next_ms;
+    job->state = state;
+    klen = s_key(key, next_ms, job->message_id);
+    if (s_write(txn, self->queue, key, klen, job, job->sealed, job->sealed_len) != 0 ||
+        s_index(self, txn, job->message_id, SMS_TAG_QUEUE, key, klen) != 0)
+        return -1;
+    return 0;
+}
+
+int sms_queue_release(sms_queue_t *self, MDB_txn *txn, uint64_t now) {
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->queue, &cur);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "sms queue: cursor: %s", mdb_strerror(rc));
+        return -1;
+    }
+    /* Collected first: rescheduling moves keys under the cursor. */
+    int n = 0, cap = 0;
+    sms_job_t *jobs = NULL;
+    MDB_val k, v;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (!s_key_ok(&k))
+            continue;
+        sms_job_t job;
+        s_read(&job, &k, &v, 1);
+        job.next_try_ms = s_key_ms(k.mv_data);
+        if (job.state != SMS_JOB_INFLIGHT) {
+            sms_job_clear(&job);
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            sms_job_t *more = realloc(jobs, (size_t)cap * sizeof(*jobs));
+            if (!more) {
+                sms_job_clear(&job);
+                rc = -1;
+                break;
+            }
+            jobs = more;
+        }
+        jobs[n++] = job;
+    }
+    mdb_cursor_close(cur);
+    int out = rc == MDB_NOTFOUND ? 0 : -1;
+    for (int i = 0; i < n; i++) {
+        if (out == 0 && sms_queue_reschedule(self, txn, &jobs[i], now, SMS_JOB_QUEUED) != 0)
+            out = -1;
+        sms_job_clear(&jobs[i]);
+    }
+    free(jobs);
+    return out == 0 ? n : -1;
+}
+
+void sms_queue_on_forget(sms_queue_t *self, sms_queue_forget_fn *fn, void *arg) {
+    self->forget = fn;
+    self->forget_arg = arg;
 }
 
 int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max) {
@@ -286,6 +363,15 @@ int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max
             cmn_db_del(txn, self->byid, (uint8_t *)k.mv_data + 8, k.mv_size - 8) == CMN_DB_ERROR) {
             rc = -1;
             break;
+        }
+        if (s_key_ok(&k) && self->forget) {
+            char id[SMS_ID_MAX + 1];
+            memcpy(id, (uint8_t *)k.mv_data + 8, k.mv_size - 8);
+            id[k.mv_size - 8] = '\0';
+            if (self->forget(self->forget_arg, txn, id) != 0) {
+                rc = -1;
+                break;
+            }
         }
         if ((rc = mdb_cursor_del(cur, 0)) != 0)
             break;

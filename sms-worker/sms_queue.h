@@ -7,7 +7,12 @@
  *   "done"   be64(finished_ms) . message_id -> SmsJob   sent or dead: metadata
  *            only (the sealed body is dropped), swept after a retention period;
  *   "byid"   message_id -> tag . key in queue or done   the idempotency index.
- * Bodies are the packed SmsSend sealed with crypto_secretbox (security.md "OTP"). */
+ * Bodies are the packed SmsSend sealed with crypto_secretbox (security.md "OTP").
+ * A job handed to an asynchronous provider stays in "queue", re-keyed to the end
+ * of its lease and marked SMS_JOB_INFLIGHT: if the process dies before the
+ * outcome, the job is due again (at-least-once), at once after a restart
+ * (sms_queue_release). The further databases of sms_queue_dbs belong to
+ * sms_status (delivery status, receipts). */
 #ifndef SMS_QUEUE_H
 #define SMS_QUEUE_H
 
@@ -19,7 +24,7 @@
 #include "cmn_db.h"
 #include "proto/dvcid.pb-c.h"
 
-#define SMS_QUEUE_NDBS 3
+#define SMS_QUEUE_NDBS 6
 extern const char *const sms_queue_dbs[SMS_QUEUE_NDBS];
 
 /* Longest message_id accepted (bytes). */
@@ -30,7 +35,12 @@ extern const char *const sms_queue_dbs[SMS_QUEUE_NDBS];
 #define SMS_BACKOFF_BASE_MS 1000u
 #define SMS_BACKOFF_CAP_MS 300000u
 
-typedef enum { SMS_JOB_QUEUED = 1, SMS_JOB_SENT = 2, SMS_JOB_DEAD = 3 } sms_job_state_t;
+typedef enum {
+    SMS_JOB_QUEUED = 1,
+    SMS_JOB_SENT = 2,
+    SMS_JOB_DEAD = 3,
+    SMS_JOB_INFLIGHT = 4 /* with a provider, in "queue" until its lease ends */
+} sms_job_state_t;
 
 enum { SMS_QUEUE_OK = 0, SMS_QUEUE_DUPLICATE = 1, SMS_QUEUE_NOTFOUND = 2, SMS_QUEUE_ERROR = -1 };
 
@@ -81,6 +91,22 @@ int sms_queue_mark_failed(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint6
 /* Reads a job by message_id into job (without its body). Returns SMS_QUEUE_OK,
  * SMS_QUEUE_NOTFOUND or SMS_QUEUE_ERROR. */
 int sms_queue_get(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job);
+
+/* The same with the sealed body (the caller clears job). */
+int sms_queue_get_body(sms_queue_t *self, MDB_txn *txn, const char *message_id, sms_job_t *job);
+
+/* Moves a queued job (body kept, tries unchanged) to next_ms in state (QUEUED or
+ * INFLIGHT): a lease, or a wait for a provider to become free. Returns 0 or -1. */
+int sms_queue_reschedule(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint64_t next_ms,
+                         sms_job_state_t state);
+
+/* Makes every INFLIGHT job QUEUED and due at now (nothing is in flight at a
+ * start). Returns how many, or -1. */
+int sms_queue_release(sms_queue_t *self, MDB_txn *txn, uint64_t now);
+
+/* Called by sms_queue_sweep for each message_id it forgets, in its transaction. */
+typedef int(sms_queue_forget_fn)(void *arg, MDB_txn *txn, const char *message_id);
+void sms_queue_on_forget(sms_queue_t *self, sms_queue_forget_fn *fn, void *arg);
 
 /* Deletes up to max sent/dead records finished before before_ms. Returns how many, or -1. */
 int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max);

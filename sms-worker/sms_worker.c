@@ -5,6 +5,7 @@
  * purpose; never the code or the text). */
 #include "sms_worker.h"
 
+#include <curl/curl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -19,32 +20,14 @@
 #include "sms_provider.h"
 #include "sms_queue.h"
 #include "sms_text.h"
+#include "sms_worker_int.h"
 
-#define SMS_MASK_MAX 24
-
-/* What became of one message in a delivery batch. */
+/* What became of one message in a synchronous delivery batch. */
 typedef enum {
     S_TAKEN,  /* the provider took it; counts once the flush succeeds */
     S_FAILED, /* the provider refused it: retry later */
     S_BROKEN  /* it can never be sent (body does not open or render): dead now */
 } s_outcome_t;
-
-struct sms_worker {
-    const cmn_config_t *cfg;
-    cmn_db_t *db;
-    sms_queue_t *queue;
-    sms_provider_t *provider;
-    cmn_service_t *svc;
-    int timer;
-    bool provider_ok; /* the last flush worked; Pong.ready */
-    uint64_t rng;     /* xorshift state for backoff jitter (not a secret) */
-    uint64_t next_sweep_ms;
-    sms_stats_t stats;
-    /* One batch's jobs, kept here rather than on the stack (about 40 KiB). */
-    sms_job_t jobs[SMS_BATCH_MAX];
-    s_outcome_t outcome[SMS_BATCH_MAX];
-    char masked[SMS_BATCH_MAX][SMS_MASK_MAX];
-};
 
 sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *data_dir) {
     sms_worker_t *self = calloc(1, sizeof(*self));
@@ -57,6 +40,7 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->timer = -1;
     self->provider_ok = true;
     self->rng = (cmn_time_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
+    sms_settings_load(&self->set, cfg);
 
     char path[PATH_MAX];
     uint8_t key[CMN_KEY_BYTES];
@@ -68,13 +52,28 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     }
     self->queue = sms_queue_new(db, key);
     cmn_wipe(key, sizeof(key));
-    if (self->queue)
-        self->provider = sms_provider_new(cfg);
-    if (!self->queue || !self->provider) {
+    self->status = sms_status_new(db);
+    char err[512];
+    self->texts = sms_texts_new(self->set.texts_file, err, sizeof(err));
+    if (!self->texts)
+        CMN_ERROR(NULL, "sms.texts_file: %s", err);
+    if (!self->queue || !self->status || !self->texts) {
         sms_worker_destroy(&self);
         return NULL;
     }
-    CMN_INFO(NULL, "sms worker: provider %s", self->provider->name);
+    sms_queue_on_forget(self->queue, sms_status_forget, self->status);
+    int rc;
+    if (strcmp(self->set.provider, "file") == 0) {
+        self->provider = sms_file_new(cfg->sms_file);
+        rc = self->provider ? 0 : -1;
+    } else {
+        rc = sms_dispatch_open(self);
+    }
+    if (rc != 0) {
+        sms_worker_destroy(&self);
+        return NULL;
+    }
+    CMN_INFO(NULL, "sms worker: provider %s", self->set.provider);
     return self;
 }
 
@@ -83,15 +82,19 @@ void sms_worker_destroy(sms_worker_t **self_p) {
         return;
     sms_worker_t *self = *self_p;
     cmn_service_destroy(&self->svc);
+    sms_dispatch_free(self);
     sms_provider_destroy(&self->provider);
+    sms_status_destroy(&self->status);
+    sms_texts_destroy(&self->texts);
     sms_queue_destroy(&self->queue);
+    cmn_wipe(&self->set, sizeof(self->set));
     free(self);
     *self_p = NULL;
 }
 
 const sms_stats_t *sms_worker_stats(const sms_worker_t *self) { return &self->stats; }
 
-static const char *s_purpose(uint32_t purpose) {
+const char *sms_worker_purpose(uint32_t purpose) {
     const char *name = sms_text_purpose_name((int)purpose);
     return name ? name : "unknown";
 }
@@ -111,7 +114,7 @@ int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *ms
     if (rc == SMS_QUEUE_DUPLICATE) {
         self->stats.duplicates++;
         CMN_INFO(trace, "sms duplicate message_id=%s to=%s purpose=%s: already stored",
-                 msg->message_id, masked, s_purpose(msg->purpose));
+                 msg->message_id, masked, sms_worker_purpose(msg->purpose));
         return SMS_WORKER_DUPLICATE;
     }
     if (rc != SMS_QUEUE_OK) {
@@ -120,13 +123,13 @@ int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *ms
     }
     self->stats.queued++;
     CMN_INFO(trace, "sms queued message_id=%s to=%s purpose=%s", msg->message_id, masked,
-             s_purpose(msg->purpose));
+             sms_worker_purpose(msg->purpose));
     return SMS_WORKER_QUEUED;
 }
 
 /* --- delivering ----------------------------------------------------------------- */
 
-static uint32_t s_random(sms_worker_t *self) {
+uint32_t sms_worker_random(sms_worker_t *self) {
     self->rng ^= self->rng << 13;
     self->rng ^= self->rng >> 7;
     self->rng ^= self->rng << 17;
@@ -134,7 +137,7 @@ static uint32_t s_random(sms_worker_t *self) {
 }
 
 /* Is phone under otp.test_phone_prefix (never handed to a provider)? */
-static bool s_test_number(const cmn_config_t *cfg, const char *phone) {
+bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone) {
     size_t n = strlen(cfg->otp_test_phone_prefix);
     return n > 0 && strncmp(phone, cfg->otp_test_phone_prefix, n) == 0;
 }
@@ -150,19 +153,19 @@ static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
         return;
     }
     cmn_mask_phone(msg->phone, self->masked[i], SMS_MASK_MAX);
-    char text[SMS_TEXT_MAX];
-    if (sms_text_render(msg->purpose, msg->code, msg->lang, self->cfg->otp_ttl, text,
-                        sizeof(text)) < 0) {
+    char text[SMS_TEXTS_MAX];
+    if (sms_texts_render(self->texts, msg->purpose, msg->code, msg->lang, self->cfg->otp_ttl, text,
+                         sizeof(text)) < 0) {
         CMN_ERROR(NULL, "sms message_id=%s: cannot render purpose %d", job->message_id,
                   (int)msg->purpose);
         self->outcome[i] = S_BROKEN;
-    } else if (s_test_number(self->cfg, msg->phone)) {
+    } else if (sms_worker_test_number(self->cfg, msg->phone)) {
         /* Load-test numbers go through the whole path but the provider itself. */
         self->outcome[i] = S_TAKEN;
     } else {
         sms_msg_t out = {.message_id = job->message_id,
                          .to = msg->phone,
-                         .purpose = s_purpose(job->purpose),
+                         .purpose = sms_worker_purpose(job->purpose),
                          .text = text,
                          .at_ms = now};
         self->outcome[i] = self->provider->send(self->provider, &out) == 0 ? S_TAKEN : S_FAILED;
@@ -174,7 +177,7 @@ static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
 /* Records what became of job i once the batch is flushed. Returns 0 or -1. */
 static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
     sms_job_t *job = &self->jobs[i];
-    const char *to = self->masked[i], *purpose = s_purpose(job->purpose);
+    const char *to = self->masked[i], *purpose = sms_worker_purpose(job->purpose);
     if (self->outcome[i] == S_TAKEN) {
         if (sms_queue_mark_sent(self->queue, txn, job, now) != 0)
             return -1;
@@ -184,8 +187,9 @@ static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
         return 0;
     }
     /* A broken job gets delay 0, which dead-letters it at once. */
-    uint32_t delay =
-        self->outcome[i] == S_BROKEN ? 0 : sms_queue_backoff_ms(job->tries + 1, s_random(self));
+    uint32_t delay = self->outcome[i] == S_BROKEN
+                         ? 0
+                         : sms_queue_backoff_ms(job->tries + 1, sms_worker_random(self));
     int state = sms_queue_mark_failed(self->queue, txn, job, now, delay);
     if (state == SMS_JOB_QUEUED) {
         self->stats.retried++;
@@ -200,6 +204,8 @@ static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
 }
 
 int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+    if (!self->provider)
+        return sms_worker_dispatch(self, txn, now);
     int n = sms_queue_due(self->queue, txn, now, self->jobs, SMS_BATCH_MAX);
     if (n <= 0)
         return n;
@@ -229,9 +235,10 @@ int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
 }
 
 int sms_worker_sweep(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
-    if (now < SMS_RETENTION_MS)
+    uint64_t keep = (uint64_t)self->set.status_retention_s * 1000;
+    if (now < keep)
         return 0;
-    int n = sms_queue_sweep(self->queue, txn, now - SMS_RETENTION_MS, SMS_SWEEP_MAX);
+    int n = sms_queue_sweep(self->queue, txn, now - keep, SMS_SWEEP_MAX);
     if (n > 0)
         CMN_DEBUG(NULL, "sms sweep: %d old records deleted", n);
     return n;
@@ -252,8 +259,42 @@ static int s_on_tick(cmn_ctx_t *ctx) {
         if (swept < 0)
             return -1;
         self->next_sweep_ms = swept == SMS_SWEEP_MAX ? now : now + SMS_SWEEP_EVERY_MS;
+        if (!self->provider && sms_worker_expire_receipts(self, ctx->txn, now) < 0)
+            return -1;
     }
     return 0;
+}
+
+static int s_on_outcomes(cmn_ctx_t *ctx, void *arg) {
+    (void)arg;
+    sms_worker_t *self = ctx->self;
+    int n = sms_worker_outcomes(self, ctx->txn, cmn_time_now_ms());
+    if (n > 0) /* retries may be due at once, and the providers have room again */
+        cmn_service_wake(ctx->svc, self->timer);
+    return n < 0 ? -1 : 0;
+}
+
+/* After the loop: the provider threads are stopped (requests in flight get a
+ * short grace) and their last outcomes recorded, so what a provider accepted is
+ * not sent again at the next start. */
+static void s_final_outcomes(sms_worker_t *self) {
+    if (self->provider)
+        return;
+    sms_dispatch_close(self);
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &txn);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "sms worker: final outcomes: %s", mdb_strerror(rc));
+        return;
+    }
+    int n = sms_worker_outcomes(self, txn, cmn_time_now_ms());
+    rc = n < 0 ? -1 : mdb_txn_commit(txn);
+    if (n < 0)
+        mdb_txn_abort(txn);
+    if (rc != 0)
+        CMN_ERROR(NULL, "sms worker: final outcomes not recorded; they are sent again");
+    else if (n > 0)
+        CMN_INFO(NULL, "sms worker: %d outcomes recorded at stop", n);
 }
 
 static int s_on_sms_send(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -281,7 +322,8 @@ static int s_on_sms_send(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
     return 0;
 }
 
-/* Ready while the provider takes messages: a sink that cannot flush is not ready. */
+/* Ready while the provider takes messages: a sink that cannot flush is not ready,
+ * nor a set of providers whose breakers are all open. */
 static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
     sms_worker_t *self = ctx->self;
@@ -315,7 +357,14 @@ int sms_worker_run(sms_worker_t *self) {
         CMN_ERROR(NULL, "sms worker: cannot start the delivery timer");
         return -1;
     }
+    if (!self->provider &&
+        cmn_service_watch(self->svc, sms_worker_outcome_fd(self), s_on_outcomes, NULL) != 0) {
+        CMN_ERROR(NULL, "sms worker: cannot watch the providers' outcomes");
+        return -1;
+    }
     /* Jobs left by the last run are due now: deliver them in the first batch. */
     cmn_service_wake(self->svc, self->timer);
-    return cmn_service_run(self->svc);
+    int rc = cmn_service_run(self->svc);
+    s_final_outcomes(self);
+    return rc;
 }

@@ -3,6 +3,10 @@
  * queue, and acknowledges only after the batch commit, so an acknowledged SMS
  * survives kill -9. A timer hands due messages to the provider in FIFO order,
  * retries failures with backoff and dead-letters a message after SMS_MAX_TRIES.
+ * With `http`/`smpp` providers the messages are routed (sms_route) to provider
+ * threads and marked sent when their outcome comes back (sms_dispatch.c);
+ * delivery receipts update each message's status (sms_status). Design notes:
+ * sms-worker/README.md.
  *
  * The pieces the service runs in its batches (accept, deliver) are public so the
  * unit tests drive them on a bare LMDB transaction, without sockets. */
@@ -15,13 +19,23 @@
 #include "cmn_config.h"
 #include "cmn_db.h"
 #include "proto/dvcid.pb-c.h"
+#include "sms_metrics.h"
+#include "sms_status.h"
 
 /* Due messages handed to the provider per batch. */
 #define SMS_BATCH_MAX 256
 /* How often the delivery timer runs when nothing wakes it (ms). */
 #define SMS_TICK_MS 50
-/* Sent and dead metadata is kept this long for status, then swept (ms). */
+/* Sent and dead metadata is kept this long for status, then swept (ms); the
+ * default of sms.status_retention_s. */
 #define SMS_RETENTION_MS (7ull * 24 * 3600 * 1000)
+/* A message with an asynchronous provider is leased for its timeout plus this (ms). */
+#define SMS_LEASE_MARGIN_MS 30000
+/* Waits when no provider of a route can take a message: capped, or all broken (ms). */
+#define SMS_WAIT_CAPPED_MS 100
+#define SMS_WAIT_BROKEN_MS 1000
+/* Outcomes handled per batch at most (the rest in the next one). */
+#define SMS_OUTCOMES_MAX 4096
 /* Sweeps run at most this often (ms), deleting at most SMS_SWEEP_MAX records each. */
 #define SMS_SWEEP_EVERY_MS 5000
 #define SMS_SWEEP_MAX 4096
@@ -60,11 +74,36 @@ int sms_worker_run(sms_worker_t *self);
 int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *msg,
                       const char *trace);
 
-/* One delivery batch in txn at now: hands up to SMS_BATCH_MAX due messages to the
- * provider, flushes it, then marks each sent, retried or dead. Returns how many
- * messages it handled, or -1 on a storage error (the caller rolls txn back; the
- * provider may have them already, which at-least-once allows). */
+/* One delivery batch in txn at now. With the `file` provider: hands up to
+ * SMS_BATCH_MAX due messages to it, flushes it, then marks each sent, retried or
+ * dead. With asynchronous providers: routes each due message and submits it,
+ * leasing it in the queue until its outcome. Returns how many messages it
+ * handled, or -1 on a storage error (the caller rolls txn back; the provider may
+ * have them already, which at-least-once allows). */
 int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+/* Handles the outcomes and receipts the provider threads posted (at most
+ * SMS_OUTCOMES_MAX): marks messages sent, retried or dead; records receipts.
+ * Returns how many, or -1 on a storage error. */
+int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+/* The fd readable while outcomes wait (-1 with the `file` provider). */
+int sms_worker_outcome_fd(const sms_worker_t *self);
+
+/* Ends waiting for receipts that are late (sms.receipt_timeout_s). Returns how
+ * many, or -1. */
+int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+/* The status of one message, for an ops tool (dvcctl). Returns SMS_QUEUE_OK,
+ * SMS_QUEUE_NOTFOUND or SMS_QUEUE_ERROR. */
+int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
+                      sms_status_rec_t *rec);
+
+/* The asynchronous providers' counters: *n gets how many (0 with `file`). */
+const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n);
+
+/* Prometheus text of every counter into out. Returns the length or -1. */
+int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen);
 
 /* Deletes sent/dead metadata older than SMS_RETENTION_MS, at most SMS_SWEEP_MAX.
  * Returns how many, or -1. */

@@ -18,7 +18,9 @@ static const s_case_t s_cases[] = {
     {"[otp]\n\nlength = six\n", "t.conf:3: [otp] length"},
     {"[otp]\nlenght = 6\n", "t.conf:2: unknown key \"lenght\" in section [otp]"},
     {"[nope]\nx = 1\n", "t.conf:2: unknown key \"x\" in section [nope]"},
-    {"[sms]\nprovider = smpp\n", "not built in this version"},
+    {"[sms]\nprovider = smpp\n", NULL},
+    {"[sms]\nhttp_url = http://k/s?a=1\n    &b=2\n", NULL},
+    {"[otp]\nttl = 30\n    0\n", "t.conf:3: [otp] ttl: only text values continue"},
     {"[sms]\nprovider = pigeon\n", "expected one of file|http|smpp"},
     {"[log]\nlevel = loud\n", "expected one of debug|info|warn|error"},
     {"[otp]\nttl\n", "t.conf:2: not valid INI"},
@@ -58,6 +60,17 @@ int main(void) {
     CHECK(cmn_config_load(&cfg, "/nonexistent/dvcid.conf", err, sizeof(err)) == -1 &&
               strstr(err, "/nonexistent/dvcid.conf"),
           "missing file: %s", err);
+    /* A long value continues on indented lines; a line past inih's buffer is an error. */
+    cmn_config_defaults(&cfg);
+    CHECK(cmn_config_load_string(&cfg, "t", "[sms]\nhttp_url = http://k/s?a=1\n    &b=2\n", err,
+                                 sizeof(err)) == 0 &&
+              strcmp(cfg.sms_http_url, "http://k/s?a=1&b=2") == 0,
+          "continued: %s", cfg.sms_http_url);
+    char longline[600];
+    snprintf(longline, sizeof(longline), "[sms]\nhttp_url = http://%0400d\n", 0);
+    CHECK(cmn_config_load_string(&cfg, "t", longline, err, sizeof(err)) == -1 &&
+              strstr(err, "t:2: line longer than"),
+          "long line: %s", err);
     /* The shipped development config loads and holds every default it documents. */
     char err2[512] = "";
     CHECK(cmn_config_load(&cfg, DVCID_SRC_DIR "/deploy/dev.conf", err2, sizeof(err2)) == 0,

@@ -119,15 +119,6 @@ int main(void) {
     CHECK(sms_file_new(bad_path) == NULL, "a file as parent accepted");
     CHECK(sms_file_new("") == NULL, "empty path accepted");
 
-    /* The factory: "file" works, the others are not built. */
-    cmn_config_t cfg;
-    cmn_config_defaults(&cfg);
-    snprintf(cfg.sms_file, sizeof(cfg.sms_file), "%s/c.jsonl", dir);
-    p = sms_provider_new(&cfg);
-    CHECK(p != NULL && strcmp(p->name, "file") == 0, "factory file");
-    sms_provider_destroy(&p);
-    snprintf(cfg.sms_provider, sizeof(cfg.sms_provider), "smpp");
-    CHECK(sms_provider_new(&cfg) == NULL, "smpp provider built");
     CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
 }

@@ -293,6 +293,44 @@ static void s_check_backoff(void) {
     CHECK(total <= 130000, "retries take %llu ms", (unsigned long long)total);
 }
 
+/* Leases (m-3 and m-4 are still queued from above): a job out with a provider is re-keyed INFLIGHT
+ * to the end of its lease, keeps its body, and is due at once after a restart (sms_queue_release).
+ */
+static void s_check_lease_and_release(void) {
+    CHECK(s_put("l-1", "271828", 50000) == SMS_QUEUE_OK, "put l-1");
+    CHECK(s_put("l-2", "314159", 50001) == SMS_QUEUE_OK, "put l-2");
+    MDB_txn *txn = s_begin();
+    sms_job_t job;
+    CHECK(sms_queue_get_body(s_q, txn, "l-1", &job) == SMS_QUEUE_OK && job.sealed != NULL,
+          "get_body");
+    CHECK(sms_queue_reschedule(s_q, txn, &job, 90000, SMS_JOB_INFLIGHT) == 0, "lease");
+    sms_job_clear(&job);
+    CHECK(sms_queue_get_body(s_q, txn, "l-2", &job) == SMS_QUEUE_OK, "get l-2");
+    CHECK(sms_queue_reschedule(s_q, txn, &job, 50100, SMS_JOB_QUEUED) == 0, "wait");
+    sms_job_clear(&job);
+    s_commit(txn);
+    CHECK(s_state("l-1") == SMS_JOB_INFLIGHT, "l-1 not in flight");
+    CHECK(strcmp(s_due(60000, 16), "m-4,m-3,l-2") == 0, "due while leased: %s", s_due(60000, 16));
+    CHECK(strcmp(s_due(90000, 16), "m-4,m-3,l-2,l-1") == 0, "lease end: %s", s_due(90000, 16));
+    txn = s_begin();
+    CHECK(sms_queue_release(s_q, txn, 60000) == 1, "release");
+    s_commit(txn);
+    CHECK(s_state("l-1") == SMS_JOB_QUEUED, "l-1 still in flight");
+    CHECK(strcmp(s_due(60000, 16), "m-4,m-3,l-2,l-1") == 0, "released: %s", s_due(60000, 16));
+    /* The body survived the moves: it still opens. */
+    txn = s_begin();
+    CHECK(sms_queue_get_body(s_q, txn, "l-1", &job) == SMS_QUEUE_OK, "get l-1");
+    Dvcid__SmsSend *m = sms_queue_open(s_q, &job);
+    CHECK(m && strcmp(m->code, "271828") == 0, "body lost");
+    sms_queue_msg_free(&m);
+    CHECK(sms_queue_mark_sent(s_q, txn, &job, 60001) == 0, "sent l-1");
+    sms_job_clear(&job);
+    CHECK(sms_queue_get_body(s_q, txn, "l-2", &job) == SMS_QUEUE_OK, "get l-2");
+    CHECK(sms_queue_mark_sent(s_q, txn, &job, 60002) == 0, "sent l-2");
+    sms_job_clear(&job);
+    s_commit(txn);
+}
+
 int main(void) {
     CHECK(cmn_crypto_init() == 0, "crypto init");
     CHECK(mkdtemp(s_dir) != NULL, "mkdtemp");
@@ -303,6 +341,7 @@ int main(void) {
         s_check_store_and_dedup();
         s_check_sent_and_retry();
         s_check_reopen_and_sweep();
+        s_check_lease_and_release();
     }
     s_close_env();
     s_check_valid();

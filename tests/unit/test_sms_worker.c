@@ -128,6 +128,21 @@ int main(void) {
         json_decref(lines[i]);
     CHECK(s_accept("a-3", 2, "314159", "en") == SMS_WORKER_DUPLICATE, "a-3 after sent");
 
+    /* What an ops tool sees of one message, and the counters as Prometheus text. */
+    sms_status_rec_t rec;
+    MDB_txn *rtxn = s_begin();
+    CHECK(sms_worker_status(s_w, rtxn, "a-1", &rec) == SMS_QUEUE_OK, "status a-1");
+    CHECK_STR(rec.state, "sent");
+    CHECK_STR(rec.purpose, "register");
+    CHECK(rec.tries == 0 && rec.created_ms > 0, "a-1 record");
+    CHECK(sms_worker_status(s_w, rtxn, "nope", &rec) == SMS_QUEUE_NOTFOUND, "status of nothing");
+    mdb_txn_abort(rtxn);
+    char metrics[4096];
+    CHECK(sms_worker_metrics(s_w, metrics, sizeof(metrics)) > 0, "metrics");
+    CHECK(strstr(metrics, "dvcid_sms_queued_total 3\n") != NULL, "metrics: %s", metrics);
+    int nprov = -1;
+    CHECK(sms_worker_provider_stats(s_w, &nprov) != NULL && nprov == 0, "file has no providers");
+
     /* A broken sink (a directory where the file should be): retried with backoff,
      * then dead after SMS_MAX_TRIES; nothing is written meanwhile. */
     CHECK(unlink(cfg.sms_file) == 0 && mkdir(cfg.sms_file, 0700) == 0, "break the sink");
@@ -141,6 +156,11 @@ int main(void) {
     CHECK(stats->retried == SMS_MAX_TRIES - 1 && stats->dead == 1, "retried %llu dead %llu",
           (unsigned long long)stats->retried, (unsigned long long)stats->dead);
     CHECK(s_accept("f-1", 4, "161803", "") == SMS_WORKER_DUPLICATE, "dead job stored again");
+    rtxn = s_begin();
+    CHECK(sms_worker_status(s_w, rtxn, "f-1", &rec) == SMS_QUEUE_OK &&
+              strcmp(rec.state, "dead") == 0,
+          "f-1 state %s", rec.state);
+    mdb_txn_abort(rtxn);
     CHECK(rmdir(cfg.sms_file) == 0, "mend the sink");
 
     /* Batches: 300 due go out as SMS_BATCH_MAX then the rest, in FIFO order. */

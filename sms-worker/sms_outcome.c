@@ -1,0 +1,228 @@
+/* sms_outcome: what the worker does with each outcome a provider thread posts
+ * (see sms_provider.h for the kinds) and with delivery receipts; plus the views
+ * of it all for ops: one message's status, the counters, Prometheus text. Every
+ * decision is logged with the message_id and the provider, never the text. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_log.h"
+#include "cmn_time.h"
+#include "sms_worker_int.h"
+
+/* The wait after a throttling answer before the message is tried again (ms). */
+#define S_THROTTLE_WAIT_MS 1000
+
+static const char *s_dlr_name(sms_dlr_t d) {
+    switch (d) {
+    case SMS_DLR_DELIVERED:
+        return "delivered";
+    case SMS_DLR_FAILED:
+        return "failed";
+    case SMS_DLR_EXPIRED:
+        return "expired";
+    default:
+        return "intermediate";
+    }
+}
+
+static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
+    if (res->prov < 0 || res->prov >= self->nprov)
+        return 0;
+    sms_prov_stats_t *ps = &self->pstats[res->prov];
+    char id[SMS_ID_MAX + 1];
+    uint64_t sent_ms = 0;
+    int rc = sms_status_receipt(self->status, txn, self->names[res->prov], res->message_id,
+                                res->ref, res->dlr, res->at_ms, id, &sent_ms);
+    if (rc < 0)
+        return -1;
+    if (rc == 0) {
+        CMN_DEBUG(NULL, "sms receipt from %s (%s) for %s: unknown message, repeat or not final",
+                  self->names[res->prov], s_dlr_name(res->dlr),
+                  res->message_id[0] ? res->message_id : res->ref);
+        return 0;
+    }
+    if (res->dlr == SMS_DLR_DELIVERED) {
+        ps->delivered++;
+        if (sent_ms && res->at_ms >= sent_ms)
+            sms_metrics_latency(ps, res->at_ms - sent_ms);
+    } else if (res->dlr == SMS_DLR_EXPIRED) {
+        ps->expired++;
+    } else {
+        ps->undelivered++;
+    }
+    cmn_log(res->dlr == SMS_DLR_DELIVERED ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL,
+            "sms receipt message_id=%s via=%s: %s", id, self->names[res->prov],
+            s_dlr_name(res->dlr));
+    return 0;
+}
+
+/* Sends job back to the queue after a failed try: retried later or dead. */
+static int s_retry(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, int prov, uint64_t now,
+                   const char *why) {
+    uint32_t delay = sms_queue_backoff_ms(job->tries + 1, sms_worker_random(self));
+    int st = sms_queue_mark_failed(self->queue, txn, job, now, delay);
+    if (st == SMS_JOB_QUEUED) {
+        self->stats.retried++;
+        self->pstats[prov].retried++;
+        CMN_WARN(NULL, "sms retry message_id=%s via=%s tries=%u in %u ms: %s", job->message_id,
+                 self->names[prov], job->tries, delay, why);
+    } else if (st == SMS_JOB_DEAD) {
+        self->stats.dead++;
+        CMN_WARN(NULL, "sms dead-lettered message_id=%s via=%s tries=%u: %s", job->message_id,
+                 self->names[prov], job->tries, why);
+    }
+    return st < 0 ? -1 : 0;
+}
+
+static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uint64_t now) {
+    int prov = res->prov;
+    if (prov < 0 || prov >= self->nprov)
+        return 0;
+    if (sms_dispatch_landed(self, res->message_id) < 0)
+        CMN_DEBUG(NULL, "sms outcome for message_id=%s: not in flight", res->message_id);
+    sms_prov_stats_t *ps = &self->pstats[prov];
+    sms_gate_t *gate = &self->gates[prov];
+    sms_breaker_state_t was = gate->state;
+    switch (res->kind) {
+    case SMS_RES_ACCEPTED:
+        ps->sent++;
+        sms_gate_success(gate);
+        break;
+    case SMS_RES_FAILED:
+        ps->failed++;
+        sms_gate_failure(gate, now);
+        break;
+    case SMS_RES_UNKNOWN:
+        ps->unknown++;
+        sms_gate_failure(gate, now);
+        break;
+    case SMS_RES_THROTTLED:
+        ps->throttled++;
+        gate->probing = false;
+        break;
+    case SMS_RES_REJECTED:
+        ps->rejected++;
+        sms_gate_success(gate); /* it answered: the provider works */
+        break;
+    default:
+        return 0;
+    }
+    if (gate->state == SMS_BREAKER_OPEN && was != SMS_BREAKER_OPEN)
+        CMN_WARN(NULL, "sms provider %s: breaker open for %u ms after %d failures (%s)",
+                 self->names[prov], gate->cooldown_ms, gate->fails, res->why);
+    else if (gate->state == SMS_BREAKER_CLOSED && was != SMS_BREAKER_CLOSED)
+        CMN_INFO(NULL, "sms provider %s: breaker closed, it works again", self->names[prov]);
+    sms_job_t job;
+    int rc = sms_queue_get_body(self->queue, txn, res->message_id, &job);
+    if (rc != SMS_QUEUE_OK || (job.state != SMS_JOB_INFLIGHT && job.state != SMS_JOB_QUEUED)) {
+        /* Swept, or settled already (a repeat after a restart): nothing to change. */
+        if (rc == SMS_QUEUE_OK)
+            sms_job_clear(&job);
+        return rc == SMS_QUEUE_ERROR ? -1 : 0;
+    }
+    int out = 0;
+    if (res->kind == SMS_RES_ACCEPTED) {
+        bool receipts = strcmp(self->names[prov], "smpp") == 0 || self->dlr != NULL;
+        uint64_t await = receipts ? now + (uint64_t)self->set.receipt_timeout_s * 1000 : 0;
+        out = sms_queue_mark_sent(self->queue, txn, &job, now) == 0 &&
+                      sms_status_sent(self->status, txn, job.message_id, self->names[prov],
+                                      res->ref, res->at_ms, await) == 0
+                  ? 0
+                  : -1;
+        self->stats.sent += out == 0;
+        CMN_INFO(NULL, "sms sent message_id=%s via=%s ref=%s tries=%u", job.message_id,
+                 self->names[prov], res->ref[0] ? res->ref : "-", job.tries + 1);
+    } else if (res->kind == SMS_RES_THROTTLED) {
+        CMN_WARN(NULL, "sms throttled message_id=%s via=%s: again in %d ms", job.message_id,
+                 self->names[prov], S_THROTTLE_WAIT_MS);
+        out =
+            sms_queue_reschedule(self->queue, txn, &job, now + S_THROTTLE_WAIT_MS, SMS_JOB_QUEUED);
+    } else if (res->kind == SMS_RES_REJECTED) {
+        out = sms_queue_mark_failed(self->queue, txn, &job, now, 0) < 0 ? -1 : 0;
+        self->stats.dead += out == 0;
+        CMN_WARN(NULL, "sms dead-lettered message_id=%s via=%s: refused for good: %s",
+                 job.message_id, self->names[prov], res->why);
+    } else {
+        out = s_retry(self, txn, &job, prov, now, res->why);
+    }
+    sms_job_clear(&job);
+    return out;
+}
+
+int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+    if (!self->results)
+        return 0;
+    int n = 0;
+    sms_res_t *res;
+    while (n < SMS_OUTCOMES_MAX && (res = sms_chan_pop(self->results))) {
+        int rc = res->kind == SMS_RES_RECEIPT ? s_receipt(self, txn, res)
+                                              : s_outcome(self, txn, res, now);
+        free(res);
+        if (rc != 0)
+            return -1;
+        n++;
+    }
+    return n;
+}
+
+static void s_unconfirmed(void *arg, const char *provider) {
+    sms_worker_t *self = arg;
+    for (int i = 0; i < self->nprov; i++)
+        if (strcmp(self->names[i], provider) == 0)
+            self->pstats[i].unconfirmed++;
+}
+
+int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+    return sms_status_expire(self->status, txn, now, SMS_SWEEP_MAX, s_unconfirmed, self);
+}
+
+int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
+                      sms_status_rec_t *rec) {
+    memset(rec, 0, sizeof(*rec));
+    sms_job_t job;
+    int rc = sms_queue_get(self->queue, txn, message_id, &job);
+    if (rc != SMS_QUEUE_OK)
+        return rc;
+    snprintf(rec->message_id, sizeof(rec->message_id), "%s", job.message_id);
+    snprintf(rec->purpose, sizeof(rec->purpose), "%s", sms_worker_purpose(job.purpose));
+    rec->tries = job.tries;
+    rec->created_ms = job.created_ms;
+    const char *state = job.state == SMS_JOB_SENT       ? "sent"
+                        : job.state == SMS_JOB_DEAD     ? "dead"
+                        : job.state == SMS_JOB_INFLIGHT ? "sending"
+                                                        : "queued";
+    sms_job_clear(&job);
+    sms_status_rec_t st;
+    memset(&st, 0, sizeof(st));
+    rc = sms_status_get(self->status, txn, message_id, &st);
+    if (rc == SMS_QUEUE_ERROR)
+        return rc;
+    if (rc == SMS_QUEUE_OK) {
+        snprintf(rec->provider, sizeof(rec->provider), "%s", st.provider);
+        snprintf(rec->ref, sizeof(rec->ref), "%s", st.ref);
+        rec->sent_ms = st.sent_ms;
+        rec->receipt_ms = st.receipt_ms;
+        if (st.state[0] && strcmp(state, "sent") == 0)
+            state = st.state;
+    }
+    snprintf(rec->state, sizeof(rec->state), "%s", state);
+    return SMS_QUEUE_OK;
+}
+
+const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n) {
+    uint64_t now = cmn_time_now_ms();
+    for (int i = 0; i < self->nprov; i++) {
+        sms_gate_up(&self->gates[i], now);
+        self->pstats[i].breaker = (int)self->gates[i].state;
+    }
+    *n = self->nprov;
+    return self->pstats;
+}
+
+int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen) {
+    int n;
+    const sms_prov_stats_t *p = sms_worker_provider_stats(self, &n);
+    return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.dead,
+                              out, outlen);
+}

@@ -1,0 +1,202 @@
+/* sms_pdu: SMPP PDUs through libsmpp34 (see sms_pdu.h). The structs hold every
+ * field of the PDU, header first; smpp34_pack writes command_length itself. */
+#include "sms_pdu.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+/* libsmpp34 needs <stdint.h> first, then its headers in this order. */
+#include <smpp34.h>
+
+#include <smpp34_structs.h>
+
+#include <smpp34_params.h>
+
+#include "sms_gsm.h"
+
+#define S_TLV_MESSAGE_PAYLOAD 0x0424
+#define S_TLV_RECEIPTED_ID 0x001E
+#define S_TLV_MESSAGE_STATE 0x0427
+
+/* Copies src into a C-octet field of size bytes (cut to fit). */
+static void s_copy(uint8_t *dst, size_t size, const char *src) {
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+static int s_pack(uint32_t type, void *pdu, uint8_t *out, size_t outlen) {
+    int len = 0;
+    if (outlen > SMS_PDU_MAX * 4)
+        outlen = SMS_PDU_MAX * 4;
+    if (smpp34_pack(type, out, (int)outlen, &len, pdu) != 0)
+        return -1;
+    return len;
+}
+
+int sms_pdu_bind(uint32_t seq, const char *system_id, const char *password, uint8_t *out,
+                 size_t outlen) {
+    bind_transceiver_t b;
+    memset(&b, 0, sizeof(b));
+    b.command_id = BIND_TRANSCEIVER;
+    b.sequence_number = seq;
+    s_copy(b.system_id, sizeof(b.system_id), system_id);
+    s_copy(b.password, sizeof(b.password), password);
+    b.interface_version = SMPP_VERSION;
+    int n = s_pack(BIND_TRANSCEIVER, &b, out, outlen);
+    memset(&b, 0, sizeof(b));
+    return n;
+}
+
+int sms_pdu_submit(uint32_t seq, const char *source, const char *to, const char *text, uint8_t *out,
+                   size_t outlen) {
+    uint8_t octets[SMS_PDU_MAX / 2];
+    int coding = 0;
+    int n = sms_gsm_encode(text, octets, sizeof(octets), &coding);
+    if (n < 0)
+        return -2;
+    submit_sm_t s;
+    memset(&s, 0, sizeof(s));
+    s.command_id = SUBMIT_SM;
+    s.sequence_number = seq;
+    bool numeric = source[0] && strspn(source, "0123456789") == strlen(source);
+    s.source_addr_ton = numeric ? TON_International : TON_Alphanumeric;
+    s.source_addr_npi = numeric ? NPI_ISDN_E163_E164 : NPI_Unknown;
+    s_copy(s.source_addr, sizeof(s.source_addr), source);
+    s.dest_addr_ton = TON_International;
+    s.dest_addr_npi = NPI_ISDN_E163_E164;
+    s_copy(s.destination_addr, sizeof(s.destination_addr), to[0] == '+' ? to + 1 : to);
+    s.registered_delivery = SMPP34_DELIVERY_RECEIPT_ON;
+    s.data_coding = (uint8_t)coding;
+    /* One segment goes in short_message; longer text in message_payload, which
+     * the SMSC splits (libsmpp34 refuses short_message of 254 octets and more). */
+    if (coding == SMS_CODING_GSM7 ? n <= 160 : n <= 140) {
+        s.sm_length = (uint8_t)n;
+        memcpy(s.short_message, octets, (size_t)n);
+    } else {
+        tlv_t tlv;
+        memset(&tlv, 0, sizeof(tlv));
+        tlv.tag = S_TLV_MESSAGE_PAYLOAD;
+        tlv.length = (uint16_t)n;
+        memcpy(tlv.value.octet, octets, (size_t)n);
+        build_tlv(&s.tlv, &tlv);
+        memset(&tlv, 0, sizeof(tlv));
+    }
+    int len = s_pack(SUBMIT_SM, &s, out, outlen);
+    if (s.tlv)
+        destroy_tlv(s.tlv);
+    memset(&s, 0, sizeof(s)); /* the text holds the code */
+    memset(octets, 0, sizeof(octets));
+    return len;
+}
+
+int sms_pdu_deliver_resp(uint32_t seq, uint32_t status, uint8_t *out, size_t outlen) {
+    deliver_sm_resp_t r;
+    memset(&r, 0, sizeof(r));
+    r.command_id = DELIVER_SM_RESP;
+    r.command_status = status;
+    r.sequence_number = seq;
+    return s_pack(DELIVER_SM_RESP, &r, out, outlen);
+}
+
+void sms_pdu_header(uint32_t id, uint32_t status, uint32_t seq, uint8_t out[16]) {
+    uint32_t v[4] = {16, id, status, seq};
+    for (int i = 0; i < 4; i++) {
+        out[i * 4] = (uint8_t)(v[i] >> 24);
+        out[i * 4 + 1] = (uint8_t)(v[i] >> 16);
+        out[i * 4 + 2] = (uint8_t)(v[i] >> 8);
+        out[i * 4 + 3] = (uint8_t)v[i];
+    }
+}
+
+sms_dlr_t sms_pdu_receipt_text(const char *text, char *ref, size_t reflen) {
+    const char *id = strstr(text, "id:");
+    if (id && reflen > 0) {
+        id += 3;
+        size_t n = strcspn(id, " ");
+        if (n >= reflen)
+            n = reflen - 1;
+        memcpy(ref, id, n);
+        ref[n] = '\0';
+    }
+    const char *stat = strstr(text, "stat:");
+    if (!stat)
+        return SMS_DLR_NONE;
+    stat += 5;
+    if (strncmp(stat, "DELIVRD", 7) == 0)
+        return SMS_DLR_DELIVERED;
+    if (strncmp(stat, "EXPIRED", 7) == 0)
+        return SMS_DLR_EXPIRED;
+    if (strncmp(stat, "UNDELIV", 7) == 0 || strncmp(stat, "REJECTD", 7) == 0 ||
+        strncmp(stat, "DELETED", 7) == 0)
+        return SMS_DLR_FAILED;
+    return SMS_DLR_ACCEPTED;
+}
+
+int sms_pdu_receipt(const uint8_t *pdu, size_t len, char *ref, size_t reflen, sms_dlr_t *dlr) {
+    deliver_sm_t d;
+    memset(&d, 0, sizeof(d)); /* unpack prepends TLVs to what is there */
+    if (reflen > 0)
+        ref[0] = '\0';
+    *dlr = SMS_DLR_NONE;
+    if (len > SMS_PDU_MAX * 32 || smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
+        if (d.tlv)
+            destroy_tlv(d.tlv);
+        return -1;
+    }
+    int rc = 0;
+    if (d.esm_class & SMPP34_DELIVERY_RECEIPT) {
+        char text[256];
+        size_t n = d.sm_length < sizeof(text) - 1 ? d.sm_length : sizeof(text) - 1;
+        memcpy(text, d.short_message, n); /* not NUL-terminated in the struct */
+        text[n] = '\0';
+        *dlr = sms_pdu_receipt_text(text, ref, reflen);
+        tlv_t *t;
+        smpp34_tlv_for_each(t, d.tlv) {
+            if (t->tag == S_TLV_RECEIPTED_ID && t->length > 0 && t->length < reflen) {
+                memcpy(ref, t->value.octet, t->length);
+                ref[t->length] = '\0';
+            } else if (t->tag == S_TLV_MESSAGE_STATE && t->length == 1) {
+                uint8_t st = t->value.val08;
+                if (st == 2)
+                    *dlr = SMS_DLR_DELIVERED;
+                else if (st == 3)
+                    *dlr = SMS_DLR_EXPIRED;
+                else if (st == 4 || st == 5 || st == 8)
+                    *dlr = SMS_DLR_FAILED;
+            }
+        }
+        rc = 1;
+    }
+    if (d.tlv)
+        destroy_tlv(d.tlv);
+    return rc;
+}
+
+sms_res_kind_t sms_pdu_submit_status(uint32_t status) {
+    switch (status) {
+    case ESME_ROK:
+        return SMS_RES_ACCEPTED;
+    case ESME_RTHROTTLED:
+    case ESME_RMSGQFUL:
+        return SMS_RES_THROTTLED;
+    case ESME_RINVDSTADR:
+    case ESME_RINVDSTTON:
+    case ESME_RINVDSTNPI:
+    case ESME_RINVMSGLEN:
+        return SMS_RES_REJECTED;
+    default:
+        return SMS_RES_FAILED;
+    }
+}
+
+void sms_pdu_submit_ref(const uint8_t *body, size_t len, char *ref, size_t reflen) {
+    /* Read here rather than unpacked: libsmpp34 refuses a command_status it does
+     * not know (vendor codes), and the id matters only on success anyway. */
+    size_t n = strnlen((const char *)body, len);
+    if (reflen == 0)
+        return;
+    ref[0] = '\0';
+    if (n < len && n < reflen)
+        memcpy(ref, body, n + 1);
+}

@@ -1,0 +1,278 @@
+/* sms_status: per-message delivery status and receipt matching (see sms_status.h).
+ * The record is a small JSON object (jansson), so fields can be added without a
+ * migration: {"p": provider, "r": ref, "s": sent_ms, "a": await deadline,
+ * "d": receipt state, "t": receipt_ms}. */
+#include "sms_status.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_log.h"
+
+#define S_UNCONFIRMED 100 /* "d" of a message whose receipt never came */
+#define S_AWAIT_KEY (8 + SMS_ID_MAX)
+#define S_REF_KEY (16 + SMS_REF_MAX)
+
+struct sms_status {
+    MDB_dbi status, byref, await;
+};
+
+sms_status_t *sms_status_new(cmn_db_t *db) {
+    sms_status_t *self = calloc(1, sizeof(*self));
+    if (!self)
+        return NULL;
+    self->status = cmn_db_dbi(db, 3);
+    self->byref = cmn_db_dbi(db, 4);
+    self->await = cmn_db_dbi(db, 5);
+    return self;
+}
+
+void sms_status_destroy(sms_status_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    free(*self_p);
+    *self_p = NULL;
+}
+
+static size_t s_await_key(uint8_t *out, uint64_t ms, const char *id) {
+    for (int i = 7; i >= 0; i--, ms >>= 8)
+        out[i] = (uint8_t)ms;
+    size_t n = strlen(id);
+    memcpy(out + 8, id, n);
+    return 8 + n;
+}
+
+static size_t s_ref_key(char *out, const char *provider, const char *ref) {
+    size_t a = strlen(provider), b = strlen(ref);
+    if (a > 15)
+        a = 15;
+    if (b >= SMS_REF_MAX)
+        b = SMS_REF_MAX - 1;
+    memcpy(out, provider, a);
+    out[a] = '\0';
+    memcpy(out + a + 1, ref, b);
+    return a + 1 + b;
+}
+
+/* The record of id, or a new empty object when there is none; NULL on error. */
+static json_t *s_load(sms_status_t *self, MDB_txn *txn, const char *id, int *found) {
+    MDB_val v;
+    int rc = cmn_db_get(txn, self->status, id, strlen(id), &v);
+    *found = rc == CMN_DB_OK;
+    if (rc == CMN_DB_NOTFOUND)
+        return json_object();
+    if (rc != CMN_DB_OK)
+        return NULL;
+    json_t *obj = json_loadb(v.mv_data, v.mv_size, 0, NULL);
+    if (!json_is_object(obj)) {
+        CMN_ERROR(NULL, "sms status: record of %s is not JSON; starting it again", id);
+        json_decref(obj);
+        obj = json_object();
+    }
+    return obj;
+}
+
+static int s_store(sms_status_t *self, MDB_txn *txn, const char *id, json_t *obj) {
+    char *text = json_dumps(obj, JSON_COMPACT);
+    if (!text)
+        return -1;
+    int rc = cmn_db_put(txn, self->status, id, strlen(id), text, strlen(text), 0);
+    free(text);
+    return rc == CMN_DB_OK ? 0 : -1;
+}
+
+static uint64_t s_u64(json_t *obj, const char *key) {
+    json_t *v = json_object_get(obj, key);
+    return json_is_integer(v) ? (uint64_t)json_integer_value(v) : 0;
+}
+
+static const char *s_str(json_t *obj, const char *key) {
+    const char *s = json_string_value(json_object_get(obj, key));
+    return s ? s : "";
+}
+
+static int s_final(int d) {
+    return d == SMS_DLR_DELIVERED || d == SMS_DLR_FAILED || d == SMS_DLR_EXPIRED ||
+           d == S_UNCONFIRMED;
+}
+
+int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, const char *provider,
+                    const char *ref, uint64_t sent_ms, uint64_t await_ms) {
+    int found;
+    json_t *obj = s_load(self, txn, message_id, &found);
+    if (!obj)
+        return -1;
+    int rc = 0;
+    /* A receipt may have come first (a dlr-url call racing the HTTP answer). */
+    bool final = s_final((int)s_u64(obj, "d"));
+    json_object_set_new(obj, "p", json_string(provider));
+    json_object_set_new(obj, "s", json_integer((json_int_t)sent_ms));
+    if (ref && ref[0]) {
+        char key[S_REF_KEY];
+        size_t klen = s_ref_key(key, provider, ref);
+        json_object_set_new(obj, "r", json_string(ref));
+        if (cmn_db_put(txn, self->byref, key, klen, message_id, strlen(message_id), 0) != CMN_DB_OK)
+            rc = -1;
+    }
+    if (await_ms && !final && rc == 0) {
+        uint8_t key[S_AWAIT_KEY];
+        size_t klen = s_await_key(key, await_ms, message_id);
+        json_object_set_new(obj, "a", json_integer((json_int_t)await_ms));
+        if (cmn_db_put(txn, self->await, key, klen, "", 0, 0) != CMN_DB_OK)
+            rc = -1;
+    }
+    if (rc == 0)
+        rc = s_store(self, txn, message_id, obj);
+    json_decref(obj);
+    return rc;
+}
+
+/* Drops the await entry of obj, if any. */
+static int s_unawait(sms_status_t *self, MDB_txn *txn, const char *id, json_t *obj) {
+    uint64_t at = s_u64(obj, "a");
+    if (!at)
+        return 0;
+    uint8_t key[S_AWAIT_KEY];
+    size_t klen = s_await_key(key, at, id);
+    json_object_del(obj, "a");
+    return cmn_db_del(txn, self->await, key, klen) == CMN_DB_ERROR ? -1 : 0;
+}
+
+int sms_status_receipt(sms_status_t *self, MDB_txn *txn, const char *provider,
+                       const char *message_id, const char *ref, sms_dlr_t dlr, uint64_t at_ms,
+                       char *id, uint64_t *sent_ms) {
+    *sent_ms = 0;
+    id[0] = '\0';
+    if (message_id && message_id[0]) {
+        if (strlen(message_id) > SMS_ID_MAX)
+            return 0;
+        snprintf(id, SMS_ID_MAX + 1, "%s", message_id);
+    } else if (ref && ref[0]) {
+        char key[S_REF_KEY];
+        size_t klen = s_ref_key(key, provider, ref);
+        MDB_val v;
+        int rc = cmn_db_get(txn, self->byref, key, klen, &v);
+        if (rc != CMN_DB_OK)
+            return rc == CMN_DB_NOTFOUND ? 0 : -1;
+        if (v.mv_size == 0 || v.mv_size > SMS_ID_MAX)
+            return 0;
+        memcpy(id, v.mv_data, v.mv_size);
+        id[v.mv_size] = '\0';
+    } else {
+        return 0;
+    }
+    int found;
+    json_t *obj = s_load(self, txn, id, &found);
+    if (!obj)
+        return -1;
+    *sent_ms = s_u64(obj, "s");
+    int rc = 0;
+    if (s_final((int)s_u64(obj, "d")) || !s_final((int)dlr)) {
+        json_decref(obj);
+        return 0;
+    }
+    if (!found)
+        json_object_set_new(obj, "p", json_string(provider));
+    json_object_set_new(obj, "d", json_integer(dlr));
+    json_object_set_new(obj, "t", json_integer((json_int_t)at_ms));
+    if (s_unawait(self, txn, id, obj) != 0 || s_store(self, txn, id, obj) != 0)
+        rc = -1;
+    json_decref(obj);
+    return rc < 0 ? -1 : 1;
+}
+
+int sms_status_expire(sms_status_t *self, MDB_txn *txn, uint64_t now, int max,
+                      void (*fn)(void *arg, const char *provider), void *arg) {
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, self->await, &cur);
+    if (rc != 0)
+        return -1;
+    int n = 0;
+    MDB_val k, v;
+    while (n < max && (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
+        if (k.mv_size <= 8 || k.mv_size > S_AWAIT_KEY) {
+            rc = mdb_cursor_del(cur, 0);
+            if (rc != 0)
+                break;
+            continue;
+        }
+        uint64_t at = 0;
+        for (int i = 0; i < 8; i++)
+            at = at << 8 | ((const uint8_t *)k.mv_data)[i];
+        if (at >= now)
+            break;
+        char id[SMS_ID_MAX + 1];
+        memcpy(id, (const uint8_t *)k.mv_data + 8, k.mv_size - 8);
+        id[k.mv_size - 8] = '\0';
+        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+            break;
+        int found;
+        json_t *obj = s_load(self, txn, id, &found);
+        if (!obj) {
+            rc = -1;
+            break;
+        }
+        if (found && !s_final((int)s_u64(obj, "d"))) {
+            json_object_del(obj, "a");
+            json_object_set_new(obj, "d", json_integer(S_UNCONFIRMED));
+            json_object_set_new(obj, "t", json_integer((json_int_t)now));
+            if (s_store(self, txn, id, obj) != 0) {
+                json_decref(obj);
+                rc = -1;
+                break;
+            }
+            if (fn)
+                fn(arg, s_str(obj, "p"));
+            CMN_WARN(NULL, "sms message_id=%s: no delivery receipt from %s in time", id,
+                     s_str(obj, "p"));
+        }
+        json_decref(obj);
+        n++;
+    }
+    mdb_cursor_close(cur);
+    return rc == 0 || rc == MDB_NOTFOUND ? n : -1;
+}
+
+int sms_status_get(sms_status_t *self, MDB_txn *txn, const char *message_id,
+                   sms_status_rec_t *rec) {
+    static const char *const names[] = {"", "delivered", "failed", "expired", ""};
+    int found;
+    json_t *obj = s_load(self, txn, message_id, &found);
+    if (!obj)
+        return SMS_QUEUE_ERROR;
+    if (found) {
+        int d = (int)s_u64(obj, "d");
+        snprintf(rec->provider, sizeof(rec->provider), "%s", s_str(obj, "p"));
+        snprintf(rec->ref, sizeof(rec->ref), "%s", s_str(obj, "r"));
+        rec->sent_ms = s_u64(obj, "s");
+        rec->receipt_ms = s_u64(obj, "t");
+        const char *state = d == S_UNCONFIRMED ? "unconfirmed" : d >= 1 && d <= 3 ? names[d] : "";
+        snprintf(rec->state, sizeof(rec->state), "%s", state);
+    }
+    json_decref(obj);
+    return found ? SMS_QUEUE_OK : SMS_QUEUE_NOTFOUND;
+}
+
+int sms_status_forget(void *arg, MDB_txn *txn, const char *message_id) {
+    sms_status_t *self = arg;
+    int found;
+    json_t *obj = s_load(self, txn, message_id, &found);
+    if (!obj)
+        return -1;
+    int rc = 0;
+    if (found) {
+        const char *ref = s_str(obj, "r");
+        if (ref[0]) {
+            char key[S_REF_KEY];
+            size_t klen = s_ref_key(key, s_str(obj, "p"), ref);
+            rc |= cmn_db_del(txn, self->byref, key, klen) == CMN_DB_ERROR ? -1 : 0;
+        }
+        rc |= s_unawait(self, txn, message_id, obj);
+        rc |=
+            cmn_db_del(txn, self->status, message_id, strlen(message_id)) == CMN_DB_ERROR ? -1 : 0;
+    }
+    json_decref(obj);
+    return rc ? -1 : 0;
+}

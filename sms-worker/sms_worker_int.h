@@ -1,0 +1,87 @@
+/* sms_worker_int: the worker's state, shared by its two files: sms_worker.c (the
+ * service, accepting, the synchronous `file` path) and sms_dispatch.c (routing
+ * to asynchronous providers, their outcomes and receipts). Not for other modules. */
+#ifndef SMS_WORKER_INT_H
+#define SMS_WORKER_INT_H
+
+#include <stdbool.h>
+
+#include "cmn_service.h"
+#include "sms_chan.h"
+#include "sms_metrics.h"
+#include "sms_provider.h"
+#include "sms_queue.h"
+#include "sms_route.h"
+#include "sms_settings.h"
+#include "sms_status.h"
+#include "sms_texts.h"
+#include "sms_worker.h"
+
+#define SMS_MASK_MAX 24
+#define SMS_INFLIGHT_BUCKETS 4096
+
+typedef struct sms_dlrd sms_dlrd_t;
+
+/* A message out with a provider (in memory: the lease in LMDB covers a crash). */
+typedef struct sms_flight {
+    char message_id[SMS_ID_MAX + 1];
+    int prov;
+    struct sms_flight *next;
+} sms_flight_t;
+
+struct sms_worker {
+    const cmn_config_t *cfg;
+    sms_settings_t set;
+    cmn_db_t *db;
+    sms_queue_t *queue;
+    sms_status_t *status;
+    sms_texts_t *texts;
+    cmn_service_t *svc;
+    int timer;
+    bool provider_ok; /* Pong.ready */
+    uint64_t rng;     /* xorshift state for jitter and weights (not a secret) */
+    uint64_t next_sweep_ms;
+    sms_stats_t stats;
+    /* the synchronous path (`file`) */
+    sms_provider_t *provider;
+    /* the asynchronous path (`http`, `smpp`) */
+    int nprov;
+    sms_provider_t *provs[SMS_PROV_MAX];
+    const char *names[SMS_PROV_MAX];
+    sms_gate_t gates[SMS_PROV_MAX];
+    sms_prov_stats_t pstats[SMS_PROV_MAX];
+    sms_route_t routes[SMS_ROUTE_MAX];
+    int nroutes;
+    sms_chan_t *results;
+    sms_dlrd_t *dlr;
+    bool released; /* leases of the last run given back */
+    uint64_t lease_ms;
+    sms_flight_t *flights[SMS_INFLIGHT_BUCKETS];
+    int nflights;
+    /* One batch's jobs, kept here rather than on the stack (about 40 KiB). */
+    sms_job_t jobs[SMS_BATCH_MAX];
+    int outcome[SMS_BATCH_MAX];
+    char masked[SMS_BATCH_MAX][SMS_MASK_MAX];
+};
+
+uint32_t sms_worker_random(sms_worker_t *self);
+const char *sms_worker_purpose(uint32_t purpose);
+bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone);
+
+/* sms_dispatch.c: starts the providers, routes and the receipt listener the
+ * settings name (0 or -1, logged); stops them (threads joined, their last
+ * outcomes left in results); sms_worker_deliver's asynchronous half. */
+int sms_dispatch_open(sms_worker_t *self);
+void sms_dispatch_close(sms_worker_t *self);
+/* Frees what sms_dispatch_close leaves for the final outcomes (results, flights). */
+void sms_dispatch_free(sms_worker_t *self);
+/* Removes id from the flights. Returns its provider, or -1 when it was not out. */
+int sms_dispatch_landed(sms_worker_t *self, const char *id);
+int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now);
+
+/* A receipt listener for Kannel's dlr-url (sms_dlrd.c): GET /dlr?id=&type= on
+ * listen ("host:port"), receipts pushed to results as provider prov. */
+sms_dlrd_t *sms_dlrd_new(const char *listen, int prov, sms_chan_t *results);
+void sms_dlrd_destroy(sms_dlrd_t **self_p);
+
+#endif

@@ -1,0 +1,155 @@
+/* Unit test of the pieces behind receipts and metrics, on a temporary LMDB:
+ * sms_status (sent with the SMSC's id, receipts by that id or by ours, repeats,
+ * a receipt before the "sent", receipts that never come, forgetting), the
+ * sms_chan FIFO and its eventfd, and the Prometheus text of sms_metrics. */
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmn_db.h"
+#include "sms_chan.h"
+#include "sms_metrics.h"
+#include "sms_queue.h"
+#include "sms_status.h"
+#include "tap.h"
+
+static cmn_db_t *s_db;
+
+static MDB_txn *s_begin(void) {
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(cmn_db_env(s_db), NULL, 0, &txn);
+    CHECK(rc == 0, "txn begin: %s", mdb_strerror(rc));
+    return txn;
+}
+
+static int s_readable(int fd) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    return poll(&p, 1, 0) == 1;
+}
+
+static int s_unconfirmed;
+static void s_count(void *arg, const char *provider) {
+    (void)arg;
+    s_unconfirmed += strcmp(provider, "smpp") == 0;
+}
+
+int main(void) {
+    char dir[] = "/tmp/test_sms_status_XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    s_db = cmn_db_new(dir, 16, sms_queue_dbs, SMS_QUEUE_NDBS);
+    sms_status_t *st = s_db ? sms_status_new(s_db) : NULL;
+    CHECK(st != NULL, "sms_status_new");
+    if (!st)
+        return TEST_DONE();
+    char id[SMS_ID_MAX + 1];
+    uint64_t sent = 0;
+    sms_status_rec_t rec;
+    MDB_txn *txn = s_begin();
+
+    /* Sent through SMPP with the SMSC's id; the receipt names that id. */
+    CHECK(sms_status_sent(st, txn, "m-1", "smpp", "SIM1", 1000, 61000) == 0, "sent m-1");
+    CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_OK, "get m-1");
+    CHECK(strcmp(rec.provider, "smpp") == 0 && strcmp(rec.ref, "SIM1") == 0 &&
+              rec.sent_ms == 1000 && rec.state[0] == '\0',
+          "m-1 record");
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_ACCEPTED, 1500, id, &sent) == 0,
+          "an intermediate report is not final");
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
+              1,
+          "receipt by ref");
+    CHECK(strcmp(id, "m-1") == 0 && sent == 1000, "matched %s sent %llu", id,
+          (unsigned long long)sent);
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_FAILED, 2500, id, &sent) == 0,
+          "a repeat changed a final state");
+    CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_OK &&
+              strcmp(rec.state, "delivered") == 0 && rec.receipt_ms == 2000,
+          "m-1 delivered");
+    /* The same ref from another provider is another message. */
+    CHECK(sms_status_receipt(st, txn, "http", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
+              0,
+          "ref matched across providers");
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "NOPE", SMS_DLR_DELIVERED, 2000, id, &sent) ==
+              0,
+          "unknown ref matched");
+
+    /* Kannel: the receipt names our id, and may come before the HTTP answer. */
+    CHECK(sms_status_receipt(st, txn, "http", "m-2", NULL, SMS_DLR_FAILED, 3000, id, &sent) == 1,
+          "early receipt");
+    CHECK(sms_status_sent(st, txn, "m-2", "http", "", 3100, 63100) == 0, "sent m-2");
+    CHECK(sms_status_get(st, txn, "m-2", &rec) == SMS_QUEUE_OK && strcmp(rec.state, "failed") == 0,
+          "m-2 state %s", rec.state);
+
+    /* No receipt in time: "unconfirmed", counted once; a late receipt is ignored. */
+    CHECK(sms_status_sent(st, txn, "m-3", "smpp", "SIM3", 4000, 64000) == 0, "sent m-3");
+    CHECK(sms_status_expire(st, txn, 63999, 100, s_count, NULL) == 0, "expired early");
+    CHECK(sms_status_expire(st, txn, 64001, 100, s_count, NULL) == 1, "expire m-3");
+    CHECK(s_unconfirmed == 1, "counted %d", s_unconfirmed);
+    CHECK(sms_status_get(st, txn, "m-3", &rec) == SMS_QUEUE_OK &&
+              strcmp(rec.state, "unconfirmed") == 0,
+          "m-3 state %s", rec.state);
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM3", SMS_DLR_DELIVERED, 70000, id, &sent) ==
+              0,
+          "late receipt recorded");
+    CHECK(sms_status_expire(st, txn, UINT64_MAX, 100, s_count, NULL) == 0, "m-1 still awaited");
+
+    /* Forgetting removes the record and its index: the ref matches nothing. */
+    CHECK(sms_status_forget(st, txn, "m-1") == 0, "forget");
+    CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_NOTFOUND, "m-1 still there");
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
+              0,
+          "forgotten ref matched");
+    CHECK(sms_status_forget(st, txn, "never") == 0, "forget unknown");
+    CHECK(mdb_txn_commit(txn) == 0, "commit");
+    sms_status_destroy(&st);
+    CHECK(st == NULL, "destroy nulls");
+
+    /* The channel: FIFO, bounded, readable exactly while it holds items. */
+    sms_chan_t *ch = sms_chan_new(2);
+    int a = 1, b = 2, c = 3;
+    CHECK(ch && !s_readable(sms_chan_fd(ch)), "empty is readable");
+    CHECK(sms_chan_push(ch, &a) == 0 && sms_chan_push(ch, &b) == 0, "push");
+    CHECK(sms_chan_push(ch, &c) == -1, "over the cap");
+    CHECK(s_readable(sms_chan_fd(ch)) && sms_chan_len(ch) == 2, "not readable");
+    CHECK(sms_chan_pop(ch) == &a, "FIFO");
+    sms_chan_unpop(ch, &a);
+    CHECK(sms_chan_pop(ch) == &a && sms_chan_pop(ch) == &b, "unpop order");
+    CHECK(sms_chan_pop(ch) == NULL && !s_readable(sms_chan_fd(ch)), "readable when empty");
+    sms_chan_poke(ch);
+    CHECK(s_readable(sms_chan_fd(ch)) && sms_chan_pop(ch) == NULL, "poke");
+    CHECK(!s_readable(sms_chan_fd(ch)), "poke not cleared");
+    int *heap = malloc(sizeof(int));
+    CHECK(heap && sms_chan_push(ch, heap) == 0, "push heap");
+    sms_chan_destroy(&ch, free); /* frees what is left */
+    CHECK(ch == NULL, "chan destroy nulls");
+
+    /* Metrics: the histogram is cumulative; the text names every provider. */
+    sms_prov_stats_t p[2];
+    memset(p, 0, sizeof(p));
+    snprintf(p[0].name, sizeof(p[0].name), "smpp");
+    snprintf(p[1].name, sizeof(p[1].name), "http");
+    p[0].sent = 3;
+    p[0].delivered = 2;
+    p[1].failed = 7;
+    sms_metrics_latency(&p[0], 100);
+    sms_metrics_latency(&p[0], 700);
+    sms_metrics_latency(&p[0], 99999999);
+    char text[8192];
+    int n = sms_metrics_render(p, 2, 10, 1, 2, text, sizeof(text));
+    CHECK(n > 0, "render");
+    CHECK(strstr(text, "dvcid_sms_provider_sent_total{provider=\"smpp\"} 3\n") != NULL, "sent");
+    CHECK(strstr(text, "dvcid_sms_provider_failed_total{provider=\"http\"} 7\n") != NULL, "failed");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"0.25\"} 1\n"),
+          "bucket 0.25");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"1\"} 2\n"),
+          "bucket 1");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"+Inf\"} 3\n"),
+          "bucket +Inf");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_count{provider=\"smpp\"} 3\n"), "count");
+    CHECK(strstr(text, "dvcid_sms_dead_total 2\n"), "dead");
+    CHECK(sms_metrics_render(p, 2, 0, 0, 0, text, 64) == -1, "small buffer accepted");
+
+    cmn_db_destroy(&s_db);
+    CHECK(tap_rm_rf(dir) == 0, "cleanup");
+    return TEST_DONE();
+}
