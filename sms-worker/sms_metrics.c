@@ -41,12 +41,18 @@ int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64
         return -1;
     s_buf_t b = {out, outlen, 0, 0};
     out[0] = '\0';
-    s_put(&b, "# TYPE dvcid_sms_queued_total counter\ndvcid_sms_queued_total %llu\n",
+    s_put(&b,
+          "# TYPE dvcid_sms_queued_total counter\ndvcid_sms_queued_total{service=\"sms-worker\"} "
+          "%llu\n",
           (unsigned long long)queued);
-    s_put(&b, "# TYPE dvcid_sms_duplicates_total counter\ndvcid_sms_duplicates_total %llu\n",
+    s_put(&b,
+          "# TYPE dvcid_sms_duplicates_total "
+          "counter\ndvcid_sms_duplicates_total{service=\"sms-worker\"} %llu\n",
           (unsigned long long)duplicates);
-    s_put(&b, "# TYPE dvcid_sms_dead_total counter\ndvcid_sms_dead_total %llu\n",
-          (unsigned long long)dead);
+    s_put(
+        &b,
+        "# TYPE dvcid_sms_dead_total counter\ndvcid_sms_dead_total{service=\"sms-worker\"} %llu\n",
+        (unsigned long long)dead);
     static const char *const names[] = {"submitted",   "sent",     "failed",     "unknown",
                                         "throttled",   "rejected", "retried",    "delivered",
                                         "undelivered", "expired",  "unconfirmed"};
@@ -56,29 +62,34 @@ int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64
             const uint64_t v[] = {p[i].submitted,   p[i].sent,     p[i].failed,     p[i].unknown,
                                   p[i].throttled,   p[i].rejected, p[i].retried,    p[i].delivered,
                                   p[i].undelivered, p[i].expired,  p[i].unconfirmed};
-            s_put(&b, "dvcid_sms_provider_%s_total{provider=\"%s\"} %llu\n", names[c], p[i].name,
-                  (unsigned long long)v[c]);
+            s_put(&b, "dvcid_sms_provider_%s_total{service=\"sms-worker\",provider=\"%s\"} %llu\n",
+                  names[c], p[i].name, (unsigned long long)v[c]);
         }
     }
     s_put(&b, "# TYPE dvcid_sms_provider_breaker gauge\n");
     for (int i = 0; i < n; i++)
-        s_put(&b, "dvcid_sms_provider_breaker{provider=\"%s\"} %d\n", p[i].name, p[i].breaker);
+        s_put(&b, "dvcid_sms_provider_breaker{service=\"sms-worker\",provider=\"%s\"} %d\n",
+              p[i].name, p[i].breaker);
     s_put(&b, "# TYPE dvcid_sms_delivery_seconds histogram\n");
     for (int i = 0; i < n; i++) {
         uint64_t cum = 0;
         for (int k = 0; k <= SMS_LAT_BUCKETS; k++) {
             cum += p[i].latency[k];
             if (k < SMS_LAT_BUCKETS)
-                s_put(&b, "dvcid_sms_delivery_seconds_bucket{provider=\"%s\",le=\"%g\"} %llu\n",
+                s_put(&b,
+                      "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"%s\",le="
+                      "\"%g\"} %llu\n",
                       p[i].name, (double)sms_lat_bounds_ms[k] / 1000.0, (unsigned long long)cum);
             else
-                s_put(&b, "dvcid_sms_delivery_seconds_bucket{provider=\"%s\",le=\"+Inf\"} %llu\n",
+                s_put(&b,
+                      "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"%s\",le="
+                      "\"+Inf\"} %llu\n",
                       p[i].name, (unsigned long long)cum);
         }
-        s_put(&b, "dvcid_sms_delivery_seconds_sum{provider=\"%s\"} %.3f\n", p[i].name,
-              (double)p[i].latency_sum_ms / 1000.0);
-        s_put(&b, "dvcid_sms_delivery_seconds_count{provider=\"%s\"} %llu\n", p[i].name,
-              (unsigned long long)p[i].latency_count);
+        s_put(&b, "dvcid_sms_delivery_seconds_sum{service=\"sms-worker\",provider=\"%s\"} %.3f\n",
+              p[i].name, (double)p[i].latency_sum_ms / 1000.0);
+        s_put(&b, "dvcid_sms_delivery_seconds_count{service=\"sms-worker\",provider=\"%s\"} %llu\n",
+              p[i].name, (unsigned long long)p[i].latency_count);
     }
     return b.failed ? -1 : (int)b.pos;
 }

@@ -212,7 +212,8 @@ void sms_queue_msg_free(Dvcid__SmsSend **msg_p) {
     *msg_p = NULL;
 }
 
-/* Moves job from "queue" to "done" in state, its body dropped. */
+/* Moves job from "queue" to "done" in state; the body is dropped once a provider has
+ * it, and kept (sealed) for a dead letter, which an operator may queue again. */
 static int s_finish(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, sms_job_state_t state,
                     uint64_t now) {
     uint8_t key[SMS_KEY_MAX];
@@ -221,11 +222,13 @@ static int s_finish(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, sms_job_sta
         return -1;
     job->state = state;
     job->sent_ms = now;
-    free(job->sealed);
-    job->sealed = NULL;
-    job->sealed_len = 0;
+    if (state != SMS_JOB_DEAD) {
+        free(job->sealed);
+        job->sealed = NULL;
+        job->sealed_len = 0;
+    }
     klen = s_key(key, now, job->message_id);
-    if (s_write(txn, self->done, key, klen, job, NULL, 0) != 0)
+    if (s_write(txn, self->done, key, klen, job, job->sealed, job->sealed_len) != 0)
         return -1;
     return s_index(self, txn, job->message_id, SMS_TAG_DONE, key, klen);
 }
@@ -426,4 +429,120 @@ uint32_t sms_queue_backoff_ms(uint32_t tries, uint32_t rnd) {
     if (delay > SMS_BACKOFF_CAP_MS)
         delay = SMS_BACKOFF_CAP_MS;
     return (uint32_t)(delay - rnd % (delay / 4 + 1));
+}
+
+int sms_queue_dead_list(sms_queue_t *self, MDB_txn *txn, sms_job_t *jobs, int max,
+                        uint64_t *total) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, self->done, &cur) != 0)
+        return -1;
+    int n = 0;
+    *total = 0;
+    MDB_val k, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
+        if (!s_key_ok(&k))
+            continue;
+        sms_job_t job;
+        memset(&job, 0, sizeof(job));
+        s_read(&job, &k, &v, 0);
+        if (job.state == SMS_JOB_DEAD) {
+            (*total)++;
+            if (n < max)
+                jobs[n++] = job; /* newest first */
+        }
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? n : -1;
+}
+
+/* Moves one dead letter (done key k) back to the queue, due now with fresh tries. */
+static int s_revive(sms_queue_t *self, MDB_txn *txn, const MDB_val *k, const MDB_val *v,
+                    uint64_t now) {
+    sms_job_t job;
+    memset(&job, 0, sizeof(job));
+    s_read(&job, k, v, 1);
+    int rc = -1;
+    if (job.state == SMS_JOB_DEAD && job.sealed &&
+        cmn_db_del(txn, self->done, k->mv_data, k->mv_size) != CMN_DB_ERROR) {
+        uint8_t key[SMS_KEY_MAX];
+        job.state = SMS_JOB_QUEUED;
+        job.tries = 0;
+        job.next_try_ms = now;
+        size_t klen = s_key(key, now, job.message_id);
+        if (s_write(txn, self->queue, key, klen, &job, job.sealed, job.sealed_len) == 0 &&
+            s_index(self, txn, job.message_id, SMS_TAG_QUEUE, key, klen) == 0)
+            rc = 1;
+    } else if (job.state != SMS_JOB_DEAD || !job.sealed) {
+        rc = 0; /* not a dead letter, or one kept from before bodies were kept */
+    }
+    sms_job_clear(&job);
+    return rc;
+}
+
+int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id, uint64_t now) {
+    if (message_id && *message_id) {
+        size_t idlen = strlen(message_id);
+        MDB_val v;
+        if (idlen > SMS_ID_MAX || cmn_db_get(txn, self->byid, message_id, idlen, &v) != CMN_DB_OK)
+            return 0;
+        if (v.mv_size < 1 || ((const uint8_t *)v.mv_data)[0] != SMS_TAG_DONE)
+            return 0;
+        uint8_t key[SMS_KEY_MAX];
+        MDB_val k = {.mv_size = v.mv_size - 1, .mv_data = key};
+        if (!s_key_ok(&k))
+            return -1;
+        memcpy(key, (const uint8_t *)v.mv_data + 1, k.mv_size);
+        if (cmn_db_get(txn, self->done, key, k.mv_size, &v) != CMN_DB_OK)
+            return -1;
+        return s_revive(self, txn, &k, &v, now);
+    }
+    /* Every dead letter: collect their keys first (the walk must not see its own writes). */
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, self->done, &cur) != 0)
+        return -1;
+    uint8_t(*keys)[SMS_KEY_MAX] = NULL;
+    size_t *lens = NULL, n = 0, cap = 0;
+    MDB_val k, v;
+    int rc;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        sms_job_t job;
+        memset(&job, 0, sizeof(job));
+        if (!s_key_ok(&k))
+            continue;
+        s_read(&job, &k, &v, 0);
+        if (job.state != SMS_JOB_DEAD)
+            continue;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            void *nk = realloc(keys, cap * sizeof(*keys));
+            void *nl = realloc(lens, cap * sizeof(*lens));
+            if (nk)
+                keys = nk;
+            if (nl)
+                lens = nl;
+            if (!nk || !nl) {
+                rc = -1;
+                break;
+            }
+        }
+        memcpy(keys[n], k.mv_data, k.mv_size);
+        lens[n++] = k.mv_size;
+    }
+    mdb_cursor_close(cur);
+    int count = rc == MDB_NOTFOUND ? 0 : -1;
+    for (size_t i = 0; count >= 0 && i < n; i++) {
+        MDB_val kk = {.mv_size = lens[i], .mv_data = keys[i]};
+        if (cmn_db_get(txn, self->done, keys[i], lens[i], &v) != CMN_DB_OK) {
+            count = -1;
+            break;
+        }
+        int r = s_revive(self, txn, &kk, &v, now);
+        count = r < 0 ? -1 : count + r;
+    }
+    free(keys);
+    free(lens);
+    return count;
 }

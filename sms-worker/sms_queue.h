@@ -108,6 +108,14 @@ int sms_queue_release(sms_queue_t *self, MDB_txn *txn, uint64_t now);
 typedef int(sms_queue_forget_fn)(void *arg, MDB_txn *txn, const char *message_id);
 void sms_queue_on_forget(sms_queue_t *self, sms_queue_forget_fn *fn, void *arg);
 
+/* Dead letters, newest first: up to max copied into jobs (no bodies; clear them with
+ * sms_job_clear); *total gets how many there are. Returns how many were copied, or -1. */
+int sms_queue_dead_list(sms_queue_t *self, MDB_txn *txn, sms_job_t *jobs, int max, uint64_t *total);
+
+/* Queues dead letters again with fresh tries, due now: the one of message_id, or every
+ * one when message_id is NULL or "". Returns how many, or -1. */
+int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id, uint64_t now);
+
 /* Deletes up to max sent/dead records finished before before_ms. Returns how many, or -1. */
 int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max);
 

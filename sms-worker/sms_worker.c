@@ -15,6 +15,7 @@
 
 #include "cmn_crypto.h"
 #include "cmn_log.h"
+#include "cmn_metrics.h"
 #include "cmn_service.h"
 #include "cmn_time.h"
 #include "sms_provider.h"
@@ -337,8 +338,110 @@ static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     return 0;
 }
 
+/* MetricsGet: the skeleton's series plus the queue's and the providers'. */
+static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    (void)req;
+    sms_worker_t *self = ctx->self;
+    char *own = cmn_metrics_render(cmn_service_metrics(ctx->svc));
+    char *sms = malloc(65536);
+    if (!own || !sms || sms_worker_metrics(self, sms, 65536) < 0) {
+        free(own);
+        free(sms);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    char *texts[] = {own, sms};
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
+    m.n_texts = 2;
+    m.texts = texts;
+    r.body_case = DVCID__REPLY__BODY_METRICS;
+    r.metrics = &m;
+    cmn_call_reply(ctx, &call, &r);
+    free(own);
+    free(sms);
+    return 0;
+}
+
+/* dvcctl dead-letters: the newest dead letters, masked. */
+static int s_on_dead_list(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    sms_worker_t *self = ctx->self;
+    uint32_t max = req->sms_dead_list->limit ? req->sms_dead_list->limit : 100;
+    if (max > 1000)
+        max = 1000;
+    sms_job_t *jobs = calloc(max, sizeof(*jobs));
+    Dvcid__DeadLetter *items = calloc(max, sizeof(*items));
+    Dvcid__DeadLetter **ptrs = calloc(max, sizeof(*ptrs));
+    char(*masks)[SMS_MASK_MAX] = calloc(max, sizeof(*masks));
+    uint64_t total = 0;
+    int n = jobs && items && ptrs && masks
+                ? sms_queue_dead_list(self->queue, ctx->txn, jobs, (int)max, &total)
+                : -1;
+    if (n < 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+    } else {
+        for (int i = 0; i < n; i++) {
+            dvcid__dead_letter__init(&items[i]);
+            sms_job_t full;
+            memset(&full, 0, sizeof(full));
+            Dvcid__SmsSend *msg = NULL;
+            if (sms_queue_get_body(self->queue, ctx->txn, jobs[i].message_id, &full) ==
+                SMS_QUEUE_OK)
+                msg = sms_queue_open(self->queue, &full);
+            cmn_mask_phone(msg ? msg->phone : "", masks[i], SMS_MASK_MAX);
+            sms_queue_msg_free(&msg);
+            sms_job_clear(&full);
+            items[i].message_id = jobs[i].message_id;
+            items[i].phone_masked = masks[i];
+            items[i].purpose = (char *)sms_worker_purpose(jobs[i].purpose);
+            items[i].tries = jobs[i].tries;
+            items[i].created_ms = jobs[i].created_ms;
+            ptrs[i] = &items[i];
+        }
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__SmsDeadReply d = DVCID__SMS_DEAD_REPLY__INIT;
+        d.n_letters = (size_t)n;
+        d.letters = ptrs;
+        d.total = total;
+        r.body_case = DVCID__REPLY__BODY_SMS_DEAD;
+        r.sms_dead = &d;
+        cmn_call_reply(ctx, &call, &r);
+    }
+    for (int i = 0; i < n; i++)
+        sms_job_clear(&jobs[i]);
+    free(jobs);
+    free(items);
+    free(ptrs);
+    free(masks);
+    return 0;
+}
+
+/* dvcctl retry-dead: dead letters back in the queue, due now. */
+static int s_on_dead_retry(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    sms_worker_t *self = ctx->self;
+    int n = sms_queue_dead_retry(self->queue, ctx->txn, req->sms_dead_retry->message_id,
+                                 cmn_time_now_ms());
+    if (n < 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    CMN_INFO(cmn_call_trace(call), "ops queued %d dead letter(s) again", n);
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__CountReply c = DVCID__COUNT_REPLY__INIT;
+    c.count = (uint64_t)n;
+    r.body_case = DVCID__REPLY__BODY_COUNT;
+    r.count = &c;
+    cmn_call_reply(ctx, &call, &r);
+    if (n > 0)
+        cmn_service_wake(ctx->svc, self->timer);
+    return 0;
+}
+
 static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_SMS_SEND, s_on_sms_send},
+    {DVCID__REQUEST__BODY_METRICS_GET, s_on_metrics},
+    {DVCID__REQUEST__BODY_SMS_DEAD_LIST, s_on_dead_list},
+    {DVCID__REQUEST__BODY_SMS_DEAD_RETRY, s_on_dead_retry},
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 

@@ -137,16 +137,27 @@ int main(void) {
     char text[8192];
     int n = sms_metrics_render(p, 2, 10, 1, 2, text, sizeof(text));
     CHECK(n > 0, "render");
-    CHECK(strstr(text, "dvcid_sms_provider_sent_total{provider=\"smpp\"} 3\n") != NULL, "sent");
-    CHECK(strstr(text, "dvcid_sms_provider_failed_total{provider=\"http\"} 7\n") != NULL, "failed");
-    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"0.25\"} 1\n"),
+    CHECK(strstr(text,
+                 "dvcid_sms_provider_sent_total{service=\"sms-worker\",provider=\"smpp\"} 3\n") !=
+              NULL,
+          "sent");
+    CHECK(strstr(text,
+                 "dvcid_sms_provider_failed_total{service=\"sms-worker\",provider=\"http\"} 7\n") !=
+              NULL,
+          "failed");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
+                       "le=\"0.25\"} 1\n"),
           "bucket 0.25");
-    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"1\"} 2\n"),
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
+                       "le=\"1\"} 2\n"),
           "bucket 1");
-    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{provider=\"smpp\",le=\"+Inf\"} 3\n"),
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
+                       "le=\"+Inf\"} 3\n"),
           "bucket +Inf");
-    CHECK(strstr(text, "dvcid_sms_delivery_seconds_count{provider=\"smpp\"} 3\n"), "count");
-    CHECK(strstr(text, "dvcid_sms_dead_total 2\n"), "dead");
+    CHECK(strstr(text,
+                 "dvcid_sms_delivery_seconds_count{service=\"sms-worker\",provider=\"smpp\"} 3\n"),
+          "count");
+    CHECK(strstr(text, "dvcid_sms_dead_total{service=\"sms-worker\"} 2\n"), "dead");
     CHECK(sms_metrics_render(p, 2, 0, 0, 0, text, 64) == -1, "small buffer accepted");
 
     cmn_db_destroy(&s_db);

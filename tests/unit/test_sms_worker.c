@@ -139,7 +139,8 @@ int main(void) {
     mdb_txn_abort(rtxn);
     char metrics[4096];
     CHECK(sms_worker_metrics(s_w, metrics, sizeof(metrics)) > 0, "metrics");
-    CHECK(strstr(metrics, "dvcid_sms_queued_total 3\n") != NULL, "metrics: %s", metrics);
+    CHECK(strstr(metrics, "dvcid_sms_queued_total{service=\"sms-worker\"} 3\n") != NULL,
+          "metrics: %s", metrics);
     int nprov = -1;
     CHECK(sms_worker_provider_stats(s_w, &nprov) != NULL && nprov == 0, "file has no providers");
 
