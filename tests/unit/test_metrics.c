@@ -30,7 +30,7 @@ int main(void) {
     char *ta = cmn_metrics_render(a), *tb = cmn_metrics_render(b);
     CHECK(ta && strstr(ta, "dvcid_requests_total{service=\"otp-svc\",op=\"otp_issue\","
                            "status=\"ok\"} 3\n"),
-          "counter line:\n%s", ta);
+          "counter line:\n%s", ta ? ta : "(null)");
     CHECK(ta && strstr(ta, "# TYPE dvcid_request_seconds histogram\n"), "histogram type");
     CHECK(ta && strstr(ta, "dvcid_request_seconds_bucket{service=\"otp-svc\",op=\"otp_issue\","
                            "le=\"0.005\"} 1\n"),
@@ -41,7 +41,7 @@ int main(void) {
     const char *texts[] = {ta, tb};
     char *all = cmn_metrics_merge(texts, 2);
     CHECK(all && s_count(all, "# TYPE dvcid_requests_total counter") == 1,
-          "one TYPE per family:\n%s", all);
+          "one TYPE per family:\n%s", all ? all : "(null)");
     CHECK(all && strstr(all, "service=\"otp-svc\"") && strstr(all, "service=\"sms-worker\""),
           "both services");
     /* The sms-worker series follows the family's TYPE line, not a second one. */
