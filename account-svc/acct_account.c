@@ -50,7 +50,7 @@ int acct_account_save_with_phone(MDB_txn *txn, MDB_dbi dbi, const char *id_numbe
                                  uint64_t now) {
     /* A new list of pointers into acc plus one new phone; acc's own list is put back
      * before returning so it frees as unpacked. */
-    Dvcid__Store__Phone **list = calloc(acc->n_phones + 1, sizeof(*list));
+    Dvcid__Store__Phone **list = calloc(acc->n_phones + 1, sizeof(Dvcid__Store__Phone *));
     if (!list)
         return -1;
     Dvcid__Store__Phone added = DVCID__STORE__PHONE__INIT;

@@ -27,7 +27,7 @@ int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         f = dvcid__store__failures__unpack(NULL, v.mv_size, v.mv_data);
     size_t n = acc->n_phones;
     Dvcid__PhoneInfo *items = calloc(n ? n : 1, sizeof(*items));
-    Dvcid__PhoneInfo **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+    Dvcid__PhoneInfo **ptrs = calloc(n ? n : 1, sizeof(Dvcid__PhoneInfo *));
     char(*masks)[16] = calloc(n ? n : 1, sizeof(*masks));
     char masked_id[32];
     cmn_mask_id(id, masked_id, sizeof(masked_id));

@@ -80,7 +80,8 @@ static int s_load(acct_keys_t *self, const char *dir) {
     struct dirent *e;
     while ((e = readdir(d)) && self->n < S_MAX_KEYS) {
         size_t len = strlen(e->d_name);
-        if (len < 5 || len >= sizeof(self->keys[0].name) || strcmp(e->d_name + len - 4, ".key"))
+        if (len < 5 || len >= sizeof(self->keys[0].name) ||
+            strcmp(e->d_name + len - 4, ".key") != 0)
             continue;
         s_key_t *k = &self->keys[self->n];
         char path[600];

@@ -60,7 +60,7 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
     size_t n = acc->n_phones;
     Dvcid__Method *items = calloc(n ? n : 1, sizeof(*items));
-    Dvcid__Method **ptrs = calloc(n ? n : 1, sizeof(*ptrs));
+    Dvcid__Method **ptrs = calloc(n ? n : 1, sizeof(Dvcid__Method *));
     char(*ids)[24] = calloc(n ? n : 1, sizeof(*ids));
     char(*masks)[16] = calloc(n ? n : 1, sizeof(*masks));
     if (!items || !ptrs || !ids || !masks) {

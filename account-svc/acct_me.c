@@ -57,7 +57,7 @@ static int s_reply_account(cmn_ctx_t *ctx, cmn_call_t **call, const char *id_num
                            const Dvcid__Store__Account *acc, int me) {
     size_t n = acc->n_phones ? acc->n_phones : 1;
     Dvcid__PhoneInfo *items = calloc(n, sizeof(*items));
-    Dvcid__PhoneInfo **ptrs = calloc(n, sizeof(*ptrs));
+    Dvcid__PhoneInfo **ptrs = calloc(n, sizeof(Dvcid__PhoneInfo *));
     char(*masks)[16] = calloc(n, sizeof(*masks));
     int rc = -1;
     if (items && ptrs && masks) {

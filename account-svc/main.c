@@ -28,10 +28,10 @@ int main(int argc, char **argv) {
     if (rc != 0)
         return rc > 0 ? 0 : 1;
     if (new_key) {
-        char dir[600], kid[32];
-        if (cmn_main_data_dir(&cfg, "account", dir, sizeof(dir) - 8) != 0)
+        char data[560], dir[600], kid[32];
+        if (cmn_main_data_dir(&cfg, "account", data, sizeof(data)) != 0)
             return 1;
-        strcat(dir, "/keys");
+        snprintf(dir, sizeof(dir), "%s/keys", data);
         if (acct_keys_create(dir, kid, sizeof(kid)) != 0)
             return 1;
         printf("new signing key %s in %s: it signs after account-svc restarts\n", kid, dir);

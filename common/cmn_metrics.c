@@ -192,12 +192,12 @@ char *cmn_metrics_render(cmn_metrics_t *self) {
     o.buf[0] = '\0';
     pthread_mutex_lock(&self->mu);
     size_t n = zhashx_size(self->series), i = 0;
-    s_series_t **all = calloc(n ? n : 1, sizeof(*all));
+    s_series_t **all = calloc(n ? n : 1, sizeof(s_series_t *));
     for (s_series_t *s = all ? zhashx_first(self->series) : NULL; s && i < n;
          s = zhashx_next(self->series))
         all[i++] = s;
     if (all)
-        qsort(all, i, sizeof(*all), s_by_key);
+        qsort(all, i, sizeof(s_series_t *), s_by_key);
     const char *last = "";
     static const char *const kinds[] = {"counter", "gauge", "histogram"};
     for (size_t k = 0; all && k < i; k++) {

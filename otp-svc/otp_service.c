@@ -102,10 +102,15 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid_
  * message that fails is refused with a log line. */
 static int s_bad_input(cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData flow,
                        Dvcid__Purpose purpose, const char *phone, int phone_required) {
-    size_t plen = strlen(phone);
-    int phone_ok = plen == 0 ? !phone_required
-                             : plen == 12 && strncmp(phone, "+84", 3) == 0 &&
-                                   strspn(phone + 3, "0123456789") == 9;
+    /* phone NULL: the request carries none (verify). */
+    int phone_ok = 1;
+    if (phone) {
+        size_t plen = strlen(phone), digits = 0;
+        for (size_t i = 0; i < plen; i++)
+            digits += phone[i] >= '0' && phone[i] <= '9';
+        phone_ok = plen == 0 ? !phone_required
+                             : plen == 12 && strncmp(phone, "+84", 3) == 0 && digits == 11;
+    }
     if (flow.len == CMN_ID_BYTES && purpose >= DVCID__PURPOSE__PURPOSE_REGISTER &&
         purpose <= DVCID__PURPOSE__PURPOSE_ADD_PHONE && phone_ok)
         return 0;
@@ -159,7 +164,7 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     otp_service_t *self = ctx->self;
     const Dvcid__OtpVerify *m = req->otp_verify;
     otp_result_t res;
-    if (s_bad_input(ctx, &call, m->flow_id, m->purpose, "", 0))
+    if (s_bad_input(ctx, &call, m->flow_id, m->purpose, NULL, 0))
         return 0;
     if (otp_challenge_verify(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                              m->code, cmn_time_now_ms(), &res) != 0) {

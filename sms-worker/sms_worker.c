@@ -371,7 +371,7 @@ static int s_on_dead_list(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request
         max = 1000;
     sms_job_t *jobs = calloc(max, sizeof(*jobs));
     Dvcid__DeadLetter *items = calloc(max, sizeof(*items));
-    Dvcid__DeadLetter **ptrs = calloc(max, sizeof(*ptrs));
+    Dvcid__DeadLetter **ptrs = calloc(max, sizeof(Dvcid__DeadLetter *));
     char(*masks)[SMS_MASK_MAX] = calloc(max, sizeof(*masks));
     uint64_t total = 0;
     int n = jobs && items && ptrs && masks

@@ -26,8 +26,8 @@ static otp_result_t s_issue(const char *flow, Dvcid__Purpose p, const char *phon
                             uint64_t now) {
     otp_result_t r;
     MDB_txn *txn = s_begin();
-    int rc =
-        otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip, now, 0, &r);
+    int rc = otp_challenge_issue(&st, txn, (const uint8_t *)flow, strlen(flow), p, phone, ip, now,
+                                 0, &r);
     CHECK(rc == 0, "issue rc %d", rc);
     mdb_txn_commit(txn);
     return r;
@@ -161,8 +161,8 @@ int main(void) {
     {
         otp_result_t sr;
         MDB_txn *txn = s_begin();
-        CHECK(otp_challenge_issue(&st, txn, (const uint8_t *)"s1", 2, REG, "+84944444441", "",
-                                  t0, 1, &sr) == 0,
+        CHECK(otp_challenge_issue(&st, txn, (const uint8_t *)"s1", 2, REG, "+84944444441", "", t0,
+                                  1, &sr) == 0,
               "silent issue");
         mdb_txn_commit(txn);
         CHECK(sr.status == DVCID__STATUS__STATUS_OK && sr.code[0] == '\0', "silent: no code");

@@ -91,14 +91,15 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
                 if (!strstr(text, svcs[i].name))
                     continue;
                 char tmp[32];
-                if (strcmp(s_sample(text, "dvcid_pending_asks", svcs[i].name, tmp, 32), "-"))
+                if (strcmp(s_sample(text, "dvcid_pending_asks", svcs[i].name, tmp, 32), "-") != 0)
                     snprintf(asks, sizeof(asks), "%s", tmp);
-                if (strcmp(s_sample(text, "dvcid_pool_depth", svcs[i].name, tmp, 32), "-"))
+                if (strcmp(s_sample(text, "dvcid_pool_depth", svcs[i].name, tmp, 32), "-") != 0)
                     snprintf(pool, sizeof(pool), "%s", tmp);
                 if (strcmp(s_sample(text, "dvcid_otp_outbox_in_flight", svcs[i].name, tmp, 32),
-                           "-"))
+                           "-") != 0)
                     snprintf(outbox, sizeof(outbox), "%s", tmp);
-                if (strcmp(s_sample(text, "dvcid_sms_queue_depth", svcs[i].name, tmp, 32), "-"))
+                if (strcmp(s_sample(text, "dvcid_sms_queue_depth", svcs[i].name, tmp, 32), "-") !=
+                    0)
                     snprintf(queue, sizeof(queue), "%s", tmp);
             }
             dvcid__reply__free_unpacked(m, NULL);
