@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# check-under-systemd.sh: runs the installed units under a real systemd (PID 1) on a build
+# machine that has no systemd of its own (a container), and checks what unit files alone
+# cannot show: the services start with the whole sandbox, become ready, serve a
+# registration, come back after kill -9 and after a watchdog timeout, and stop cleanly.
+#   deploy/check-under-systemd.sh BUILD_DIR      (a Release build: see below) as root
+#
+# How: `cmake --install` into a staging tree (prefix /opt/dvcid), then systemd boots in new
+# PID, mount, network, UTS, IPC and cgroup namespaces, on an OVERLAY of the host's root
+# whose upper layer is a private tmpfs, with its own /dev, /run, /tmp and a cgroup2 tree.
+# Nothing systemd does reaches the host's files (at boot systemd-tmpfiles empties /tmp:
+# never boot a systemd on the real root). The script refuses to start systemd unless the
+# new root is that overlay, and kills it (SIGKILL to the namespace's PID 1) when done.
+# Use a Release build: an ASan build's leak check needs ptrace, which the units' system
+# call filter refuses, so those binaries exit 1 at every stop.
+set -euo pipefail
+
+if [[ ${1:-} == --inside ]]; then
+    # --- in the new namespaces: build the root, then become systemd ------------------
+    work=$2
+    mount --make-rprivate /
+    mkdir -p "$work/ov"
+    mount -t tmpfs tmpfs "$work/ov"
+    mkdir -p "$work/ov/upper" "$work/ov/work" "$work/ov/root"
+    m=$work/ov/root
+    mount -t overlay overlay -o "lowerdir=/,upperdir=$work/ov/upper,workdir=$work/ov/work" "$m"
+    [[ $(findmnt -n -o FSTYPE "$m") == overlay ]] || exit 90
+    mount -t proc proc "$m/proc"
+    mount -t tmpfs -o mode=755 tmpfs "$m/dev"
+    for n in null zero full random urandom tty; do
+        touch "$m/dev/$n"
+        mount --bind "/dev/$n" "$m/dev/$n"
+    done
+    mkdir -p "$m/dev/pts" "$m/dev/shm"
+    mount -t devpts -o newinstance,ptmxmode=0666 devpts "$m/dev/pts"
+    ln -s pts/ptmx "$m/dev/ptmx"
+    mount -t tmpfs tmpfs "$m/dev/shm"
+    touch "$m/dev/console"
+    mount --bind "$work/console" "$m/dev/console"
+    mount --rbind /sys "$m/sys"
+    umount -R "$m/sys/fs/cgroup" 2>/dev/null || umount -l "$m/sys/fs/cgroup"
+    mount -o remount,bind,ro "$m/sys"
+    mount -t cgroup2 none "$m/sys/fs/cgroup"
+    mount -t tmpfs tmpfs "$m/run"
+    mount -t tmpfs tmpfs "$m/tmp"
+    mount -t tmpfs tmpfs "$m/opt"
+    cp -a "$work/stage/opt/dvcid" "$m/opt/"
+    # What deploy/README.md tells an /opt install to do.
+    mkdir -p "$m/etc/sysusers.d" "$m/etc/tmpfiles.d"
+    cp "$m/opt/dvcid/lib/sysusers.d/dvcid.conf" "$m/etc/sysusers.d/dvcid.conf"
+    cp "$m/opt/dvcid/lib/tmpfiles.d/dvcid.conf" "$m/etc/tmpfiles.d/dvcid.conf"
+    u=$m/etc/systemd/system
+    cp "$m"/opt/dvcid/lib/systemd/system/dvcid* "$u/"
+    cat >"$u/dvcid-check.target" <<'EOF'
+[Unit]
+Description=dvcid check boot
+Wants=systemd-journald.service
+After=systemd-journald.service
+EOF
+    cd "$m"
+    mkdir -p oldroot
+    pivot_root . oldroot
+    umount -l /oldroot
+    [[ $(findmnt -n -o FSTYPE /) == overlay ]] || exit 91
+    exec env container=other /lib/systemd/systemd --system --unit=dvcid-check.target \
+        --log-target=console --log-level=info
+fi
+
+# --- on the host --------------------------------------------------------------------
+build=${1:?usage: $0 BUILD_DIR (a configured and built Release tree)}
+build=$(cd "$build" && pwd)
+((EUID == 0)) || { echo "$0: needs root (namespaces, mounts)" >&2; exit 2; }
+for tool in unshare nsenter pivot_root findmnt python3 curl; do
+    command -v "$tool" >/dev/null || { echo "$0: $tool not found" >&2; exit 2; }
+done
+[[ -x /lib/systemd/systemd ]] || { echo "$0: /lib/systemd/systemd not found" >&2; exit 2; }
+
+work=$(mktemp -d /tmp/dvcid-sdcheck.XXXXXX)
+pid1=
+cleanup() {
+    [[ -n $pid1 ]] && kill -9 "$pid1" 2>/dev/null
+    sleep 0.5
+    rm -rf "$work"
+}
+trap cleanup EXIT
+DESTDIR=$work/stage cmake --install "$build" --prefix /opt/dvcid >/dev/null
+: >"$work/console"
+setsid unshare --pid --fork --mount --uts --ipc --net --cgroup "$0" --inside "$work" \
+    >"$work/boot.log" 2>&1 </dev/null &
+launcher=$!
+for _ in $(seq 100); do
+    pid1=$(pgrep -P "$launcher" || true)
+    [[ -n $pid1 ]] && [[ $(readlink "/proc/$pid1/exe" 2>/dev/null) == */systemd ]] && break
+    pid1=
+    sleep 0.1
+done
+[[ -n $pid1 ]] || { echo "systemd did not start:"; cat "$work/boot.log"; exit 1; }
+ns() { nsenter -t "$pid1" -a "$@"; }
+for _ in $(seq 100); do
+    state=$(ns systemctl is-system-running 2>/dev/null || true)
+    [[ $state == running || $state == degraded ]] && break
+    sleep 0.1
+done
+
+failed=0
+check() { # check "what" command...
+    local what=$1
+    shift
+    if "$@"; then echo "ok   $what"; else echo "FAIL $what"; failed=1; fi
+}
+active_all() { # active_all SUFFIX: the four units of a stack are active
+    local s
+    for s in sms-worker otp-svc account-svc gateway; do
+        [[ $(ns systemctl is-active "dvcid-$s$1") == active ]] || return 1
+    done
+}
+ready() { # ready PORT: /readyz turns 200 within 5 s (peers reconnect after a restart)
+    local i
+    for i in $(seq 50); do
+        ns curl -sf "http://127.0.0.1:$1/readyz" | grep -q '"ready"' && return 0
+        sleep 0.1
+    done
+    return 1
+}
+restarted() { # restarted UNIT OLDPID within SECONDS
+    local i
+    for i in $(seq $(($3 * 10))); do
+        local pid
+        pid=$(ns systemctl show -p MainPID --value "$1")
+        [[ $pid != 0 && $pid != "$2" && $(ns systemctl is-active "$1") == active ]] && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+check "systemd-sysusers creates dvcid" ns systemd-sysusers dvcid.conf
+check "systemd-tmpfiles gives the config to group dvcid" ns systemd-tmpfiles --create dvcid.conf
+check "config is root:dvcid 0640" \
+    test "$(ns stat -c '%U:%G %a' /opt/dvcid/etc/dvcid/dvcid.conf)" = "root:dvcid 640"
+ns systemctl enable dvcid.target dvcid-sms-worker dvcid-otp-svc dvcid-account-svc \
+    dvcid-gateway >/dev/null 2>&1
+check "systemctl start dvcid.target" ns systemctl start dvcid.target
+check "all four active (READY=1 received)" active_all ""
+check "GET /readyz is 200" ready 8080
+check "data dirs are dvcid 0700" \
+    test "$(ns stat -c '%U %a' /var/lib/dvcid/account /var/lib/dvcid/otp /var/lib/dvcid/sms |
+        sort -u)" = "dvcid 700"
+check "watchdog armed (WatchdogUSec=10s)" \
+    test "$(ns systemctl show -p WatchdogUSec --value dvcid-otp-svc)" = 10s
+
+# A second stack from the templates, with a captcha test answer, for a whole flow.
+ns sh -c 'sed -e "s#/var/lib/dvcid#/var/lib/dvcid/blue#; s#/run/dvcid/#/run/dvcid/blue/#g;
+    s#127.0.0.1:8080#127.0.0.1:8081#; s#^test_answer =.*#test_answer = TEST#;
+    s#^argon2_mem_mib = .*#argon2_mem_mib = 19#" /opt/dvcid/etc/dvcid/dvcid.conf \
+    >/opt/dvcid/etc/dvcid/blue.conf && systemd-tmpfiles --create dvcid.conf'
+ns systemctl enable dvcid@blue.target dvcid-sms-worker@blue dvcid-otp-svc@blue \
+    dvcid-account-svc@blue dvcid-gateway@blue >/dev/null 2>&1
+check "template stack dvcid@blue.target starts" ns systemctl start dvcid@blue.target
+check "template stack active" active_all "@blue"
+flow() {
+    ns python3 - <<'EOF'
+import json, re, sys, time, urllib.error, urllib.request
+def call(method, path, body=None):
+    req = urllib.request.Request("http://127.0.0.1:8081" + path, method=method,
+                                 data=None if body is None else json.dumps(body).encode(),
+                                 headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+pw = "Tr0ng!Dong2024"
+_, c = call("POST", "/v1/captcha")
+s, r = call("POST", "/v1/registrations", {"id_number": "001099012345", "full_name": "Nguyễn Văn An",
+    "date_of_birth": "1999-05-12", "phone": "0912345678", "captcha_id": c["captcha_id"],
+    "captcha_answer": "TEST"})
+assert s == 201, (s, r)
+rid, code = r["registration_id"], None
+for _ in range(100):
+    with open("/var/lib/dvcid/blue/sms/outbox.jsonl") as f:
+        lines = f.read().splitlines()
+    if lines:
+        code = re.search(r"\d{6,}", json.loads(lines[-1])["text"]).group(0)
+        break
+    time.sleep(0.1)
+assert code, "no SMS in the sink"
+s, r = call("POST", "/v1/registrations/%s/otp/verify" % rid, {"code": code})
+assert s == 200, (s, r)
+s, r = call("POST", "/v1/registrations/%s/password" % rid,
+            {"password": pw, "password_confirm": pw})
+assert s == 201, (s, r)
+EOF
+}
+check "a whole registration (captcha, SMS code, password) under the sandbox" flow
+errors=$(ns journalctl -b -q --no-pager -u 'dvcid-*' | grep -E ' ERROR ' || true)
+check "no ERROR line in the services' logs" test -z "$errors"
+[[ -z $errors ]] || echo "$errors"
+
+pid=$(ns systemctl show -p MainPID --value dvcid-account-svc)
+ns kill -9 "$pid"
+check "kill -9 of account-svc: restarted within 5 s" restarted dvcid-account-svc "$pid" 5
+check "/readyz 200 again within 5 s" ready 8080
+pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc)
+ns kill -STOP "$pid"
+check "SIGSTOP of otp-svc: the watchdog restarts it within 25 s" \
+    restarted dvcid-otp-svc "$pid" 25
+check "systemctl stop dvcid.target" ns systemctl stop dvcid.target
+for s in sms-worker otp-svc account-svc gateway; do
+    check "dvcid-$s stopped with exit status 0" \
+        test "$(ns systemctl show -p ExecMainStatus --value "dvcid-$s")" = 0
+done
+exit "$failed"
