@@ -23,7 +23,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # themselves run in parallel inside cmake.
 .NOTPARALLEL:
 .PHONY: all help deps deps-test build build-release asan build-asan run test lint format \
-	bench screenshots clean
+	bench screenshots fuzz clean
 
 all: build
 
@@ -80,8 +80,15 @@ screenshots: deps-test build-release
 	DVCID_BIN=$(CURDIR)/$(RELEASE) DVCID_SRC=$(CURDIR) DVCID_SCREENSHOTS=$(CURDIR)/docs/screenshots \
 		tests/browser/run.sh
 
+# Longer fuzzing (fuzz/README.md): FUZZ_SECONDS per target with libFuzzer (clang).
+FUZZ_SECONDS ?= 600
+fuzz: deps-test
+	@fuzz/run.sh $(FUZZ_SECONDS)
+
+# The benchmark (api.md section 6): never part of make test.
 bench:
-	@echo "make bench: not built yet"; exit 1
+	@scripts/deps.sh bench
+	@scripts/bench.sh
 
 clean:
 	rm -rf build

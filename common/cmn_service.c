@@ -197,14 +197,34 @@ void cmn_call_fail(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Status status) {
 }
 
 void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Reply *from) {
+    /* A fresh Error with the known fields only: a peer's unknown fields must not travel on
+     * (protobuf-c may re-pack some of them into bytes the next hop cannot read). */
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__Error e = DVCID__ERROR__INIT;
-    if (from->error)
-        r.error = from->error;
-    else {
-        e.status = DVCID__STATUS__STATUS_INTERNAL;
-        r.error = &e;
+    Dvcid__Count attempts = DVCID__COUNT__INIT, retry = DVCID__COUNT__INIT;
+    Dvcid__FieldError items[16];
+    Dvcid__FieldError *ptrs[16];
+    const Dvcid__Error *in = from->error;
+    e.status = in ? in->status : DVCID__STATUS__STATUS_INTERNAL;
+    if (e.status == DVCID__STATUS__STATUS_OK)
+        e.status = DVCID__STATUS__STATUS_INTERNAL; /* an "error" that says OK is none */
+    for (size_t i = 0; in && i < in->n_details && i < 16; i++) {
+        dvcid__field_error__init(&items[i]);
+        items[i].field = in->details[i]->field;
+        items[i].code = in->details[i]->code;
+        ptrs[i] = &items[i];
+        e.n_details = i + 1;
     }
+    e.details = ptrs;
+    if (in && in->attempts_left) {
+        attempts.value = in->attempts_left->value;
+        e.attempts_left = &attempts;
+    }
+    if (in && in->retry_after) {
+        retry.value = in->retry_after->value;
+        e.retry_after = &retry;
+    }
+    r.error = &e;
     cmn_call_reply(ctx, call_p, &r);
 }
 

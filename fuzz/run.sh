@@ -51,8 +51,8 @@ run_one() {
         printf '%-14s clean: %s s, %s runs, %s exec/s, %s\n' "$t" "$secs" "${runs:-?}" \
             "${execs:-?}" "${cov:-?}"
     else
-        printf '%-14s CRASH (exit %d): see %s and %s\n' "$t" "$rc" "$dir/$t.log" \
-            "$(ls "$dir/$t"-* 2>/dev/null | head -1)"
+        local found=("$dir/$t"-*)
+        printf '%-14s CRASH (exit %d): see %s and %s\n' "$t" "$rc" "$dir/$t.log" "${found[0]}"
     fi
     return "$rc"
 }

@@ -24,12 +24,18 @@ TEST_PKGS=(
     systemd                          # systemd-analyze verify on the unit files
 )
 
+BENCH_PKGS=(
+    nginx-light  # the HTTP ceiling of make bench
+    gnuplot-nox  # its latency plot
+)
+
 mode=${1:-run}
 case $mode in
 run) pkgs=("${RUN_PKGS[@]}") ;;
+bench) pkgs=("${RUN_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
 test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
 *)
-    echo "usage: $0 [run|test]" >&2
+    echo "usage: $0 [run|test|bench]" >&2
     exit 2
     ;;
 esac

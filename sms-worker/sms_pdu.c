@@ -133,44 +133,77 @@ sms_dlr_t sms_pdu_receipt_text(const char *text, char *ref, size_t reflen) {
     return SMS_DLR_ACCEPTED;
 }
 
+/* Skips a C-octet string of at most max bytes (NUL included) at *off. 0 or -1. */
+static int s_skip_cstr(const uint8_t *p, size_t len, size_t *off, size_t max) {
+    size_t start = *off;
+    while (*off < len && p[*off] != 0) {
+        (*off)++;
+        if (*off - start >= max)
+            return -1;
+    }
+    if (*off >= len)
+        return -1;
+    (*off)++;
+    return 0;
+}
+
+/* deliver_sm is read here by hand, bounds checked at every field: libsmpp34's unpacker
+ * overruns a buffer on hostile TLV runs (found by fuzz/fuzz_smpp.c) and leaks on
+ * others, and a receipt needs only esm_class, the text and two TLVs. */
 int sms_pdu_receipt(const uint8_t *pdu, size_t len, char *ref, size_t reflen, sms_dlr_t *dlr) {
-    deliver_sm_t d;
-    memset(&d, 0, sizeof(d)); /* unpack prepends TLVs to what is there */
     if (reflen > 0)
         ref[0] = '\0';
     *dlr = SMS_DLR_NONE;
-    if (len > SMS_PDU_MAX * 32 || smpp34_unpack(DELIVER_SM, &d, pdu, (int)len) != 0) {
-        if (d.tlv)
-            destroy_tlv(d.tlv);
+    if (len < 16 || len > SMS_PDU_MAX * 32)
         return -1;
-    }
-    int rc = 0;
-    if (d.esm_class & SMPP34_DELIVERY_RECEIPT) {
-        char text[256];
-        size_t n = d.sm_length < sizeof(text) - 1 ? d.sm_length : sizeof(text) - 1;
-        memcpy(text, d.short_message, n); /* not NUL-terminated in the struct */
-        text[n] = '\0';
-        *dlr = sms_pdu_receipt_text(text, ref, reflen);
-        tlv_t *t;
-        smpp34_tlv_for_each(t, d.tlv) {
-            if (t->tag == S_TLV_RECEIPTED_ID && t->length > 0 && t->length < reflen) {
-                memcpy(ref, t->value.octet, t->length);
-                ref[t->length] = '\0';
-            } else if (t->tag == S_TLV_MESSAGE_STATE && t->length == 1) {
-                uint8_t st = t->value.val08;
-                if (st == 2)
-                    *dlr = SMS_DLR_DELIVERED;
-                else if (st == 3)
-                    *dlr = SMS_DLR_EXPIRED;
-                else if (st == 4 || st == 5 || st == 8)
-                    *dlr = SMS_DLR_FAILED;
-            }
+    size_t off = 16; /* the header: length, command, status, sequence */
+    if (s_skip_cstr(pdu, len, &off, 6) != 0 || off + 2 > len) /* service_type */
+        return -1;
+    off += 2;                                                  /* source ton, npi */
+    if (s_skip_cstr(pdu, len, &off, 21) != 0 || off + 2 > len) /* source_addr */
+        return -1;
+    off += 2;                                                  /* dest ton, npi */
+    if (s_skip_cstr(pdu, len, &off, 21) != 0 || off + 3 > len) /* destination_addr */
+        return -1;
+    uint8_t esm_class = pdu[off];
+    off += 3; /* esm_class, protocol_id, priority_flag */
+    if (s_skip_cstr(pdu, len, &off, 17) != 0 || s_skip_cstr(pdu, len, &off, 17) != 0 ||
+        off + 5 > len) /* schedule_delivery_time, validity_period */
+        return -1;
+    off += 4; /* registered_delivery, replace_if_present, data_coding, sm_default_msg_id */
+    size_t sm_length = pdu[off++];
+    if (off + sm_length > len)
+        return -1;
+    const uint8_t *sm = pdu + off;
+    off += sm_length;
+    if (!(esm_class & SMPP34_DELIVERY_RECEIPT))
+        return 0;
+    char text[256];
+    size_t n = sm_length < sizeof(text) - 1 ? sm_length : sizeof(text) - 1;
+    memcpy(text, sm, n);
+    text[n] = '\0';
+    *dlr = sms_pdu_receipt_text(text, ref, reflen);
+    while (off + 4 <= len) {
+        uint16_t tag = (uint16_t)(pdu[off] << 8 | pdu[off + 1]);
+        size_t tlen = (size_t)(pdu[off + 2] << 8 | pdu[off + 3]);
+        off += 4;
+        if (off + tlen > len)
+            return -1;
+        if (tag == S_TLV_RECEIPTED_ID && tlen > 0 && tlen < reflen) {
+            memcpy(ref, pdu + off, tlen);
+            ref[tlen] = '\0';
+        } else if (tag == S_TLV_MESSAGE_STATE && tlen == 1) {
+            uint8_t st = pdu[off];
+            if (st == 2)
+                *dlr = SMS_DLR_DELIVERED;
+            else if (st == 3)
+                *dlr = SMS_DLR_EXPIRED;
+            else if (st == 4 || st == 5 || st == 8)
+                *dlr = SMS_DLR_FAILED;
         }
-        rc = 1;
+        off += tlen;
     }
-    if (d.tlv)
-        destroy_tlv(d.tlv);
-    return rc;
+    return 1;
 }
 
 sms_res_kind_t sms_pdu_submit_status(uint32_t status) {
