@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2317 # the checks are functions called through check()
 # check-under-systemd.sh: runs the installed units under a real systemd (PID 1) on a build
 # machine that has no systemd of its own (a container), and checks what unit files alone
 # cannot show: the services start with the whole sandbox, become ready, serve a
@@ -115,16 +116,14 @@ active_all() { # active_all SUFFIX: the four units of a stack are active
     done
 }
 ready() { # ready PORT: /readyz turns 200 within 5 s (peers reconnect after a restart)
-    local i
-    for i in $(seq 50); do
+    for _ in $(seq 50); do
         ns curl -sf "http://127.0.0.1:$1/readyz" | grep -q '"ready"' && return 0
         sleep 0.1
     done
     return 1
 }
 restarted() { # restarted UNIT OLDPID within SECONDS
-    local i
-    for i in $(seq $(($3 * 10))); do
+    for _ in $(seq $(($3 * 10))); do
         local pid
         pid=$(ns systemctl show -p MainPID --value "$1")
         [[ $pid != 0 && $pid != "$2" && $(ns systemctl is-active "$1") == active ]] && return 0
