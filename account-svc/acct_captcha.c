@@ -71,21 +71,15 @@ int acct_captcha_consume(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, co
     return pass ? 0 : 1;
 }
 
+static int s_captcha_expired(const MDB_val *v, uint64_t now, const void *arg) {
+    (void)arg;
+    Dvcid__Store__Captcha *rec = dvcid__store__captcha__unpack(NULL, v->mv_size, v->mv_data);
+    int old = !rec || rec->expires_ms <= now;
+    if (rec)
+        dvcid__store__captcha__free_unpacked(rec, NULL);
+    return old;
+}
+
 int acct_captcha_sweep(const acct_captcha_t *c, MDB_txn *txn, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, c->dbi, &cur) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Captcha *rec = dvcid__store__captcha__unpack(NULL, v.mv_size, v.mv_data);
-        int old = !rec || rec->expires_ms <= now;
-        if (rec)
-            dvcid__store__captcha__free_unpacked(rec, NULL);
-        if (old && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    return cmn_db_sweep(txn, c->dbi, now, s_captcha_expired, NULL);
 }

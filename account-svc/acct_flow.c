@@ -47,21 +47,15 @@ int acct_flow_del(MDB_txn *txn, MDB_dbi dbi, const uint8_t id[CMN_ID_BYTES]) {
     return cmn_db_del(txn, dbi, id, CMN_ID_BYTES) == CMN_DB_ERROR ? -1 : 0;
 }
 
+static int s_flow_expired(const MDB_val *v, uint64_t now, const void *arg) {
+    (void)arg;
+    Dvcid__Store__Flow *f = dvcid__store__flow__unpack(NULL, v->mv_size, v->mv_data);
+    int old = !f || f->expires_ms <= now;
+    if (f)
+        dvcid__store__flow__free_unpacked(f, NULL);
+    return old;
+}
+
 int acct_flow_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Flow *f = dvcid__store__flow__unpack(NULL, v.mv_size, v.mv_data);
-        int old = !f || f->expires_ms <= now;
-        if (f)
-            dvcid__store__flow__free_unpacked(f, NULL);
-        if (old && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    return cmn_db_sweep(txn, dbi, now, s_flow_expired, NULL);
 }

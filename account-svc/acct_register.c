@@ -365,22 +365,17 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     return 0;
 }
 
+static int s_registration_expired(const MDB_val *v, uint64_t now, const void *arg) {
+    (void)arg;
+    Dvcid__Store__Registration *reg =
+        dvcid__store__registration__unpack(NULL, v->mv_size, v->mv_data);
+    int old = !reg || reg->expires_ms <= now;
+    if (reg)
+        dvcid__store__registration__free_unpacked(reg, NULL);
+    return old;
+}
+
 int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), &cur) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Registration *reg =
-            dvcid__store__registration__unpack(NULL, v.mv_size, v.mv_data);
-        int old = !reg || reg->expires_ms <= now;
-        if (reg)
-            dvcid__store__registration__free_unpacked(reg, NULL);
-        if (old && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    return cmn_db_sweep(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), now, s_registration_expired,
+                        NULL);
 }

@@ -71,21 +71,15 @@ int acct_session_del(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[CMN_HASH_BYTES
     return cmn_db_del(txn, dbi, key, CMN_HASH_BYTES) == CMN_DB_ERROR ? -1 : 0;
 }
 
+static int s_session_expired(const MDB_val *v, uint64_t now, const void *arg) {
+    (void)arg;
+    Dvcid__Store__Session *s = dvcid__store__session__unpack(NULL, v->mv_size, v->mv_data);
+    int old = !s || s->expires_ms <= now;
+    if (s)
+        dvcid__store__session__free_unpacked(s, NULL);
+    return old;
+}
+
 int acct_session_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Session *s = dvcid__store__session__unpack(NULL, v.mv_size, v.mv_data);
-        int old = !s || s->expires_ms <= now;
-        if (s)
-            dvcid__store__session__free_unpacked(s, NULL);
-        if (old && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    return cmn_db_sweep(txn, dbi, now, s_session_expired, NULL);
 }

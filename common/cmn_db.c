@@ -123,3 +123,20 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
         protobuf_c_message_pack(m, v.mv_data);
     return s_rc(rc, "put");
 }
+
+int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
+                 const void *arg) {
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, dbi, &cur) != 0)
+        return -1;
+    MDB_val k, v;
+    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
+        if (expired(&v, now, arg) && mdb_cursor_del(cur, 0) == 0)
+            n++;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? n : -1;
+}

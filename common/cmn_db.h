@@ -8,6 +8,7 @@
 
 #include <lmdb.h>
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct cmn_db cmn_db_t;
 
@@ -31,6 +32,13 @@ int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const vo
                size_t vlen, int noover);
 /* Deletes key; a missing key gives CMN_DB_NOTFOUND. */
 int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen);
+
+/* Says whether a record can go (1) or stays (0); arg is the caller's. */
+typedef int(cmn_db_expired_fn)(const MDB_val *val, uint64_t now, const void *arg);
+
+/* Deletes every record of dbi that expired() says can go. Returns how many, or -1. */
+int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
+                 const void *arg);
 
 /* Packs a protobuf-c message and puts it. */
 int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,

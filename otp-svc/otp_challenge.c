@@ -203,27 +203,20 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     return rc == CMN_DB_ERROR ? -1 : 0;
 }
 
+/* Keep a spent or dead challenge a while after expiry so late steps get a clear
+ * answer, then forget the phone (minimum retention). arg: the grace in ms. */
+static int s_challenge_expired(const MDB_val *v, uint64_t now, const void *arg) {
+    uint64_t grace = *(const uint64_t *)arg;
+    Dvcid__Store__Challenge *ch = dvcid__store__challenge__unpack(NULL, v->mv_size, v->mv_data);
+    int old = !ch || ch->expires_ms + grace < now;
+    if (ch)
+        dvcid__store__challenge__free_unpacked(ch, NULL);
+    return old;
+}
+
 int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, st->challenges, &cur) != 0)
-        return -1;
-    /* Keep a spent or dead challenge a while after expiry so late steps get a
-     * clear answer, then forget the phone (minimum retention). */
     uint64_t grace = (uint64_t)st->cfg->otp_ttl * 1000u + 3600000u;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Challenge *ch = dvcid__store__challenge__unpack(NULL, v.mv_size, v.mv_data);
-        int old = !ch || ch->expires_ms + grace < now;
-        if (ch)
-            dvcid__store__challenge__free_unpacked(ch, NULL);
-        if (old && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    if (rc != MDB_NOTFOUND)
-        return -1;
-    int w = otp_limits_sweep(txn, st->windows, now);
+    int n = cmn_db_sweep(txn, st->challenges, now, s_challenge_expired, &grace);
+    int w = n < 0 ? -1 : otp_limits_sweep(txn, st->windows, now);
     return w < 0 ? -1 : n + w;
 }

@@ -92,21 +92,15 @@ int otp_limits_count(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const c
     return 0;
 }
 
+static int s_window_ended(const MDB_val *v, uint64_t now, const void *arg) {
+    (void)arg;
+    Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v->mv_size, v->mv_data);
+    int ended = !w || now - w->start_ms >= S_HOUR_MS;
+    if (w)
+        dvcid__store__window__free_unpacked(w, NULL);
+    return ended;
+}
+
 int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v.mv_size, v.mv_data);
-        int ended = !w || now - w->start_ms >= S_HOUR_MS;
-        if (w)
-            dvcid__store__window__free_unpacked(w, NULL);
-        if (ended && mdb_cursor_del(cur, 0) == 0)
-            n++;
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    return cmn_db_sweep(txn, dbi, now, s_window_ended, NULL);
 }
