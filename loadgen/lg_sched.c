@@ -30,10 +30,7 @@ uint64_t lg_sched_due(const lg_sched_t *self, uint64_t now_ns) {
     return n;
 }
 
-int lg_sched_wait_ms(const lg_sched_t *self, uint64_t k, uint64_t now_ns) {
+uint64_t lg_sched_wait_ns(const lg_sched_t *self, uint64_t k, uint64_t now_ns) {
     uint64_t at = lg_sched_at(self, k);
-    if (at <= now_ns)
-        return 0;
-    uint64_t ms = (at - now_ns + 999999u) / 1000000u;
-    return ms > 1000000u ? 1000000 : (int)ms;
+    return at > now_ns ? at - now_ns : 0;
 }

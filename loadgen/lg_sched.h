@@ -26,8 +26,8 @@ uint64_t lg_sched_at(const lg_sched_t *self, uint64_t k);
 /* How many of this thread's arrivals are due at now_ns: those with an intended start <= now. */
 uint64_t lg_sched_due(const lg_sched_t *self, uint64_t now_ns);
 
-/* Milliseconds to wait from now_ns until arrival k is due, rounded up (0 when it is due). */
-int lg_sched_wait_ms(const lg_sched_t *self, uint64_t k, uint64_t now_ns);
+/* Nanoseconds from now_ns until arrival k is due (0 when it is due). */
+uint64_t lg_sched_wait_ns(const lg_sched_t *self, uint64_t k, uint64_t now_ns);
 
 /* Latency of an answer at done_ns for an arrival intended at intended_ns (0 if earlier). */
 static inline uint64_t lg_sched_latency(uint64_t intended_ns, uint64_t done_ns) {

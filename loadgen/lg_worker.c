@@ -17,6 +17,7 @@
 #include "lg_sched.h"
 
 #define S_EVENTS 256
+#define S_TICK_NS 5000000ull     /* longest wait in epoll: the end and deadlines are checked */
 #define S_SCAN_NS 5000000ull     /* deadline scan period */
 #define S_BACKOFF_NS 20000000ull /* closed loop: pause of a slot after a transport failure */
 #define S_PREPARE_MAX_NS (900ull * 1000000000ull)
@@ -52,6 +53,7 @@ struct lg_worker {
     size_t naccounts, cap_accounts, next_account;
     uint64_t prep_target, prep_made, prep_failed;
     int failed;
+    bool no_pwait2; /* the kernel has no epoll_pwait2: millisecond waits */
     lg_sched_t sched;
     uint64_t arrivals;
     _Atomic uint64_t p_requests, p_failures, p_flows;
@@ -377,6 +379,19 @@ static bool s_any_waiting(const lg_worker_t *self) {
     return false;
 }
 
+/* epoll_wait with a nanosecond timeout (epoll_pwait2), so an open-loop arrival is sent at
+ * its time rather than up to a millisecond late; epoll_wait where the kernel lacks it. */
+static int s_wait(lg_worker_t *self, struct epoll_event *evs, uint64_t timeout_ns) {
+    if (!self->no_pwait2) {
+        struct timespec ts = {(time_t)(timeout_ns / 1000000000u), (long)(timeout_ns % 1000000000u)};
+        int n = epoll_pwait2(self->epfd, evs, S_EVENTS, &ts, NULL);
+        if (n >= 0 || errno != ENOSYS)
+            return n;
+        self->no_pwait2 = true;
+    }
+    return epoll_wait(self->epfd, evs, S_EVENTS, (int)((timeout_ns + 999999u) / 1000000u));
+}
+
 /* The loop, for either phase; returns when the phase is over. */
 static void s_loop(lg_worker_t *self) {
     struct epoll_event evs[S_EVENTS];
@@ -408,12 +423,12 @@ static void s_loop(lg_worker_t *self) {
         }
         if (open)
             s_start_due(self, now);
-        int timeout = 5;
+        uint64_t timeout = S_TICK_NS;
         if (open && self->nidle + (self->max_slots - self->nslots) > 0 && now < end) {
-            int w = lg_sched_wait_ms(&self->sched, self->arrivals, now);
+            uint64_t w = lg_sched_wait_ns(&self->sched, self->arrivals, now);
             timeout = w < timeout ? w : timeout;
         }
-        int n = epoll_wait(self->epfd, evs, S_EVENTS, timeout);
+        int n = s_wait(self, evs, timeout);
         if (n < 0 && errno != EINTR) {
             fprintf(stderr, "dvcid-load: epoll_wait: %s\n", strerror(errno));
             self->failed = 1;

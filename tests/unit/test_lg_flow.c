@@ -6,15 +6,12 @@
 #include <string.h>
 
 #include "cmn_validate.h"
-/* The loadgen sources are compiled in: unit tests link the service libraries only. */
-#include "loadgen/lg_flow.c"       // NOLINT(bugprone-suspicious-include)
-#include "loadgen/lg_http.c"       // NOLINT(bugprone-suspicious-include)
-#include "loadgen/lg_http_parse.c" // NOLINT(bugprone-suspicious-include)
-#include "loadgen/lg_ident.c"      // NOLINT(bugprone-suspicious-include)
-#include "loadgen/lg_opts.c"       // NOLINT(bugprone-suspicious-include)
+#include "lg_flow.h"
+#include "lg_ident.h"
+#include "lg_opts.h"
 #include "tap.h"
 
-static lg_flow_opts_t t_opts = {
+static lg_flow_opts_t s_opts = {
     .base_path = "",
     .get_path = "/ping",
     .test_code = "123456",
@@ -26,68 +23,68 @@ static lg_flow_opts_t t_opts = {
 };
 
 /* Writes the current request; returns the step. */
-static lg_step_t t_req(lg_flow_t *f, const char **method, char *path, char *body) {
+static lg_step_t s_req(lg_flow_t *f, const char **method, char *path, char *body) {
     size_t len = 0;
-    CHECK(lg_flow_request(f, &t_opts, method, path, 256, body, 1024, &len) == 0, "request");
+    CHECK(lg_flow_request(f, &s_opts, method, path, 256, body, 1024, &len) == 0, "request");
     body[len] = '\0';
     return lg_flow_step(f);
 }
 
-static lg_flow_result_t t_ans(lg_flow_t *f, int status, const char *body, char *err) {
+static lg_flow_result_t s_ans(lg_flow_t *f, int status, const char *body, char *err) {
     return lg_flow_answer(f, status, body, strlen(body), err, 64);
 }
 
-static void t_register(void) {
+static void s_register(void) {
     lg_flow_t f;
     const char *m;
     char path[256], body[1024], err[64];
-    lg_flow_begin(&f, &t_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_CAPTCHA, "captcha first");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_CAPTCHA, "captcha first");
     CHECK_STR(m, "POST");
     CHECK_STR(path, "/v1/captcha");
     CHECK_STR(body, "");
-    CHECK(t_ans(&f, 201, "{\"captcha_id\":\"c1\",\"image\":\"data:\"}", err) == LG_FLOW_NEXT,
+    CHECK(s_ans(&f, 201, "{\"captcha_id\":\"c1\",\"image\":\"data:\"}", err) == LG_FLOW_NEXT,
           "captcha ok");
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_START, "then start");
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_START, "then start");
     CHECK_STR(path, "/v1/registrations");
     CHECK_STR(body, "{\"id_number\":\"001099012345\",\"full_name\":\"Nguyễn Văn An\","
                     "\"date_of_birth\":\"1999-05-12\",\"phone\":\"0900001234\","
                     "\"captcha_id\":\"c1\",\"captcha_answer\":\"TEST\"}");
-    CHECK(t_ans(&f, 201, "{\"registration_id\":\"r-9\",\"otp\":{}}", err) == LG_FLOW_NEXT, "st");
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_VERIFY, "then verify");
+    CHECK(s_ans(&f, 201, "{\"registration_id\":\"r-9\",\"otp\":{}}", err) == LG_FLOW_NEXT, "st");
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_VERIFY, "then verify");
     CHECK_STR(path, "/v1/registrations/r-9/otp/verify");
     CHECK_STR(body, "{\"code\":\"123456\"}");
-    CHECK(t_ans(&f, 200, "{\"state\":\"otp_verified\"}", err) == LG_FLOW_NEXT, "verified");
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_PASSWORD, "then password");
+    CHECK(s_ans(&f, 200, "{\"state\":\"otp_verified\"}", err) == LG_FLOW_NEXT, "verified");
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_PASSWORD, "then password");
     CHECK_STR(path, "/v1/registrations/r-9/password");
     CHECK_STR(body,
               "{\"password\":\"Tr0ng!\\\"Dong\\\"\",\"password_confirm\":\"Tr0ng!\\\"Dong\\\"\"}");
-    CHECK(t_ans(&f, 201, "{\"account\":{}}", err) == LG_FLOW_DONE, "done");
+    CHECK(s_ans(&f, 201, "{\"account\":{}}", err) == LG_FLOW_DONE, "done");
     CHECK(lg_flow_step(&f) == LG_NSTEPS, "no step after the end");
 
     /* Failures: the status and the API's error code, or what was missing. */
-    lg_flow_begin(&f, &t_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
-    CHECK(t_ans(&f, 201, "{\"image\":\"x\"}", err) == LG_FLOW_FAILED, "no captcha id");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
+    CHECK(s_ans(&f, 201, "{\"image\":\"x\"}", err) == LG_FLOW_FAILED, "no captcha id");
     CHECK_STR(err, "201 without captcha_id");
-    lg_flow_begin(&f, &t_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
-    CHECK(t_ans(&f, 201, "{\"captcha_id\":\"../x\"}", err) == LG_FLOW_FAILED, "unsafe id");
-    lg_flow_begin(&f, &t_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
-    CHECK(t_ans(&f, 429, "{\"error\":{\"code\":\"rate_limited\",\"message\":\"x\"}}", err) ==
+    lg_flow_begin(&f, &s_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
+    CHECK(s_ans(&f, 201, "{\"captcha_id\":\"../x\"}", err) == LG_FLOW_FAILED, "unsafe id");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
+    CHECK(s_ans(&f, 429, "{\"error\":{\"code\":\"rate_limited\",\"message\":\"x\"}}", err) ==
               LG_FLOW_FAILED,
           "429");
     CHECK_STR(err, "429 rate_limited");
-    lg_flow_begin(&f, &t_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
-    CHECK(t_ans(&f, 502, "<html>bad gateway</html>", err) == LG_FLOW_FAILED, "502");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_REGISTER, "001099012345", "1999-05-12", "0900001234", 1);
+    CHECK(s_ans(&f, 502, "<html>bad gateway</html>", err) == LG_FLOW_FAILED, "502");
     CHECK_STR(err, "502");
 }
 
-static void t_others(void) {
+static void s_others(void) {
     lg_flow_t f;
     const char *m;
     char path[256], body[1024], err[64];
 
     /* No captcha step: start right away with a made-up captcha id. */
-    lg_flow_opts_t o = t_opts;
+    lg_flow_opts_t o = s_opts;
     o.captcha_step = false;
     o.base_path = "/dvcid";
     lg_flow_begin(&f, &o, LG_FLOW_START, "001099012345", "1999-05-12", "0900001234", 42);
@@ -96,59 +93,59 @@ static void t_others(void) {
     size_t len = 0;
     CHECK(lg_flow_request(&f, &o, &m, path, sizeof(path), body, sizeof(body), &len) == 0, "req");
     CHECK_STR(path, "/dvcid/v1/registrations");
-    CHECK(t_ans(&f, 201, "{\"registration_id\":\"r1\"}", err) == LG_FLOW_DONE, "start only");
+    CHECK(s_ans(&f, 201, "{\"registration_id\":\"r1\"}", err) == LG_FLOW_DONE, "start only");
 
     /* Wrong code: N wrong tries each answered 400 otp_invalid, then the right one. */
-    lg_flow_begin(&f, &t_opts, LG_FLOW_WRONG, "001099012345", "1999-05-12", "0900001234", 1);
-    t_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
-    t_ans(&f, 201, "{\"registration_id\":\"r2\"}", err);
+    lg_flow_begin(&f, &s_opts, LG_FLOW_WRONG, "001099012345", "1999-05-12", "0900001234", 1);
+    s_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
+    s_ans(&f, 201, "{\"registration_id\":\"r2\"}", err);
     const char *inv = "{\"error\":{\"code\":\"otp_invalid\",\"attempts_left\":4}}";
     for (int i = 0; i < 2; i++) {
-        CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_WRONG, "wrong %d", i);
+        CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_WRONG, "wrong %d", i);
         CHECK_STR(body, "{\"code\":\"123457\"}");
-        CHECK(t_ans(&f, 400, inv, err) == LG_FLOW_NEXT, "wrong %d accepted", i);
+        CHECK(s_ans(&f, 400, inv, err) == LG_FLOW_NEXT, "wrong %d accepted", i);
     }
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_VERIFY, "then the right code");
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_VERIFY, "then the right code");
     CHECK_STR(body, "{\"code\":\"123456\"}");
-    CHECK(t_ans(&f, 200, "{}", err) == LG_FLOW_DONE, "done");
-    lg_flow_begin(&f, &t_opts, LG_FLOW_WRONG, "001099012345", "1999-05-12", "0900001234", 1);
-    t_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
-    t_ans(&f, 201, "{\"registration_id\":\"r2\"}", err);
-    CHECK(t_ans(&f, 400, "{\"error\":{\"code\":\"invalid_request\"}}", err) == LG_FLOW_FAILED,
+    CHECK(s_ans(&f, 200, "{}", err) == LG_FLOW_DONE, "done");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_WRONG, "001099012345", "1999-05-12", "0900001234", 1);
+    s_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
+    s_ans(&f, 201, "{\"registration_id\":\"r2\"}", err);
+    CHECK(s_ans(&f, 400, "{\"error\":{\"code\":\"invalid_request\"}}", err) == LG_FLOW_FAILED,
           "another 400 is a failure");
-    CHECK(t_ans(&f, 200, "{}", err) == LG_FLOW_FAILED || 1, "(any answer after)");
+    CHECK(s_ans(&f, 200, "{}", err) == LG_FLOW_FAILED || 1, "(any answer after)");
 
     /* Sign-in and resend paths. */
-    lg_flow_begin(&f, &t_opts, LG_FLOW_LOGIN, "001099012345", NULL, NULL, 1);
-    t_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_LOGIN_START, "login start");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_LOGIN, "001099012345", NULL, NULL, 1);
+    s_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_LOGIN_START, "login start");
     CHECK_STR(body, "{\"id_number\":\"001099012345\",\"password\":\"Tr0ng!\\\"Dong\\\"\","
                     "\"captcha_id\":\"c\",\"captcha_answer\":\"TEST\"}");
-    CHECK(t_ans(&f, 201, "{\"login_id\":\"L1\"}", err) == LG_FLOW_NEXT, "login started");
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_LOGIN_VERIFY, "login verify");
+    CHECK(s_ans(&f, 201, "{\"login_id\":\"L1\"}", err) == LG_FLOW_NEXT, "login started");
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_LOGIN_VERIFY, "login verify");
     CHECK_STR(path, "/v1/logins/L1/otp/verify");
-    CHECK(t_ans(&f, 200, "{\"session\":{}}", err) == LG_FLOW_DONE, "signed in");
+    CHECK(s_ans(&f, 200, "{\"session\":{}}", err) == LG_FLOW_DONE, "signed in");
 
-    lg_flow_begin(&f, &t_opts, LG_FLOW_RESEND, "001099012345", "1999-05-12", "0900001234", 1);
-    t_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
-    t_ans(&f, 201, "{\"registration_id\":\"r3\"}", err);
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_REG_RESEND, "resend");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_RESEND, "001099012345", "1999-05-12", "0900001234", 1);
+    s_ans(&f, 201, "{\"captcha_id\":\"c\"}", err);
+    s_ans(&f, 201, "{\"registration_id\":\"r3\"}", err);
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_REG_RESEND, "resend");
     CHECK_STR(path, "/v1/registrations/r3/otp/resend");
     CHECK_STR(body, "");
 
-    lg_flow_begin(&f, &t_opts, LG_FLOW_GET, NULL, NULL, NULL, 1);
-    CHECK(t_req(&f, &m, path, body) == LG_STEP_GET, "get");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_GET, NULL, NULL, NULL, 1);
+    CHECK(s_req(&f, &m, path, body) == LG_STEP_GET, "get");
     CHECK_STR(m, "GET");
     CHECK_STR(path, "/ping");
-    CHECK(t_ans(&f, 204, "", err) == LG_FLOW_DONE, "any 2xx");
-    lg_flow_begin(&f, &t_opts, LG_FLOW_GET, NULL, NULL, NULL, 1);
-    CHECK(t_ans(&f, 404, "", err) == LG_FLOW_FAILED, "404 fails");
+    CHECK(s_ans(&f, 204, "", err) == LG_FLOW_DONE, "any 2xx");
+    lg_flow_begin(&f, &s_opts, LG_FLOW_GET, NULL, NULL, NULL, 1);
+    CHECK(s_ans(&f, 404, "", err) == LG_FLOW_FAILED, "404 fails");
 
     CHECK(lg_flow_kind("wrong-code") == LG_FLOW_WRONG && lg_flow_kind("nope") == -1, "kinds");
     CHECK_STR(lg_step_name(LG_STEP_REG_VERIFY), "reg_verify");
 }
 
-static void t_mix(void) {
+static void s_mix(void) {
     int w[LG_NFLOWS];
     char err[128];
     CHECK(lg_opts_flows("mixed", w, err, sizeof(err)) == 0, "mixed");
@@ -163,7 +160,7 @@ static void t_mix(void) {
     CHECK(lg_opts_flows("login:0", w, err, sizeof(err)) == -1, "all zero");
 }
 
-static void t_ident(void) {
+static void s_ident(void) {
     lg_ident_t id;
     char err[128];
     CHECK(lg_ident_init(&id, "+8490000", 12345, err, sizeof(err)) == 0, "init: %s", err);
@@ -216,9 +213,9 @@ static void t_ident(void) {
 }
 
 int main(void) {
-    t_register();
-    t_others();
-    t_mix();
-    t_ident();
+    s_register();
+    s_others();
+    s_mix();
+    s_ident();
     return TEST_DONE();
 }

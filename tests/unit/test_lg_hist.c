@@ -3,8 +3,7 @@
 #include <math.h>
 #include <stdint.h>
 
-/* The loadgen sources are compiled in: unit tests link the service libraries only. */
-#include "loadgen/lg_hist.c" // NOLINT(bugprone-suspicious-include)
+#include "lg_hist.h"
 #include "tap.h"
 
 /* Every value maps into a bucket whose bounds hold it and are within 1/128 of it. */

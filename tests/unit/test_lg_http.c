@@ -5,8 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-/* The loadgen sources are compiled in: unit tests link the service libraries only. */
-#include "loadgen/lg_http_parse.c" // NOLINT(bugprone-suspicious-include)
+#include "lg_http_parse.h"
 #include "tap.h"
 
 /* Parses text fed one byte more at a time: incomplete until the last byte, then complete. */
