@@ -58,6 +58,7 @@ static int s_phase(lg_run_t *run, lg_worker_t **workers, int n, void *(*entry)(v
     }
     uint64_t start = lg_clock_ns(), next_print = start + 1000000000u;
     uint64_t last_req = 0, last_flows = 0;
+    char max_text[16];
     int seen = 0;
     while (atomic_load(&finished) < started) {
         usleep(50000);
@@ -73,18 +74,21 @@ static int s_phase(lg_run_t *run, lg_worker_t **workers, int n, void *(*entry)(v
         }
         uint64_t now = lg_clock_ns();
         if (progress && now >= next_print) {
-            uint64_t req = 0, fail = 0, flows = 0;
+            uint64_t req = 0, fail = 0, flows = 0, max = 0;
             for (int i = 0; i < n; i++) {
-                uint64_t a, b, c;
-                lg_worker_progress(workers[i], &a, &b, &c);
+                uint64_t a, b, c, d;
+                lg_worker_progress(workers[i], &a, &b, &c, &d);
                 req += a, fail += b, flows += c;
+                max = d > max ? d : max;
             }
             double dt = (double)(now - next_print + 1000000000u) / 1e9;
+            lg_report_latency(max_text, sizeof(max_text), max);
             fprintf(stderr,
-                    "[%6.1fs] %s: %llu requests (%.0f/s), %llu flows (%.0f/s), %llu failed\n",
+                    "[%6.1fs] %s: %llu requests (%.0f/s), %llu flows (%.0f/s), %llu failed, "
+                    "max latency %s\n",
                     (double)(now - start) / 1e9, label, (unsigned long long)req,
                     (double)(req - last_req) / dt, (unsigned long long)flows,
-                    (double)(flows - last_flows) / dt, (unsigned long long)fail);
+                    (double)(flows - last_flows) / dt, (unsigned long long)fail, max_text);
             last_req = req, last_flows = flows;
             next_print = now + 1000000000u;
         }

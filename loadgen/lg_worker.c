@@ -21,6 +21,7 @@
 #define S_SCAN_NS 5000000ull     /* deadline scan period */
 #define S_BACKOFF_NS 20000000ull /* closed loop: pause of a slot after a transport failure */
 #define S_PREPARE_MAX_NS (900ull * 1000000000ull)
+#define S_PREPARE_CONNS 16 /* registrations under way at once while preparing, all threads */
 
 typedef struct {
     lg_conn_t *conn;
@@ -57,7 +58,8 @@ struct lg_worker {
     lg_sched_t sched;
     uint64_t arrivals;
     _Atomic uint64_t p_requests, p_failures, p_flows;
-    char request[16384]; /* the request being sent; for get flows, the one request */
+    _Atomic uint64_t p_max; /* largest step latency since the progress line last read it */
+    char request[16384];    /* the request being sent; for get flows, the one request */
     size_t get_len;
     char path[1024];
     char body[8192];
@@ -128,11 +130,12 @@ const lg_stats_t *lg_worker_prepare_stats(const lg_worker_t *self) { return self
 
 int lg_worker_failed(const lg_worker_t *self) { return self->failed; }
 
-void lg_worker_progress(const lg_worker_t *self, uint64_t *requests, uint64_t *failures,
-                        uint64_t *flows) {
+void lg_worker_progress(lg_worker_t *self, uint64_t *requests, uint64_t *failures, uint64_t *flows,
+                        uint64_t *max_latency) {
     *requests = atomic_load_explicit(&self->p_requests, memory_order_relaxed);
     *failures = atomic_load_explicit(&self->p_failures, memory_order_relaxed);
     *flows = atomic_load_explicit(&self->p_flows, memory_order_relaxed);
+    *max_latency = atomic_exchange_explicit(&self->p_max, 0, memory_order_relaxed);
 }
 
 uint64_t lg_worker_connects(const lg_worker_t *self) {
@@ -227,6 +230,14 @@ static void s_flow_over(lg_worker_t *self, s_slot_t *slot, uint64_t now, bool tr
     s_start_flow(self, slot, now, now);
 }
 
+/* Prepare gives up after more failed registrations than it had to make (plus 100). */
+static void s_prepare_failed(lg_worker_t *self, const char *key) {
+    if (!self->prepare || self->failed || ++self->prep_failed <= 100 + self->prep_target)
+        return;
+    fprintf(stderr, "dvcid-load: prepare: too many failed registrations (last: %s)\n", key);
+    self->failed = 1;
+}
+
 /* The current step failed with reason key (no usable answer, or an unexpected one). */
 static void s_step_failed(lg_worker_t *self, s_slot_t *slot, const char *key, uint64_t now,
                           bool transport) {
@@ -237,10 +248,7 @@ static void s_step_failed(lg_worker_t *self, s_slot_t *slot, const char *key, ui
         lg_stats_flow(st, slot->flow.kind, 0, 0);
     s_bump(&self->p_requests);
     s_bump(&self->p_failures);
-    if (self->prepare && ++self->prep_failed > 100 + self->prep_target) {
-        fprintf(stderr, "dvcid-load: prepare: too many failures (last: %s)\n", key);
-        self->failed = 1;
-    }
+    s_prepare_failed(self, key);
     s_flow_over(self, slot, now, transport);
 }
 
@@ -286,15 +294,17 @@ static void s_on_response(lg_worker_t *self, s_slot_t *slot, const lg_http_resp_
         if (s_flow_counted(self, slot))
             lg_stats_flow(st, slot->flow.kind, 0, 0);
         s_bump(&self->p_failures);
-        if (self->prepare && ++self->prep_failed > 100 + self->prep_target) {
-            fprintf(stderr, "dvcid-load: prepare: too many failures (last: %s)\n", self->err);
-            self->failed = 1;
-        }
+        s_prepare_failed(self, self->err);
         s_flow_over(self, slot, now, false);
         return;
     }
+    uint64_t latency = lg_sched_latency(slot->step_intended, now);
     if (s_counted(self, slot->step_intended))
-        lg_stats_ok(st, step, lg_sched_latency(slot->step_intended, now));
+        lg_stats_ok(st, step, latency);
+    /* Only this thread raises it and the progress line only resets it: a lost race costs
+     * one sample of one line. */
+    if (latency > atomic_load_explicit(&self->p_max, memory_order_relaxed))
+        atomic_store_explicit(&self->p_max, latency, memory_order_relaxed);
     if (r == LG_FLOW_NEXT) {
         /* A flow under way at the end runs to its end (its late steps are not counted),
          * so every flow started is either done or failed. */
@@ -461,8 +471,13 @@ void *lg_worker_prepare(void *arg) {
     uint64_t share = (uint64_t)o->prepare / (uint64_t)self->nthreads +
                      ((uint64_t)self->index < (uint64_t)o->prepare % (uint64_t)self->nthreads);
     self->prep_target = share;
+    /* Every registration hashes a password: a few at a time keep the cores busy, more only
+     * fill the server's hash queue (503) and its timeouts (504). */
+    int conc = S_PREPARE_CONNS / self->nthreads > 0 ? S_PREPARE_CONNS / self->nthreads : 1;
+    if (conc > self->max_slots)
+        conc = self->max_slots;
     uint64_t now = lg_clock_ns();
-    for (uint64_t i = 0; i < share && (int)i < self->max_slots; i++) {
+    for (uint64_t i = 0; i < share && (int)i < conc; i++) {
         int s = self->nslots > (int)i ? (int)i : s_new_slot(self);
         if (s < 0)
             break;

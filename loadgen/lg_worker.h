@@ -49,10 +49,11 @@ const char *lg_worker_account(const lg_worker_t *self, size_t i);
 const lg_stats_t *lg_worker_stats(const lg_worker_t *self);
 const lg_stats_t *lg_worker_prepare_stats(const lg_worker_t *self);
 
-/* Live totals for the progress line, safe to read from another thread while it runs:
- * requests finished (answered or failed), failed ones, flows done. */
-void lg_worker_progress(const lg_worker_t *self, uint64_t *requests, uint64_t *failures,
-                        uint64_t *flows);
+/* Live totals for the progress line, safe to call from another thread while it runs:
+ * requests finished (answered or failed), failed ones, flows done, and the largest latency
+ * of an expected answer since the previous call (which resets it), so stalls show. */
+void lg_worker_progress(lg_worker_t *self, uint64_t *requests, uint64_t *failures, uint64_t *flows,
+                        uint64_t *max_latency);
 
 /* Set when prepare could not register its accounts (the run should not go on). */
 int lg_worker_failed(const lg_worker_t *self);
