@@ -80,10 +80,10 @@ screenshots: deps-test build-release
 	DVCID_BIN=$(CURDIR)/$(RELEASE) DVCID_SRC=$(CURDIR) DVCID_SCREENSHOTS=$(CURDIR)/docs/screenshots \
 		tests/browser/run.sh
 
-# Longer fuzzing (fuzz/README.md): FUZZ_SECONDS per target with libFuzzer (clang).
+# Longer fuzzing (tests/fuzz/README.md): FUZZ_SECONDS per target with libFuzzer (clang).
 FUZZ_SECONDS ?= 600
 fuzz: deps-test
-	@fuzz/run.sh $(FUZZ_SECONDS)
+	@tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 # The benchmark (api.md section 6): never part of make test.
 bench:

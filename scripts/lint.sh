@@ -17,7 +17,7 @@ clang_tidy=${CLANG_TIDY:-clang-tidy}
 cppcheck=${CPPCHECK:-cppcheck}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Folders of ours that hold C; a new top-level folder of C code goes here.
-own_re='(common|gateway|account-svc|otp-svc|sms-worker|tests|tools|bench|fuzz|loadgen)'
+own_re='(common|gateway|account-svc|otp-svc|sms-worker|tests|tools|bench)'
 
 # Our .c/.h files, NUL-separated: everything in the tree except build output and vendored
 # or generated trees.

@@ -148,7 +148,7 @@ static int s_skip_cstr(const uint8_t *p, size_t len, size_t *off, size_t max) {
 }
 
 /* deliver_sm is read here by hand, bounds checked at every field: libsmpp34's unpacker
- * overruns a buffer on hostile TLV runs (found by fuzz/fuzz_smpp.c) and leaks on
+ * overruns a buffer on hostile TLV runs (found by tests/fuzz/fuzz_smpp.c) and leaks on
  * others, and a receipt needs only esm_class, the text and two TLVs. */
 int sms_pdu_receipt(const uint8_t *pdu, size_t len, char *ref, size_t reflen, sms_dlr_t *dlr) {
     if (reflen > 0)

@@ -1,4 +1,4 @@
-/* fuzz: what the libFuzzer targets of fuzz/ share. Each fuzz_<name>.c defines
+/* fuzz: what the libFuzzer targets of tests/fuzz/ share. Each fuzz_<name>.c defines
  * LLVMFuzzerTestOneInput (and may define LLVMFuzzerInitialize); with clang the
  * target links libFuzzer, with any other compiler replay_main.c drives it over the
  * seed corpus (and a few thousand mutations of it) so the ASan+UBSan build of

@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""make_corpus: writes the seed corpora of fuzz/corpus/<target>/ (fuzz/README.md).
+"""make_corpus: writes the seed corpora of tests/fuzz/corpus/<target>/ (tests/fuzz/README.md).
 
 The seeds are small valid and invalid examples of each target's input, named by what
 they show. Protobuf seeds are written in text format here and encoded with
 `protoc-c --encode`, so they stay readable and follow proto/*.proto. Files this script
 does not know (crash reproducers added by hand, inputs libFuzzer found) are left alone.
-Run from anywhere: fuzz/make_corpus.py
+Run from anywhere: tests/fuzz/make_corpus.py
 """
 
 import os
@@ -14,7 +14,7 @@ import subprocess
 import sys
 
 FUZZ = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(FUZZ)
+ROOT = os.path.dirname(os.path.dirname(FUZZ))
 CORPUS = os.path.join(FUZZ, "corpus")
 
 # --- protobuf: dvcid.Request ------------------------------------------------------
