@@ -58,7 +58,8 @@ format:
 	@scripts/lint.sh --fix
 
 # Every step runs even when an earlier one failed, so one run shows every problem; the
-# exit status is 0 only if all passed. Ends with ctest's summary.
+# exit status is 0 only if all passed. Ends with ctest's summary and why each skipped test
+# could not run here (its "SKIPPED:" line).
 test: deps-test
 	@failed=; \
 	if ! $(MAKE) --no-print-directory build-release; then failed="$$failed release-build"; \
@@ -68,6 +69,7 @@ test: deps-test
 		[ -z "$$failed" ] || echo "make test: FAILED so far:$$failed; running the tests anyway"; \
 		$(CTEST) --test-dir $(ASAN) --output-on-failure --no-tests=error -j$(CTEST_JOBS) \
 			|| failed="$$failed ctest"; \
+		grep -h '^SKIPPED:' $(ASAN)/Testing/Temporary/LastTest.log 2>/dev/null || true; \
 	fi; \
 	case "$$failed" in \
 	"") ;; \

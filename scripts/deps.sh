@@ -22,6 +22,7 @@ TEST_PKGS=(
     kannel kannel-extras             # a real SMS gateway and its fake SMSC for the http provider
     curl                             # smoke tests against a running stack
     systemd                          # systemd-analyze verify on the unit files
+    iproute2                         # ip netns: the hosts of the multi-host test
 )
 
 BENCH_PKGS=(

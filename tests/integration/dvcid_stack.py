@@ -13,6 +13,7 @@ The temp dir is removed unless something failed (set DVCID_KEEP=1 to always keep
 """
 
 import collections
+import ctypes
 import http.client
 import json
 import os
@@ -150,12 +151,10 @@ class Stack:
         for section, keys in overrides.items():
             self.config.setdefault(section, {}).update(keys)
         self.config_path = os.path.join(self.tmp, "dvcid.conf")
-        with open(self.config_path, "w", encoding="utf-8") as f:
-            for section, keys in self.config.items():
-                f.write("[%s]\n" % section)
-                for key, value in keys.items():
-                    f.write("%s = %s\n" % (key, value))
-                f.write("\n")
+        write_config(self.config_path, self.config)
+        self.order = list(PROCESSES)  # start order of the processes (names) this stack runs
+        self.http_host = "127.0.0.1"  # where the gateway's port is reached
+        self.preexec = None  # run in each child before exec (die_with_parent, say)
         self.procs = {}
         self.stopped = set()  # SIGSTOPped, to be continued before shutdown
         self.killed = set()  # pids SIGKILLed on purpose
@@ -169,10 +168,14 @@ class Stack:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return "http://%s:%d" % (self.http_host, self.port)
 
     def log_path(self, name):
         return os.path.join(self.tmp, name + ".log")
+
+    def command(self, name):
+        """The argv of process name (a subclass may add flags or a namespace)."""
+        return [self.binaries[name], "--config", self.config_path]
 
     def start(self, name):
         old = self.procs.get(name)
@@ -185,13 +188,13 @@ class Stack:
         log = open(self.log_path(name), "ab")
         try:
             self.procs[name] = subprocess.Popen(
-                [self.binaries[name], "--config", self.config_path],
-                stdin=subprocess.DEVNULL, stdout=log, stderr=log, cwd=self.tmp, env=env)
+                self.command(name), stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                cwd=self.tmp, env=env, preexec_fn=self.preexec)
         finally:
             log.close()
 
     def start_all(self):
-        for name in PROCESSES:
+        for name in self.order:
             self.start(name)
         self.wait_ready()
 
@@ -285,7 +288,7 @@ class Stack:
 
     def logs_tail(self, lines=40):
         out = []
-        for name in PROCESSES:
+        for name in self.order:
             out.append("----- %s (%s) -----\n%s" % (name, self.log_path(name),
                                                      _tail(self.log_path(name), lines)))
         return "\n".join(out)
@@ -296,13 +299,13 @@ class Stack:
         if self.closed:
             return
         self.closed = True
-        for name in reversed(PROCESSES):
+        for name in reversed(self.order):
             if name in self.procs:
                 try:
                     self.stop(name)
                 except AssertionError:
                     pass  # recorded in self.problems
-        for name in PROCESSES:
+        for name in self.order:
             try:
                 with open(self.log_path(name), "rb") as f:
                     text = f.read().decode("utf-8", "replace")
@@ -335,6 +338,10 @@ class Stack:
 
     # ---- HTTP ---------------------------------------------------------------------
 
+    def connection(self, timeout):
+        """A new HTTP connection to the gateway (a subclass may reach it elsewhere)."""
+        return http.client.HTTPConnection(self.http_host, self.port, timeout=timeout)
+
     def request(self, method, path, json=None, raw=None, headers=None, timeout=10):
         """One HTTP request on a new connection. json: a value sent as JSON; raw: bytes
         (or str) sent as they are. Returns Response(status, headers, body) where body is
@@ -350,7 +357,7 @@ class Stack:
         elif method in ("POST", "PUT", "PATCH"):
             body = b""
         hdrs.update(headers or {})
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = self.connection(timeout)
         try:
             conn.putrequest(method, path, skip_accept_encoding=True)
             for k, v in hdrs.items():
@@ -375,7 +382,7 @@ class Stack:
                         timeout=10):
         """A request whose body goes with Transfer-Encoding: chunked (no length known in
         advance). Returns a Response, or None when the server hung up without answering."""
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+        conn = self.connection(timeout)
         try:
             try:
                 conn.request(method, path, body=iter(chunks), encode_chunked=True,
@@ -406,18 +413,23 @@ class Stack:
 
     # ---- SMS sink -----------------------------------------------------------------
 
+    def sinks(self):
+        """The SMS sink files (the file provider's) of every sms-worker of this stack."""
+        return [self.sink]
+
     def sms_lines(self):
-        """Every complete JSON line of the SMS sink (a half-written last line is skipped)."""
-        try:
-            with open(self.sink, "rb") as f:
-                data = f.read()
-        except FileNotFoundError:
-            return []
-        lines = data.split(b"\n")
+        """Every complete JSON line of the SMS sinks (a half-written last line is skipped)."""
         out = []
-        for line in lines[:-1]:  # the part after the last "\n" is not complete yet
-            if line.strip():
-                out.append(_json_loads(line.decode("utf-8")))
+        for sink in self.sinks():
+            try:
+                with open(sink, "rb") as f:
+                    data = f.read()
+            except FileNotFoundError:
+                continue
+            lines = data.split(b"\n")
+            for line in lines[:-1]:  # the part after the last "\n" is not complete yet
+                if line.strip():
+                    out.append(_json_loads(line.decode("utf-8")))
         return out
 
     def sms_for(self, phone, purpose=None):
@@ -506,6 +518,30 @@ class Stack:
         assert p.status == 201, "password: %s %r %s" % (p.status, p.body, self.dead())
         return {"id_number": id_number, "phone": phone, "registration_id": rid,
                 "codes": [code], "password": password, "account": p.body.get("account")}
+
+
+def write_config(path, config):
+    """Writes config ({section: {key: value}}) as a dvcid INI file."""
+    with open(path, "w", encoding="utf-8") as f:
+        for section, keys in config.items():
+            f.write("[%s]\n" % section)
+            for key, value in keys.items():
+                f.write("%s = %s\n" % (key, value))
+            f.write("\n")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent():
+    """A preexec for Popen: the child gets SIGKILL when the thread that started it ends
+    (a ctest timeout kills only the test), so no service outlives its test. Start such
+    children from the main thread only."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
 
 
 def otp_code(line):

@@ -1,0 +1,108 @@
+"""dvcid_cluster: the real dvcid processes spread over the hosts of a dvcid_netns.Network,
+each host with its own configuration file, data directory and SMS sink, all talking
+ZeroMQ over tcp between the hosts' addresses (Python 3 standard library only).
+
+A Cluster is a dvcid_stack.Stack (same checks: every process must exit 0 on SIGTERM with
+no sanitizer report, the temp dir is kept and the logs' tails printed on a failure), whose
+processes are named by label ("b.account-svc.0.1") and each runs inside its host:
+
+    with Network(["a", "b", "c"]) as net:
+        cl = Cluster(net, gateway_host="a")       # base config as Stack's
+        cl.configure("b", account={...})          # host b's dvcid.conf = base + this
+        cl.add("b.account-svc", "b", "account-svc", args=["--shard", "0"])
+        ...
+        with cl:                                  # starts in add() order, waits for /readyz
+            cl.register()                         # the test reaches the gateway in host a
+"""
+
+import copy
+import http.client
+import os
+
+from dvcid_stack import Stack, die_with_parent, write_config
+
+GATEWAY_PORT = 8080
+
+
+class _NetnsHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection whose socket is made inside a host of the network."""
+
+    def __init__(self, net, host, address, port, timeout):
+        super().__init__(address, port, timeout=timeout)
+        self._net, self._from = net, host
+
+    def connect(self):
+        self.sock = self._net.connect(self._from, (self.host, self.port), self.timeout)
+
+
+class Cluster(Stack):
+    """Processes on the hosts of net; the gateway of gateway_host serves the test."""
+
+    def __init__(self, net, gateway_host, **overrides):
+        super().__init__(**overrides)
+        self.net = net
+        self.preexec = die_with_parent  # a killed test leaves no service behind
+        self.gateway_host = gateway_host
+        self.http_host = net.addr(gateway_host)
+        self.port = GATEWAY_PORT
+        self.config["gateway"]["listen"] = "%s:%d" % (self.http_host, self.port)
+        self.order = []
+        self.where = {}  # label -> (host, service, extra argv)
+        self.host_config = {}  # host -> its config dict
+        self.host_config_path = {}
+
+    def host_dir(self, host):
+        return os.path.join(self.tmp, host)
+
+    def configure(self, host, **sections):
+        """Writes host's dvcid.conf: the base config, its own storage.dir and SMS sink
+        under host_dir(host), then sections ({"otp": {"endpoint": ...}}) over them."""
+        config = copy.deepcopy(self.config)
+        os.makedirs(self.host_dir(host), exist_ok=True)
+        config["storage"]["dir"] = os.path.join(self.host_dir(host), "var")
+        config["sms"]["file"] = os.path.join(self.host_dir(host), "sms-outbox.jsonl")
+        for section, keys in sections.items():
+            config.setdefault(section, {}).update(keys)
+        path = os.path.join(self.host_dir(host), "dvcid.conf")
+        write_config(path, config)
+        self.host_config[host] = config
+        self.host_config_path[host] = path
+        return path
+
+    def add(self, label, host, service, args=()):
+        """One process of service on host (started in the order of add()); args are
+        extra flags after --config."""
+        assert host in self.host_config, "configure(%r) first" % host
+        assert label not in self.where, label
+        self.where[label] = (host, service, list(args))
+        self.order.append(label)
+
+    def labels(self, service=None, host=None):
+        return [lb for lb in self.order if (service is None or self.where[lb][1] == service)
+                and (host is None or self.where[lb][0] == host)]
+
+    def data_dir(self, host, sub):
+        """The LMDB directory of a service on host (<storage.dir>/<sub>)."""
+        return os.path.join(self.host_config[host]["storage"]["dir"], sub)
+
+    # ---- Stack's hooks ----------------------------------------------------------------
+
+    def command(self, name):
+        host, service, args = self.where[name]
+        return self.net.wrap(host, [self.binaries[service], "--config",
+                                    self.host_config_path[host]] + args)
+
+    def log_path(self, name):
+        return os.path.join(self.tmp, name + ".log")
+
+    def connection(self, timeout):
+        return _NetnsHTTPConnection(self.net, self.gateway_host, self.http_host, self.port,
+                                    timeout)
+
+    def sinks(self):
+        hosts = sorted({self.where[lb][0] for lb in self.labels("sms-worker")})
+        return [self.host_config[h]["sms"]["file"] for h in hosts]
+
+    def log(self, name):
+        with open(self.log_path(name), "rb") as f:
+            return f.read().decode("utf-8", "replace")
