@@ -141,6 +141,8 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     st->captcha = (acct_captcha_t){cfg, st->captcha_key, cmn_db_dbi(st->db, ACCT_DB_CAPTCHAS)};
     cmn_service_opts_t opts = {.name = "account-svc",
                                .bind = cfg->account_endpoint,
+                               .bind_key = "[account] endpoint",
+                               .cfg = cfg,
                                .routes = s_routes,
                                .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
                                .self = st,

@@ -52,12 +52,12 @@ void cmn_asks_destroy(cmn_asks_t **self_p) {
         return;
     cmn_asks_t *self = *self_p;
     for (cmn_ask_t *a = zhashx_first(self->by_id); a; a = zhashx_next(self->by_id))
-        free(a);
+        cmn_ask_free(a);
     zhashx_destroy(&self->by_id);
     while (self->failed) {
         cmn_ask_t *a = self->failed;
         self->failed = a->next;
-        free(a);
+        cmn_ask_free(a);
     }
     free(self->heap);
     free(self);
@@ -183,3 +183,15 @@ void cmn_asks_fail_all(cmn_asks_t *self, Dvcid__Status status) {
 }
 
 size_t cmn_asks_count(const cmn_asks_t *self) { return zhashx_size(self->by_id) + self->nfailed; }
+
+void cmn_asks_each(cmn_asks_t *self, void (*fn)(cmn_ask_t *a, void *arg), void *arg) {
+    for (cmn_ask_t *a = zhashx_first(self->by_id); a; a = zhashx_next(self->by_id))
+        fn(a, arg);
+}
+
+void cmn_ask_free(cmn_ask_t *a) {
+    if (!a)
+        return;
+    free(a->data);
+    free(a);
+}

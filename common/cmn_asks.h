@@ -17,12 +17,16 @@ typedef struct cmn_ask {
     cmn_reply_fn *fn;
     void *arg;
     struct cmn_ask *next; /* in the failed list */
+    int peer;             /* peer group it went to */
+    int inst;             /* instance of the group it was last sent to, -1: none */
+    uint8_t *data;        /* the packed request, kept to re-send it to another instance */
+    size_t len;
 } cmn_ask_t;
 
 typedef struct cmn_asks cmn_asks_t;
 
 cmn_asks_t *cmn_asks_new(void);
-/* Frees every ask still held (their args are not touched). Nullifies *self_p. */
+/* Frees every ask still held and its data (args are not touched). Nullifies *self_p. */
 void cmn_asks_destroy(cmn_asks_t **self_p);
 
 /* Takes ownership of a (malloc'd). Returns 0 or -1 (a is then freed by the caller). */
@@ -42,5 +46,12 @@ int64_t cmn_asks_next_ms(const cmn_asks_t *self, uint64_t now_ms);
 void cmn_asks_fail_all(cmn_asks_t *self, Dvcid__Status status);
 
 size_t cmn_asks_count(const cmn_asks_t *self);
+
+/* Calls fn for every ask waiting for its reply (not the failed ones); fn must not add
+ * or take asks. */
+void cmn_asks_each(cmn_asks_t *self, void (*fn)(cmn_ask_t *a, void *arg), void *arg);
+
+/* Frees an ask and its data. Tolerates NULL. */
+void cmn_ask_free(cmn_ask_t *a);
 
 #endif

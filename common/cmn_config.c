@@ -101,6 +101,12 @@ static const s_key_t s_keys[] = {
     STR("sms", "dlr_listen", sms_dlr_listen, ""),
     STR("sms", "texts_file", sms_texts_file, ""),
     ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
+    BOOL("curve", "enabled", curve_enabled, "false"),
+    STR("curve", "cert", curve_cert, ""),
+    STR("curve", "clients", curve_clients, ""),
+    STR("curve", "servers", curve_servers, ""),
+    BOOL("curve", "allow_plain_local", curve_allow_plain_local, "true"),
+    BOOL("curve", "allow_plain_remote", curve_allow_plain_remote, "false"),
 };
 #define S_NKEYS (sizeof(s_keys) / sizeof(s_keys[0]))
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #define CMN_CONFIG_STR 256
+#define CMN_CONFIG_LIST 2048 /* endpoint lists */
 
 typedef struct {
     /* [gateway] */
@@ -21,7 +22,7 @@ typedef struct {
     char storage_dir[CMN_CONFIG_STR];
     int storage_map_size_mib;
     /* [account] */
-    char account_endpoint[CMN_CONFIG_STR];
+    char account_endpoint[CMN_CONFIG_LIST]; /* cmn_endpoints syntax: instances, | shards */
     int account_registration_ttl;
     int account_argon2_ops;
     int account_argon2_mem_mib;
@@ -29,7 +30,7 @@ typedef struct {
     int account_hash_queue;
     int account_flow_ttl;
     /* [otp] */
-    char otp_endpoint[CMN_CONFIG_STR];
+    char otp_endpoint[CMN_CONFIG_LIST];
     int otp_length;
     int otp_ttl;
     int otp_resend_after;
@@ -52,7 +53,7 @@ typedef struct {
     char captcha_test_answer[CMN_CONFIG_STR];
     int captcha_ttl;
     /* [sms] */
-    char sms_endpoint[CMN_CONFIG_STR];
+    char sms_endpoint[CMN_CONFIG_LIST];
     char sms_provider[CMN_CONFIG_STR];
     char sms_file[CMN_CONFIG_STR];
     char sms_http_url[1024];
@@ -85,6 +86,17 @@ typedef struct {
     char sms_texts_file[CMN_CONFIG_STR];
     /* [log] */
     char log_level[CMN_CONFIG_STR];
+    /* [curve] (cmn_curve.h) */
+    int curve_enabled;
+    char curve_cert[CMN_CONFIG_STR];
+    char curve_clients[CMN_CONFIG_STR];
+    char curve_servers[CMN_CONFIG_STR];
+    int curve_allow_plain_local;
+    int curve_allow_plain_remote;
+    /* From the command line (cmn_main), not the file: which endpoint of its own
+     * service's list this process binds, [shard][instance], both 0-based. */
+    int proc_shard;
+    int proc_instance;
 } cmn_config_t;
 
 /* Fills cfg with every default. */

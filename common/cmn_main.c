@@ -3,19 +3,35 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "cmn_crypto.h"
 #include "cmn_log.h"
 
+/* A shard or instance number: 0..63, digits only. */
+static int s_number(const char *text, long *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(text, &end, 10);
+    if (errno || end == text || *end || v < 0 || v > 63 || text[0] < '0' || text[0] > '9')
+        return -1;
+    *out = v;
+    return 0;
+}
+
 int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
                    cmn_config_t *cfg) {
     const char *path = NULL;
+    long shard = 0, instance = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: %s [--config FILE] [--help] [--version]\n\n%s\n\n"
+            printf("usage: %s [--config FILE] [--shard S] [--instance I] [--help] [--version]"
+                   "\n\n%s\n\n"
                    "  --config FILE  INI configuration (default: built-in defaults)\n"
+                   "  --shard S      bind the endpoint of shard S of this service's list\n"
+                   "  --instance I   ... and its instance I (both 0-based, default 0)\n"
                    "  --help         this text\n  --version      print the version\n",
                    name, summary);
             return 1;
@@ -28,6 +44,13 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
             path = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
             path = argv[i] + 9;
+        } else if (strcmp(argv[i], "--shard") == 0 || strcmp(argv[i], "--instance") == 0) {
+            long *out = argv[i][2] == 's' ? &shard : &instance;
+            if (i + 1 == argc || s_number(argv[i + 1], out) != 0) {
+                fprintf(stderr, "%s: %s needs a number from 0 to 63\n", name, argv[i]);
+                return -1;
+            }
+            i++;
         } else {
             fprintf(stderr, "%s: unknown argument \"%s\" (try --help)\n", name, argv[i]);
             return -1;
@@ -38,13 +61,16 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
         fprintf(stderr, "%s: configuration error: %s\n", name, err);
         return -1;
     }
+    cfg->proc_shard = (int)shard;
+    cfg->proc_instance = (int)instance;
     if (cmn_log_init(name, cfg->log_level) != 0 || cmn_crypto_init() != 0)
         return -1;
     if (mkdir(cfg->storage_dir, 0700) != 0 && errno != EEXIST) {
         CMN_ERROR(NULL, "cannot create storage.dir %s: %s", cfg->storage_dir, strerror(errno));
         return -1;
     }
-    CMN_INFO(NULL, "%s %s starting (config %s)", name, DVCID_VERSION, path ? path : "defaults");
+    CMN_INFO(NULL, "%s %s starting (config %s, shard %d, instance %d)", name, DVCID_VERSION,
+             path ? path : "defaults", cfg->proc_shard, cfg->proc_instance);
     return 0;
 }
 

@@ -1,5 +1,8 @@
-/* cmn_main: what every process's main() does first: --config FILE, --help,
- * --version, config load, logging and libsodium set-up. */
+/* cmn_main: what every process's main() does first: --config FILE, --shard S,
+ * --instance I, --help, --version, config load, logging and libsodium set-up.
+ * --shard/--instance (0-based, default 0) land in cfg->proc_shard/proc_instance:
+ * the process binds the endpoint [S][I] of its own service's endpoint list
+ * (cmn_endpoints.h); the systemd template account-svc@I passes --instance %i. */
 #ifndef CMN_MAIN_H
 #define CMN_MAIN_H
 

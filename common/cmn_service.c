@@ -67,6 +67,7 @@ static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline, 
                           cmn_reply_fn *fn, void *arg) {
     cmn_ask_t *p = calloc(1, sizeof(*p));
     assert(p); /* out of memory here would lose a continuation: better to stop */
+    p->inst = -1;
     p->request_id = rid;
     p->deadline_ms = deadline;
     p->fail = fail;
@@ -93,6 +94,26 @@ static void s_out_fail_from(cmn_service_t *self, size_t mark, Dvcid__Status stat
     }
 }
 
+/* Sends a staged ask to an instance of its group; the ask keeps the packed request
+ * (o->data moves into it) so it can go to another instance if this one drops. */
+static void s_ask_send(cmn_service_t *self, s_out_t *o) {
+    cmn_ask_t *a = calloc(1, sizeof(*a));
+    assert(a); /* out of memory here would lose a continuation: better to stop */
+    a->request_id = o->request_id;
+    a->deadline_ms = o->deadline_ms;
+    a->fn = o->fn;
+    a->arg = o->arg;
+    a->peer = o->peer;
+    a->data = o->data;
+    a->len = o->len;
+    o->data = NULL;
+    if (cmn_peers_send(self, a, -1) != 0)
+        a->fail = DVCID__STATUS__STATUS_UNAVAILABLE;
+    int rc = cmn_asks_add(self->asks, a);
+    assert(rc == 0);
+    (void)rc;
+}
+
 static void s_flush(cmn_service_t *self) {
     for (size_t i = 0; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
@@ -108,11 +129,7 @@ static void s_flush(cmn_service_t *self) {
                 }
             }
         } else if (o->fn) {
-            zsock_t *s = self->peers[o->peer].sock;
-            int rc = o->data ? zmq_send(zsock_resolve(s), o->data, o->len, ZMQ_DONTWAIT) : -1;
-            s_pending_add(self, o->request_id, o->deadline_ms,
-                          rc < 0 ? DVCID__STATUS__STATUS_UNAVAILABLE : DVCID__STATUS__STATUS_OK,
-                          o->fn, o->arg);
+            s_ask_send(self, o);
         }
         zframe_destroy(&o->identity);
         free(o->data);
@@ -183,6 +200,10 @@ void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
         o->identity = call->identity;
         call->identity = NULL;
         o->data = s_pack_reply(reply, &o->len);
+        /* Stored with the handler's effects: a repeat of this request gets this answer. */
+        if (o->data && call->origin && ctx->txn && ctx->svc->has_replies)
+            cmn_service_replies_put(ctx->svc, ctx->txn, call->origin, call->request_id, o->data,
+                                    o->len);
     }
     cmn_service_count_reply(ctx->svc, call, reply);
     cmn_call_destroy(call_p);
@@ -244,6 +265,7 @@ void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *
         s_pending_add(self, rid, 0, DVCID__STATUS__STATUS_INTERNAL, fn, arg);
         return;
     }
+    req->origin = self->origin;
     req->request_id = rid;
     req->deadline_ms = deadline_ms;
     req->trace_id = (char *)(trace_id ? trace_id : "");
@@ -278,16 +300,61 @@ int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, vo
 
 /* --- set-up ------------------------------------------------------------------- */
 
-static void s_socket_options(zsock_t *s) {
+void cmn_service_socket_options(zsock_t *s) {
     zsock_set_maxmsgsize(s, S_MAX_MSG);
     zsock_set_sndhwm(s, 100000);
     zsock_set_rcvhwm(s, 100000);
     zsock_set_linger(s, 0);
     zsock_set_rcvtimeo(s, 0);
-    /* ZMTP heartbeats find a dead peer even when no request is in flight. */
-    zsock_set_heartbeat_ivl(s, 1000);
-    zsock_set_heartbeat_timeout(s, 3000);
-    zsock_set_heartbeat_ttl(s, 3000);
+    /* ZMTP heartbeats, answered by libzmq's I/O thread, drop the connection to a peer
+     * that is dead or frozen within about a second, well inside a request's deadline,
+     * so its asks move to another instance (cmn_service_peers.c). */
+    zsock_set_heartbeat_ivl(s, 250);
+    zsock_set_heartbeat_timeout(s, 1000);
+    zsock_set_heartbeat_ttl(s, 1000);
+}
+
+/* Binds the ROUTER on the endpoint [shard][instance] of the service's list. */
+static int s_bind(cmn_service_t *self, const cmn_service_opts_t *opts) {
+    char err[512], key[64];
+    int shard = self->cfg ? self->cfg->proc_shard : 0;
+    int inst = self->cfg ? self->cfg->proc_instance : 0;
+    snprintf(key, sizeof(key), "%s", opts->bind_key ? opts->bind_key : "endpoint");
+    cmn_endpoints_t *eps = cmn_endpoints_new(key, opts->bind, err, sizeof(err));
+    if (!eps) {
+        CMN_ERROR(NULL, "%s", err);
+        return -1;
+    }
+    const char *ep = cmn_endpoints_get(eps, shard, inst);
+    int rc = -1;
+    if (!ep) {
+        CMN_ERROR(NULL,
+                  "--shard %d --instance %d: %s has %d shards, shard %d has %d instances "
+                  "(both numbered from 0)",
+                  shard, inst, key, cmn_endpoints_shards(eps), shard,
+                  cmn_endpoints_instances(eps, shard));
+        goto done;
+    }
+    self->router = zsock_new(ZMQ_ROUTER);
+    if (!self->router)
+        goto done;
+    cmn_service_socket_options(self->router);
+    zsock_set_router_handover(self->router, 1);
+    if (cmn_curve_server(self->curve, self->router, key, ep, err, sizeof(err)) != 0) {
+        CMN_ERROR(NULL, "%s", err);
+        goto done;
+    }
+    if (cmn_peers_monitor(self->router, CMN_CURVE_EVENTS, &self->router_monitor) != 0 ||
+        zsock_bind(self->router, "%s", ep) < 0) {
+        CMN_ERROR(NULL, "cannot bind %s: %s", ep, zmq_strerror(zmq_errno()));
+        goto done;
+    }
+    CMN_INFO(NULL, "listening on %s (shard %d, instance %d%s)", ep, shard, inst,
+             cmn_curve_enabled(self->curve) ? ", CURVE" : "");
+    rc = 0;
+done:
+    cmn_endpoints_destroy(&eps);
+    return rc;
 }
 
 cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
@@ -309,27 +376,30 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     self->nroutes = opts->nroutes;
     self->self = opts->self;
     self->db = opts->db;
+    self->cfg = opts->cfg;
     self->next_request_id = (uint64_t)randombytes_random() << 20;
+    while (!self->origin) /* 0 means "no origin": a client without idempotency */
+        randombytes_buf(&self->origin, sizeof(self->origin));
     self->metrics = cmn_metrics_new(opts->name);
     self->asks = cmn_asks_new();
-    if (!self->metrics || !self->asks) {
+    char err[512];
+    if (self->metrics && self->asks)
+        self->curve = cmn_curve_new(opts->cfg, err, sizeof(err));
+    if (!self->metrics || !self->asks || !self->curve) {
+        if (self->metrics && self->asks)
+            CMN_ERROR(NULL, "%s", err);
         cmn_metrics_destroy(&self->metrics);
         cmn_asks_destroy(&self->asks);
         free(self);
         return NULL;
     }
-    if (opts->bind) {
-        self->router = zsock_new(ZMQ_ROUTER);
-        if (self->router) {
-            s_socket_options(self->router);
-            zsock_set_router_handover(self->router, 1);
-        }
-        if (!self->router || zsock_bind(self->router, "%s", opts->bind) < 0) {
-            CMN_ERROR(NULL, "cannot bind %s: %s", opts->bind, zmq_strerror(zmq_errno()));
-            cmn_service_destroy(&self);
-            return NULL;
-        }
-        CMN_INFO(NULL, "listening on %s", opts->bind);
+    if (opts->bind && s_bind(self, opts) != 0) {
+        cmn_service_destroy(&self);
+        return NULL;
+    }
+    if (self->db && cmn_service_replies_open(self) != 0) {
+        cmn_service_destroy(&self);
+        return NULL;
     }
     if (opts->workers > 0 || opts->worker_queue > 0) {
         self->pool = cmn_pool_new(opts->workers, opts->worker_queue);
@@ -358,35 +428,14 @@ void cmn_service_destroy(cmn_service_t **self_p) {
     }
     free(self->out);
     cmn_asks_destroy(&self->asks);
-    for (int i = 0; i < self->npeers; i++)
-        zsock_destroy(&self->peers[i].sock);
+    cmn_peers_close(self);
+    cmn_peers_unmonitor(self->router, &self->router_monitor);
     zsock_destroy(&self->router);
+    cmn_curve_destroy(&self->curve);
     cmn_metrics_destroy(&self->metrics);
+    free(self->items);
     free(self);
     *self_p = NULL;
-}
-
-int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoint) {
-    if (self->npeers == S_MAX_PEERS)
-        return -1;
-    zsock_t *s = zsock_new(ZMQ_DEALER);
-    if (!s)
-        return -1;
-    s_socket_options(s);
-    /* Without a live connection a send fails at once, so the caller answers 503
-     * instead of queueing into the void. */
-    zsock_set_immediate(s, 1);
-    zsock_set_reconnect_ivl(s, 100);
-    zsock_set_reconnect_ivl_max(s, 1000);
-    if (zsock_connect(s, "%s", endpoint) < 0) {
-        CMN_ERROR(NULL, "cannot connect to %s at %s", name, endpoint);
-        zsock_destroy(&s);
-        return -1;
-    }
-    s_peer_t *p = &self->peers[self->npeers];
-    snprintf(p->name, sizeof(p->name), "%s", name);
-    p->sock = s;
-    return self->npeers++;
 }
 
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn) {
@@ -433,6 +482,33 @@ static int s_default_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request
     return 0;
 }
 
+/* A request answered before (its asker sent it again): the stored reply goes back and
+ * the handler does not run. Returns 1 when answered so (*call_p freed), else 0. */
+static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
+    cmn_call_t *call = *call_p;
+    uint8_t *data = NULL;
+    size_t len = 0;
+    if (cmn_service_replies_get(self, txn, call->origin, call->request_id, &data, &len) != 1)
+        return 0;
+    s_out_t *o = s_out_push(self);
+    if (!o) {
+        free(data);
+        return 0;
+    }
+    o->kind = S_OUT_REPLY;
+    o->request_id = call->request_id;
+    o->identity = call->identity;
+    call->identity = NULL;
+    o->data = data;
+    o->len = len;
+    CMN_INFO(call->req->trace_id, "request %llu asked again: answered from the reply cache",
+             (unsigned long long)call->request_id);
+    cmn_metrics_add(self->metrics, "dvcid_replies_replayed_total", "", 1,
+                    "Requests asked again and answered from the reply cache");
+    cmn_call_destroy(call_p);
+    return 1;
+}
+
 static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     zframe_t *identity = zmsg_pop(msg);
     zframe_t *body = zmsg_pop(msg);
@@ -449,6 +525,11 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     cmn_call_t *call = calloc(1, sizeof(*call));
     assert(call);
     call->identity = identity;
+    /* Pings and metrics change nothing: no need to remember their answers. */
+    call->origin = req->body_case == DVCID__REQUEST__BODY_PING ||
+                           req->body_case == DVCID__REQUEST__BODY_METRICS_GET
+                       ? 0
+                       : req->origin;
     call->request_id = req->request_id;
     call->deadline_ms = req->deadline_ms;
     call->received_us = cmn_service_now_us();
@@ -458,6 +539,8 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         cmn_call_destroy(&call);
         return;
     }
+    if (call->origin && parent && self->has_replies && s_replay(self, parent, &call))
+        return;
     const cmn_route_t *route = s_route(self, req->body_case);
     s_item_t it;
     s_item_begin(self, parent, &it);
@@ -480,12 +563,13 @@ static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *
                                const Dvcid__Reply *reply) {
     s_item_t it;
     s_item_begin(self, parent, &it);
+    cmn_peers_done(self, p);
     int rc = p->fn(&it.ctx, reply, p->arg);
     s_item_end(self, &it, rc);
-    free(p);
+    cmn_ask_free(p);
 }
 
-static void s_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
+void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     zframe_t *body = zmsg_last(msg);
     Dvcid__Reply *reply =
         body ? dvcid__reply__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
@@ -552,6 +636,26 @@ static void s_drain(cmn_service_t *self, MDB_txn *parent, zsock_t *sock,
     }
 }
 
+/* Logs refused handshakes on the ROUTER (CURVE keys not allowed, wrong server key):
+ * the first at once, then one line per 10 s with how many more there were. */
+static void s_router_events(cmn_service_t *self) {
+    unsigned ev, val;
+    char addr[256];
+    while (cmn_peers_event(self->router_monitor, &ev, &val, addr, sizeof(addr)) == 0) {
+        cmn_metrics_add(self->metrics, "dvcid_handshake_failures_total", "side=\"server\"", 1,
+                        "ZeroMQ handshakes that failed (CURVE keys, mechanism mismatch)");
+        uint64_t now = cmn_time_mono_ms();
+        if (self->router_fail_log_mono && now - self->router_fail_log_mono < 10000) {
+            self->router_fail_quiet++;
+            continue;
+        }
+        CMN_WARN(NULL, "refused a connection on %s: %s%s", addr, cmn_curve_event(ev, val),
+                 self->router_fail_quiet ? " (and earlier ones not logged)" : "");
+        self->router_fail_log_mono = now;
+        self->router_fail_quiet = 0;
+    }
+}
+
 static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     MDB_txn *parent = NULL;
     if (self->db) {
@@ -565,9 +669,10 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     int i = 0;
     if (self->router && (items[i++].revents & ZMQ_POLLIN))
         s_drain(self, parent, self->router, s_on_request);
-    for (int p = 0; p < self->npeers; p++, i++)
-        if (items[i].revents & ZMQ_POLLIN)
-            s_drain(self, parent, self->peers[p].sock, s_on_peer_reply);
+    if (self->router_monitor && (items[i++].revents & ZMQ_POLLIN))
+        s_router_events(self);
+    cmn_peers_turn(self, parent, items + i);
+    i += cmn_peers_nitems(self);
     if (self->pool && (items[i++].revents & ZMQ_POLLIN))
         s_run_jobs(self, parent);
     for (int w = 0; w < self->nwatches && i < nitems; w++, i++) {
@@ -644,14 +749,19 @@ int cmn_service_run(cmn_service_t *self) {
     uint64_t last_wd = 0;
     sd_notifyf(0, "READY=1\nSTATUS=%s serving", self->name);
     CMN_INFO(NULL, "%s ready", self->name);
-    zmq_pollitem_t items[2 + S_MAX_PEERS + S_MAX_WATCHES];
     int rc = 0;
+    self->capitems = 3 + cmn_peers_nitems(self) + S_MAX_WATCHES;
+    self->items = calloc((size_t)self->capitems, sizeof(*self->items));
+    if (!self->items)
+        return -1;
+    zmq_pollitem_t *items = self->items;
     while (!s_stop) {
         int n = 0;
         if (self->router)
             items[n++] = (zmq_pollitem_t){zsock_resolve(self->router), 0, ZMQ_POLLIN, 0};
-        for (int p = 0; p < self->npeers; p++)
-            items[n++] = (zmq_pollitem_t){zsock_resolve(self->peers[p].sock), 0, ZMQ_POLLIN, 0};
+        if (self->router_monitor)
+            items[n++] = (zmq_pollitem_t){zsock_resolve(self->router_monitor), 0, ZMQ_POLLIN, 0};
+        n += cmn_peers_fill(self, items + n);
         if (self->pool)
             items[n++] = (zmq_pollitem_t){NULL, cmn_pool_fd(self->pool), ZMQ_POLLIN, 0};
         for (int w = 0; w < self->nwatches; w++)

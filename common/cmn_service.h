@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cmn_config.h"
 #include "proto/dvcid.pb-c.h"
 
 typedef struct cmn_service cmn_service_t;
@@ -58,9 +59,15 @@ typedef int(cmn_done_fn)(cmn_ctx_t *ctx, void *arg);
 typedef int(cmn_timer_fn)(cmn_ctx_t *ctx);
 typedef int(cmn_fd_fn)(cmn_ctx_t *ctx, void *arg);
 
+typedef struct cmn_endpoints cmn_endpoints_t;
+
 typedef struct {
-    const char *name;          /* service name for logs and Pong */
-    const char *bind;          /* endpoint to bind the ROUTER on, NULL for none */
+    const char *name; /* service name for logs and Pong */
+    /* This service's endpoint list (cmn_endpoints.h), NULL for no ROUTER: the process
+     * binds [cfg->proc_shard][cfg->proc_instance] of it (--shard/--instance). */
+    const char *bind;
+    const char *bind_key;      /* its config key for messages, e.g. "[account] endpoint" */
+    const cmn_config_t *cfg;   /* [curve] keys and --shard/--instance; NULL: none, 0, 0 */
     const cmn_route_t *routes; /* handlers by oneof case */
     size_t nroutes;
     void *self;       /* passed to every handler as ctx->self */
@@ -75,8 +82,29 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts);
 /* Stops the pool, closes sockets, frees; nullifies *self_p. Tolerates NULL. */
 void cmn_service_destroy(cmn_service_t **self_p);
 
-/* Connects a DEALER to a peer's endpoint. Returns the peer index (>= 0) or -1. */
-int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoint);
+/* --- peers: groups of instances ------------------------------------------------
+ * A peer is a group: the instances of one service, or of one shard of it, one
+ * DEALER each. cmn_service_ask(ctx, peer, ...) sends to a live instance of the group
+ * (fewest asks in flight); when an instance stops answering (ZMTP heartbeats drop
+ * it within about a second), its asks in flight go to another instance of the group
+ * with the same (origin, request_id), which the service there answers from its reply
+ * cache when the first instance had already done the work. */
+
+/* One group from ONE shard's instance list ("tcp://a:7101, tcp://a:7102"; the
+ * cmn_endpoints syntax, "@KEY" suffixes included). A list with '|' is refused.
+ * Returns the peer index (>= 0) or -1 (logged). */
+int cmn_service_peer(cmn_service_t *self, const char *name, const char *endpoints);
+
+/* One group per shard of eps: groups *first_peer .. *first_peer + n - 1, the group of
+ * shard s being *first_peer + s, named "name/s" in logs (just name for 1 shard).
+ * Returns n (the shard count), or -1 (logged). eps stays the caller's. Routing by key
+ * is the caller's: cmn_service_ask(ctx, first_peer + shard_of(key), ...). */
+int cmn_service_peer_shards(cmn_service_t *self, const char *name, const cmn_endpoints_t *eps,
+                            int *first_peer);
+
+/* Instances in group peer, and how many of them are live now (0 when out of range). */
+int cmn_service_peer_instances(cmn_service_t *self, int peer);
+int cmn_service_peer_live(cmn_service_t *self, int peer);
 
 /* Calls fn every interval_ms inside a batch. Returns the timer id or -1. */
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn);

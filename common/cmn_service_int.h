@@ -6,11 +6,14 @@
 
 #include <czmq.h>
 
+#include "cmn_asks.h"
+#include "cmn_curve.h"
+#include "cmn_endpoints.h"
 #include "cmn_metrics.h"
 #include "cmn_pool.h"
 #include "cmn_service.h"
 
-#define S_MAX_PEERS 8
+#define S_MAX_PEERS 64 /* peer groups: one per peer service, or per shard of one */
 #define S_MAX_TIMERS 8
 #define S_MAX_WATCHES 4
 #define S_BATCH_MAX 512 /* messages taken from one socket per turn */
@@ -19,6 +22,7 @@
 
 struct cmn_call {
     zframe_t *identity;
+    uint64_t origin; /* the asking process; 0: a client without idempotency (dvcctl) */
     uint64_t request_id;
     uint64_t deadline_ms;
     uint64_t received_us; /* monotonic, for the latency histogram */
@@ -39,9 +43,22 @@ typedef struct {
     void *arg;
 } s_out_t;
 
+/* One instance of a peer group: a DEALER and the PAIR end of its socket monitor. */
+typedef struct {
+    zsock_t *sock;
+    zsock_t *monitor;
+    char endpoint[CMN_EP_LEN];
+    int up;                 /* a handshake succeeded and no disconnect since */
+    int inflight;           /* asks sent here and not answered yet */
+    uint64_t fail_log_mono; /* last handshake failure logged (rate limit) */
+} s_inst_t;
+
+/* A peer group: the instances of one service (or of one shard of it). */
 typedef struct {
     char name[32];
-    zsock_t *sock;
+    s_inst_t inst[CMN_EP_MAX_INSTANCES];
+    int ninst;
+    unsigned rr; /* round-robin start among equals */
 } s_peer_t;
 
 typedef struct {
@@ -69,6 +86,16 @@ struct cmn_service {
     void *self;
     cmn_db_t *db;
     zsock_t *router;
+    zsock_t *router_monitor; /* handshake failures (CURVE refusals) to log */
+    uint64_t router_fail_log_mono;
+    unsigned router_fail_quiet; /* failures not logged since the last line */
+    cmn_curve_t *curve;
+    const cmn_config_t *cfg; /* NULL in tests: shard 0, instance 0, no CURVE */
+    uint64_t origin;         /* this process, in every request it sends (idempotency) */
+    MDB_dbi replies;         /* the reply cache (cmn_service_replies.c), when has_replies */
+    int has_replies;
+    zmq_pollitem_t *items; /* poll set, rebuilt each turn */
+    int capitems;
     s_peer_t peers[S_MAX_PEERS];
     int npeers;
     s_timer_t timers[S_MAX_TIMERS];
@@ -94,5 +121,45 @@ int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
 
 /* Microseconds on the monotonic clock. */
 uint64_t cmn_service_now_us(void);
+
+/* --- peers (cmn_service_peers.c) --- */
+
+/* Poll items of every instance (DEALER, monitor) from items[0]; returns how many. */
+int cmn_peers_fill(cmn_service_t *self, zmq_pollitem_t *items);
+/* How many poll items cmn_peers_fill gives. */
+int cmn_peers_nitems(const cmn_service_t *self);
+/* Handles what polled ready: replies (through cmn_service_on_peer_reply) and socket
+ * events (liveness, failover). */
+void cmn_peers_turn(cmn_service_t *self, MDB_txn *parent, const zmq_pollitem_t *items);
+/* Sends a->data to a live instance of group a->peer other than avoid (-1: any); sets
+ * a->inst. Returns 0, or -1 when no instance could take it. */
+int cmn_peers_send(cmn_service_t *self, cmn_ask_t *a, int avoid);
+/* An ask sent by cmn_peers_send ended (answered or failed). */
+void cmn_peers_done(cmn_service_t *self, const cmn_ask_t *a);
+/* Closes every peer socket. */
+void cmn_peers_close(cmn_service_t *self);
+/* Starts a monitor of events on sock; *mon gets the PAIR to read them. Returns 0 or -1. */
+int cmn_peers_monitor(zsock_t *sock, int events, zsock_t **mon);
+/* Reads one event from a monitor. Returns 0 with event, value and the address (in
+ * addr), or -1 when none is waiting. */
+int cmn_peers_event(zsock_t *mon, unsigned *event, unsigned *value, char *addr, size_t addrlen);
+/* Closes a monitor started by cmn_peers_monitor on sock. */
+void cmn_peers_unmonitor(zsock_t *sock, zsock_t **mon);
+
+/* --- reply cache (cmn_service_replies.c) --- */
+
+/* Opens the cache in the service's LMDB and starts its sweep. Returns 0 or -1. */
+int cmn_service_replies_open(cmn_service_t *self);
+/* Looks (origin, rid) up: 1 with a copy in *data (caller frees), 0 none, -1 error. */
+int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                            uint8_t **data, size_t *len);
+/* Stores the packed reply to (origin, rid) in txn. Returns 0 or -1 (logged). */
+int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                            const uint8_t *data, size_t len);
+
+/* Handles one reply read from a peer's DEALER. */
+void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg);
+/* Socket options every dvcid socket gets (sizes, heartbeats). */
+void cmn_service_socket_options(zsock_t *s);
 
 #endif

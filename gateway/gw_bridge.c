@@ -127,7 +127,7 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
         return NULL;
     self->efd = -1;
     pthread_mutex_init(&self->lock, NULL);
-    cmn_service_opts_t opts = {.name = "gateway", .self = self};
+    cmn_service_opts_t opts = {.name = "gateway", .self = self, .cfg = cfg};
     self->svc = cmn_service_new(&opts);
     if (!self->svc)
         goto fail;

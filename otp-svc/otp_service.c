@@ -281,6 +281,8 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
                                 cmn_db_dbi(self->db, S_DB_WINDOWS)};
     cmn_service_opts_t opts = {.name = "otp-svc",
                                .bind = cfg->otp_endpoint,
+                               .bind_key = "[otp] endpoint",
+                               .cfg = cfg,
                                .routes = s_routes,
                                .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
                                .self = self,

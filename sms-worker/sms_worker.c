@@ -448,6 +448,8 @@ static const cmn_route_t s_routes[] = {
 int sms_worker_run(sms_worker_t *self) {
     cmn_service_opts_t opts = {.name = "sms-worker",
                                .bind = self->cfg->sms_endpoint,
+                               .bind_key = "[sms] endpoint",
+                               .cfg = self->cfg,
                                .routes = s_routes,
                                .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
                                .self = self,

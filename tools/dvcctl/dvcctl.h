@@ -17,9 +17,11 @@ int dvcctl_unlock(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_dead_list(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_dead_retry(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
 
 /* Sends req to endpoint and waits; prints the failure and returns DVCCTL_UNREACHABLE
  * or DVCCTL_FAILED (an error reply, explained) when it does not work out. */
-int dvcctl_call(const char *endpoint, Dvcid__Request *req, Dvcid__Reply **reply);
+int dvcctl_call(const cmn_config_t *cfg, const char *endpoint, Dvcid__Request *req,
+                Dvcid__Reply **reply);
 
 #endif

@@ -26,7 +26,7 @@ int dvcctl_account(const cmn_config_t *cfg, int argc, char **argv) {
     req.admin_account_get = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg->account_endpoint, &req, &r);
+    int rc = dvcctl_call(cfg, cfg->account_endpoint, &req, &r);
     if (rc != DVCCTL_OK)
         return rc;
     if (r->body_case != DVCID__REPLY__BODY_ADMIN_ACCOUNT) {
@@ -63,7 +63,7 @@ int dvcctl_unlock(const cmn_config_t *cfg, int argc, char **argv) {
     req.admin_unlock = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg->account_endpoint, &req, &r);
+    int rc = dvcctl_call(cfg, cfg->account_endpoint, &req, &r);
     if (rc == DVCCTL_OK) {
         printf("unlocked\n");
         dvcid__reply__free_unpacked(r, NULL);

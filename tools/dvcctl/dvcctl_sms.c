@@ -18,7 +18,7 @@ int dvcctl_dead_list(const cmn_config_t *cfg, int argc, char **argv) {
     req.sms_dead_list = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg->sms_endpoint, &req, &r);
+    int rc = dvcctl_call(cfg, cfg->sms_endpoint, &req, &r);
     if (rc != DVCCTL_OK)
         return rc;
     if (r->body_case != DVCID__REPLY__BODY_SMS_DEAD) {
@@ -52,7 +52,7 @@ int dvcctl_dead_retry(const cmn_config_t *cfg, int argc, char **argv) {
     req.sms_dead_retry = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg->sms_endpoint, &req, &r);
+    int rc = dvcctl_call(cfg, cfg->sms_endpoint, &req, &r);
     if (rc != DVCCTL_OK)
         return rc;
     unsigned long long n = r->body_case == DVCID__REPLY__BODY_COUNT ? r->count->count : 0;

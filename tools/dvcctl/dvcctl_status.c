@@ -7,9 +7,10 @@
 #include "cmn_client.h"
 #include "dvcctl.h"
 
-int dvcctl_call(const char *endpoint, Dvcid__Request *req, Dvcid__Reply **reply) {
+int dvcctl_call(const cmn_config_t *cfg, const char *endpoint, Dvcid__Request *req,
+                Dvcid__Reply **reply) {
     char err[256];
-    if (cmn_client_call(endpoint, req, 2000, reply, err, sizeof(err)) != 0) {
+    if (cmn_client_call(cfg, endpoint, req, 2000, reply, err, sizeof(err)) != 0) {
         fprintf(stderr, "dvcctl: %s\n", err);
         return DVCCTL_UNREACHABLE;
     }
@@ -69,7 +70,7 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
         req.trace_id = "dvcctl";
         Dvcid__Reply *pong = NULL;
         char err[256];
-        if (cmn_client_call(svcs[i].endpoint, &req, 2000, &pong, err, sizeof(err)) != 0) {
+        if (cmn_client_call(cfg, svcs[i].endpoint, &req, 2000, &pong, err, sizeof(err)) != 0) {
             printf("%-12s %-8s (%s)\n", svcs[i].name, "no", err);
             rc = DVCCTL_UNREACHABLE;
             continue;
@@ -83,7 +84,7 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
         mreq.metrics_get = &mg;
         Dvcid__Reply *m = NULL;
         char asks[32] = "-", pool[32] = "-", outbox[32] = "-", queue[32] = "-";
-        if (cmn_client_call(svcs[i].endpoint, &mreq, 2000, &m, err, sizeof(err)) == 0) {
+        if (cmn_client_call(cfg, svcs[i].endpoint, &mreq, 2000, &m, err, sizeof(err)) == 0) {
             for (size_t t = 0;
                  !m->error && m->body_case == DVCID__REPLY__BODY_METRICS && t < m->metrics->n_texts;
                  t++) {

@@ -19,6 +19,8 @@ static const struct {
     {"retry-dead", dvcctl_dead_retry, "[MESSAGE_ID]", "queue dead letters again (all by default)"},
     {"rotate-key", dvcctl_rotate_key, "",
      "add an Ed25519 signing key (signs after account-svc restarts)"},
+    {"keygen", dvcctl_keygen, "NAME DIR",
+     "write a CURVE key pair: DIR/NAME.cert (public), DIR/NAME.cert_secret"},
 };
 #define S_NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
 

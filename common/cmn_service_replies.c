@@ -1,0 +1,96 @@
+/* cmn_service_replies: the reply cache of a service with LMDB.
+ *
+ * Every reply to a request that carries an origin (a service asking through
+ * cmn_service_ask) is stored under be64(origin) . be64(request_id) in the database
+ * "cmn_replies" of the service's own environment, in the nested transaction of the
+ * item that replies, so it commits with the handler's effects or not at all. A
+ * request seen again (its asker sent it to another instance after the first one
+ * dropped, or the same instance after a restart) is answered with the stored reply
+ * and its handler does not run: done once, answered however often it is asked.
+ * Entries live S_TTL_MS, far beyond any deadline, and are swept by a timer. */
+#include <string.h>
+
+#include "cmn_db.h"
+#include "cmn_log.h"
+#include "cmn_service_int.h"
+#include "cmn_time.h"
+
+#define S_TTL_MS 60000
+#define S_SWEEP_MS 5000
+
+static void s_key(uint8_t key[16], uint64_t origin, uint64_t rid) {
+    for (int i = 0; i < 8; i++) {
+        key[i] = (uint8_t)(origin >> (56 - 8 * i));
+        key[8 + i] = (uint8_t)(rid >> (56 - 8 * i));
+    }
+}
+
+static uint64_t s_be64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = v << 8 | p[i];
+    return v;
+}
+
+static int s_expired(const MDB_val *val, uint64_t now, const void *arg) {
+    (void)arg;
+    return val->mv_size < 8 || s_be64(val->mv_data) <= now;
+}
+
+static int s_sweep(cmn_ctx_t *ctx) {
+    cmn_service_t *self = ctx->svc;
+    return cmn_db_sweep(ctx->txn, self->replies, cmn_time_now_ms(), s_expired, NULL) < 0 ? -1 : 0;
+}
+
+int cmn_service_replies_open(cmn_service_t *self) {
+    MDB_txn *txn = NULL;
+    int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &txn);
+    if (rc == 0)
+        rc = mdb_dbi_open(txn, "cmn_replies", MDB_CREATE, &self->replies);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn);
+    else if (txn)
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "cannot open the reply cache: %s", mdb_strerror(rc));
+        return -1;
+    }
+    self->has_replies = 1;
+    return cmn_service_every(self, S_SWEEP_MS, s_sweep) < 0 ? -1 : 0;
+}
+
+int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                            uint8_t **data, size_t *len) {
+    uint8_t key[16];
+    MDB_val v;
+    s_key(key, origin, rid);
+    int rc = cmn_db_get(txn, self->replies, key, sizeof(key), &v);
+    if (rc != CMN_DB_OK)
+        return rc == CMN_DB_NOTFOUND ? 0 : -1;
+    if (v.mv_size < 8 || s_be64(v.mv_data) <= cmn_time_now_ms())
+        return 0;
+    *len = v.mv_size - 8;
+    *data = malloc(*len ? *len : 1);
+    if (!*data)
+        return -1;
+    memcpy(*data, (const uint8_t *)v.mv_data + 8, *len);
+    return 1;
+}
+
+int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                            const uint8_t *data, size_t len) {
+    uint8_t key[16];
+    s_key(key, origin, rid);
+    MDB_val k = {sizeof(key), key}, v = {len + 8, NULL};
+    int rc = mdb_put(txn, self->replies, &k, &v, MDB_RESERVE);
+    if (rc != 0) {
+        CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
+        return -1;
+    }
+    uint64_t exp = cmn_time_now_ms() + S_TTL_MS;
+    uint8_t *p = v.mv_data;
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(exp >> (56 - 8 * i));
+    memcpy(p + 8, data, len);
+    return 0;
+}
