@@ -17,11 +17,13 @@
 #include "cmn_log.h"
 #include "cmn_service.h"
 #include "gw_errors.h"
+#include "gw_loop.h"
 #include "gw_metrics.h"
 
 struct gw_job {
     gw_bridge_t *bridge;
     struct MHD_Connection *conn;
+    int wake_fd; /* of the HTTP thread that runs conn (gw_loop) */
     const gw_route_t *route;
     gw_request_t *req; /* freed once asked (cmn_service_ask packs it at once) */
     char trace[GW_TRACE_LEN + 1];
@@ -74,6 +76,13 @@ static bool s_answer_locked(gw_job_t *job, gw_answer_t *ans) {
     return true;
 }
 
+/* Resumes a connection and wakes its HTTP thread, which otherwise would not look at it
+ * before its next event (gw_loop.h). */
+static void s_resume(struct MHD_Connection *conn, int wake_fd) {
+    MHD_resume_connection(conn);
+    gw_loop_wake(wake_fd);
+}
+
 /* The continuation of every ask: render, hand over, wake the connection. */
 static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     gw_job_t *job = arg;
@@ -89,11 +98,12 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     pthread_mutex_lock(&self->lock);
     bool resume = s_answer_locked(job, &ans);
     struct MHD_Connection *conn = job->conn;
+    int wake_fd = job->wake_fd;
     bool dead = s_unhold_locked(self, job);
     pthread_mutex_unlock(&self->lock);
     gw_answer_clear(&ans);
     if (resume)
-        MHD_resume_connection(conn);
+        s_resume(conn, wake_fd);
     if (dead)
         s_job_free(job);
     return 0;
@@ -183,33 +193,40 @@ void gw_bridge_close(gw_bridge_t *self) {
     size_t n = 0;
     for (gw_job_t *job = self->live; job; job = job->next)
         n++;
-    struct MHD_Connection **wake = calloc(n ? n : 1, sizeof(struct MHD_Connection *));
+    /* What to resume, copied: once resumed, a connection may complete and free its job. */
+    struct {
+        struct MHD_Connection *conn;
+        int wake_fd;
+    } *wake = calloc(n ? n : 1, sizeof(*wake));
     size_t nwake = 0;
     for (gw_job_t *job = self->live; job; job = job->next) {
         gw_answer_t ans = {0};
         gw_errors_answer_status(&ans, DVCID__STATUS__STATUS_UNAVAILABLE);
         bool resume = s_answer_locked(job, &ans);
         gw_answer_clear(&ans);
-        if (resume && wake)
-            wake[nwake++] = job->conn;
-        else if (resume)
-            MHD_resume_connection(job->conn); /* no memory: resume under the lock */
+        if (resume && wake) {
+            wake[nwake].conn = job->conn;
+            wake[nwake++].wake_fd = job->wake_fd;
+        } else if (resume) {
+            s_resume(job->conn, job->wake_fd); /* no memory: resume under the lock */
+        }
     }
     pthread_mutex_unlock(&self->lock);
     for (size_t i = 0; i < nwake; i++)
-        MHD_resume_connection(wake[i]);
+        s_resume(wake[i].conn, wake[i].wake_fd);
     free(wake);
     if (n)
         CMN_INFO(NULL, "answered %zu waiting requests with 503 at shut-down", n);
 }
 
-gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, const gw_route_t *route,
-                           gw_request_t **req_p) {
+gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int wake_fd,
+                           const gw_route_t *route, gw_request_t **req_p) {
     gw_job_t *job = calloc(1, sizeof(*job));
     if (!job)
         return NULL;
     job->bridge = self;
     job->conn = conn;
+    job->wake_fd = wake_fd;
     job->route = route;
     memcpy(job->trace, (*req_p)->trace, sizeof(job->trace));
     job->refs = 2; /* the caller's and the bridge's */

@@ -37,11 +37,12 @@ int gw_bridge_run(gw_bridge_t *self);
 void gw_bridge_close(gw_bridge_t *self);
 
 /* Suspends conn (call from the access handler only) and queues *req_p for route;
- * takes *req_p and nullifies it. Returns the job, holding one reference for the
- * caller, or NULL when the bridge is closed or out of memory: then conn is not
+ * takes *req_p and nullifies it. wake_fd is the eventfd of conn's HTTP thread
+ * (gw_loop_wake_fd), written after the connection is resumed. Returns the job, holding one
+ * reference for the caller, or NULL when the bridge is closed or out of memory: then conn is not
  * suspended and *req_p stays the caller's. */
-gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, const gw_route_t *route,
-                           gw_request_t **req_p);
+gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int wake_fd,
+                           const gw_route_t *route, gw_request_t **req_p);
 
 /* Moves the job's answer into ans once the bridge has made it. Returns false while
  * there is none yet (or after it was taken). */

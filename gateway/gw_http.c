@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -21,6 +20,7 @@
 #include "cmn_log.h"
 #include "cmn_time.h"
 #include "gw_errors.h"
+#include "gw_loop.h"
 #include "gw_metrics.h"
 #include "gw_page.h"
 #include "gw_request.h"
@@ -33,7 +33,7 @@
 #define S_DRAIN_MS 1000 /* at shut-down, how long answers already made may take to go out */
 
 struct gw_http {
-    struct MHD_Daemon *daemon;
+    gw_loop_t *loop;
     gw_bridge_t *bridge;
     const gw_client_ip_t *ips;
     int timeout_ms;
@@ -325,7 +325,10 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
         gw_request_destroy(&req);
         return s_queue(ex, conn, &ans);
     }
-    ex->job = gw_bridge_submit(ex->http->bridge, conn, ex->route, &req);
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    int wake_fd = info ? gw_loop_wake_fd(ex->http->loop, info->daemon) : -1;
+    ex->job = gw_bridge_submit(ex->http->bridge, conn, wake_fd, ex->route, &req);
     if (!ex->job) {
         gw_request_destroy(&req);
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_UNAVAILABLE));
@@ -419,6 +422,19 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
 
 /* --- life cycle ------------------------------------------------------------------ */
 
+/* Starts the daemon of one HTTP thread (gw_loop_start_fn). */
+static struct MHD_Daemon *s_start_daemon(int listen_fd, unsigned limit, void *arg) {
+    gw_http_t *self = arg;
+    /* External epoll: gw_loop's thread runs it, and is woken by the bridge after a
+     * resume. The logger first, so MHD never prints on its own. */
+    unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
+    return MHD_start_daemon(flags, 0, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER,
+                            s_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+                            MHD_OPTION_CONNECTION_LIMIT, limit, MHD_OPTION_CONNECTION_TIMEOUT,
+                            S_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+                            MHD_OPTION_END);
+}
+
 gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_client_ip_t *ips) {
     struct sockaddr_storage addr;
     socklen_t alen;
@@ -433,31 +449,17 @@ gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_cl
     self->ips = ips;
     self->timeout_ms = cfg->gateway_timeout_ms;
     self->cookie_secure = cfg->gateway_cookie_secure != 0;
-    unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-                     MHD_USE_ERROR_LOG;
-    if (addr.ss_family == AF_INET6)
-        flags |= MHD_USE_IPv6;
-    unsigned threads = cfg->gateway_threads > 1 ? (unsigned)cfg->gateway_threads : 0;
-    /* Signals go to the main thread, whose loop handles them; MHD's threads inherit
-     * this mask, so a SIGTERM never lands where nobody polls for it. */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    /* The logger first, so MHD never prints on its own. */
-    self->daemon = MHD_start_daemon(
-        flags, 0, NULL, NULL, s_access, self, MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr, MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, S_CONNECTION_TIMEOUT_S, MHD_OPTION_NOTIFY_COMPLETED,
-        s_completed, self, MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u, MHD_OPTION_END);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
-    if (!self->daemon) {
-        CMN_ERROR(NULL, "cannot listen on %s: %s", cfg->gateway_listen, strerror(errno));
+    unsigned threads = cfg->gateway_threads > 1 ? (unsigned)cfg->gateway_threads : 1;
+    /* Started once self->loop is set: the access handler reads it. */
+    self->loop = gw_loop_new((struct sockaddr *)&addr, alen, threads, s_start_daemon, self);
+    if (!self->loop || gw_loop_start(self->loop) != 0) {
+        CMN_ERROR(NULL, "cannot serve HTTP on %s", cfg->gateway_listen);
+        gw_loop_destroy(&self->loop);
         free(self);
         return NULL;
     }
-    CMN_INFO(NULL, "HTTP on %s (%u threads)", cfg->gateway_listen, threads ? threads : 1);
+    CMN_INFO(NULL, "HTTP on %s (%u threads, up to %u connections)", cfg->gateway_listen, threads,
+             gw_loop_connection_limit(self->loop));
     return self;
 }
 
@@ -465,17 +467,13 @@ void gw_http_destroy(gw_http_t **self_p) {
     if (!self_p || !*self_p)
         return;
     gw_http_t *self = *self_p;
-    if (self->daemon) {
-        /* Stop accepting, then let the answers gw_bridge_close() made reach their
-         * clients before every connection is cut. */
-        MHD_socket lsock = MHD_quiesce_daemon(self->daemon);
-        uint64_t until = cmn_time_mono_ms() + S_DRAIN_MS;
-        while (atomic_load(&self->active) > 0 && cmn_time_mono_ms() < until)
-            nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
-        MHD_stop_daemon(self->daemon);
-        if (lsock != MHD_INVALID_SOCKET)
-            close(lsock);
-    }
+    /* Stop accepting, then let the answers gw_bridge_close() made reach their clients
+     * before every connection is cut. */
+    gw_loop_quiesce(self->loop);
+    uint64_t until = cmn_time_mono_ms() + S_DRAIN_MS;
+    while (atomic_load(&self->active) > 0 && cmn_time_mono_ms() < until)
+        nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    gw_loop_destroy(&self->loop);
     free(self);
     *self_p = NULL;
 }

@@ -1,4 +1,4 @@
-/* gw_http: the HTTP/1.1 server (libmicrohttpd, internal epoll threads). It owns the
+/* gw_http: the HTTP/1.1 server (libmicrohttpd, on gw_loop's threads). It owns the
  * per-request state: route match, HTTP-level checks (size 413, media type 415,
  * 404/405, 401 for a session route without a session token), the body buffer, the
  * session token (gw_session), the trace id and client address; it builds the
