@@ -1,7 +1,8 @@
 # dvcid: the commands of api.md section 1. `make run` and `make test` work on a fresh
 # Debian 12 machine as root: each first installs the missing packages (scripts/deps.sh).
 #   make run [CONFIG=path.conf]   build (Release) and run the four services in the foreground
-#   make test                     lint, Release and ASan+UBSan builds, every ctest test
+#   make test                     lint, Release and ASan+UBSan builds, every ctest test, and
+#                                 every fuzz target under clang's libFuzzer for a few seconds
 #   make build | asan | lint | format | bench | clean
 CONFIG ?= deploy/dev.conf
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -9,6 +10,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_JOBS ?= 1
 RELEASE := build/release
 ASAN := build/asan
+# The clang tree of the libFuzzer targets (tests/fuzz/README.md), shared with `make fuzz`.
+FUZZ := build/fuzz
+# Seconds of libFuzzer per target in make test (two targets at a time on two cores).
+FUZZ_TEST_SECONDS ?= 15
 CMAKE ?= cmake
 CTEST ?= ctest
 # The builds of cmake are sub-makes; their directory chatter adds nothing.
@@ -22,7 +27,7 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # Steps depend on each other's output (deps before builds, builds before lint); the builds
 # themselves run in parallel inside cmake.
 .NOTPARALLEL:
-.PHONY: all help deps deps-test build build-release asan build-asan run test lint format \
+.PHONY: all help deps deps-test build build-release asan build-asan build-fuzz run test lint format \
 	bench screenshots fuzz clean
 
 all: build
@@ -48,6 +53,12 @@ build-asan:
 	$(CMAKE) -S . -B $(ASAN) -DCMAKE_BUILD_TYPE=Debug -DDVCID_SANITIZE=ON
 	$(CMAKE) --build $(ASAN) -j$(JOBS)
 
+# Only the fuzz targets: the clang tree's services and tests are not needed.
+build-fuzz:
+	CC=clang $(CMAKE) -S . -B $(FUZZ) -DCMAKE_BUILD_TYPE=Debug \
+		-DDVCID_FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS)
+	$(CMAKE) --build $(FUZZ) -j$(JOBS) --target fuzz_targets
+
 run: deps build-release
 	@exec scripts/run.sh "$(CONFIG)" $(RELEASE)
 
@@ -58,8 +69,10 @@ format:
 	@scripts/lint.sh --fix
 
 # Every step runs even when an earlier one failed, so one run shows every problem; the
-# exit status is 0 only if all passed. Ends with ctest's summary and why each skipped test
-# could not run here (its "SKIPPED:" line).
+# exit status is 0 only if all passed. The ASan tree replays every fuzz corpus (GCC has
+# no libFuzzer); then the clang tree fuzzes each target for FUZZ_TEST_SECONDS, and a
+# crash prints its reproducer (tests/fuzz/fuzz_test.sh). The ASan ctest ends with its
+# summary and why each skipped test could not run here (its "SKIPPED:" line).
 test: deps-test
 	@failed=; \
 	if ! $(MAKE) --no-print-directory build-release; then failed="$$failed release-build"; \
@@ -70,6 +83,12 @@ test: deps-test
 		$(CTEST) --test-dir $(ASAN) --output-on-failure --no-tests=error -j$(CTEST_JOBS) \
 			|| failed="$$failed ctest"; \
 		grep -h '^SKIPPED:' $(ASAN)/Testing/Temporary/LastTest.log 2>/dev/null || true; \
+	fi; \
+	if ! $(MAKE) --no-print-directory build-fuzz; then failed="$$failed fuzz-build"; \
+	else \
+		echo "make test: libFuzzer, $(FUZZ_TEST_SECONDS) s per target"; \
+		$(CTEST) --test-dir $(FUZZ) -L '^fuzz$$' --output-on-failure --no-tests=error \
+			-j$(JOBS) || failed="$$failed fuzz"; \
 	fi; \
 	case "$$failed" in \
 	"") ;; \

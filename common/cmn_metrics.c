@@ -164,7 +164,8 @@ __attribute__((format(printf, 2, 3))) static void s_printf(s_out_t *o, const cha
     for (;;) {
         va_list ap;
         va_start(ap, fmt);
-        int n = vsnprintf(o->buf + o->len, o->cap - o->len, fmt, ap);
+        /* An empty buffer is NULL: NULL + 0 is undefined, so it is passed as it is. */
+        int n = vsnprintf(o->buf ? o->buf + o->len : NULL, o->cap - o->len, fmt, ap);
         va_end(ap);
         if (n < 0) {
             o->failed = 1;

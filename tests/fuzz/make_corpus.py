@@ -222,6 +222,37 @@ HTTP = {
     "me_phones": 'POST /v1/me/phones\n{"phone":"0987654321"}',
     "logout": "POST /v1/logout\n",
     "jwks": "GET /.well-known/jwks.json\n",
+    "login_resend": "POST /v1/logins/l1/otp/resend\n",
+    "reset_resend": "POST /v1/password-resets/p1/otp/resend\n",
+    "reset_verify": 'POST /v1/password-resets/p1/otp/verify\n{"code":"123456"}',
+    "me_phones_verify": 'POST /v1/me/phones/verify\n{"code":"123456"}',
+    "metrics": "GET /metrics\n",
+    "healthz": "GET /healthz\n",
+}
+
+# --- metrics: the Prometheus texts of several processes, NUL between them ------------
+OTP_TEXT = ("# HELP dvcid_otp_issued_total OTPs issued.\n# TYPE dvcid_otp_issued_total counter\n"
+            'dvcid_otp_issued_total{service="otp-svc",purpose="register"} 12\n'
+            "# HELP dvcid_request_seconds Latency.\n# TYPE dvcid_request_seconds histogram\n"
+            'dvcid_request_seconds_bucket{service="otp-svc",op="otp_issue",le="0.001"} 3\n'
+            'dvcid_request_seconds_bucket{service="otp-svc",op="otp_issue",le="+Inf"} 12\n'
+            'dvcid_request_seconds_sum{service="otp-svc",op="otp_issue"} 0.0123\n'
+            'dvcid_request_seconds_count{service="otp-svc",op="otp_issue"} 12\n')
+ACCT_TEXT = ("# HELP dvcid_request_seconds Latency.\n# TYPE dvcid_request_seconds histogram\n"
+             'dvcid_request_seconds_count{service="account-svc",op="reg_start"} 4\n'
+             "# TYPE dvcid_lmdb_map_used_bytes gauge\n"
+             'dvcid_lmdb_map_used_bytes{service="account-svc"} 1.048576e+06\n')
+METRICS = {
+    "two_services": OTP_TEXT + "\0" + ACCT_TEXT,
+    "one": OTP_TEXT,
+    "type_before_help": "# TYPE a counter\n# HELP a A.\na 1\n\0# HELP a A again.\na 2\n",
+    "series_before_head": "orphan 1\n# HELP b B.\nb 2",
+    "comments_blank": "# just a comment\n\n#\n# HELP\n# TYPE \nx 1\n",
+    "long_name": "# HELP " + "n" * 200 + " long.\n" + "n" * 200 + " 1\n",
+    "many_families": "".join("# HELP f%d x\nf%d %d\n" % (i, i, i) for i in range(40)),
+    "crlf": "# HELP c C.\r\n# TYPE c gauge\r\nc 1\r\n",
+    "empty_texts": "\0\0\0",
+    "empty": "",
 }
 
 # --- configuration ----------------------------------------------------------------------
@@ -249,6 +280,15 @@ CONFIG = {
     "no_equals": "[gateway]\nlisten\n",
     "repeated_key": "[otp]\nlength = 6\nlength = 7\n",
     "control_chars": "[log]\nlevel = \x1b[31mred\x07\n",
+    "routes": "[sms]\nroutes = +8486,+8496,+8432=smpp*3,http*0; *=http,smpp\n",
+    "routes_bad": "[sms]\nroutes = 8486=smpp; +84=pigeon; *=http*1001;;+=http\n",
+    "routes_twice_many": "[sms]\nroutes = +1=http;+1=smpp;" + ";".join("+%d=http" % i for i in range(40)) + "\n",
+    "http_templates": "[sms]\nprovider = http\n"
+                      "http_url = http://127.0.0.1:13013/cgi-bin/sendsms?to={to_digits}&text={text}"
+                      "&dlr-url={dlr_url}&coding={coding}\n"
+                      'http_body = {"to":"{to}","text":"{text}","id":"{message_id}","from":"{sender}"}\n'
+                      "http_content_type = application/json\n",
+    "http_template_unknown": "[sms]\nhttp_url = http://x/?a={nope}&b={to\nhttp_body = {{}}{TO}{}\n",
 }
 
 
@@ -389,6 +429,8 @@ def main():
         write("session", name, text)
     for name, data in SMPP.items():
         write("smpp", name, data)
+    for name, text in METRICS.items():
+        write("metrics_merge", name, text)
     for target in sorted(os.listdir(CORPUS)):
         print("%-15s %3d files" % (target, len(os.listdir(os.path.join(CORPUS, target)))))
     return 0
