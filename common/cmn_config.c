@@ -211,7 +211,8 @@ typedef struct {
     char *err;
     size_t errlen;
     int failed;
-    int continued; /* the line just read is indented: it continues the value above */
+    int continued;         /* the line just read is indented: it continues the value above */
+    cmn_config_t *scratch; /* where a named section's values are checked (lazily) */
 } s_parse_t;
 
 static char *s_reader(char *buf, int size, void *stream) {
@@ -248,10 +249,118 @@ static char *s_reader(char *buf, int size, void *stream) {
     return r;
 }
 
+/* The [sms] keys a named provider section may set (besides "kind"). */
+static const char *const s_sub_keys[] = {
+    "http_url",     "http_method",     "http_body",      "http_content_type", "http_success",
+    "http_headers", "http_timeout_ms", "http_inflight",  "http_tps",          "smpp_host",
+    "smpp_port",    "smpp_system_id",  "smpp_password",  "smpp_source",       "smpp_window",
+    "smpp_tps",     "smpp_timeout_ms", "smpp_enquire_s", "smpp_reconnect_ms",
+};
+
+static int s_sub_name_ok(const char *n) {
+    size_t len = strlen(n);
+    if (len == 0 || len >= CMN_CONFIG_SUBNAME || strcmp(n, "http") == 0 || strcmp(n, "smpp") == 0 ||
+        strcmp(n, "file") == 0)
+        return 0;
+    for (; *n; n++)
+        if (!((*n >= 'a' && *n <= 'z') || (*n >= '0' && *n <= '9') || *n == '_' || *n == '-'))
+            return 0;
+    return 1;
+}
+
+/* A key of [sms.NAME]: checked like the [sms] key of that name, kept as written. */
+static int s_sub_key(s_parse_t *p, const char *name, const char *key, const char *value, char *why,
+                     size_t whylen) {
+    cmn_config_t *cfg = p->cfg;
+    if (!s_sub_name_ok(name)) {
+        snprintf(why, whylen,
+                 "[sms.%s]: a provider name is 1..%d of a-z 0-9 _ - and not http, smpp or file",
+                 name, CMN_CONFIG_SUBNAME - 1);
+        return -1;
+    }
+    cmn_config_subkey_t *last = cfg->sms_nsub ? &cfg->sms_sub[cfg->sms_nsub - 1] : NULL;
+    if (p->continued && last && strcmp(last->section, name) == 0 && strcmp(last->key, key) == 0) {
+        size_t have = strlen(last->value), add = strlen(value);
+        if (have + add >= sizeof(last->value)) {
+            snprintf(why, whylen, "[sms.%s] %s: value longer than %zu bytes", name, key,
+                     sizeof(last->value) - 1);
+            return -1;
+        }
+        memcpy(last->value + have, value, add + 1);
+        return 0;
+    }
+    if (strcmp(key, "kind") == 0) {
+        if (strcmp(value, "http") != 0 && strcmp(value, "smpp") != 0) {
+            snprintf(why, whylen, "[sms.%s] kind = \"%s\": expected one of http|smpp", name, value);
+            return -1;
+        }
+    } else {
+        const s_key_t *k = NULL;
+        for (size_t i = 0; i < sizeof(s_sub_keys) / sizeof(s_sub_keys[0]) && !k; i++)
+            if (strcmp(s_sub_keys[i], key) == 0)
+                for (size_t j = 0; j < S_NKEYS && !k; j++)
+                    if (strcmp(s_keys[j].section, "sms") == 0 && strcmp(s_keys[j].key, key) == 0)
+                        k = &s_keys[j];
+        if (!k) {
+            snprintf(why, whylen, "unknown key \"%s\" in section [sms.%s] (kind, http_*, smpp_*)",
+                     key, name);
+            return -1;
+        }
+        if (!p->scratch && !(p->scratch = calloc(1, sizeof(*p->scratch)))) {
+            snprintf(why, whylen, "out of memory");
+            return -1;
+        }
+        if (s_set(p->scratch, k, value, why, whylen) != 0)
+            return -1;
+    }
+    for (int i = 0; i < cfg->sms_nsub; i++) {
+        if (strcmp(cfg->sms_sub[i].section, name) == 0 && strcmp(cfg->sms_sub[i].key, key) == 0) {
+            snprintf(why, whylen, "[sms.%s] %s given twice", name, key);
+            return -1;
+        }
+    }
+    if (cfg->sms_nsub == CMN_CONFIG_SUBKEYS || strlen(key) >= sizeof(last->key) ||
+        strlen(value) >= sizeof(last->value)) {
+        snprintf(why, whylen, "[sms.%s] %s: too many keys in [sms.*] sections or too long", name,
+                 key);
+        return -1;
+    }
+    cmn_config_subkey_t *sk = &cfg->sms_sub[cfg->sms_nsub++];
+    snprintf(sk->section, sizeof(sk->section), "%s", name);
+    snprintf(sk->key, sizeof(sk->key), "%s", key);
+    snprintf(sk->value, sizeof(sk->value), "%s", value);
+    return 0;
+}
+
+/* Every [sms.NAME] section says its kind. Returns 0 or -1 with err. */
+static int s_sub_check(s_parse_t *p) {
+    const cmn_config_t *cfg = p->cfg;
+    for (int i = 0; i < cfg->sms_nsub; i++) {
+        int kind = 0;
+        for (int j = 0; j < cfg->sms_nsub; j++)
+            kind |= strcmp(cfg->sms_sub[j].section, cfg->sms_sub[i].section) == 0 &&
+                    strcmp(cfg->sms_sub[j].key, "kind") == 0;
+        if (!kind) {
+            snprintf(p->err, p->errlen, "%s: section [sms.%s] needs kind = http or smpp", p->name,
+                     cfg->sms_sub[i].section);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 static int s_handler(void *user, const char *section, const char *name, const char *value) {
     s_parse_t *p = user;
     if (p->failed)
         return 0;
+    if (strncmp(section, "sms.", 4) == 0) {
+        char why[400];
+        if (s_sub_key(p, section + 4, name, value, why, sizeof(why)) == 0)
+            return 1;
+        snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, why);
+        p->failed = 1;
+        return 0;
+    }
     for (size_t i = 0; i < S_NKEYS; i++) {
         if (strcmp(s_keys[i].section, section) == 0 && strcmp(s_keys[i].key, name) == 0) {
             char why[400];
@@ -275,6 +384,8 @@ static int s_handler(void *user, const char *section, const char *name, const ch
 
 static int s_parse(s_parse_t *p) {
     int rc = ini_parse_stream(s_reader, p, s_handler, p);
+    free(p->scratch);
+    p->scratch = NULL;
     if (p->failed)
         return -1;
     if (rc != 0) {
@@ -282,7 +393,7 @@ static int s_parse(s_parse_t *p) {
                  p->name, rc > 0 ? rc : p->line);
         return -1;
     }
-    return 0;
+    return s_sub_check(p);
 }
 
 int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text, char *err,

@@ -11,6 +11,17 @@
 #define CMN_CONFIG_STR 256
 #define CMN_CONFIG_LIST 2048 /* endpoint lists */
 
+/* One key of a named section [sms.NAME] (a further SMS provider): kept as written
+ * once checked, for sms-worker to apply. "kind" (http|smpp) or one of the http_*
+ * and smpp_* keys of [sms], checked as that key is. */
+#define CMN_CONFIG_SUBKEYS 64
+#define CMN_CONFIG_SUBNAME 16 /* NAME: 1..15 of a-z 0-9 _ - */
+typedef struct {
+    char section[CMN_CONFIG_SUBNAME];
+    char key[32];
+    char value[1024];
+} cmn_config_subkey_t;
+
 typedef struct {
     /* [gateway] */
     char gateway_listen[CMN_CONFIG_STR];
@@ -84,6 +95,10 @@ typedef struct {
     int sms_status_retention_s;
     char sms_dlr_listen[CMN_CONFIG_STR];
     char sms_texts_file[CMN_CONFIG_STR];
+    /* [sms.NAME] sections: further SMS providers by name (sms-worker/sms_settings.h) */
+#define CMN_CONFIG_SMS_NAMED 1
+    int sms_nsub;
+    cmn_config_subkey_t sms_sub[CMN_CONFIG_SUBKEYS];
     /* [log] */
     char log_level[CMN_CONFIG_STR];
     /* [curve] (cmn_curve.h) */

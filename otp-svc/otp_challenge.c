@@ -186,6 +186,9 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
             memset(out, 0, sizeof(*out));
             out->status = DVCID__STATUS__STATUS_OK;
             snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
+            if (ch->n_message_ids)
+                snprintf(out->message_id, sizeof(out->message_id), "%s",
+                         ch->message_ids[ch->n_message_ids - 1]);
             ch->used = 1; /* single use: the hash goes, the record stays until the sweep */
             ch->code_hash.len = 0;
         } else {
@@ -201,6 +204,36 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
     if (ch)
         dvcid__store__challenge__free_unpacked(ch, NULL);
     return rc == CMN_DB_ERROR ? -1 : 0;
+}
+
+int otp_challenge_note_sms(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                           const char *message_id) {
+    Dvcid__Store__Challenge *ch = NULL;
+    int rc = s_load(st, txn, flow, flen, &ch);
+    if (rc != CMN_DB_OK || strlen(message_id) > OTP_MSG_ID_MAX)
+        return rc == CMN_DB_ERROR ? -1 : 0;
+    /* The unpacked array is the library's: build the new list over borrowed strings. */
+    char *ids[OTP_MSG_IDS_MAX];
+    size_t keep = ch->n_message_ids < OTP_MSG_IDS_MAX ? ch->n_message_ids : OTP_MSG_IDS_MAX - 1;
+    size_t n = 0;
+    for (size_t i = ch->n_message_ids - keep; i < ch->n_message_ids; i++)
+        ids[n++] = ch->message_ids[i];
+    ids[n++] = (char *)message_id;
+    char **old = ch->message_ids;
+    size_t nold = ch->n_message_ids;
+    ch->message_ids = ids;
+    ch->n_message_ids = n;
+    rc = cmn_db_put_msg(txn, st->challenges, flow, flen, ch, 0);
+    ch->message_ids = old;
+    ch->n_message_ids = nold;
+    dvcid__store__challenge__free_unpacked(ch, NULL);
+    return rc == CMN_DB_OK ? 0 : -1;
+}
+
+int otp_challenge_get(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                      Dvcid__Store__Challenge **ch) {
+    *ch = NULL;
+    return s_load(st, txn, flow, flen, ch);
 }
 
 /* Keep a spent or dead challenge a while after expiry so late steps get a clear

@@ -12,6 +12,7 @@
 #include "cmn_config.h"
 #include "cmn_crypto.h"
 #include "proto/dvcid.pb-c.h"
+#include "proto/store.pb-c.h"
 
 typedef struct {
     const cmn_config_t *cfg;
@@ -19,6 +20,10 @@ typedef struct {
     MDB_dbi challenges;
     MDB_dbi windows;
 } otp_store_t;
+
+/* The longest SMS message id a challenge records, and how many it keeps (newest). */
+#define OTP_MSG_ID_MAX 64
+#define OTP_MSG_IDS_MAX 32
 
 /* What an issue/resend/verify produced. status OK or the error to answer. */
 typedef struct {
@@ -28,6 +33,8 @@ typedef struct {
     int has_attempts;
     char code[16];  /* the code to send (issue/resend), NUL-terminated */
     char phone[16]; /* the phone it goes to (E.164) */
+    /* verify: the SMS whose code was verified ("" when none was recorded) */
+    char message_id[OTP_MSG_ID_MAX + 1];
 } otp_result_t;
 
 /* Creates the challenge of a new flow and sends its first code. A silent challenge
@@ -47,6 +54,17 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
 /* Checks a code; on success the challenge is spent and out->phone is its phone. */
 int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                          Dvcid__Purpose purpose, const char *code, uint64_t now, otp_result_t *out);
+
+/* Records that the flow's current code went out in the SMS message_id (its
+ * outbox job, in the same transaction). Returns 0 or -1. */
+int otp_challenge_note_sms(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                           const char *message_id);
+
+/* The flow's challenge for an ops tool (free with
+ * dvcid__store__challenge__free_unpacked). Returns CMN_DB_OK, CMN_DB_NOTFOUND or
+ * CMN_DB_ERROR. */
+int otp_challenge_get(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
+                      Dvcid__Store__Challenge **ch);
 
 /* Deletes challenges and windows that can no longer matter. Returns how many, or -1. */
 int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now);

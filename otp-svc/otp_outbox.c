@@ -1,5 +1,6 @@
-/* otp_outbox: jobs keyed by message id; the set of ids in flight lives in memory
- * only, so after a restart every stored job is simply sent again. */
+/* otp_outbox: jobs keyed by message id, verified events by 'v' + message id; the
+ * set of keys in flight lives in memory only, so after a restart every stored
+ * entry is simply sent again. */
 #include "otp_outbox.h"
 
 #include <czmq.h>
@@ -14,6 +15,8 @@
 #include "proto/store.pb-c.h"
 
 #define S_ACK_DEADLINE_MS 3000
+#define S_EVENT_TAG 'v' /* first byte of a verified event's key */
+#define S_KEY_MAX (CMN_ID_HEX + 1)
 
 struct otp_outbox {
     MDB_dbi dbi;
@@ -49,28 +52,91 @@ size_t otp_outbox_in_flight(const otp_outbox_t *self) { return zhashx_size(self-
 
 typedef struct {
     otp_outbox_t *outbox;
-    char id[CMN_ID_HEX];
+    char key[S_KEY_MAX]; /* the outbox key: id, or S_EVENT_TAG + id */
+    const char *id;      /* the message id within key */
 } s_ack_t;
 
-/* sms-worker answered (or the deadline passed): an ack deletes the job. */
+/* sms-worker answered (or the deadline passed): an ack deletes the entry. */
 static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     s_ack_t *a = arg;
-    zhashx_delete(a->outbox->in_flight, a->id);
+    zhashx_delete(a->outbox->in_flight, a->key);
+    const char *what = a->key[0] == S_EVENT_TAG ? "verified event" : "job";
     int rc = 0;
     if (!reply->error && reply->body_case == DVCID__REPLY__BODY_SMS_ACK &&
         strcmp(reply->sms_ack->message_id, a->id) == 0) {
-        int d = cmn_db_del(ctx->txn, a->outbox->dbi, a->id, strlen(a->id));
+        int d = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key));
         rc = d == CMN_DB_ERROR ? -1 : 0;
     } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
-        /* sms-worker will never take this job: retrying would loop forever. */
-        CMN_ERROR(NULL, "sms job %s refused by sms-worker as malformed: dropped", a->id);
-        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
+        /* sms-worker will never take this entry: retrying would loop forever. */
+        CMN_ERROR(NULL, "sms %s %s refused by sms-worker as malformed: dropped", what, a->id);
+        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
     } else {
-        CMN_DEBUG(NULL, "sms job %s not acknowledged (status %d): will retry", a->id,
+        CMN_DEBUG(NULL, "sms %s %s not acknowledged (status %d): will retry", what, a->id,
                   reply->error ? (int)reply->error->status : -1);
     }
     free(a);
     return rc;
+}
+
+/* A new in-flight entry for key; NULL when out of memory. */
+static s_ack_t *s_ack_new(otp_outbox_t *self, const char *key) {
+    s_ack_t *a = calloc(1, sizeof(*a));
+    if (!a)
+        return NULL;
+    a->outbox = self;
+    snprintf(a->key, sizeof(a->key), "%s", key);
+    a->id = a->key[0] == S_EVENT_TAG ? a->key + 1 : a->key;
+    zhashx_insert(self->in_flight, a->key, (void *)1);
+    return a;
+}
+
+/* Asks sms-worker to take req, the entry stored under key, until it acknowledges. */
+static void s_ask(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
+                  Dvcid__Request *req) {
+    s_ack_t *a = s_ack_new(self, key);
+    if (!a) {
+        CMN_ERROR(trace, "sms outbox %s: out of memory; left for the next try", key);
+        return;
+    }
+    cmn_service_ask(ctx, self->peer, req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS, s_on_ack,
+                    a);
+}
+
+/* Stages one SmsVerified from its stored packed form. */
+static void s_deliver_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
+                            const MDB_val *v) {
+    Dvcid__SmsVerified *ev = dvcid__sms_verified__unpack(NULL, v->mv_size, v->mv_data);
+    if (!ev) {
+        CMN_ERROR(trace, "sms verified event %s cannot be read: left for the next try", key + 1);
+        return;
+    }
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    req.body_case = DVCID__REQUEST__BODY_SMS_VERIFIED;
+    req.sms_verified = ev;
+    s_ask(self, ctx, trace, key, &req);
+    dvcid__sms_verified__free_unpacked(ev, NULL);
+}
+
+int otp_outbox_verified(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace,
+                        const char *message_id, Dvcid__Purpose purpose, uint64_t at_ms) {
+    char key[S_KEY_MAX];
+    if (strlen(message_id) != CMN_ID_HEX - 1)
+        return -1;
+    snprintf(key, sizeof(key), "%c%s", S_EVENT_TAG, message_id);
+    Dvcid__SmsVerified ev = DVCID__SMS_VERIFIED__INIT;
+    ev.message_id = (char *)message_id;
+    ev.purpose = purpose;
+    ev.verified_ms = at_ms;
+    uint8_t buf[128];
+    size_t n = dvcid__sms_verified__get_packed_size(&ev);
+    if (n > sizeof(buf))
+        return -1;
+    dvcid__sms_verified__pack(&ev, buf);
+    if (cmn_db_put(ctx->txn, self->dbi, key, strlen(key), buf, n, 0) != CMN_DB_OK)
+        return -1;
+    MDB_val v = {.mv_size = n, .mv_data = buf};
+    s_deliver_event(self, ctx, trace, key, &v);
+    return 0;
 }
 
 /* Stages one SmsSend for a stored job. */
@@ -85,21 +151,12 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
     Dvcid__SmsSend *send = dvcid__sms_send__unpack(NULL, plen, plain);
     cmn_wipe(plain, plen);
     free(plain);
-    s_ack_t *a = calloc(1, sizeof(*a));
-    if (!send || !a) {
-        if (send)
-            dvcid__sms_send__free_unpacked(send, NULL);
-        free(a);
+    if (!send)
         return;
-    }
-    a->outbox = self;
-    snprintf(a->id, sizeof(a->id), "%s", id);
-    zhashx_insert(self->in_flight, a->id, (void *)1);
     Dvcid__Request req = DVCID__REQUEST__INIT;
     req.body_case = DVCID__REQUEST__BODY_SMS_SEND;
     req.sms_send = send;
-    cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS, s_on_ack,
-                    a);
+    s_ask(self, ctx, trace, id, &req);
     /* The request was packed by cmn_service_ask; the code goes with the plain copy. */
     if (send->code)
         cmn_wipe(send->code, strlen(send->code));
@@ -107,12 +164,14 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
 }
 
 int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
-                   const char *phone, Dvcid__Purpose purpose, const char *code) {
+                   const char *phone, Dvcid__Purpose purpose, const char *code, char *id_out) {
     char id[CMN_ID_HEX];
     if (message_id) {
         if (strlen(message_id) != CMN_ID_HEX - 1)
             return -1;
         snprintf(id, sizeof(id), "%s", message_id);
+        if (id_out)
+            snprintf(id_out, CMN_ID_HEX, "%s", id);
         MDB_val v;
         int rc = cmn_db_get(ctx->txn, self->dbi, id, strlen(id), &v);
         if (rc != CMN_DB_NOTFOUND)
@@ -121,6 +180,8 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
         uint8_t idb[CMN_ID_BYTES];
         cmn_id_new(idb);
         cmn_id_to_hex(idb, id);
+        if (id_out)
+            snprintf(id_out, CMN_ID_HEX, "%s", id);
     }
     Dvcid__SmsSend send = DVCID__SMS_SEND__INIT;
     send.message_id = id;
@@ -160,8 +221,15 @@ int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
     for (int n = 0; rc == 0 && n < 1024; n++) {
-        char id[CMN_ID_HEX];
-        if (k.mv_size == CMN_ID_HEX - 1) {
+        char id[S_KEY_MAX];
+        if (k.mv_size == CMN_ID_HEX && ((const char *)k.mv_data)[0] == S_EVENT_TAG) {
+            memcpy(id, k.mv_data, k.mv_size);
+            id[k.mv_size] = '\0';
+            if (!zhashx_lookup(self->in_flight, id)) {
+                CMN_INFO(NULL, "sms verified event %s sent again to sms-worker", id + 1);
+                s_deliver_event(self, ctx, NULL, id, &v);
+            }
+        } else if (k.mv_size == CMN_ID_HEX - 1) {
             memcpy(id, k.mv_data, k.mv_size);
             id[k.mv_size] = '\0';
             if (!zhashx_lookup(self->in_flight, id)) {

@@ -2,7 +2,12 @@
  * is written in the same transaction as the challenge whose code it carries (body
  * sealed with crypto_secretbox), sent to sms-worker after the commit, and deleted
  * only when sms-worker acknowledges that it has stored it. Jobs not acknowledged
- * are sent again by otp_outbox_retry(); sms-worker drops duplicates by message_id. */
+ * are sent again by otp_outbox_retry(); sms-worker drops duplicates by message_id.
+ *
+ * The same way, a "verified" event (the code an SMS carried was verified; key
+ * 'v' + message_id, value a packed SmsVerified: no secret in it) is written in the
+ * transaction of the verification and sent until sms-worker acknowledges it, so
+ * the conversion it counts loses no verification and counts none twice. */
 #ifndef OTP_OUTBOX_H
 #define OTP_OUTBOX_H
 
@@ -19,14 +24,20 @@ void otp_outbox_destroy(otp_outbox_t **self_p);
 
 /* Writes a job for an SMS to phone in ctx->txn and stages its delivery. code is
  * empty for a notice; message_id NULL makes a new id, else it is the caller's
- * idempotency key (a job already stored under it is kept as is). Returns 0 or -1. */
+ * idempotency key (a job already stored under it is kept as is). id_out (NULL or
+ * CMN_ID_HEX bytes) gets the job's id. Returns 0 or -1. */
 int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
-                   const char *phone, Dvcid__Purpose purpose, const char *code);
+                   const char *phone, Dvcid__Purpose purpose, const char *code, char *id_out);
+
+/* Writes the event "the code of SMS message_id was verified" in ctx->txn and
+ * stages its delivery. Returns 0 or -1. */
+int otp_outbox_verified(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace,
+                        const char *message_id, Dvcid__Purpose purpose, uint64_t at_ms);
 
 /* Sends again every job that is neither acknowledged nor in flight. Returns 0 or -1. */
 int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx);
 
-/* Jobs waiting for an acknowledgement (for status and metrics). */
+/* Jobs and events waiting for an acknowledgement (for status and metrics). */
 size_t otp_outbox_in_flight(const otp_outbox_t *self);
 
 #endif

@@ -47,6 +47,12 @@ static void s_count(cmn_ctx_t *ctx, const char *event, Dvcid__Purpose purpose) {
                     "OTP challenges issued, verified, failed, expired, exceeded, limited");
 }
 
+/* Is phone under otp.test_phone_prefix (load tests: never handed to a provider)? */
+static int s_test_number(const cmn_config_t *cfg, const char *phone) {
+    size_t n = strlen(cfg->otp_test_phone_prefix);
+    return n > 0 && strncmp(phone, cfg->otp_test_phone_prefix, n) == 0;
+}
+
 /* Answers an otp_result_t that is an error. */
 static void s_fail(cmn_ctx_t *ctx, cmn_call_t **call, const otp_result_t *res) {
     Dvcid__Reply r = DVCID__REPLY__INIT;
@@ -66,14 +72,18 @@ static void s_fail(cmn_ctx_t *ctx, cmn_call_t **call, const otp_result_t *res) {
     cmn_call_reply(ctx, call, &r);
 }
 
-/* A code was written: queue its SMS in the same transaction and answer with the otp object. */
-static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Purpose purpose,
-                  otp_result_t *res) {
+/* A code was written: queue its SMS in the same transaction, note the SMS in the
+ * challenge (its verification is counted for it), and answer with the otp object. */
+static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData flow,
+                  Dvcid__Purpose purpose, otp_result_t *res) {
     const char *trace = cmn_call_trace(*call);
+    char id[CMN_ID_HEX] = "";
     /* A silent (decoy) challenge has no code and sends nothing. */
-    int rc = res->code[0]
-                 ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose, res->code)
-                 : 0;
+    int rc = res->code[0] ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose,
+                                           res->code, id)
+                          : 0;
+    if (rc == 0 && id[0])
+        rc = otp_challenge_note_sms(&self->store, ctx->txn, flow.data, flow.len, id);
     cmn_wipe(res->code, sizeof(res->code));
     if (rc != 0) {
         cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
@@ -137,7 +147,7 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
         s_fail(ctx, &call, &res);
         return 0;
     }
-    return s_sent(self, ctx, &call, m->purpose, &res);
+    return s_sent(self, ctx, &call, m->flow_id, m->purpose, &res);
 }
 
 static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -157,7 +167,7 @@ static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         s_fail(ctx, &call, &res);
         return 0;
     }
-    return s_sent(self, ctx, &call, m->purpose, &res);
+    return s_sent(self, ctx, &call, m->flow_id, m->purpose, &res);
 }
 
 static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -187,6 +197,14 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         s_fail(ctx, &call, &res);
         return 0;
     }
+    /* Conversion: sms-worker counts the SMS whose code this was (load-test numbers
+     * never reach a provider, so there is nothing to count for them). */
+    if (res.message_id[0] && !s_test_number(self->cfg, res.phone) &&
+        otp_outbox_verified(self->outbox, ctx, cmn_call_trace(call), res.message_id, m->purpose,
+                            cmn_time_now_ms()) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__OtpVerifyReply ok = DVCID__OTP_VERIFY_REPLY__INIT;
     ok.phone = res.phone;
@@ -205,7 +223,7 @@ static int s_on_notice(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         return 0;
     }
     if (otp_outbox_put(self->outbox, ctx, cmn_call_trace(call), m->message_id, m->phone,
-                       DVCID__PURPOSE__PURPOSE_NOTICE, "") != 0) {
+                       DVCID__PURPOSE__PURPOSE_NOTICE, "", NULL) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
@@ -214,6 +232,41 @@ static int s_on_notice(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     r.body_case = DVCID__REPLY__BODY_OTP_NOTICE;
     r.otp_notice = &ok;
     cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+/* dvcctl sms-status --flow: the SMS of one flow, the phone masked. */
+static int s_on_flow_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    const Dvcid__OtpFlowGet *m = req->otp_flow_get;
+    if (m->flow_id.len != CMN_ID_BYTES) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        return 0;
+    }
+    Dvcid__Store__Challenge *ch = NULL;
+    int rc = otp_challenge_get(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, &ch);
+    if (rc != CMN_DB_OK) {
+        cmn_call_fail(ctx, &call,
+                      rc == CMN_DB_NOTFOUND ? DVCID__STATUS__STATUS_NOT_FOUND
+                                            : DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    char masked[24];
+    cmn_mask_phone(ch->phone, masked, sizeof(masked));
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__OtpFlowReply f = DVCID__OTP_FLOW_REPLY__INIT;
+    f.n_message_ids = ch->n_message_ids;
+    f.message_ids = ch->message_ids;
+    f.purpose = (Dvcid__Purpose)ch->purpose;
+    f.phone_masked = masked;
+    f.sends = ch->sends;
+    f.used = ch->used;
+    f.expires_ms = ch->expires_ms;
+    r.body_case = DVCID__REPLY__BODY_OTP_FLOW;
+    r.otp_flow = &f;
+    CMN_INFO(cmn_call_trace(call), "ops looked up the SMS of a flow (%zu)", ch->n_message_ids);
+    cmn_call_reply(ctx, &call, &r);
+    dvcid__store__challenge__free_unpacked(ch, NULL);
     return 0;
 }
 
@@ -255,8 +308,11 @@ static int s_retry(cmn_ctx_t *ctx) {
 }
 
 static const cmn_route_t s_routes[] = {
-    {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},   {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
-    {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify}, {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
+    {DVCID__REQUEST__BODY_OTP_ISSUE, s_on_issue},
+    {DVCID__REQUEST__BODY_OTP_RESEND, s_on_resend},
+    {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify},
+    {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
+    {DVCID__REQUEST__BODY_OTP_FLOW_GET, s_on_flow_get},
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 

@@ -63,34 +63,49 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     for (int i = 0; i < self->nprov; i++)
         if (strcmp(self->names[i], name) == 0)
             return 0;
-    if (self->nprov == SMS_PROV_MAX)
-        return -1;
-    int i = self->nprov;
-    sms_provider_t *p = NULL;
-    int tps = 0;
-    if (strcmp(name, "http") == 0) {
-        p = sms_http_new(&self->set, i, self->results);
-        tps = self->set.http_tps;
-    } else if (strcmp(name, "smpp") == 0) {
-        p = sms_smpp_new(&self->set, i, self->results);
-        tps = self->set.smpp_tps;
-    } else {
-        CMN_ERROR(NULL, "sms: provider \"%s\" cannot be routed to (http or smpp)", name);
+    if (self->nprov == SMS_PROV_MAX) {
+        CMN_ERROR(NULL, "sms: more than %d providers", SMS_PROV_MAX);
         return -1;
     }
+    int i = self->nprov;
+    sms_settings_t *set = calloc(1, sizeof(*set));
+    if (!set)
+        return -1;
+    sms_kind_t kind = sms_settings_for(&self->set, self->cfg, name, set);
+    sms_provider_t *p = NULL;
+    int tps = 0, timeout = 0;
+    if (kind == SMS_KIND_HTTP) {
+        p = sms_http_new(set, i, self->results);
+        tps = set->http_tps;
+        timeout = set->http_timeout_ms;
+    } else if (kind == SMS_KIND_SMPP) {
+        p = sms_smpp_new(set, i, self->results);
+        tps = set->smpp_tps;
+        timeout = set->smpp_timeout_ms;
+    } else {
+        CMN_ERROR(NULL, "sms: provider \"%s\" cannot be routed to (http, smpp or a [sms.NAME])",
+                  name);
+    }
+    cmn_wipe(set, sizeof(*set));
+    free(set);
     if (!p)
         return -1;
     self->provs[i] = p;
-    self->names[i] = p->name;
+    self->kinds[i] = kind;
+    /* The worker's own copy: outcomes are still read after the providers are gone. */
     snprintf(self->pstats[i].name, sizeof(self->pstats[i].name), "%s", p->name);
+    self->names[i] = self->pstats[i].name;
     sms_gate_init(&self->gates[i], tps, self->set.breaker_failures,
                   (uint32_t)self->set.breaker_cooldown_ms, cmn_time_now_ms());
+    /* A message out with a provider is leased past its longest possible answer. */
+    uint64_t lease = (uint64_t)timeout * 2 + SMS_LEASE_MARGIN_MS;
+    if (lease > self->lease_ms)
+        self->lease_ms = lease;
     self->nprov++;
     return 0;
 }
 
 int sms_dispatch_open(sms_worker_t *self) {
-    static const char *const known[] = {"http", "smpp"};
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         CMN_ERROR(NULL, "sms: curl_global_init failed");
         return -1;
@@ -100,11 +115,17 @@ int sms_dispatch_open(sms_worker_t *self) {
         curl_global_cleanup();
         return -1;
     }
+    /* Names a route may use: the [sms] providers and every [sms.NAME] section. */
+    char named[SMS_PROV_MAX][SMS_SET_NAME];
+    const char *known[SMS_PROV_MAX + 2] = {"http", "smpp"};
+    int nknown = 2 + sms_settings_names(self->cfg, named, SMS_PROV_MAX);
+    for (int i = 2; i < nknown; i++)
+        known[i] = named[i - 2];
     /* The providers are sms.provider and every one a route names, in that order. */
     char err[256];
     sms_route_t probe[SMS_ROUTE_MAX];
-    int n = sms_route_parse(self->set.routes, (const char *const *)known, 2, probe, SMS_ROUTE_MAX,
-                            err, sizeof(err));
+    int n =
+        sms_route_parse(self->set.routes, known, nknown, probe, SMS_ROUTE_MAX, err, sizeof(err));
     if (n < 0) {
         CMN_ERROR(NULL, "sms.routes: %s", err);
         return -1;
@@ -115,19 +136,26 @@ int sms_dispatch_open(sms_worker_t *self) {
         for (int w = 0; w < probe[r].n; w++)
             if (s_add_provider(self, known[probe[r].prov[w]]) != 0)
                 return -1;
+    for (int i = 2; i < nknown; i++) {
+        bool used = false;
+        for (int p = 0; p < self->nprov; p++)
+            used |= strcmp(self->names[p], known[i]) == 0;
+        if (!used)
+            CMN_WARN(NULL, "sms: provider [sms.%s] is in no route (sms.routes): it sends nothing",
+                     known[i]);
+    }
     self->nroutes = sms_route_parse(self->set.routes, self->names, self->nprov, self->routes,
                                     SMS_ROUTE_MAX, err, sizeof(err));
     if (self->nroutes < 0) {
         CMN_ERROR(NULL, "sms.routes: %s", err);
         return -1;
     }
-    int timeout = self->set.http_timeout_ms > self->set.smpp_timeout_ms ? self->set.http_timeout_ms
-                                                                        : self->set.smpp_timeout_ms;
-    self->lease_ms = (uint64_t)timeout * 2 + SMS_LEASE_MARGIN_MS;
     if (self->set.dlr_listen[0]) {
+        /* One listener for every http provider: a receipt names our message_id, whose
+         * status record says which provider took it. */
         int http = -1;
-        for (int i = 0; i < self->nprov; i++)
-            if (strcmp(self->names[i], "http") == 0)
+        for (int i = self->nprov - 1; i >= 0; i--)
+            if (self->kinds[i] == SMS_KIND_HTTP)
                 http = i;
         self->dlr = sms_dlrd_new(self->set.dlr_listen, http < 0 ? 0 : http, self->results);
         if (!self->dlr)

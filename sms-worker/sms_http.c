@@ -26,6 +26,8 @@
 #define S_BODY_MAX 4096
 #define S_ANSWER_MAX 2048
 #define S_CODES_MAX 16
+/* A provider's name for the log before it has its own copy. */
+#define S_NAME(s) ((s)->name[0] ? (s)->name : "http")
 #define S_STOP_GRACE_MS 2000 /* at a stop, requests in flight get this long to finish */
 
 typedef struct {
@@ -309,24 +311,26 @@ static int s_headers(sms_http_t *self) {
 sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
     const char *bad = NULL;
     if (!s->http_url[0]) {
-        CMN_ERROR(NULL, "sms http: sms.http_url is empty");
+        CMN_ERROR(NULL, "sms %s: sms.http_url is empty", S_NAME(s));
         return NULL;
     }
     if (sms_tmpl_check(s->http_url, &bad) != 0 || sms_tmpl_check(s->http_body, &bad) != 0) {
-        CMN_ERROR(NULL, "sms http: unknown placeholder %.24s in sms.http_url or sms.http_body",
-                  bad);
+        CMN_ERROR(NULL, "sms %s: unknown placeholder %.24s in sms.http_url or sms.http_body",
+                  S_NAME(s), bad);
         return NULL;
     }
     sms_http_t *self = calloc(1, sizeof(*self));
     if (!self) {
-        CMN_ERROR(NULL, "sms http: out of memory");
+        CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
         return NULL;
     }
-    self->base.name = "http";
     self->base.submit = s_submit;
     self->base.destroy = s_destroy;
     self->prov = prov;
     self->set = *s;
+    if (!self->set.name[0])
+        snprintf(self->set.name, sizeof(self->set.name), "http");
+    self->base.name = self->set.name;
     if (self->set.http_inflight < 1)
         self->set.http_inflight = 1;
     self->results = results;
@@ -335,13 +339,14 @@ sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *resu
         snprintf(self->dlr_base, sizeof(self->dlr_base), "http://%s/dlr", s->dlr_listen);
     sms_provider_t *base = &self->base;
     if (s_parse_success(self, s->http_success) != 0) {
-        CMN_ERROR(NULL, "sms http: sms.http_success \"%s\": expected e.g. 2xx or 200,202;OK",
-                  s->http_success);
+        CMN_ERROR(NULL, "sms %s: sms.http_success \"%s\": expected e.g. 2xx or 200,202;OK",
+                  S_NAME(s), s->http_success);
         s_destroy(&base);
         return NULL;
     }
     if (s_headers(self) != 0) {
-        CMN_ERROR(NULL, "sms http: sms.http_headers: expected \"Name: value|Name: value\"");
+        CMN_ERROR(NULL, "sms %s: sms.http_headers: expected \"Name: value|Name: value\"",
+                  S_NAME(s));
         s_destroy(&base);
         return NULL;
     }
@@ -349,13 +354,13 @@ sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *resu
     self->in = sms_chan_new((size_t)self->set.http_inflight * 4 + 256);
     self->multi = curl_multi_init();
     if (!self->in || !self->multi) {
-        CMN_ERROR(NULL, "sms http: cannot set up curl");
+        CMN_ERROR(NULL, "sms %s: cannot set up curl", S_NAME(s));
         s_destroy(&base);
         return NULL;
     }
     curl_multi_setopt(self->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)self->set.http_inflight);
     if (pthread_create(&self->thread, NULL, s_run, self) != 0) {
-        CMN_ERROR(NULL, "sms http: cannot start its thread");
+        CMN_ERROR(NULL, "sms %s: cannot start its thread", S_NAME(s));
         s_destroy(&base);
         return NULL;
     }

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define SMS_PROV_MAX 4
+#define SMS_PROV_MAX 8
 /* Upper bounds (ms) of the send -> delivery latency histogram; +Inf follows. */
 #define SMS_LAT_BUCKETS 10
 extern const uint64_t sms_lat_bounds_ms[SMS_LAT_BUCKETS];

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmn_log.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "sms_worker_int.h"
 
@@ -26,14 +27,24 @@ static const char *s_dlr_name(sms_dlr_t d) {
     }
 }
 
+/* The index of the provider called name, or fallback. */
+static int s_prov_index(const sms_worker_t *self, const char *name, int fallback) {
+    for (int i = 0; i < self->nprov; i++)
+        if (strcmp(self->names[i], name) == 0)
+            return i;
+    return fallback;
+}
+
 static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
     if (res->prov < 0 || res->prov >= self->nprov)
         return 0;
-    sms_prov_stats_t *ps = &self->pstats[res->prov];
-    char id[SMS_ID_MAX + 1];
+    char id[SMS_ID_MAX + 1], via[SMS_NAME_MAX];
     uint64_t sent_ms = 0;
     int rc = sms_status_receipt(self->status, txn, self->names[res->prov], res->message_id,
-                                res->ref, res->dlr, res->at_ms, id, &sent_ms);
+                                res->ref, res->dlr, res->at_ms, id, &sent_ms, via);
+    /* One listener takes the receipts of every http provider: the record says whose. */
+    int prov = s_prov_index(self, via, res->prov);
+    sms_prov_stats_t *ps = &self->pstats[prov];
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -52,8 +63,7 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
         ps->undelivered++;
     }
     cmn_log(res->dlr == SMS_DLR_DELIVERED ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL,
-            "sms receipt message_id=%s via=%s: %s", id, self->names[res->prov],
-            s_dlr_name(res->dlr));
+            "sms receipt message_id=%s via=%s: %s", id, self->names[prov], s_dlr_name(res->dlr));
     return 0;
 }
 
@@ -123,11 +133,14 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
     }
     int out = 0;
     if (res->kind == SMS_RES_ACCEPTED) {
-        bool receipts = strcmp(self->names[prov], "smpp") == 0 || self->dlr != NULL;
+        bool receipts = self->kinds[prov] == SMS_KIND_SMPP || self->dlr != NULL;
         uint64_t await = receipts ? now + (uint64_t)self->set.receipt_timeout_s * 1000 : 0;
+        char prefix[SMS_CONV_PREFIX_MAX], masked[SMS_MASK_MAX];
+        sms_conv_prefix(res->to, prefix);
+        cmn_mask_phone(res->to, masked, sizeof(masked));
         out = sms_queue_mark_sent(self->queue, txn, &job, now) == 0 &&
-                      sms_status_sent(self->status, txn, job.message_id, self->names[prov],
-                                      res->ref, res->at_ms, await) == 0
+                      sms_worker_taken(self, txn, &job, self->names[prov], res->ref, res->at_ms,
+                                       await, prefix, masked) == 0
                   ? 0
                   : -1;
         self->stats.sent += out == 0;
@@ -166,6 +179,52 @@ int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
     return n;
 }
 
+int sms_worker_taken(sms_worker_t *self, MDB_txn *txn, const sms_job_t *job, const char *provider,
+                     const char *ref, uint64_t at_ms, uint64_t await_ms, const char *prefix,
+                     const char *masked) {
+    int early = sms_status_sent(self->status, txn, job->message_id, provider, ref, at_ms, await_ms,
+                                prefix, masked);
+    if (early < 0)
+        return -1;
+    if (job->purpose == DVCID__PURPOSE__PURPOSE_NOTICE) /* no code: nothing to convert */
+        return 0;
+    return sms_conv_add(txn, self->conv, provider, prefix, 1, (uint64_t)early);
+}
+
+int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerified *msg,
+                        const char *trace) {
+    if (!msg || !msg->message_id || !msg->message_id[0] || strlen(msg->message_id) > SMS_ID_MAX) {
+        CMN_WARN(trace, "sms verified event refused: invalid message_id");
+        return SMS_WORKER_INVALID;
+    }
+    sms_job_t job;
+    int rc = sms_queue_get(self->queue, txn, msg->message_id, &job);
+    if (rc == SMS_QUEUE_ERROR)
+        return SMS_WORKER_ERROR;
+    if (rc == SMS_QUEUE_NOTFOUND) {
+        self->stats.unmatched++;
+        CMN_INFO(trace, "sms verified message_id=%s: not known here (swept or never sent)",
+                 msg->message_id);
+        return SMS_WORKER_QUEUED;
+    }
+    sms_job_clear(&job);
+    char provider[SMS_NAME_MAX], prefix[SMS_CONV_PREFIX_MAX];
+    rc =
+        sms_status_verified(self->status, txn, msg->message_id, msg->verified_ms, provider, prefix);
+    if (rc < 0 ||
+        (rc == SMS_VERIFIED_NOW && sms_conv_add(txn, self->conv, provider, prefix, 0, 1) != 0))
+        return SMS_WORKER_ERROR;
+    if (rc == SMS_VERIFIED_REPEAT) {
+        CMN_DEBUG(trace, "sms verified message_id=%s: counted already", msg->message_id);
+        return SMS_WORKER_DUPLICATE;
+    }
+    self->stats.verified++;
+    CMN_INFO(trace, "sms verified message_id=%s via=%s prefix=%s%s", msg->message_id,
+             rc == SMS_VERIFIED_NOW ? provider : "-", rc == SMS_VERIFIED_NOW ? prefix : "-",
+             rc == SMS_VERIFIED_EARLY ? ": not sent yet, counted when a provider takes it" : "");
+    return SMS_WORKER_QUEUED;
+}
+
 static void s_unconfirmed(void *arg, const char *provider) {
     sms_worker_t *self = arg;
     for (int i = 0; i < self->nprov; i++)
@@ -193,6 +252,16 @@ int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
                         : job.state == SMS_JOB_INFLIGHT ? "sending"
                                                         : "queued";
     sms_job_clear(&job);
+    /* The body (and so the number) is kept until a provider takes the message. */
+    if (sms_queue_get_body(self->queue, txn, message_id, &job) == SMS_QUEUE_OK) {
+        Dvcid__SmsSend *msg = sms_queue_open(self->queue, &job);
+        if (msg) {
+            cmn_mask_phone(msg->phone, rec->phone_masked, sizeof(rec->phone_masked));
+            sms_conv_prefix(msg->phone, rec->prefix);
+        }
+        sms_queue_msg_free(&msg);
+        sms_job_clear(&job);
+    }
     sms_status_rec_t st;
     memset(&st, 0, sizeof(st));
     rc = sms_status_get(self->status, txn, message_id, &st);
@@ -203,6 +272,11 @@ int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
         snprintf(rec->ref, sizeof(rec->ref), "%s", st.ref);
         rec->sent_ms = st.sent_ms;
         rec->receipt_ms = st.receipt_ms;
+        rec->verified = st.verified;
+        if (st.prefix[0])
+            snprintf(rec->prefix, sizeof(rec->prefix), "%s", st.prefix);
+        if (st.phone_masked[0])
+            snprintf(rec->phone_masked, sizeof(rec->phone_masked), "%s", st.phone_masked);
         if (st.state[0] && strcmp(state, "sent") == 0)
             state = st.state;
     }
@@ -225,4 +299,19 @@ int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen) {
     const sms_prov_stats_t *p = sms_worker_provider_stats(self, &n);
     return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.dead,
                               out, outlen);
+}
+
+char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
+    cmn_metrics_t *m = cmn_metrics_new("sms-worker");
+    if (!m)
+        return NULL;
+    static const char *const help =
+        "SmsVerified events from otp-svc: counted, or for messages not known here";
+    cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"counted\"",
+                    self->stats.verified, help);
+    cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"unmatched\"",
+                    self->stats.unmatched, help);
+    char *text = sms_conv_publish(txn, self->conv, m) == 0 ? cmn_metrics_render(m) : NULL;
+    cmn_metrics_destroy(&m);
+    return text;
 }

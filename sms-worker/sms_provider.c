@@ -32,8 +32,10 @@ void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_
     res->kind = kind;
     res->prov = prov;
     res->at_ms = cmn_time_now_ms();
-    if (req)
+    if (req) {
         snprintf(res->message_id, sizeof(res->message_id), "%s", req->message_id);
+        snprintf(res->to, sizeof(res->to), "%s", req->to);
+    }
     if (ref)
         snprintf(res->ref, sizeof(res->ref), "%s", ref);
     if (why)

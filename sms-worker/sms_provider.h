@@ -68,6 +68,7 @@ typedef struct {
     sms_res_kind_t kind;
     int prov;
     char message_id[SMS_ID_MAX + 1]; /* ours; empty for an SMPP receipt (ref says) */
+    char to[20];                     /* the request's number ("" for a receipt) */
     char ref[SMS_REF_MAX];           /* the provider's id, when it gave one */
     sms_dlr_t dlr;                   /* receipts */
     char why[SMS_WHY_MAX];           /* failures: for the log; never holds the text */

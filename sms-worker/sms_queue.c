@@ -10,8 +10,8 @@
 #include "cmn_log.h"
 #include "proto/store.pb-c.h"
 
-const char *const sms_queue_dbs[SMS_QUEUE_NDBS] = {"queue",  "done",  "byid",
-                                                   "status", "byref", "await"};
+const char *const sms_queue_dbs[SMS_QUEUE_NDBS] = {"queue", "done",  "byid", "status",
+                                                   "byref", "await", "conv"};
 
 #define SMS_KEY_MAX (8 + SMS_ID_MAX)
 /* The first byte of a "byid" value says which database the rest is a key of. */

@@ -24,7 +24,7 @@
 #include "cmn_db.h"
 #include "proto/dvcid.pb-c.h"
 
-#define SMS_QUEUE_NDBS 6
+#define SMS_QUEUE_NDBS 7
 extern const char *const sms_queue_dbs[SMS_QUEUE_NDBS];
 
 /* Longest message_id accepted (bytes). */

@@ -3,7 +3,9 @@
  * together with the fields read below; until then the defaults hold. */
 #include "sms_settings.h"
 
+#include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define S_COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
@@ -57,4 +59,86 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg) {
     S_COPY(s->dlr_listen, SMS_DEF_DLR_LISTEN);
     S_COPY(s->texts_file, SMS_DEF_TEXTS_FILE);
 #endif
+}
+
+/* The keys a [sms.NAME] section may set (cmn_config checked their values). */
+#define S_STR(k, f)                                                                                \
+    { k, offsetof(sms_settings_t, f), sizeof(((sms_settings_t *)0)->f) }
+#define S_INT(k, f)                                                                                \
+    { k, offsetof(sms_settings_t, f), 0 }
+static const struct {
+    const char *key;
+    size_t offset, size; /* size 0: an int */
+} s_named_keys[] = {
+    S_STR("http_url", http_url),
+    S_STR("http_method", http_method),
+    S_STR("http_body", http_body),
+    S_STR("http_content_type", http_content_type),
+    S_STR("http_success", http_success),
+    S_STR("http_headers", http_headers),
+    S_INT("http_timeout_ms", http_timeout_ms),
+    S_INT("http_inflight", http_inflight),
+    S_INT("http_tps", http_tps),
+    S_STR("smpp_host", smpp_host),
+    S_INT("smpp_port", smpp_port),
+    S_STR("smpp_system_id", smpp_system_id),
+    S_STR("smpp_password", smpp_password),
+    S_STR("smpp_source", smpp_source),
+    S_INT("smpp_window", smpp_window),
+    S_INT("smpp_tps", smpp_tps),
+    S_INT("smpp_timeout_ms", smpp_timeout_ms),
+    S_INT("smpp_enquire_s", smpp_enquire_s),
+    S_INT("smpp_reconnect_ms", smpp_reconnect_ms),
+};
+
+int sms_settings_names(const cmn_config_t *cfg, char names[][SMS_SET_NAME], int max) {
+    int n = 0;
+#ifdef CMN_CONFIG_SMS_NAMED
+    for (int i = 0; i < cfg->sms_nsub; i++) {
+        int seen = 0;
+        for (int j = 0; j < n; j++)
+            seen |= strcmp(names[j], cfg->sms_sub[i].section) == 0;
+        if (!seen && n < max) {
+            S_COPY(names[n], cfg->sms_sub[i].section);
+            n++;
+        }
+    }
+#else
+    (void)cfg;
+    (void)names;
+    (void)max;
+#endif
+    return n;
+}
+
+sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg, const char *name,
+                            sms_settings_t *out) {
+    *out = *base;
+    S_COPY(out->name, name);
+    if (strcmp(name, "http") == 0)
+        return SMS_KIND_HTTP;
+    if (strcmp(name, "smpp") == 0)
+        return SMS_KIND_SMPP;
+    sms_kind_t kind = SMS_KIND_NONE;
+#ifdef CMN_CONFIG_SMS_NAMED
+    for (int i = 0; i < cfg->sms_nsub; i++) {
+        const cmn_config_subkey_t *k = &cfg->sms_sub[i];
+        if (strcmp(k->section, name) != 0)
+            continue;
+        if (strcmp(k->key, "kind") == 0)
+            kind = strcmp(k->value, "smpp") == 0 ? SMS_KIND_SMPP : SMS_KIND_HTTP;
+        for (size_t j = 0; j < sizeof(s_named_keys) / sizeof(s_named_keys[0]); j++) {
+            if (strcmp(s_named_keys[j].key, k->key) != 0)
+                continue;
+            char *field = (char *)out + s_named_keys[j].offset;
+            if (s_named_keys[j].size)
+                snprintf(field, s_named_keys[j].size, "%s", k->value);
+            else
+                *(int *)field = (int)strtol(k->value, NULL, 10);
+        }
+    }
+#else
+    (void)cfg;
+#endif
+    return kind;
 }

@@ -31,8 +31,15 @@
 #define SMS_DEF_TEXTS_FILE "" /* the operator's texts (sms_texts.h); "" = built-in */
 
 #define SMS_SET_STR 1024
+#define SMS_SET_NAME 16 /* a provider's name, NUL included */
+
+/* The kinds of asynchronous provider. */
+typedef enum { SMS_KIND_NONE = 0, SMS_KIND_HTTP = 1, SMS_KIND_SMPP = 2 } sms_kind_t;
 
 typedef struct {
+    /* the provider these settings are for: "" for [sms] itself, "http" and
+     * "smpp" for the providers of the [sms] keys, NAME for a section [sms.NAME] */
+    char name[SMS_SET_NAME];
     /* api.md section 2 */
     char provider[CMN_CONFIG_STR];
     char http_url[SMS_SET_STR];
@@ -66,5 +73,16 @@ typedef struct {
 
 /* Fills s from cfg (and the defaults above for keys cfg does not have). */
 void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg);
+
+/* Further providers by name: sections [sms.NAME] with kind = http|smpp and any
+ * http_* / smpp_* key of [sms]; a key a section leaves out keeps its [sms] value.
+ * The names of those sections into names (at most max). Returns how many. */
+int sms_settings_names(const cmn_config_t *cfg, char names[][SMS_SET_NAME], int max);
+
+/* The settings of provider name into out: base as it is for "http" and "smpp"
+ * (the [sms] keys), base with the keys of [sms.NAME] applied otherwise. Returns
+ * its kind, or SMS_KIND_NONE when no provider has that name. */
+sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg, const char *name,
+                            sms_settings_t *out);
 
 #endif

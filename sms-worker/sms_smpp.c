@@ -40,6 +40,8 @@
 #define S_WINDOW_MAX 256
 #define S_THROTTLE_MS 1000
 #define S_BACKOFF_MIN_MS 500
+/* A provider's name for the log before it has its own copy. */
+#define S_NAME(s) ((s)->name[0] ? (s)->name : "smpp")
 #define S_STOP_GRACE_MS 2000
 
 typedef enum { S_DOWN, S_CONNECTING, S_BINDING, S_BOUND } s_state_t;
@@ -118,10 +120,10 @@ static void s_enter(sms_smpp_t *self, s_state_t st) {
 /* Drops the link: every submit awaiting its resp may be at the SMSC (UNKNOWN). */
 static void s_drop(sms_smpp_t *self, const char *why) {
     if (self->state == S_BOUND || self->nwin > 0)
-        CMN_WARN(NULL, "sms smpp: link to %s:%d lost (%s); %d submits unanswered",
+        CMN_WARN(NULL, "sms %s: link to %s:%d lost (%s); %d submits unanswered", self->set.name,
                  self->set.smpp_host, self->set.smpp_port, why, self->nwin);
     else
-        CMN_WARN(NULL, "sms smpp: link to %s:%d failed: %s", self->set.smpp_host,
+        CMN_WARN(NULL, "sms %s: link to %s:%d failed: %s", self->set.name, self->set.smpp_host,
                  self->set.smpp_port, why);
     for (int i = 0; i < self->nwin; i++) {
         sms_res_post(self->results, SMS_RES_UNKNOWN, self->prov, self->win[i].req, NULL, why);
@@ -214,7 +216,7 @@ static void s_submit_resp(sms_smpp_t *self, uint32_t status, uint32_t seq, const
                           size_t blen) {
     int i = s_slot(self, seq);
     if (i < 0) {
-        CMN_DEBUG(NULL, "sms smpp: submit_sm_resp for unknown sequence %u", seq);
+        CMN_DEBUG(NULL, "sms %s: submit_sm_resp for unknown sequence %u", self->set.name, seq);
         return;
     }
     sms_req_t *req = self->win[i].req;
@@ -234,9 +236,9 @@ static void s_deliver(sms_smpp_t *self, const uint8_t *pdu, size_t len, uint32_t
     sms_dlr_t dlr = SMS_DLR_NONE;
     int rc = sms_pdu_receipt(pdu, len, ref, sizeof(ref), &dlr);
     if (rc < 0)
-        CMN_WARN(NULL, "sms smpp: deliver_sm does not unpack");
+        CMN_WARN(NULL, "sms %s: deliver_sm does not unpack", self->set.name);
     else if (rc == 0)
-        CMN_DEBUG(NULL, "sms smpp: deliver_sm that is not a receipt ignored");
+        CMN_DEBUG(NULL, "sms %s: deliver_sm that is not a receipt ignored", self->set.name);
     if (rc == 1 && ref[0]) {
         sms_res_t *res = calloc(1, sizeof(*res));
         if (res) {
@@ -266,8 +268,8 @@ static void s_pdu(sms_smpp_t *self, const uint8_t *pdu, size_t len) {
             s_drop(self, why);
             return;
         }
-        CMN_INFO(NULL, "sms smpp: bound to %s:%d as %s", self->set.smpp_host, self->set.smpp_port,
-                 self->set.smpp_system_id);
+        CMN_INFO(NULL, "sms %s: bound to %s:%d as %s", self->set.name, self->set.smpp_host,
+                 self->set.smpp_port, self->set.smpp_system_id);
         s_enter(self, S_BOUND);
         self->backoff_ms = 0;
         self->failed_once = false;
@@ -287,7 +289,7 @@ static void s_pdu(sms_smpp_t *self, const uint8_t *pdu, size_t len) {
     case UNBIND:
         s_send_header(self, UNBIND_RESP, ESME_ROK, seq);
         if (self->wlen > 0 && write(self->fd, self->wbuf, self->wlen) < 0)
-            CMN_DEBUG(NULL, "sms smpp: unbind_resp not written");
+            CMN_DEBUG(NULL, "sms %s: unbind_resp not written", self->set.name);
         s_drop(self, "the SMSC unbound");
         break;
     case GENERIC_NACK: {
@@ -508,25 +510,29 @@ static void s_destroy(sms_provider_t **self_p) {
 
 sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
     if (!s->smpp_host[0] || !s->smpp_system_id[0]) {
-        CMN_ERROR(NULL, "sms smpp: sms.smpp_host and sms.smpp_system_id are required");
+        CMN_ERROR(NULL, "sms %s: sms.smpp_host and sms.smpp_system_id are required", S_NAME(s));
         return NULL;
     }
     if (strlen(s->smpp_system_id) > 15 || strlen(s->smpp_password) > 8 ||
         strlen(s->smpp_source) > 20) {
-        CMN_ERROR(NULL, "sms smpp: system_id (15), password (8) or source (20) too long for "
-                        "SMPP 3.4");
+        CMN_ERROR(NULL,
+                  "sms %s: system_id (15), password (8) or source (20) too long for "
+                  "SMPP 3.4",
+                  S_NAME(s));
         return NULL;
     }
     sms_smpp_t *self = calloc(1, sizeof(*self));
     if (!self) {
-        CMN_ERROR(NULL, "sms smpp: out of memory");
+        CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
         return NULL;
     }
-    self->base.name = "smpp";
     self->base.submit = s_submit_req;
     self->base.destroy = s_destroy;
     self->prov = prov;
     self->set = *s;
+    if (!self->set.name[0])
+        snprintf(self->set.name, sizeof(self->set.name), "smpp");
+    self->base.name = self->set.name;
     if (self->set.smpp_window < 1)
         self->set.smpp_window = 1;
     if (self->set.smpp_window > S_WINDOW_MAX)
@@ -536,12 +542,12 @@ sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *resu
     self->in = sms_chan_new((size_t)self->set.smpp_window * 4 + 256);
     sms_provider_t *base = &self->base;
     if (!self->in || pthread_create(&self->thread, NULL, s_run, self) != 0) {
-        CMN_ERROR(NULL, "sms smpp: cannot start its thread");
+        CMN_ERROR(NULL, "sms %s: cannot start its thread", S_NAME(s));
         s_destroy(&base);
         return NULL;
     }
     self->started = true;
-    CMN_INFO(NULL, "sms smpp: ESME for %s:%d, window %d", s->smpp_host, s->smpp_port,
+    CMN_INFO(NULL, "sms %s: ESME for %s:%d, window %d", S_NAME(s), s->smpp_host, s->smpp_port,
              self->set.smpp_window);
     return base;
 }

@@ -1,7 +1,8 @@
 /* sms_status: per-message delivery status and receipt matching (see sms_status.h).
  * The record is a small JSON object (jansson), so fields can be added without a
  * migration: {"p": provider, "r": ref, "s": sent_ms, "a": await deadline,
- * "d": receipt state, "t": receipt_ms}. */
+ * "d": receipt state, "t": receipt_ms, "x": number prefix, "m": masked phone,
+ * "v": verified_ms, "vc": the verification is counted}. */
 #include "sms_status.h"
 
 #include <jansson.h>
@@ -99,7 +100,8 @@ static int s_final(int d) {
 }
 
 int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, const char *provider,
-                    const char *ref, uint64_t sent_ms, uint64_t await_ms) {
+                    const char *ref, uint64_t sent_ms, uint64_t await_ms, const char *prefix,
+                    const char *masked) {
     int found;
     json_t *obj = s_load(self, txn, message_id, &found);
     if (!obj)
@@ -109,6 +111,14 @@ int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, co
     bool final = s_final((int)s_u64(obj, "d"));
     json_object_set_new(obj, "p", json_string(provider));
     json_object_set_new(obj, "s", json_integer((json_int_t)sent_ms));
+    if (prefix && prefix[0])
+        json_object_set_new(obj, "x", json_string(prefix));
+    if (masked && masked[0])
+        json_object_set_new(obj, "m", json_string(masked));
+    /* A verification that came before the provider's answer is counted now. */
+    int early = s_u64(obj, "v") && !s_u64(obj, "vc");
+    if (early)
+        json_object_set_new(obj, "vc", json_integer(1));
     if (ref && ref[0]) {
         char key[S_REF_KEY];
         size_t klen = s_ref_key(key, provider, ref);
@@ -126,6 +136,31 @@ int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, co
     if (rc == 0)
         rc = s_store(self, txn, message_id, obj);
     json_decref(obj);
+    return rc < 0 ? -1 : early;
+}
+
+int sms_status_verified(sms_status_t *self, MDB_txn *txn, const char *message_id, uint64_t at_ms,
+                        char *provider, char *prefix) {
+    provider[0] = prefix[0] = '\0';
+    int found;
+    json_t *obj = s_load(self, txn, message_id, &found);
+    if (!obj)
+        return -1;
+    int rc = SMS_VERIFIED_REPEAT;
+    if (!s_u64(obj, "v")) {
+        json_object_set_new(obj, "v", json_integer((json_int_t)(at_ms ? at_ms : 1)));
+        const char *p = s_str(obj, "p");
+        rc = SMS_VERIFIED_EARLY;
+        if (p[0]) {
+            json_object_set_new(obj, "vc", json_integer(1));
+            snprintf(provider, SMS_NAME_MAX, "%s", p);
+            snprintf(prefix, SMS_CONV_PREFIX_MAX, "%s", s_str(obj, "x"));
+            rc = SMS_VERIFIED_NOW;
+        }
+        if (s_store(self, txn, message_id, obj) != 0)
+            rc = -1;
+    }
+    json_decref(obj);
     return rc;
 }
 
@@ -142,9 +177,10 @@ static int s_unawait(sms_status_t *self, MDB_txn *txn, const char *id, json_t *o
 
 int sms_status_receipt(sms_status_t *self, MDB_txn *txn, const char *provider,
                        const char *message_id, const char *ref, sms_dlr_t dlr, uint64_t at_ms,
-                       char *id, uint64_t *sent_ms) {
+                       char *id, uint64_t *sent_ms, char *via) {
     *sent_ms = 0;
     id[0] = '\0';
+    snprintf(via, SMS_NAME_MAX, "%s", provider);
     if (message_id && message_id[0]) {
         if (strlen(message_id) > SMS_ID_MAX)
             return 0;
@@ -168,6 +204,8 @@ int sms_status_receipt(sms_status_t *self, MDB_txn *txn, const char *provider,
     if (!obj)
         return -1;
     *sent_ms = s_u64(obj, "s");
+    if (found && s_str(obj, "p")[0])
+        snprintf(via, SMS_NAME_MAX, "%s", s_str(obj, "p"));
     int rc = 0;
     if (s_final((int)s_u64(obj, "d")) || !s_final((int)dlr)) {
         json_decref(obj);
@@ -248,6 +286,9 @@ int sms_status_get(sms_status_t *self, MDB_txn *txn, const char *message_id,
         snprintf(rec->ref, sizeof(rec->ref), "%s", s_str(obj, "r"));
         rec->sent_ms = s_u64(obj, "s");
         rec->receipt_ms = s_u64(obj, "t");
+        snprintf(rec->prefix, sizeof(rec->prefix), "%s", s_str(obj, "x"));
+        snprintf(rec->phone_masked, sizeof(rec->phone_masked), "%s", s_str(obj, "m"));
+        rec->verified = s_u64(obj, "v") != 0;
         const char *state = d == S_UNCONFIRMED ? "unconfirmed" : d >= 1 && d <= 3 ? names[d] : "";
         snprintf(rec->state, sizeof(rec->state), "%s", state);
     }

@@ -54,6 +54,7 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->queue = sms_queue_new(db, key);
     cmn_wipe(key, sizeof(key));
     self->status = sms_status_new(db);
+    self->conv = cmn_db_dbi(db, 6);
     char err[512];
     self->texts = sms_texts_new(self->set.texts_file, err, sizeof(err));
     if (!self->texts)
@@ -147,6 +148,7 @@ bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone) {
 static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
     sms_job_t *job = &self->jobs[i];
     snprintf(self->masked[i], SMS_MASK_MAX, "***");
+    self->prefix[i][0] = '\0';
     Dvcid__SmsSend *msg = sms_queue_open(self->queue, job);
     if (!msg) {
         CMN_ERROR(NULL, "sms message_id=%s: stored body does not open", job->message_id);
@@ -155,12 +157,15 @@ static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
     }
     cmn_mask_phone(msg->phone, self->masked[i], SMS_MASK_MAX);
     char text[SMS_TEXTS_MAX];
+    bool test = sms_worker_test_number(self->cfg, msg->phone);
+    if (!test) /* "" keeps load-test numbers out of the status and conversion records */
+        sms_conv_prefix(msg->phone, self->prefix[i]);
     if (sms_texts_render(self->texts, msg->purpose, msg->code, msg->lang, self->cfg->otp_ttl, text,
                          sizeof(text)) < 0) {
         CMN_ERROR(NULL, "sms message_id=%s: cannot render purpose %d", job->message_id,
                   (int)msg->purpose);
         self->outcome[i] = S_BROKEN;
-    } else if (sms_worker_test_number(self->cfg, msg->phone)) {
+    } else if (test) {
         /* Load-test numbers go through the whole path but the provider itself. */
         self->outcome[i] = S_TAKEN;
     } else {
@@ -180,7 +185,9 @@ static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
     sms_job_t *job = &self->jobs[i];
     const char *to = self->masked[i], *purpose = sms_worker_purpose(job->purpose);
     if (self->outcome[i] == S_TAKEN) {
-        if (sms_queue_mark_sent(self->queue, txn, job, now) != 0)
+        if (sms_queue_mark_sent(self->queue, txn, job, now) != 0 ||
+            (self->prefix[i][0] && sms_worker_taken(self, txn, job, self->provider->name, "", now,
+                                                    0, self->prefix[i], to) != 0))
             return -1;
         self->stats.sent++;
         CMN_INFO(NULL, "sms sent message_id=%s to=%s purpose=%s tries=%u", job->message_id, to,
@@ -298,6 +305,17 @@ static void s_final_outcomes(sms_worker_t *self) {
         CMN_INFO(NULL, "sms worker: %d outcomes recorded at stop", n);
 }
 
+/* Acknowledges message_id; the skeleton sends it only after the batch's durable commit. */
+static void s_ack(cmn_ctx_t *ctx, cmn_call_t **call, char *message_id, bool duplicate) {
+    Dvcid__Reply reply = DVCID__REPLY__INIT;
+    Dvcid__SmsAck ack = DVCID__SMS_ACK__INIT;
+    ack.message_id = message_id;
+    ack.duplicate = duplicate;
+    reply.body_case = DVCID__REPLY__BODY_SMS_ACK;
+    reply.sms_ack = &ack;
+    cmn_call_reply(ctx, call, &reply);
+}
+
 static int s_on_sms_send(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     sms_worker_t *self = ctx->self;
     const Dvcid__SmsSend *msg = req->sms_send;
@@ -312,14 +330,57 @@ static int s_on_sms_send(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
     }
     if (rc == SMS_WORKER_QUEUED)
         cmn_service_wake(ctx->svc, self->timer);
-    Dvcid__Reply reply = DVCID__REPLY__INIT;
-    Dvcid__SmsAck ack = DVCID__SMS_ACK__INIT;
-    ack.message_id = msg->message_id;
-    ack.duplicate = rc == SMS_WORKER_DUPLICATE;
-    reply.body_case = DVCID__REPLY__BODY_SMS_ACK;
-    reply.sms_ack = &ack;
-    /* Sent by the skeleton only after the batch's durable commit. */
-    cmn_call_reply(ctx, &call, &reply);
+    s_ack(ctx, &call, msg->message_id, rc == SMS_WORKER_DUPLICATE);
+    return 0;
+}
+
+/* SmsVerified from otp-svc's outbox: counted once, acknowledged after the commit. */
+static int s_on_sms_verified(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    sms_worker_t *self = ctx->self;
+    const Dvcid__SmsVerified *msg = req->sms_verified;
+    int rc = sms_worker_verified(self, ctx->txn, msg, req->trace_id);
+    if (rc == SMS_WORKER_INVALID || rc == SMS_WORKER_ERROR) {
+        cmn_call_fail(ctx, &call,
+                      rc == SMS_WORKER_INVALID ? DVCID__STATUS__STATUS_INVALID_REQUEST
+                                               : DVCID__STATUS__STATUS_INTERNAL);
+        return rc == SMS_WORKER_ERROR ? -1 : 0;
+    }
+    s_ack(ctx, &call, msg->message_id, rc == SMS_WORKER_DUPLICATE);
+    return 0;
+}
+
+/* dvcctl sms-status: one message's status, the phone masked. */
+static int s_on_status_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    sms_worker_t *self = ctx->self;
+    const char *id = req->sms_status_get->message_id;
+    sms_status_rec_t rec;
+    int rc =
+        strlen(id) > SMS_ID_MAX ? SMS_QUEUE_NOTFOUND : sms_worker_status(self, ctx->txn, id, &rec);
+    if (rc != SMS_QUEUE_OK) {
+        cmn_call_fail(ctx, &call,
+                      rc == SMS_QUEUE_NOTFOUND ? DVCID__STATUS__STATUS_NOT_FOUND
+                                               : DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__SmsStatusReply st = DVCID__SMS_STATUS_REPLY__INIT;
+    st.message_id = rec.message_id;
+    st.state = rec.state;
+    st.purpose = rec.purpose;
+    st.phone_masked = rec.phone_masked;
+    st.provider = rec.provider;
+    st.ref = rec.ref;
+    st.tries = rec.tries;
+    st.created_ms = rec.created_ms;
+    st.sent_ms = rec.sent_ms;
+    st.receipt_ms = rec.receipt_ms;
+    st.verified = rec.verified;
+    st.prefix = rec.prefix;
+    r.body_case = DVCID__REPLY__BODY_SMS_STATUS;
+    r.sms_status = &st;
+    CMN_INFO(cmn_call_trace(call), "ops looked up sms message_id=%s: %s", rec.message_id,
+             rec.state);
+    cmn_call_reply(ctx, &call, &r);
     return 0;
 }
 
@@ -343,23 +404,25 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     (void)req;
     sms_worker_t *self = ctx->self;
     char *own = cmn_metrics_render(cmn_service_metrics(ctx->svc));
-    char *sms = malloc(65536);
-    if (!own || !sms || sms_worker_metrics(self, sms, 65536) < 0) {
+    char *sms = malloc(65536), *conv = sms_worker_conv_metrics(self, ctx->txn);
+    if (!own || !sms || !conv || sms_worker_metrics(self, sms, 65536) < 0) {
         free(own);
         free(sms);
+        free(conv);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    char *texts[] = {own, sms};
+    char *texts[] = {own, sms, conv};
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
-    m.n_texts = 2;
+    m.n_texts = 3;
     m.texts = texts;
     r.body_case = DVCID__REPLY__BODY_METRICS;
     r.metrics = &m;
     cmn_call_reply(ctx, &call, &r);
     free(own);
     free(sms);
+    free(conv);
     return 0;
 }
 
@@ -439,6 +502,8 @@ static int s_on_dead_retry(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
 
 static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_SMS_SEND, s_on_sms_send},
+    {DVCID__REQUEST__BODY_SMS_VERIFIED, s_on_sms_verified},
+    {DVCID__REQUEST__BODY_SMS_STATUS_GET, s_on_status_get},
     {DVCID__REQUEST__BODY_METRICS_GET, s_on_metrics},
     {DVCID__REQUEST__BODY_SMS_DEAD_LIST, s_on_dead_list},
     {DVCID__REQUEST__BODY_SMS_DEAD_RETRY, s_on_dead_retry},

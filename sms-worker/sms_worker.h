@@ -49,6 +49,8 @@ typedef struct {
     uint64_t sent;       /* handed to the provider */
     uint64_t retried;    /* failed deliveries scheduled again */
     uint64_t dead;       /* dead-lettered */
+    uint64_t verified;   /* SmsVerified taken (repeats not counted) */
+    uint64_t unmatched;  /* SmsVerified for a message not known here (swept, never sent) */
 } sms_stats_t;
 
 enum {
@@ -94,6 +96,13 @@ int sms_worker_outcome_fd(const sms_worker_t *self);
  * many, or -1. */
 int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
+/* The SmsVerified handler's work in txn: marks the message verified and counts it
+ * for the provider and prefix that took it (now, or when one takes it). Returns
+ * SMS_WORKER_QUEUED (taken), SMS_WORKER_DUPLICATE (known already),
+ * SMS_WORKER_INVALID or SMS_WORKER_ERROR. */
+int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerified *msg,
+                        const char *trace);
+
 /* The status of one message, for an ops tool (dvcctl). Returns SMS_QUEUE_OK,
  * SMS_QUEUE_NOTFOUND or SMS_QUEUE_ERROR. */
 int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
@@ -104,6 +113,10 @@ const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n);
 
 /* Prometheus text of every counter into out. Returns the length or -1. */
 int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen);
+
+/* Prometheus text of the conversion counters (sms_conv, read in txn) and of the
+ * verified events (caller frees), or NULL. */
+char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn);
 
 /* Deletes sent/dead metadata older than SMS_RETENTION_MS, at most SMS_SWEEP_MAX.
  * Returns how many, or -1. */

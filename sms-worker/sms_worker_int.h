@@ -8,6 +8,7 @@
 
 #include "cmn_service.h"
 #include "sms_chan.h"
+#include "sms_conv.h"
 #include "sms_metrics.h"
 #include "sms_provider.h"
 #include "sms_queue.h"
@@ -36,6 +37,7 @@ struct sms_worker {
     sms_queue_t *queue;
     sms_status_t *status;
     sms_texts_t *texts;
+    MDB_dbi conv; /* sms_conv's counters */
     cmn_service_t *svc;
     int timer;
     bool provider_ok; /* Pong.ready */
@@ -48,6 +50,7 @@ struct sms_worker {
     int nprov;
     sms_provider_t *provs[SMS_PROV_MAX];
     const char *names[SMS_PROV_MAX];
+    sms_kind_t kinds[SMS_PROV_MAX];
     sms_gate_t gates[SMS_PROV_MAX];
     sms_prov_stats_t pstats[SMS_PROV_MAX];
     sms_route_t routes[SMS_ROUTE_MAX];
@@ -62,9 +65,15 @@ struct sms_worker {
     sms_job_t jobs[SMS_BATCH_MAX];
     int outcome[SMS_BATCH_MAX];
     char masked[SMS_BATCH_MAX][SMS_MASK_MAX];
+    char prefix[SMS_BATCH_MAX][SMS_CONV_PREFIX_MAX];
 };
 
 uint32_t sms_worker_random(sms_worker_t *self);
+/* Records that provider took job (to a number of prefix; masked): its status,
+ * and its conversion counts when it carries a code. Returns 0 or -1. */
+int sms_worker_taken(sms_worker_t *self, MDB_txn *txn, const sms_job_t *job, const char *provider,
+                     const char *ref, uint64_t at_ms, uint64_t await_ms, const char *prefix,
+                     const char *masked);
 const char *sms_worker_purpose(uint32_t purpose);
 bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone);
 

@@ -26,7 +26,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from dvcid_stack import free_port
+from dvcid_stack import StackTestCase, free_port
 
 KANNEL_BIN = "/usr/sbin"
 FAKESMSC = "/usr/lib/kannel/test/fakesmsc"
@@ -469,3 +469,43 @@ class StubHttp:
     def stop(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+class PeersStackTest(StackTestCase):
+    """StackTestCase whose providers are peers started first. A subclass sets
+    peers_new() (peers to start, each with stop(); an Smsc is started here) and
+    peer_config(peers) (the Stack keyword arguments that name them)."""
+
+    @classmethod
+    def peers_new(cls):
+        return []
+
+    @classmethod
+    def peer_config(cls, peers):
+        return {}
+
+    @classmethod
+    def setUpClass(cls):
+        cls.peers = []
+        try:
+            for peer in cls.peers_new():
+                cls.peers.append(peer)
+                if isinstance(peer, Smsc):
+                    peer.start()
+            cls.stack_config = cls.peer_config(cls.peers)
+            super().setUpClass()
+        except BaseException:
+            cls._stop_peers()
+            raise
+
+    @classmethod
+    def _stop_peers(cls):
+        for peer in cls.peers:
+            peer.stop()
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            super().tearDownClass()
+        finally:
+            cls._stop_peers()

@@ -24,6 +24,17 @@ static const s_case_t s_cases[] = {
     {"[sms]\nprovider = pigeon\n", "expected one of file|http|smpp"},
     {"[log]\nlevel = loud\n", "expected one of debug|info|warn|error"},
     {"[otp]\nttl\n", "t.conf:2: not valid INI"},
+    /* Further SMS providers by name, [sms.NAME]. */
+    {"[sms.kannel2]\nkind = http\nhttp_url = http://k2/s\n    ?a=1\nhttp_tps = 5\n", NULL},
+    {"[sms.vnpt]\nkind = smpp\nsmpp_host = h\nsmpp_port = 2776\n", NULL},
+    {"[sms.b]\nhttp_url = http://x\n", "t.conf: section [sms.b] needs kind = http or smpp"},
+    {"[sms.b]\nkind = pigeon\n", "t.conf:2: [sms.b] kind = \"pigeon\": expected one of http|smpp"},
+    {"[sms.b]\nkind = http\nroutes = *=http\n",
+     "t.conf:3: unknown key \"routes\" in section [sms.b]"},
+    {"[sms.b]\nkind = smpp\nsmpp_port = 0\n", "t.conf:3: [sms] smpp_port = \"0\": expected an "},
+    {"[sms.http]\nkind = http\n", "t.conf:2: [sms.http]: a provider name is"},
+    {"[sms.Big]\nkind = http\n", "t.conf:2: [sms.Big]: a provider name is"},
+    {"[sms.b]\nkind = http\nkind = smpp\n", "t.conf:3: [sms.b] kind given twice"},
 };
 
 int main(void) {
@@ -71,6 +82,19 @@ int main(void) {
     CHECK(cmn_config_load_string(&cfg, "t", longline, err, sizeof(err)) == -1 &&
               strstr(err, "t:2: line longer than"),
           "long line: %s", err);
+    /* Named sections keep their keys as written, continuation lines joined. */
+    cmn_config_defaults(&cfg);
+    CHECK(cmn_config_load_string(&cfg, "t",
+                                 "[sms.k2]\nkind = http\nhttp_url = http://k2/s\n    ?a=1\n"
+                                 "[sms.v]\nkind = smpp\n",
+                                 err, sizeof(err)) == 0 &&
+              cfg.sms_nsub == 3,
+          "named: %s (%d keys)", err, cfg.sms_nsub);
+    CHECK(strcmp(cfg.sms_sub[1].section, "k2") == 0 &&
+              strcmp(cfg.sms_sub[1].key, "http_url") == 0 &&
+              strcmp(cfg.sms_sub[1].value, "http://k2/s?a=1") == 0,
+          "named key: [%s] %s = %s", cfg.sms_sub[1].section, cfg.sms_sub[1].key,
+          cfg.sms_sub[1].value);
     /* The shipped development config loads and holds every default it documents. */
     char err2[512] = "";
     CHECK(cmn_config_load(&cfg, DVCID_SRC_DIR "/deploy/dev.conf", err2, sizeof(err2)) == 0,

@@ -42,62 +42,67 @@ int main(void) {
     CHECK(st != NULL, "sms_status_new");
     if (!st)
         return TEST_DONE();
-    char id[SMS_ID_MAX + 1];
+    char id[SMS_ID_MAX + 1], via[SMS_NAME_MAX];
     uint64_t sent = 0;
     sms_status_rec_t rec;
     MDB_txn *txn = s_begin();
 
     /* Sent through SMPP with the SMSC's id; the receipt names that id. */
-    CHECK(sms_status_sent(st, txn, "m-1", "smpp", "SIM1", 1000, 61000) == 0, "sent m-1");
+    CHECK(sms_status_sent(st, txn, "m-1", "smpp", "SIM1", 1000, 61000, "+8498", "+84*****001") == 0,
+          "sent m-1");
     CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_OK, "get m-1");
     CHECK(strcmp(rec.provider, "smpp") == 0 && strcmp(rec.ref, "SIM1") == 0 &&
               rec.sent_ms == 1000 && rec.state[0] == '\0',
           "m-1 record");
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_ACCEPTED, 1500, id, &sent) == 0,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_ACCEPTED, 1500, id, &sent,
+                             via) == 0,
           "an intermediate report is not final");
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
-              1,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent,
+                             via) == 1,
           "receipt by ref");
     CHECK(strcmp(id, "m-1") == 0 && sent == 1000, "matched %s sent %llu", id,
           (unsigned long long)sent);
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_FAILED, 2500, id, &sent) == 0,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_FAILED, 2500, id, &sent, via) ==
+              0,
           "a repeat changed a final state");
     CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_OK &&
               strcmp(rec.state, "delivered") == 0 && rec.receipt_ms == 2000,
           "m-1 delivered");
     /* The same ref from another provider is another message. */
-    CHECK(sms_status_receipt(st, txn, "http", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
-              0,
+    CHECK(sms_status_receipt(st, txn, "http", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent,
+                             via) == 0,
           "ref matched across providers");
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "NOPE", SMS_DLR_DELIVERED, 2000, id, &sent) ==
-              0,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "NOPE", SMS_DLR_DELIVERED, 2000, id, &sent,
+                             via) == 0,
           "unknown ref matched");
 
     /* Kannel: the receipt names our id, and may come before the HTTP answer. */
-    CHECK(sms_status_receipt(st, txn, "http", "m-2", NULL, SMS_DLR_FAILED, 3000, id, &sent) == 1,
+    CHECK(sms_status_receipt(st, txn, "http", "m-2", NULL, SMS_DLR_FAILED, 3000, id, &sent, via) ==
+              1,
           "early receipt");
-    CHECK(sms_status_sent(st, txn, "m-2", "http", "", 3100, 63100) == 0, "sent m-2");
+    CHECK(sms_status_sent(st, txn, "m-2", "http", "", 3100, 63100, NULL, NULL) == 0, "sent m-2");
     CHECK(sms_status_get(st, txn, "m-2", &rec) == SMS_QUEUE_OK && strcmp(rec.state, "failed") == 0,
           "m-2 state %s", rec.state);
 
     /* No receipt in time: "unconfirmed", counted once; a late receipt is ignored. */
-    CHECK(sms_status_sent(st, txn, "m-3", "smpp", "SIM3", 4000, 64000) == 0, "sent m-3");
+    CHECK(sms_status_sent(st, txn, "m-3", "smpp", "SIM3", 4000, 64000, "+8491", NULL) == 0,
+          "sent m-3");
     CHECK(sms_status_expire(st, txn, 63999, 100, s_count, NULL) == 0, "expired early");
     CHECK(sms_status_expire(st, txn, 64001, 100, s_count, NULL) == 1, "expire m-3");
     CHECK(s_unconfirmed == 1, "counted %d", s_unconfirmed);
     CHECK(sms_status_get(st, txn, "m-3", &rec) == SMS_QUEUE_OK &&
               strcmp(rec.state, "unconfirmed") == 0,
           "m-3 state %s", rec.state);
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM3", SMS_DLR_DELIVERED, 70000, id, &sent) ==
-              0,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM3", SMS_DLR_DELIVERED, 70000, id, &sent,
+                             via) == 0,
           "late receipt recorded");
     CHECK(sms_status_expire(st, txn, UINT64_MAX, 100, s_count, NULL) == 0, "m-1 still awaited");
 
     /* Forgetting removes the record and its index: the ref matches nothing. */
     CHECK(sms_status_forget(st, txn, "m-1") == 0, "forget");
     CHECK(sms_status_get(st, txn, "m-1", &rec) == SMS_QUEUE_NOTFOUND, "m-1 still there");
-    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent) ==
-              0,
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_DELIVERED, 2000, id, &sent,
+                             via) == 0,
           "forgotten ref matched");
     CHECK(sms_status_forget(st, txn, "never") == 0, "forget unknown");
     CHECK(mdb_txn_commit(txn) == 0, "commit");

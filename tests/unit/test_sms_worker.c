@@ -144,6 +144,63 @@ int main(void) {
     int nprov = -1;
     CHECK(sms_worker_provider_stats(s_w, &nprov) != NULL && nprov == 0, "file has no providers");
 
+    /* Conversion: the two OTP SMS (not the notice) count as sent for file/+8491; a
+     * verification counts once, a repeat is a duplicate, an unknown id is only
+     * "unmatched", and one that comes before the provider took the SMS is counted
+     * when it does. */
+    MDB_txn *ctxn = s_begin();
+    char *conv = sms_worker_conv_metrics(s_w, ctxn);
+    CHECK(conv != NULL, "conv metrics");
+    CHECK(conv && strstr(conv, "dvcid_sms_otp_sent_total{service=\"sms-worker\",provider=\"file\","
+                               "prefix=\"+8491\"} 2\n") != NULL,
+          "sent: %s", conv ? conv : "");
+    CHECK(conv &&
+              strstr(conv, "dvcid_sms_otp_verified_total{service=\"sms-worker\",provider=\"file\","
+                           "prefix=\"+8491\"} 0\n") != NULL,
+          "verified: %s", conv ? conv : "");
+    Dvcid__SmsVerified ver = DVCID__SMS_VERIFIED__INIT;
+    ver.message_id = "a-1";
+    ver.verified_ms = 1;
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_QUEUED, "a-1 verified");
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_DUPLICATE, "a-1 twice");
+    ver.message_id = "never-sent";
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_QUEUED, "unknown id");
+    ver.message_id = "";
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_INVALID, "empty id");
+    CHECK(sms_worker_verified(s_w, ctxn, NULL, "t") == SMS_WORKER_INVALID, "no body");
+    CHECK(sms_worker_status(s_w, ctxn, "a-1", &rec) == SMS_QUEUE_OK && rec.verified &&
+              strcmp(rec.prefix, "+8491") == 0 && strcmp(rec.provider, "file") == 0 &&
+              strcmp(rec.phone_masked, "+84912345678") != 0 && rec.phone_masked[0],
+          "a-1 status: %s %s %s", rec.prefix, rec.provider, rec.phone_masked);
+    CHECK(mdb_txn_commit(ctxn) == 0, "commit");
+    CHECK(stats->verified == 1 && stats->unmatched == 1, "verified %llu unmatched %llu",
+          (unsigned long long)stats->verified, (unsigned long long)stats->unmatched);
+    CHECK(s_accept("c-1", 3, "112358", "") == SMS_WORKER_QUEUED, "c-1");
+    ctxn = s_begin();
+    ver.message_id = "c-1";
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_QUEUED, "c-1 early");
+    CHECK(sms_worker_status(s_w, ctxn, "c-1", &rec) == SMS_QUEUE_OK &&
+              strcmp(rec.state, "queued") == 0 && rec.verified && strcmp(rec.prefix, "+8491") == 0,
+          "c-1 status %s %s", rec.state, rec.prefix);
+    CHECK(mdb_txn_commit(ctxn) == 0, "commit");
+    CHECK(s_deliver(cmn_time_now_ms()) == 1, "c-1 delivered");
+    ctxn = s_begin();
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_DUPLICATE, "c-1 repeat");
+    free(conv);
+    conv = sms_worker_conv_metrics(s_w, ctxn);
+    CHECK(conv != NULL, "conv metrics");
+    mdb_txn_abort(ctxn);
+    CHECK(conv &&
+              strstr(conv, "dvcid_sms_otp_sent_total{service=\"sms-worker\",provider=\"file\","
+                           "prefix=\"+8491\"} 3\n") != NULL &&
+              strstr(conv, "dvcid_sms_otp_verified_total{service=\"sms-worker\",provider=\"file\","
+                           "prefix=\"+8491\"} 2\n") != NULL &&
+              strstr(conv, "dvcid_sms_conversion_ratio{service=\"sms-worker\",provider=\"file\","
+                           "prefix=\"+8491\"} 0.66666") != NULL &&
+              strstr(conv, "result=\"unmatched\"} 1\n") != NULL,
+          "after c-1: %s", conv ? conv : "");
+    free(conv);
+
     /* A broken sink (a directory where the file should be): retried with backoff,
      * then dead after SMS_MAX_TRIES; nothing is written meanwhile. */
     CHECK(unlink(cfg.sms_file) == 0 && mkdir(cfg.sms_file, 0700) == 0, "break the sink");
@@ -182,14 +239,14 @@ int main(void) {
         json_decref(lines[i]);
     }
     CHECK(fifo, "not delivered in arrival order");
-    CHECK(stats->sent == 303 && stats->queued == 304, "sent %llu queued %llu",
+    CHECK(stats->sent == 304 && stats->queued == 305, "sent %llu queued %llu",
           (unsigned long long)stats->sent, (unsigned long long)stats->queued);
 
     /* The sweep forgets what is older than the retention, a bounded number at a time. */
     txn = s_begin();
     CHECK(sms_worker_sweep(s_w, txn, now) == 0, "swept early");
     uint64_t later = now + SMS_RETENTION_MS + 30ull * 24 * 3600 * 1000;
-    CHECK(sms_worker_sweep(s_w, txn, later) == 304, "sweep");
+    CHECK(sms_worker_sweep(s_w, txn, later) == 305, "sweep");
     CHECK(mdb_txn_commit(txn) == 0, "commit");
     CHECK(s_accept("a-1", 1, "271828", "") == SMS_WORKER_QUEUED, "a-1 after the sweep");
 

@@ -16,6 +16,7 @@ int dvcctl_account(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_unlock(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_dead_list(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_dead_retry(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_sms_status(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
 

@@ -17,6 +17,8 @@ static const struct {
     {"unlock", dvcctl_unlock, "ID_NUMBER", "lift a sign-in lock after wrong passwords"},
     {"dead-letters", dvcctl_dead_list, "[LIMIT]", "list SMS that failed their last retry"},
     {"retry-dead", dvcctl_dead_retry, "[MESSAGE_ID]", "queue dead letters again (all by default)"},
+    {"sms-status", dvcctl_sms_status, "MESSAGE_ID",
+     "one SMS: state, provider, receipt, verified (or --flow FLOW_ID: each SMS of a flow)"},
     {"rotate-key", dvcctl_rotate_key, "",
      "add an Ed25519 signing key (signs after account-svc restarts)"},
     {"keygen", dvcctl_keygen, "NAME DIR",
