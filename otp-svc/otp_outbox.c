@@ -4,6 +4,7 @@
 #include "otp_outbox.h"
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,9 @@
 #define S_ACK_DEADLINE_MS 3000
 #define S_EVENT_TAG 'v' /* first byte of a verified event's key */
 #define S_KEY_MAX (CMN_ID_HEX + 1)
+/* An sms-worker instance that does not know a verified message answers NOT_FOUND:
+ * with several instances the event goes round them (asks rotate) this long. */
+#define S_EVENT_SEARCH_MS 60000
 
 struct otp_outbox {
     MDB_dbi dbi;
@@ -54,7 +58,16 @@ typedef struct {
     otp_outbox_t *outbox;
     char key[S_KEY_MAX]; /* the outbox key: id, or S_EVENT_TAG + id */
     const char *id;      /* the message id within key */
+    uint64_t at_ms;      /* a verified event: when the code was verified */
 } s_ack_t;
+
+/* No sms-worker instance knows the message of a verified event (it was never
+ * handed to a provider, or its status is swept)? One instance answering NOT_FOUND
+ * says so; with several, every one had its turn once S_EVENT_SEARCH_MS passed. */
+static bool s_nobody_knows(cmn_ctx_t *ctx, const s_ack_t *a) {
+    return cmn_service_peer_instances(ctx->svc, a->outbox->peer) <= 1 ||
+           cmn_time_now_ms() > a->at_ms + S_EVENT_SEARCH_MS;
+}
 
 /* sms-worker answered (or the deadline passed): an ack deletes the entry. */
 static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
@@ -66,6 +79,11 @@ static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         strcmp(reply->sms_ack->message_id, a->id) == 0) {
         int d = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key));
         rc = d == CMN_DB_ERROR ? -1 : 0;
+    } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_NOT_FOUND &&
+               a->key[0] == S_EVENT_TAG && s_nobody_knows(ctx, a)) {
+        CMN_INFO(NULL, "sms verified event %s: no sms-worker knows the message; not counted",
+                 a->id);
+        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
     } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
         /* sms-worker will never take this entry: retrying would loop forever. */
         CMN_ERROR(NULL, "sms %s %s refused by sms-worker as malformed: dropped", what, a->id);
@@ -92,12 +110,13 @@ static s_ack_t *s_ack_new(otp_outbox_t *self, const char *key) {
 
 /* Asks sms-worker to take req, the entry stored under key, until it acknowledges. */
 static void s_ask(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
-                  Dvcid__Request *req) {
+                  Dvcid__Request *req, uint64_t at_ms) {
     s_ack_t *a = s_ack_new(self, key);
     if (!a) {
         CMN_ERROR(trace, "sms outbox %s: out of memory; left for the next try", key);
         return;
     }
+    a->at_ms = at_ms;
     cmn_service_ask(ctx, self->peer, req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS, s_on_ack,
                     a);
 }
@@ -113,7 +132,7 @@ static void s_deliver_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trac
     Dvcid__Request req = DVCID__REQUEST__INIT;
     req.body_case = DVCID__REQUEST__BODY_SMS_VERIFIED;
     req.sms_verified = ev;
-    s_ask(self, ctx, trace, key, &req);
+    s_ask(self, ctx, trace, key, &req, ev->verified_ms);
     dvcid__sms_verified__free_unpacked(ev, NULL);
 }
 
@@ -156,7 +175,7 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
     Dvcid__Request req = DVCID__REQUEST__INIT;
     req.body_case = DVCID__REQUEST__BODY_SMS_SEND;
     req.sms_send = send;
-    s_ask(self, ctx, trace, id, &req);
+    s_ask(self, ctx, trace, id, &req, 0);
     /* The request was packed by cmn_service_ask; the code goes with the plain copy. */
     if (send->code)
         cmn_wipe(send->code, strlen(send->code));

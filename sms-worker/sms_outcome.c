@@ -203,9 +203,11 @@ int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerifi
         return SMS_WORKER_ERROR;
     if (rc == SMS_QUEUE_NOTFOUND) {
         self->stats.unmatched++;
-        CMN_INFO(trace, "sms verified message_id=%s: not known here (swept or never sent)",
+        CMN_INFO(trace,
+                 "sms verified message_id=%s: not known here (swept, never sent, or "
+                 "another instance's)",
                  msg->message_id);
-        return SMS_WORKER_QUEUED;
+        return SMS_WORKER_NOTFOUND;
     }
     sms_job_clear(&job);
     char provider[SMS_NAME_MAX], prefix[SMS_CONV_PREFIX_MAX];

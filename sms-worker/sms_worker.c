@@ -339,10 +339,11 @@ static int s_on_sms_verified(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Requ
     sms_worker_t *self = ctx->self;
     const Dvcid__SmsVerified *msg = req->sms_verified;
     int rc = sms_worker_verified(self, ctx->txn, msg, req->trace_id);
-    if (rc == SMS_WORKER_INVALID || rc == SMS_WORKER_ERROR) {
+    if (rc == SMS_WORKER_INVALID || rc == SMS_WORKER_ERROR || rc == SMS_WORKER_NOTFOUND) {
         cmn_call_fail(ctx, &call,
-                      rc == SMS_WORKER_INVALID ? DVCID__STATUS__STATUS_INVALID_REQUEST
-                                               : DVCID__STATUS__STATUS_INTERNAL);
+                      rc == SMS_WORKER_INVALID    ? DVCID__STATUS__STATUS_INVALID_REQUEST
+                      : rc == SMS_WORKER_NOTFOUND ? DVCID__STATUS__STATUS_NOT_FOUND
+                                                  : DVCID__STATUS__STATUS_INTERNAL);
         return rc == SMS_WORKER_ERROR ? -1 : 0;
     }
     s_ack(ctx, &call, msg->message_id, rc == SMS_WORKER_DUPLICATE);

@@ -57,6 +57,7 @@ enum {
     SMS_WORKER_QUEUED = 0,
     SMS_WORKER_DUPLICATE = 1,
     SMS_WORKER_INVALID = 2,
+    SMS_WORKER_NOTFOUND = 3,
     SMS_WORKER_ERROR = -1
 };
 
@@ -99,7 +100,8 @@ int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 /* The SmsVerified handler's work in txn: marks the message verified and counts it
  * for the provider and prefix that took it (now, or when one takes it). Returns
  * SMS_WORKER_QUEUED (taken), SMS_WORKER_DUPLICATE (known already),
- * SMS_WORKER_INVALID or SMS_WORKER_ERROR. */
+ * SMS_WORKER_NOTFOUND (not known here: another instance may know it; counted as
+ * unmatched), SMS_WORKER_INVALID or SMS_WORKER_ERROR. */
 int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerified *msg,
                         const char *trace);
 

@@ -164,7 +164,7 @@ int main(void) {
     CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_QUEUED, "a-1 verified");
     CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_DUPLICATE, "a-1 twice");
     ver.message_id = "never-sent";
-    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_QUEUED, "unknown id");
+    CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_NOTFOUND, "unknown id");
     ver.message_id = "";
     CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_INVALID, "empty id");
     CHECK(sms_worker_verified(s_w, ctxn, NULL, "t") == SMS_WORKER_INVALID, "no body");

@@ -27,10 +27,10 @@ static const char *s_time(uint64_t ms, char *out, size_t outlen) {
 static const char *s_or_dash(const char *s) { return s && s[0] ? s : "-"; }
 
 /* dvcctl_call, and a reply of the body it should have. Returns an exit code. */
-static int s_ask(const char *endpoint, Dvcid__Request *req, Dvcid__Reply__BodyCase want,
-                 Dvcid__Reply **r) {
+static int s_ask(const cmn_config_t *cfg, const char *endpoint, Dvcid__Request *req,
+                 Dvcid__Reply__BodyCase want, Dvcid__Reply **r) {
     req->trace_id = "dvcctl";
-    int rc = dvcctl_call(endpoint, req, r);
+    int rc = dvcctl_call(cfg, endpoint, req, r);
     if (rc == DVCCTL_OK && (*r)->body_case != want) {
         fprintf(stderr, "dvcctl: %s answered something else\n", endpoint);
         dvcid__reply__free_unpacked(*r, NULL);
@@ -48,7 +48,7 @@ static int s_one(const cmn_config_t *cfg, const char *id) {
     req.body_case = DVCID__REQUEST__BODY_SMS_STATUS_GET;
     req.sms_status_get = &m;
     Dvcid__Reply *r = NULL;
-    int rc = s_ask(cfg->sms_endpoint, &req, DVCID__REPLY__BODY_SMS_STATUS, &r);
+    int rc = s_ask(cfg, cfg->sms_endpoint, &req, DVCID__REPLY__BODY_SMS_STATUS, &r);
     if (rc != DVCCTL_OK)
         return rc;
     const Dvcid__SmsStatusReply *s = r->sms_status;
@@ -83,7 +83,7 @@ static int s_flow(const cmn_config_t *cfg, const char *hex) {
     req.body_case = DVCID__REQUEST__BODY_OTP_FLOW_GET;
     req.otp_flow_get = &m;
     Dvcid__Reply *r = NULL;
-    int rc = s_ask(cfg->otp_endpoint, &req, DVCID__REPLY__BODY_OTP_FLOW, &r);
+    int rc = s_ask(cfg, cfg->otp_endpoint, &req, DVCID__REPLY__BODY_OTP_FLOW, &r);
     if (rc != DVCCTL_OK)
         return rc;
     const Dvcid__OtpFlowReply *f = r->otp_flow;
