@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -114,11 +115,19 @@ acct_keys_t *acct_keys_new(const char *dir) {
     char kid[S_KID_LEN];
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         goto fail;
-    if (s_load(self, dir) != 0)
+    /* Instances starting together on one directory: one makes the first key, the others
+     * wait on the lock and load it. */
+    int lock = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (lock < 0 || flock(lock, LOCK_EX) != 0) {
+        if (lock >= 0)
+            close(lock);
         goto fail;
-    if (self->n == 0 && (acct_keys_create(dir, kid, sizeof(kid)) != 0 || s_load(self, dir) != 0))
-        goto fail;
-    if (self->n == 0)
+    }
+    int bad = s_load(self, dir) != 0 ||
+              (self->n == 0 &&
+               (acct_keys_create(dir, kid, sizeof(kid)) != 0 || s_load(self, dir) != 0));
+    close(lock); /* releases the lock */
+    if (bad || self->n == 0)
         goto fail;
     CMN_INFO(NULL, "%zu signing key(s); kid %s signs", self->n, self->keys[0].kid);
     return self;

@@ -44,9 +44,11 @@ int cmn_key_load(const char *path, uint8_t key[CMN_KEY_BYTES]) {
         CMN_ERROR(NULL, "cannot open key file %s: %s", path, strerror(errno));
         return -1;
     }
-    /* Write to a temporary name and rename, so a crash never leaves half a key. */
+    /* Write to a temporary name of this process and link it in place, so a crash never
+     * leaves half a key and, of instances starting together on one directory, the
+     * first key linked is the one every instance uses. */
     char tmp[4096];
-    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= sizeof(tmp))
+    if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid()) >= sizeof(tmp))
         return -1;
     randombytes_buf(key, CMN_KEY_BYTES);
     fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -56,9 +58,13 @@ int cmn_key_load(const char *path, uint8_t key[CMN_KEY_BYTES]) {
     }
     int ok = write(fd, key, CMN_KEY_BYTES) == CMN_KEY_BYTES && fsync(fd) == 0;
     close(fd);
-    if (!ok || rename(tmp, path) != 0) {
-        CMN_ERROR(NULL, "cannot write key file %s: %s", path, strerror(errno));
-        unlink(tmp);
+    int linked = ok ? link(tmp, path) : -1;
+    int why = errno;
+    unlink(tmp);
+    if (linked != 0 && ok && why == EEXIST)
+        return cmn_key_load(path, key); /* another instance made it first: use that one */
+    if (linked != 0) {
+        CMN_ERROR(NULL, "cannot write key file %s: %s", path, strerror(why));
         return -1;
     }
     CMN_INFO(NULL, "created key file %s", path);

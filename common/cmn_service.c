@@ -6,11 +6,13 @@
 #include <assert.h>
 #include <czmq.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 
 #include "cmn_asks.h"
 #include "cmn_db.h"
@@ -184,6 +186,8 @@ void cmn_call_destroy(cmn_call_t **call_p) {
     if (!call_p || !*call_p)
         return;
     cmn_call_t *call = *call_p;
+    if (call->svc && call->svc->cur_call == call)
+        call->svc->cur_call_ended = 1;
     zframe_destroy(&call->identity);
     dvcid__request__free_unpacked(call->req, NULL);
     free(call);
@@ -488,7 +492,26 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
     cmn_call_t *call = *call_p;
     uint8_t *data = NULL;
     size_t len = 0;
-    if (cmn_service_replies_get(self, txn, call->origin, call->request_id, &data, &len) != 1)
+    int found = cmn_service_replies_get(self, txn, call->origin, call->request_id, &data, &len);
+    if (found == 2) {
+        CMN_WARN(call->req->trace_id,
+                 "request %llu asked again while begun elsewhere (an instance that dropped in "
+                 "the middle): answered UNAVAILABLE rather than done twice",
+                 (unsigned long long)call->request_id);
+        cmn_metrics_add(self->metrics, "dvcid_replies_in_doubt_total", "", 1,
+                        "Requests asked again after their instance dropped in the middle");
+        s_out_t *o = s_out_push(self);
+        if (o) {
+            o->kind = S_OUT_REPLY;
+            o->request_id = call->request_id;
+            o->identity = call->identity;
+            call->identity = NULL;
+            o->data = s_pack_status(call->request_id, DVCID__STATUS__STATUS_UNAVAILABLE, &o->len);
+        }
+        cmn_call_destroy(call_p);
+        return 1;
+    }
+    if (found != 1)
         return 0;
     s_out_t *o = s_out_push(self);
     if (!o) {
@@ -539,11 +562,15 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         cmn_call_destroy(&call);
         return;
     }
+    call->svc = self;
     if (call->origin && parent && self->has_replies && s_replay(self, parent, &call))
         return;
     const cmn_route_t *route = s_route(self, req->body_case);
     s_item_t it;
     s_item_begin(self, parent, &it);
+    uint64_t origin = call->origin, rid = call->request_id; /* call may be gone after */
+    self->cur_call = call;
+    self->cur_call_ended = 0;
     int rc;
     if (route)
         rc = route->fn(&it.ctx, call, req);
@@ -556,6 +583,11 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
         rc = 0;
     }
+    /* Not answered yet: its first effects commit now, its answer later. */
+    if (rc == 0 && !self->cur_call_ended && origin && it.ctx.txn && self->has_replies &&
+        cmn_service_replies_pending(self, it.ctx.txn, origin, rid) != 0)
+        rc = -1;
+    self->cur_call = NULL;
     s_item_end(self, &it, rc);
 }
 
@@ -612,7 +644,8 @@ static void s_run_jobs(cmn_service_t *self, MDB_txn *parent) {
 
 static int s_timeout_ms(cmn_service_t *self) {
     uint64_t mono = cmn_time_mono_ms(), now = cmn_time_now_ms();
-    int64_t t = 1000;
+    /* Awake often enough to pet systemd's watchdog every half period. */
+    int64_t t = self->wd_poll_ms > 0 && self->wd_poll_ms < 1000 ? self->wd_poll_ms : 1000;
     for (int i = 0; i < self->ntimers; i++) {
         int64_t d = (int64_t)self->timers[i].due_mono - (int64_t)mono;
         if (d < t)
@@ -659,7 +692,11 @@ static void s_router_events(cmn_service_t *self) {
 static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     MDB_txn *parent = NULL;
     if (self->db) {
+        /* Another instance on this environment may hold the write lock; the watchdog
+         * thread vouches for this process meanwhile (cmn_service_run). */
+        atomic_store(&self->lock_wait, 1);
         int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &parent);
+        atomic_store(&self->lock_wait, 0);
         if (rc != 0) {
             CMN_ERROR(NULL, "cannot begin a write transaction: %s", mdb_strerror(rc));
             return -1;
@@ -743,17 +780,35 @@ static void s_finish(cmn_service_t *self) {
     }
 }
 
+/* Pets systemd's watchdog while the loop waits for LMDB's write lock: a process held
+ * up by another instance's transaction is not hung. A frozen process (SIGSTOP) stops
+ * this thread too, and a loop stuck anywhere else is not vouched for. */
+static void *s_watchdog_thread(void *arg) {
+    cmn_service_t *self = arg;
+    while (!atomic_load(&self->wd_thread_stop)) {
+        if (atomic_load(&self->lock_wait))
+            sd_notify(0, "WATCHDOG=1");
+        struct timespec ts = {0, (long)self->wd_poll_ms * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+    return NULL;
+}
+
 int cmn_service_run(cmn_service_t *self) {
-    uint64_t wd_usec = 0;
-    int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
-    uint64_t last_wd = 0;
-    sd_notifyf(0, "READY=1\nSTATUS=%s serving", self->name);
-    CMN_INFO(NULL, "%s ready", self->name);
-    int rc = 0;
     self->capitems = 3 + cmn_peers_nitems(self) + S_MAX_WATCHES;
     self->items = calloc((size_t)self->capitems, sizeof(*self->items));
     if (!self->items)
         return -1;
+    uint64_t wd_usec = 0;
+    int watchdog = sd_watchdog_enabled(0, &wd_usec) > 0;
+    self->wd_poll_ms = watchdog ? (int64_t)(wd_usec / 4000) : 0;
+    pthread_t wd_thread;
+    int wd_started = watchdog && self->db && self->wd_poll_ms > 0 &&
+                     pthread_create(&wd_thread, NULL, s_watchdog_thread, self) == 0;
+    uint64_t last_wd = 0;
+    sd_notifyf(0, "READY=1\nSTATUS=%s serving", self->name);
+    CMN_INFO(NULL, "%s ready", self->name);
+    int rc = 0;
     zmq_pollitem_t *items = self->items;
     while (!s_stop) {
         int n = 0;
@@ -787,6 +842,10 @@ int cmn_service_run(cmn_service_t *self) {
             cmn_db_reader_check(self->db);
             self->last_reader_check = mono;
         }
+    }
+    if (wd_started) {
+        atomic_store(&self->wd_thread_stop, 1);
+        pthread_join(wd_thread, NULL);
     }
     sd_notify(0, "STOPPING=1");
     CMN_INFO(NULL, "%s stopping", self->name);

@@ -5,6 +5,7 @@
 #define CMN_SERVICE_INT_H
 
 #include <czmq.h>
+#include <stdatomic.h>
 
 #include "cmn_asks.h"
 #include "cmn_curve.h"
@@ -27,6 +28,7 @@ struct cmn_call {
     uint64_t deadline_ms;
     uint64_t received_us; /* monotonic, for the latency histogram */
     Dvcid__Request *req;
+    cmn_service_t *svc; /* the service it came to */
 };
 
 typedef enum { S_OUT_REPLY, S_OUT_ASK } s_out_kind_t;
@@ -109,7 +111,12 @@ struct cmn_service {
     uint64_t next_request_id;
     uint64_t last_reader_check;
     cmn_metrics_t *metrics;
-    size_t batch_items; /* items handled in this turn's transaction */
+    size_t batch_items;         /* items handled in this turn's transaction */
+    int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
+    const cmn_call_t *cur_call; /* the request whose handler runs now */
+    int cur_call_ended;         /* ... and it was answered (or dropped) already */
+    atomic_int lock_wait;       /* the loop waits for LMDB's write lock (watchdog thread) */
+    atomic_int wd_thread_stop;
 };
 
 /* Counts a reply to call in the request metrics (op, status, latency). */
@@ -150,12 +157,16 @@ void cmn_peers_unmonitor(zsock_t *sock, zsock_t **mon);
 
 /* Opens the cache in the service's LMDB and starts its sweep. Returns 0 or -1. */
 int cmn_service_replies_open(cmn_service_t *self);
-/* Looks (origin, rid) up: 1 with a copy in *data (caller frees), 0 none, -1 error. */
+/* Looks (origin, rid) up: 1 with a copy in *data (caller frees), 2 a pending mark,
+ * 0 none, -1 error. */
 int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                             uint8_t **data, size_t *len);
 /* Stores the packed reply to (origin, rid) in txn. Returns 0 or -1 (logged). */
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                             const uint8_t *data, size_t len);
+
+/* Marks (origin, rid) as begun and not answered yet, in txn. Returns 0 or -1. */
+int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid);
 
 /* Handles one reply read from a peer's DEALER. */
 void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg);

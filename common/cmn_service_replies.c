@@ -7,7 +7,15 @@
  * request seen again (its asker sent it to another instance after the first one
  * dropped, or the same instance after a restart) is answered with the stored reply
  * and its handler does not run: done once, answered however often it is asked.
- * Entries live S_TTL_MS, far beyond any deadline, and are swept by a timer. */
+ *
+ * A request whose handler did not answer in its first item (it waits on a peer or
+ * the worker pool) gets a pending mark in that item: its first effects are then
+ * committed while its answer is not. A repeat that finds the mark is answered
+ * UNAVAILABLE without running the handler: the instance that began it dropped in the
+ * middle, and running it again could do its effects twice (a second SMS), so the
+ * caller is told to try again instead. Entries (value: be64(expires_ms), then the
+ * packed reply; no reply for a mark) live S_TTL_MS, far beyond any deadline, and
+ * are swept by a timer. */
 #include <string.h>
 
 #include "cmn_db.h"
@@ -69,12 +77,18 @@ int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
         return rc == CMN_DB_NOTFOUND ? 0 : -1;
     if (v.mv_size < 8 || s_be64(v.mv_data) <= cmn_time_now_ms())
         return 0;
+    if (v.mv_size == 8)
+        return 2; /* a pending mark */
     *len = v.mv_size - 8;
     *data = malloc(*len ? *len : 1);
     if (!*data)
         return -1;
     memcpy(*data, (const uint8_t *)v.mv_data + 8, *len);
     return 1;
+}
+
+int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid) {
+    return cmn_service_replies_put(self, txn, origin, rid, NULL, 0);
 }
 
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
@@ -91,6 +105,7 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     uint8_t *p = v.mv_data;
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(exp >> (56 - 8 * i));
-    memcpy(p + 8, data, len);
+    if (len)
+        memcpy(p + 8, data, len);
     return 0;
 }

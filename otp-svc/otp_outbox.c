@@ -234,6 +234,7 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
 }
 
 int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
+    uint64_t now = cmn_time_now_ms();
     MDB_cursor *cur;
     if (mdb_cursor_open(ctx->txn, self->dbi, &cur) != 0)
         return -1;
@@ -254,6 +255,13 @@ int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
             if (!zhashx_lookup(self->in_flight, id)) {
                 Dvcid__Store__SmsJob *job =
                     dvcid__store__sms_job__unpack(NULL, v.mv_size, v.mv_data);
+                /* A young job may be in flight from another instance sharing this LMDB:
+                 * only those past an ack deadline are sent again (sms-worker drops a
+                 * repeat by message id in any case). */
+                if (job && job->created_ms + S_ACK_DEADLINE_MS > now) {
+                    dvcid__store__sms_job__free_unpacked(job, NULL);
+                    job = NULL;
+                }
                 if (job) {
                     CMN_INFO(NULL, "sms job %s sent again to sms-worker", id);
                     s_deliver(self, ctx, NULL, id, job->sealed.data, job->sealed.len);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cmn_crypto.h"
+#include "cmn_endpoints.h"
 #include "cmn_log.h"
 #include "cmn_metrics.h"
 #include "cmn_service.h"
@@ -30,6 +31,15 @@ typedef enum {
     S_BROKEN  /* it can never be sent (body does not open or render): dead now */
 } s_outcome_t;
 
+/* How many sms-worker instances share this process's shard (its LMDB). */
+static int s_instances(const cmn_config_t *cfg) {
+    char err[256];
+    cmn_endpoints_t *eps = cmn_endpoints_new("[sms] endpoint", cfg->sms_endpoint, err, sizeof(err));
+    int n = eps ? cmn_endpoints_instances(eps, cfg->proc_shard) : 1;
+    cmn_endpoints_destroy(&eps);
+    return n;
+}
+
 sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *data_dir) {
     sms_worker_t *self = calloc(1, sizeof(*self));
     if (!self) {
@@ -41,6 +51,9 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->timer = -1;
     self->provider_ok = true;
     self->rng = (cmn_time_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
+    /* Instances of one shard share this LMDB: a job out with a provider may be another
+     * live instance's, so none is released at start; its lease makes it due again. */
+    self->released = s_instances(cfg) > 1;
     sms_settings_load(&self->set, cfg);
 
     char path[PATH_MAX];

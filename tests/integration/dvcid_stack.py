@@ -177,14 +177,19 @@ class Stack:
         """The argv of process name (a subclass may add flags or a namespace)."""
         return [self.binaries[name], "--config", self.config_path]
 
+    def environment(self, name):
+        """The environment of process name (a subclass may add to it)."""
+        env = dict(os.environ)
+        env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
+        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        return env
+
     def start(self, name):
         old = self.procs.get(name)
         assert old is None or old.poll() is not None, "%s is already running" % name
         if old is not None:
             self._check_exit(name, old)  # an unexpected end is recorded, not forgotten
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "abort_on_error=0:detect_leaks=1")
-        env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1:halt_on_error=1")
+        env = self.environment(name)
         log = open(self.log_path(name), "ab")
         try:
             self.procs[name] = subprocess.Popen(
