@@ -21,17 +21,37 @@ static int s_number(const char *text, long *out) {
     return 0;
 }
 
+/* The value of --instance: "I", or "S-I" (shard S, instance I), the form a systemd
+ * template's instance name has (dvcid-account-svc@1-0). Sets *shard only for "S-I". */
+static int s_instance(const char *text, long *shard, long *instance, int *shard_set) {
+    const char *dash = strchr(text, '-');
+    if (!dash)
+        return s_number(text, instance);
+    char head[8];
+    size_t n = (size_t)(dash - text);
+    if (n == 0 || n >= sizeof(head))
+        return -1;
+    memcpy(head, text, n);
+    head[n] = '\0';
+    if (s_number(head, shard) != 0 || s_number(dash + 1, instance) != 0)
+        return -1;
+    *shard_set += 1;
+    return 0;
+}
+
 int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
                    cmn_config_t *cfg) {
     const char *path = NULL;
     long shard = 0, instance = 0;
+    int shard_set = 0; /* --shard and an "S-I" instance each count: at most one */
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             printf("usage: %s [--config FILE] [--shard S] [--instance I] [--help] [--version]"
                    "\n\n%s\n\n"
                    "  --config FILE  INI configuration (default: built-in defaults)\n"
                    "  --shard S      bind the endpoint of shard S of this service's list\n"
-                   "  --instance I   ... and its instance I (both 0-based, default 0)\n"
+                   "  --instance I   ... and its instance I (both 0-based, default 0);\n"
+                   "                 S-I is --shard S --instance I (systemd's %%i)\n"
                    "  --help         this text\n  --version      print the version\n",
                    name, summary);
             return 1;
@@ -44,10 +64,16 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
             path = argv[++i];
         } else if (strncmp(argv[i], "--config=", 9) == 0) {
             path = argv[i] + 9;
-        } else if (strcmp(argv[i], "--shard") == 0 || strcmp(argv[i], "--instance") == 0) {
-            long *out = argv[i][2] == 's' ? &shard : &instance;
-            if (i + 1 == argc || s_number(argv[i + 1], out) != 0) {
-                fprintf(stderr, "%s: %s needs a number from 0 to 63\n", name, argv[i]);
+        } else if (strcmp(argv[i], "--shard") == 0) {
+            if (i + 1 == argc || s_number(argv[i + 1], &shard) != 0) {
+                fprintf(stderr, "%s: --shard needs a number from 0 to 63\n", name);
+                return -1;
+            }
+            shard_set++;
+            i++;
+        } else if (strcmp(argv[i], "--instance") == 0) {
+            if (i + 1 == argc || s_instance(argv[i + 1], &shard, &instance, &shard_set) != 0) {
+                fprintf(stderr, "%s: --instance needs I or S-I, numbers from 0 to 63\n", name);
                 return -1;
             }
             i++;
@@ -55,6 +81,10 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
             fprintf(stderr, "%s: unknown argument \"%s\" (try --help)\n", name, argv[i]);
             return -1;
         }
+    }
+    if (shard_set > 1) {
+        fprintf(stderr, "%s: the shard is given twice (--shard, or --instance S-I)\n", name);
+        return -1;
     }
     char err[512];
     if (cmn_config_load(cfg, path, err, sizeof(err)) != 0) {

@@ -2,7 +2,8 @@
  * --instance I, --help, --version, config load, logging and libsodium set-up.
  * --shard/--instance (0-based, default 0) land in cfg->proc_shard/proc_instance:
  * the process binds the endpoint [S][I] of its own service's endpoint list
- * (cmn_endpoints.h); the systemd template account-svc@I passes --instance %i. */
+ * (cmn_endpoints.h). The systemd templates pass --instance %i: dvcid-otp-svc@1 is
+ * instance 1, and dvcid-account-svc@1-0 ("S-I") instance 0 of shard 1. */
 #ifndef CMN_MAIN_H
 #define CMN_MAIN_H
 

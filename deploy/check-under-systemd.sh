@@ -2,8 +2,9 @@
 # shellcheck disable=SC2317 # the checks are functions called through check()
 # check-under-systemd.sh: runs the installed units under a real systemd (PID 1) on a build
 # machine that has no systemd of its own (a container), and checks what unit files alone
-# cannot show: the services start with the whole sandbox, become ready, serve a
-# registration, come back after kill -9 and after a watchdog timeout, and stop cleanly.
+# cannot show: the services start with the whole sandbox, become ready, run as several
+# instances from the templates, serve registrations, come back after kill -9 and after a
+# watchdog timeout, and stop cleanly.
 #   deploy/check-under-systemd.sh BUILD_DIR      (a Release build: see below) as root
 #
 # How: `cmake --install` into a staging tree (prefix /opt/dvcid), then systemd boots in new
@@ -109,10 +110,10 @@ check() { # check "what" command...
     shift
     if "$@"; then echo "ok   $what"; else echo "FAIL $what"; failed=1; fi
 }
-active_all() { # active_all SUFFIX: the four units of a stack are active
+active_all() { # active_all: the four plain units are active
     local s
     for s in sms-worker otp-svc account-svc gateway; do
-        [[ $(ns systemctl is-active "dvcid-$s$1") == active ]] || return 1
+        [[ $(ns systemctl is-active "dvcid-$s") == active ]] || return 1
     done
 }
 ready() { # ready PORT: /readyz turns 200 within 5 s (peers reconnect after a restart)
@@ -139,7 +140,7 @@ check "config is root:dvcid 0640" \
 ns systemctl enable dvcid.target dvcid-sms-worker dvcid-otp-svc dvcid-account-svc \
     dvcid-gateway >/dev/null 2>&1
 check "systemctl start dvcid.target" ns systemctl start dvcid.target
-check "all four active (READY=1 received)" active_all ""
+check "all four active (READY=1 received)" active_all
 check "GET /readyz is 200" ready 8080
 check "data dirs are dvcid 0700" \
     test "$(ns stat -c '%U %a' /var/lib/dvcid/account /var/lib/dvcid/otp /var/lib/dvcid/sms |
@@ -147,20 +148,31 @@ check "data dirs are dvcid 0700" \
 check "watchdog armed (WatchdogUSec=10s)" \
     test "$(ns systemctl show -p WatchdogUSec --value dvcid-otp-svc)" = 10s
 
-# A second stack from the templates, with a captcha test answer, for a whole flow.
-ns sh -c 'sed -e "s#/var/lib/dvcid#/var/lib/dvcid/blue#; s#/run/dvcid/#/run/dvcid/blue/#g;
-    s#127.0.0.1:8080#127.0.0.1:8081#; s#^test_answer =.*#test_answer = TEST#;
-    s#^argon2_mem_mib = .*#argon2_mem_mib = 19#" /opt/dvcid/etc/dvcid/dvcid.conf \
-    >/opt/dvcid/etc/dvcid/blue.conf && systemd-tmpfiles --create dvcid.conf'
-ns systemctl enable dvcid@blue.target dvcid-sms-worker@blue dvcid-otp-svc@blue \
-    dvcid-account-svc@blue dvcid-gateway@blue >/dev/null 2>&1
-check "template stack dvcid@blue.target starts" ns systemctl start dvcid@blue.target
-check "template stack active" active_all "@blue"
-flow() {
-    ns python3 - <<'EOF'
+# The templates: two otp-svc instances (dvcid-otp-svc@0 and @1) and two of account-svc
+# (dvcid-account-svc@0-0 and @0-1: shard 0) in place of the plain units, the instances of
+# a service sharing its LMDB, each binding its own entry of the endpoint list; a captcha
+# test answer for whole flows.
+ns systemctl stop dvcid.target
+ns sed -i -e 's#^endpoint = ipc:///run/dvcid/otp/otp.ipc#endpoint = ipc:///run/dvcid/otp/0.ipc, ipc:///run/dvcid/otp/1.ipc#' \
+    -e 's#^endpoint = ipc:///run/dvcid/account/account.ipc#endpoint = ipc:///run/dvcid/account/0.ipc, ipc:///run/dvcid/account/1.ipc#' \
+    -e 's#^test_answer =.*#test_answer = TEST#' -e 's#^argon2_mem_mib = .*#argon2_mem_mib = 19#' \
+    /opt/dvcid/etc/dvcid/dvcid.conf
+ns systemctl disable dvcid-otp-svc dvcid-account-svc >/dev/null 2>&1
+ns systemctl enable dvcid-otp-svc@0 dvcid-otp-svc@1 dvcid-account-svc@0-0 \
+    dvcid-account-svc@0-1 >/dev/null 2>&1
+check "dvcid.target starts with the instances" ns systemctl start dvcid.target
+check "the instances are active, the plain units not" \
+    test "$(ns systemctl is-active dvcid-otp-svc@0 dvcid-otp-svc@1 dvcid-otp-svc \
+        dvcid-account-svc@0-0 dvcid-account-svc@0-1 dvcid-account-svc | xargs)" = \
+    "active active inactive active active inactive"
+check "each instance bound its own socket" ns test -S /run/dvcid/otp/0.ipc -a \
+    -S /run/dvcid/otp/1.ipc -a -S /run/dvcid/account/0.ipc -a -S /run/dvcid/account/1.ipc
+check "GET /readyz is 200 with the instances" ready 8080
+flow() { # flow ID_NUMBER PHONE: a whole registration through the gateway
+    ns python3 - "$1" "$2" <<'EOF'
 import json, re, sys, time, urllib.error, urllib.request
 def call(method, path, body=None):
-    req = urllib.request.Request("http://127.0.0.1:8081" + path, method=method,
+    req = urllib.request.Request("http://127.0.0.1:8080" + path, method=method,
                                  data=None if body is None else json.dumps(body).encode(),
                                  headers={"Content-Type": "application/json"})
     try:
@@ -168,18 +180,19 @@ def call(method, path, body=None):
             return r.status, json.loads(r.read() or b"null")
     except urllib.error.HTTPError as e:
         return e.code, json.loads(e.read() or b"null")
-pw = "Tr0ng!Dong2024"
+pw, id_number, phone = "Tr0ng!Dong2024", sys.argv[1], sys.argv[2]
 _, c = call("POST", "/v1/captcha")
-s, r = call("POST", "/v1/registrations", {"id_number": "001099012345", "full_name": "Nguyễn Văn An",
-    "date_of_birth": "1999-05-12", "phone": "0912345678", "captcha_id": c["captcha_id"],
+s, r = call("POST", "/v1/registrations", {"id_number": id_number, "full_name": "Nguyễn Văn An",
+    "date_of_birth": "1999-05-12", "phone": phone, "captcha_id": c["captcha_id"],
     "captcha_answer": "TEST"})
 assert s == 201, (s, r)
-rid, code = r["registration_id"], None
+rid, code, to = r["registration_id"], None, "+84" + phone[1:]
 for _ in range(100):
-    with open("/var/lib/dvcid/blue/sms/outbox.jsonl") as f:
-        lines = f.read().splitlines()
-    if lines:
-        code = re.search(r"\d{6,}", json.loads(lines[-1])["text"]).group(0)
+    with open("/var/lib/dvcid/sms/outbox.jsonl") as f:
+        lines = [json.loads(x) for x in f.read().splitlines() if x]
+    mine = [x for x in lines if x["to"] == to]
+    if mine:
+        code = re.search(r"\d{6,}", mine[-1]["text"]).group(0)
         break
     time.sleep(0.1)
 assert code, "no SMS in the sink"
@@ -190,21 +203,29 @@ s, r = call("POST", "/v1/registrations/%s/password" % rid,
 assert s == 201, (s, r)
 EOF
 }
-check "a whole registration (captcha, SMS code, password) under the sandbox" flow
+check "a whole registration (captcha, SMS code, password) under the sandbox" \
+    flow 001099012345 0912345678
+pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc@0)
+ns kill -9 "$pid"
+check "another registration right after kill -9 of otp-svc@0" flow 001099012346 0912345679
+check "kill -9 of otp-svc@0: restarted within 5 s" restarted dvcid-otp-svc@0 "$pid" 5
 errors=$(ns journalctl -b -q --no-pager -u 'dvcid-*' | grep -E ' ERROR ' || true)
 check "no ERROR line in the services' logs" test -z "$errors"
 [[ -z $errors ]] || echo "$errors"
 
-pid=$(ns systemctl show -p MainPID --value dvcid-account-svc)
+pid=$(ns systemctl show -p MainPID --value dvcid-account-svc@0-1)
 ns kill -9 "$pid"
-check "kill -9 of account-svc: restarted within 5 s" restarted dvcid-account-svc "$pid" 5
+check "another registration right after kill -9 of account-svc@0-1" \
+    flow 001099012347 0912345670
+check "kill -9 of account-svc@0-1: restarted within 5 s" \
+    restarted dvcid-account-svc@0-1 "$pid" 5
 check "/readyz 200 again within 5 s" ready 8080
-pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc)
+pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc@1)
 ns kill -STOP "$pid"
-check "SIGSTOP of otp-svc: the watchdog restarts it within 25 s" \
-    restarted dvcid-otp-svc "$pid" 25
+check "SIGSTOP of otp-svc@1: the watchdog restarts it within 25 s" \
+    restarted dvcid-otp-svc@1 "$pid" 25
 check "systemctl stop dvcid.target" ns systemctl stop dvcid.target
-for s in sms-worker otp-svc account-svc gateway; do
+for s in sms-worker otp-svc@0 otp-svc@1 account-svc@0-0 account-svc@0-1 gateway; do
     check "dvcid-$s stopped with exit status 0" \
         test "$(ns systemctl show -p ExecMainStatus --value "dvcid-$s")" = 0
 done

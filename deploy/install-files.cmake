@@ -20,36 +20,43 @@ set(DVCID_DOCDIR "${prefix}/share/doc/dvcid")
 set(unitdir "${prefix}/lib/systemd/system")
 file(READ "${DVCID_DEPLOY_SRC}/hardening.inc" DVCID_HARDENING)
 
-# Each unit twice: the host's one stack (dvcid-otp-svc.service reading dvcid.conf), and a
-# template whose instance names another stack (dvcid-otp-svc@blue.service reading
-# blue.conf, its data in /var/lib/dvcid/blue/otp): deploy/README.md "Instances".
+# The four services and the target as plain units (one process each, the host's
+# dvcid.conf), and the three backends once more as templates for several instances per
+# host: dvcid-otp-svc@1.service runs `otp-svc --instance 1`, which binds the second
+# endpoint of [otp] endpoint (deploy/README.md "Instances"). Instances of one service on
+# one host share its state directory (one LMDB environment) and its runtime directory.
 set(work "${DVCID_DEPLOY_WORK}/units")
 file(REMOVE_RECURSE "${work}")
 file(MAKE_DIRECTORY "${work}")
+set(DVCID_CONF "${confdir}/dvcid.conf")
 set(units)
 foreach(kind plain template)
   if(kind STREQUAL "plain")
     set(DVCID_AT "")
-    set(DVCID_SUB "")
     set(DVCID_WHAT "")
-    set(DVCID_CONF "${confdir}/dvcid.conf")
+    set(DVCID_ARGS "")
+    set(DVCID_ABOUT "")
+    set(DVCID_RUNTIME_PRESERVE "")
+    set(DVCID_ACCOUNT_STATE "dvcid/account")
+    set(inputs dvcid-gateway.service dvcid-account-svc.service dvcid-otp-svc.service
+               dvcid-sms-worker.service dvcid.target)
   else()
-    set(DVCID_AT "@%i")
-    set(DVCID_SUB "/%i")
-    set(DVCID_WHAT " (%i)")
-    set(DVCID_CONF "${confdir}/%i.conf")
+    set(DVCID_AT "@")
+    set(DVCID_WHAT " (instance %i)")
+    set(DVCID_ARGS " --instance %i")
+    set(DVCID_ABOUT "# This template runs one instance per unit: <unit>@I passes --instance I, and the
+# process binds the endpoint of instance I in its service's endpoint list; an account-svc
+# of several shards is S-I, instance I of shard S (deploy/README.md \"Instances\").")
+    set(DVCID_RUNTIME_PRESERVE "# The instances on this host share it: one that stops must not remove the others' sockets.
+RuntimeDirectoryPreserve=yes")
+    set(DVCID_ACCOUNT_STATE "dvcid")
+    set(inputs dvcid-account-svc.service dvcid-otp-svc.service dvcid-sms-worker.service)
   endif()
-  foreach(in dvcid-gateway.service dvcid-account-svc.service dvcid-otp-svc.service
-          dvcid-sms-worker.service dvcid.target)
+  foreach(in ${inputs})
     string(REGEX REPLACE "^(.*)\\.(service|target)$" "\\1" stem "${in}")
     string(REGEX REPLACE "^(.*)\\.(service|target)$" "\\2" type "${in}")
-    if(kind STREQUAL "plain")
-      set(out "${stem}.${type}")
-    else()
-      set(out "${stem}@.${type}")
-    endif()
-    configure_file("${DVCID_DEPLOY_SRC}/${in}.in" "${work}/${out}" @ONLY)
-    list(APPEND units "${work}/${out}")
+    configure_file("${DVCID_DEPLOY_SRC}/${in}.in" "${work}/${stem}${DVCID_AT}.${type}" @ONLY)
+    list(APPEND units "${work}/${stem}${DVCID_AT}.${type}")
   endforeach()
 endforeach()
 file(INSTALL ${units} DESTINATION "${unitdir}"

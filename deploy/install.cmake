@@ -5,8 +5,8 @@
 # deploy/install-files.cmake, because the units must name the prefix the binaries are
 # installed to, and that is only known then (`cmake --install build --prefix /opt/x`):
 #   <prefix>/lib/systemd/system/    dvcid-{gateway,account-svc,otp-svc,sms-worker}.service,
-#                                   their templates dvcid-<service>@.service,
-#                                   dvcid.target and dvcid@.target
+#                                   dvcid-{account-svc,otp-svc,sms-worker}@.service (one
+#                                   unit per instance), dvcid.target
 #   <prefix>/lib/sysusers.d/dvcid.conf    the dvcid user
 #   <prefix>/lib/tmpfiles.d/dvcid.conf    the config readable by group dvcid only
 #   <etc>/dvcid/dvcid.conf          <etc> is /etc for the prefixes /usr and /usr/local,

@@ -18,11 +18,9 @@ processes are named by label ("b.account-svc.0.1") and each runs inside its host
 import copy
 import http.client
 import os
+import time
 
 from dvcid_stack import Stack, die_with_parent, write_config
-
-GATEWAY_PORT = 8080
-
 
 class _NetnsHTTPConnection(http.client.HTTPConnection):
     """An HTTP connection whose socket is made inside a host of the network."""
@@ -38,14 +36,21 @@ class _NetnsHTTPConnection(http.client.HTTPConnection):
 class Cluster(Stack):
     """Processes on the hosts of net; the gateway of gateway_host serves the test."""
 
-    def __init__(self, net, gateway_host, **overrides):
+    def __init__(self, net, gateway_host, config=None, **overrides):
+        """config: the base configuration of every host ({section: {key: value}}; by
+        default Stack's); overrides ({"otp": {"ttl": 3}}) go over it."""
         super().__init__(**overrides)
+        if config is not None:
+            self.config = copy.deepcopy(config)
+            for section, keys in overrides.items():
+                self.config.setdefault(section, {}).update(keys)
         self.net = net
         self.preexec = die_with_parent  # a killed test leaves no service behind
         self.gateway_host = gateway_host
-        self.http_host = net.addr(gateway_host)
-        self.port = GATEWAY_PORT
-        self.config["gateway"]["listen"] = "%s:%d" % (self.http_host, self.port)
+        # The gateway listens where its config says, inside its host; the test connects
+        # from inside that host too.
+        self.http_host, port = self.config["gateway"]["listen"].rsplit(":", 1)
+        self.port = int(port)
         self.order = []
         self.where = {}  # label -> (host, service, extra argv)
         self.host_config = {}  # host -> its config dict
@@ -54,15 +59,21 @@ class Cluster(Stack):
     def host_dir(self, host):
         return os.path.join(self.tmp, host)
 
-    def configure(self, host, **sections):
-        """Writes host's dvcid.conf: the base config, its own storage.dir and SMS sink
-        under host_dir(host), then sections ({"otp": {"endpoint": ...}}) over them."""
+    def configure(self, host, moves=None, **sections):
+        """Writes host's dvcid.conf: the base config with every path under a key of moves
+        moved under host_dir(host)/<its value> (default: Stack's var dir to "var"), then
+        sections ({"otp": {"endpoint": ...}}) over it. Returns its path."""
+        moves = moves or {self.var: "var"}
         config = copy.deepcopy(self.config)
-        os.makedirs(self.host_dir(host), exist_ok=True)
-        config["storage"]["dir"] = os.path.join(self.host_dir(host), "var")
-        config["sms"]["file"] = os.path.join(self.host_dir(host), "sms-outbox.jsonl")
+        for keys in config.values():
+            for key, value in keys.items():
+                value = str(value)
+                for old, new in moves.items():
+                    if value == old or value.startswith(old + "/"):
+                        keys[key] = os.path.join(self.host_dir(host), new) + value[len(old):]
         for section, keys in sections.items():
             config.setdefault(section, {}).update(keys)
+        os.makedirs(self.host_dir(host), exist_ok=True)
         path = os.path.join(self.host_dir(host), "dvcid.conf")
         write_config(path, config)
         self.host_config[host] = config
@@ -102,6 +113,25 @@ class Cluster(Stack):
     def sinks(self):
         hosts = sorted({self.where[lb][0] for lb in self.labels("sms-worker")})
         return [self.host_config[h]["sms"]["file"] for h in hosts]
+
+    def start_all(self):
+        """Starts each process once the one before it said it is ready (its loop runs),
+        then waits for the gateway's /readyz."""
+        for name in self.order:
+            self.start(name)
+            self.wait_log(name, "%s ready" % self.where[name][1])
+        self.wait_ready()
+
+    def wait_log(self, name, text, timeout=20):
+        """Waits until the log of process name holds text; raises with its tail if it
+        ends or the time passes first."""
+        deadline = time.monotonic() + timeout
+        while text not in self.log(name):
+            if self.procs[name].poll() is not None or time.monotonic() > deadline:
+                raise AssertionError("%s: no %r in its log within %d s (%s)\n%s" % (
+                    name, text, timeout, "ended" if self.procs[name].poll() is not None
+                    else "running", self.logs_tail()))
+            time.sleep(0.05)
 
     def log(self, name):
         with open(self.log_path(name), "rb") as f:

@@ -525,6 +525,27 @@ class Stack:
                 "codes": [code], "password": password, "account": p.body.get("account")}
 
 
+def read_config(path):
+    """A dvcid INI file as {section: {key: value}}: inline " ;" comments dropped, indented
+    lines appended to the value above (as the services read it)."""
+    config, section, key = {}, None, None
+    with open(path, encoding="utf-8") as f:
+        for raw in f:
+            text = re.split(r"\s[;#]", " " + raw.rstrip("\n"), maxsplit=1)[0][1:]
+            if not text.strip() or text.lstrip()[0] in ";#":
+                continue
+            if text[0] in " \t" and key is not None:
+                config[section][key] += text.strip()
+            elif text.startswith("["):
+                section, key = text.strip().strip("[]"), None
+                config.setdefault(section, {})
+            else:
+                key, _, value = text.partition("=")
+                key = key.strip()
+                config[section][key] = value.strip()
+    return config
+
+
 def write_config(path, config):
     """Writes config ({section: {key: value}}) as a dvcid INI file."""
     with open(path, "w", encoding="utf-8") as f:

@@ -31,6 +31,8 @@ SERVICES = {  # unit stem -> (binary, StateDirectory leaf, binds an ipc socket)
     "otp-svc": ("otp-svc", "otp", True),
     "sms-worker": ("sms-worker", "sms", True),
 }
+# The services that also come as a template, one unit per instance (--instance %i).
+TEMPLATED = ("account-svc", "otp-svc", "sms-worker")
 # The storage.dir subfolder each binary opens its LMDB in (cmn_main_data_dir callers).
 DATA_SUBDIR = {"account-svc": "account", "otp-svc": "otp", "sms-worker": "sms"}
 # The config key whose ipc endpoint each service binds.
@@ -137,10 +139,9 @@ class DeployTest(unittest.TestCase):
         if not os.path.isdir(self.unitdir):
             self.fail("no units under %s: does CMakeLists.txt include deploy/install.cmake?"
                       % self.unitdir)
-        expected = []
-        for stem in SERVICES:
-            expected += ["dvcid-%s.service" % stem, "dvcid-%s@.service" % stem]
-        expected += ["dvcid.target", "dvcid@.target"]
+        expected = ["dvcid-%s.service" % stem for stem in SERVICES]
+        expected += ["dvcid-%s@.service" % stem for stem in TEMPLATED]
+        expected += ["dvcid.target"]
         self.assertEqual(self.units(), sorted(expected))
         for stem, (binary, _, _) in SERVICES.items():
             path = os.path.join(self.prefix, "bin", binary)
@@ -158,7 +159,7 @@ class DeployTest(unittest.TestCase):
 
     def test_service_directives(self):
         for stem, (binary, leaf, ipc) in SERVICES.items():
-            for template in (False, True):
+            for template in (False, True) if stem in TEMPLATED else (False,):
                 name = "dvcid-%s%s.service" % (stem, "@" if template else "")
                 with self.subTest(unit=name):
                     u = parse_unit(os.path.join(self.unitdir, name))
@@ -170,20 +171,24 @@ class DeployTest(unittest.TestCase):
                         else:
                             self.assertTrue(svc[key][-1], "%s: %s= is empty" % (name, key))
                     self.assertIn("@system-service", svc["SystemCallFilter"])
-                    conf = os.path.join(self.confdir, "%i.conf" if template else "dvcid.conf")
-                    self.assertEqual(svc["ExecStart"], ["%s --config %s" % (
-                        os.path.join(self.prefix, "bin", binary), conf)])
-                    sub = "dvcid/%i/" if template else "dvcid/"
-                    self.assertEqual(svc["StateDirectory"], [sub + leaf])
+                    conf = os.path.join(self.confdir, "dvcid.conf")
+                    self.assertEqual(svc["ExecStart"], ["%s --config %s%s" % (
+                        os.path.join(self.prefix, "bin", binary), conf,
+                        " --instance %i" if template else "")])
+                    # Instances share the service's directories (one LMDB environment),
+                    # which one stopping instance must not remove under the others.
+                    # (a template account-svc may be any shard: account-S below dvcid/)
+                    state = "dvcid" if template and stem == "account-svc" else "dvcid/" + leaf
+                    self.assertEqual(svc["StateDirectory"], [state])
                     if ipc:
-                        self.assertEqual(svc["RuntimeDirectory"], [sub + leaf])
+                        self.assertEqual(svc["RuntimeDirectory"], ["dvcid/" + leaf])
                         self.assertEqual(svc["RuntimeDirectoryMode"], ["0700"])
-                    target = "dvcid@%i.target" if template else "dvcid.target"
-                    self.assertEqual(u["Unit"]["PartOf"], [target])
-                    self.assertEqual(u["Install"]["WantedBy"], [target])
-        for name in ("dvcid.target", "dvcid@.target"):
-            u = parse_unit(os.path.join(self.unitdir, name))
-            self.assertEqual(u["Install"]["WantedBy"], ["multi-user.target"], name)
+                    self.assertEqual(svc.get("RuntimeDirectoryPreserve"),
+                                     ["yes"] if template else None)
+                    self.assertEqual(u["Unit"]["PartOf"], ["dvcid.target"])
+                    self.assertEqual(u["Install"]["WantedBy"], ["dvcid.target"])
+        u = parse_unit(os.path.join(self.unitdir, "dvcid.target"))
+        self.assertEqual(u["Install"]["WantedBy"], ["multi-user.target"])
 
     def test_config_matches_units(self):
         """The production config puts each service's data and socket in the directories
@@ -219,13 +224,13 @@ class DeployTest(unittest.TestCase):
         self.verify([os.path.join(self.unitdir, n) for n in self.units()])
 
     def test_systemd_analyze_verify_instances(self):
-        """A template is only complete with an instance (%i in paths and names)."""
+        """A template is only complete with an instance (%i in the command line)."""
         d = os.path.join(self.tmp, "instances")
         os.makedirs(d, exist_ok=True)
         paths = []
         for n in self.units():
             if "@." in n:
-                inst = os.path.join(d, n.replace("@.", "@blue."))
+                inst = os.path.join(d, n.replace("@.", "@1."))
                 if not os.path.lexists(inst):
                     os.symlink(os.path.join(self.unitdir, n), inst)
                 paths.append(inst)
