@@ -284,6 +284,19 @@ def wait_log(stack, name, needle, timeout=10):
         time.sleep(0.05)
 
 
+def sms_metric(stack, name, provider):
+    """The sms-worker sample of metric name (dvcid_sms_provider_failed_total,
+    dvcid_sms_delivery_seconds_count, ...) for provider on the gateway's /metrics (0
+    when absent)."""
+    r = stack.request("GET", "/metrics")
+    assert r.status == 200, r.status
+    needle = '%s{service="sms-worker",provider="%s"} ' % (name, provider)
+    for line in r.body.splitlines():
+        if line.startswith(needle):
+            return float(line[len(needle):])
+    return 0.0
+
+
 class Smsc:
     """The Node SMSC simulator of tests/sms-smsc on free ports; `npm ci` is run
     first when its node_modules is missing (from package-lock.json)."""

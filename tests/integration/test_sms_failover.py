@@ -12,7 +12,8 @@ import time
 import unittest
 
 from dvcid_stack import e164, new_phone
-from sms_peers import PeersStackTest, Smsc, StubHttp, otp_in, register_with, wait_log
+from sms_peers import (PeersStackTest, Smsc, StubHttp, otp_in, register_with, sms_metric,
+                       wait_log)
 
 
 def viettel_phone():
@@ -43,12 +44,7 @@ class SameKindFailoverTest(PeersStackTest):
         self.assertEqual(r.status, 201, r.body)
 
     def sent_by(self, provider):
-        text = self.stack.request("GET", "/metrics").body
-        needle = 'dvcid_sms_provider_sent_total{service="sms-worker",provider="%s"} ' % provider
-        for line in text.splitlines():
-            if line.startswith(needle):
-                return int(float(line.rsplit(" ", 1)[1]))
-        return 0
+        return sms_metric(self.stack, "dvcid_sms_provider_sent_total", provider)
 
     def test_a_two_http_providers(self):
         first = new_phone()

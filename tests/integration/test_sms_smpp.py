@@ -13,7 +13,7 @@ import time
 import unittest
 
 from dvcid_stack import Stack, e164, new_phone
-from sms_peers import Smsc, otp_in, register_with, wait_log
+from sms_peers import Smsc, otp_in, register_with, sms_metric, wait_log
 
 
 class SmppTest(unittest.TestCase):
@@ -72,6 +72,9 @@ class SmppTest(unittest.TestCase):
         r = self.stack.start_registration(phone=phone)
         self.assertEqual(r.status, 201, r.body)
 
+    def count(self, name):
+        return sms_metric(self.stack, "dvcid_sms_provider_%s_total" % name, "smpp")
+
     def log(self):
         with open(self.stack.log_path("sms-worker"), "rb") as f:
             return f.read().decode("utf-8", "replace")
@@ -80,11 +83,17 @@ class SmppTest(unittest.TestCase):
         phone = register_with(self.stack, self.code_for)
         self.assertEqual(self.stack.sms_for(phone), [])
         wait_log(self.stack, "sms-worker", "via=smpp: delivered")
+        # Counted: sent, delivered, and one send -> delivery latency.
+        self.assertGreaterEqual(self.count("sent"), 1)
+        self.assertGreaterEqual(self.count("delivered"), 1)
+        self.assertGreaterEqual(
+            sms_metric(self.stack, "dvcid_sms_delivery_seconds_count", "smpp"), 1)
         self.assertIn("sms smpp: bound to 127.0.0.1", self.log())
         self.assertNotIn(Smsc.PASSWORD, self.log())
 
     def test_b_link_dropped_mid_send(self):
         binds = self.smsc.binds()
+        unknown = self.count("unknown")
         self.smsc.mode(drop_after=3)
         phones = [new_phone() for _ in range(8)]
         threads = [threading.Thread(target=self.start, args=(p,)) for p in phones]
@@ -110,8 +119,10 @@ class SmppTest(unittest.TestCase):
         self.assertGreater(len(subs), len(phones), "the drop lost no submit: %r" % subs)
         self.assertGreater(self.smsc.binds(), binds, "no new bind after the drop")
         self.assertIn("submits unanswered", self.log())
+        self.assertGreater(self.count("unknown"), unknown, "the unanswered submit is not counted")
 
     def test_c_throttled(self):
+        throttled = self.count("throttled")
         self.smsc.mode(throttle=2)
         phone = new_phone()
         self.start(phone)
@@ -126,18 +137,22 @@ class SmppTest(unittest.TestCase):
         self.assertEqual(statuses[-1], 0, statuses)
         self.assertEqual(statuses.count(0), 1, statuses)
         self.assertIn("sms throttled message_id=", self.log())
+        self.assertEqual(self.count("throttled"), throttled + 2)
 
     def test_d_refused_for_good(self):
+        rejected = self.count("rejected")
         self.smsc.mode(reject=1)
         phone = new_phone()
         self.start(phone)
         subs = self.smsc.wait_for(e164(phone)[1:])
         self.assertEqual(subs[0]["status"], 0x0B)
         wait_log(self.stack, "sms-worker", "refused for good")
+        self.assertEqual(self.count("rejected"), rejected + 1)
         time.sleep(1.5)
         self.assertEqual(len(self.smsc.wait_for(e164(phone)[1:])), 1, "retried a refusal")
 
     def test_e_stalled_smsc(self):
+        unknown = self.count("unknown")
         self.smsc.mode(stall=True)
         phone = new_phone()
         self.start(phone)
@@ -152,13 +167,20 @@ class SmppTest(unittest.TestCase):
                 break
             time.sleep(0.1)
         self.assertTrue(ok, "never delivered after the SMSC recovered")
+        self.assertGreater(self.count("unknown"), unknown, "the timeout is not counted")
 
     def test_f_no_receipt(self):
+        unconfirmed = self.count("unconfirmed")
         self.smsc.mode(receipts="none")
         phone = new_phone()
         self.start(phone)
         self.smsc.wait_for(e164(phone)[1:])
         wait_log(self.stack, "sms-worker", "no delivery receipt from smpp in time", timeout=15)
+        # Earlier tests' messages may be the ones logged: wait for this one's count.
+        deadline = time.monotonic() + 15
+        while self.count("unconfirmed") <= unconfirmed and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertGreater(self.count("unconfirmed"), unconfirmed)
 
     def test_g_kill9_with_messages_out(self):
         # The SMSC takes submits and never answers; sms-worker dies with them out.
