@@ -13,6 +13,7 @@
 #include "acct_flow.h"
 #include "acct_lockout.h"
 #include "acct_session.h"
+#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"
@@ -166,29 +167,11 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     return 0;
 }
 
-int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+/* After the captcha: the lockout, then the password on the hashing pool. */
+static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const Dvcid__LoginStart *m = req->login_start;
-    acct_details_t d = {.n = 0};
-    acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
-    if (!m->password[0])
-        acct_details_add(&d, "password", "required");
-    if (!m->captcha_id[0])
-        acct_details_add(&d, "captcha_id", "required");
-    if (!m->captcha_answer[0])
-        acct_details_add(&d, "captcha_answer", "required");
-    if (d.n) {
-        acct_reply_details(ctx, &call, &d);
-        return 0;
-    }
     uint64_t now = cmn_time_now_ms();
-    int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
-    if (c != 0) {
-        cmn_call_fail(ctx, &call,
-                      c < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                            : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
-        return c < 0 ? -1 : 0;
-    }
     uint32_t retry = 0;
     int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), m->id_number,
                                     now, &retry);
@@ -206,7 +189,7 @@ int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
-    acct_step_t *s = acct_step_new(call, NULL);
+    acct_step_t *s = acct_step_new(call, NULL, m->id_number);
     if (s) {
         s->has_account = rc == 0;
         snprintf(s->id_number, sizeof(s->id_number), "%s", m->id_number);
@@ -222,6 +205,23 @@ int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
     }
     return 0;
+}
+
+int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    const Dvcid__LoginStart *m = req->login_start;
+    acct_details_t d = {.n = 0};
+    acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
+    if (!m->password[0])
+        acct_details_add(&d, "password", "required");
+    if (!m->captcha_id[0])
+        acct_details_add(&d, "captcha_id", "required");
+    if (!m->captcha_answer[0])
+        acct_details_add(&d, "captcha_answer", "required");
+    if (d.n) {
+        acct_reply_details(ctx, &call, &d);
+        return 0;
+    }
+    return acct_captcha_gate(ctx, call, m->captcha_id, m->captcha_answer, s_start_checked);
 }
 
 /* --- resend, another method -------------------------------------------------------- */
@@ -416,7 +416,7 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     acct_account_free(&acc);
     const char *trace = cmn_call_trace(s->call);
     if (rc == 0 && old[0])
-        rc = acct_notice_put(st->notice, ctx, trace, old);
+        rc = acct_notice_put(st->notice, ctx, trace, s->id_number, old);
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc != 0)

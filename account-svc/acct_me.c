@@ -229,7 +229,7 @@ int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
         return 0;
     }
     int again = s_add_flow(ctx, sess, id);
-    acct_step_t *s = acct_step_new(call, again ? id : NULL);
+    acct_step_t *s = acct_step_new(call, again ? id : NULL, sess->id_number);
     if (!s) {
         s_free(&sess, &acc);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
@@ -290,7 +290,7 @@ int acct_me_add_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Requ
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     int pending = s_add_flow(ctx, sess, id);
-    acct_step_t *s = pending ? acct_step_new(call, id) : NULL;
+    acct_step_t *s = pending ? acct_step_new(call, id, NULL) : NULL;
     if (s)
         snprintf(s->id_number, sizeof(s->id_number), "%s", sess->id_number);
     s_free(&sess, &acc);

@@ -8,6 +8,7 @@
 #include "cmn_db.h"
 #include "cmn_id.h"
 #include "cmn_log.h"
+#include "cmn_shard.h"
 #include "cmn_time.h"
 #include "proto/store.pb-c.h"
 
@@ -75,10 +76,11 @@ static void s_send(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const
     cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + 3000, s_on_ack, a);
 }
 
-int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone) {
+int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
+                    const char *phone) {
     uint8_t idb[CMN_ID_BYTES];
     char id[CMN_ID_HEX];
-    cmn_id_new(idb);
+    cmn_shard_id_new(idb, cmn_shard_key_of_id_number(id_number));
     cmn_id_to_hex(idb, id);
     Dvcid__Store__Notice rec = DVCID__STORE__NOTICE__INIT;
     rec.phone = (char *)phone;

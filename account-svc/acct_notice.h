@@ -14,8 +14,10 @@ typedef struct acct_notice acct_notice_t;
 acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer);
 void acct_notice_destroy(acct_notice_t **self_p);
 
-/* Queues a notice to phone in ctx->txn and stages its delivery. 0 or -1. */
-int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *phone);
+/* Queues a notice to phone in ctx->txn and stages its delivery; its id carries the
+ * shard key of id_number, the account it is about. 0 or -1. */
+int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
+                    const char *phone);
 
 /* Sends again every notice neither acknowledged nor in flight (a timer). 0 or -1. */
 int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx);

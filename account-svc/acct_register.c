@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_id.h"
 #include "cmn_log.h"
+#include "cmn_shard.h"
 #include "cmn_time.h"
 #include "cmn_validate.h"
 #include "proto/store.pb-c.h"
@@ -66,10 +68,70 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return rc;
 }
 
-int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+/* After the captcha: the account must not exist; the registration is stored and its
+ * code asked of otp-svc. */
+static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const Dvcid__RegStart *m = req->reg_start;
     const char *trace = cmn_call_trace(call);
+    char phone[CMN_PHONE_E164_MAX], name[512];
+    /* Both were checked before the captcha; normalized again here. */
+    if (cmn_valid_phone(m->phone, phone) != NULL ||
+        cmn_name_normalize(m->full_name, name, sizeof(name)) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    uint64_t now = cmn_time_now_ms();
+    char masked_id[32];
+    cmn_mask_id(m->id_number, masked_id, sizeof(masked_id));
+    MDB_val v;
+    int rc = cmn_db_get(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS), m->id_number,
+                        strlen(m->id_number), &v);
+    if (rc == CMN_DB_OK) {
+        CMN_INFO(trace, "registration refused: account %s exists", masked_id);
+        /* The captcha stays spent: this answer is captcha-gated on purpose. */
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_ACCOUNT_EXISTS);
+        return 0;
+    }
+    if (rc == CMN_DB_ERROR) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    uint8_t id[CMN_ID_BYTES];
+    cmn_shard_id_new(id, cmn_shard_key_of_id_number(m->id_number));
+    Dvcid__Store__Registration reg = DVCID__STORE__REGISTRATION__INIT;
+    reg.id_number = m->id_number;
+    reg.full_name = name;
+    reg.date_of_birth = m->date_of_birth;
+    reg.phone = phone;
+    reg.email = m->email;
+    reg.state = ACCT_REG_OTP_PENDING;
+    reg.created_ms = now;
+    reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
+    acct_step_t *s = acct_step_new(call, id, NULL);
+    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
+                             &reg, 1) != CMN_DB_OK) {
+        if (s)
+            s->call = NULL;
+        acct_step_destroy(&s);
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__OtpIssue issue = DVCID__OTP_ISSUE__INIT;
+    issue.flow_id.data = id;
+    issue.flow_id.len = CMN_ID_BYTES;
+    issue.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
+    issue.phone = phone;
+    ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
+    ask.otp_issue = &issue;
+    ask.client_ip = req->client_ip;
+    cmn_service_ask(ctx, st->otp_peer, &ask, trace, cmn_call_deadline(call), s_start_done, s);
+    return 0;
+}
+
+int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    const Dvcid__RegStart *m = req->reg_start;
     char phone[CMN_PHONE_E164_MAX], name[512];
     acct_details_t d = {.n = 0};
 
@@ -92,60 +154,7 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
         acct_reply_details(ctx, &call, &d);
         return 0;
     }
-    uint64_t now = cmn_time_now_ms();
-    int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
-    if (c != 0) {
-        cmn_call_fail(ctx, &call,
-                      c < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                            : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
-        return c < 0 ? -1 : 0;
-    }
-    char masked_id[32];
-    cmn_mask_id(m->id_number, masked_id, sizeof(masked_id));
-    MDB_val v;
-    int rc = cmn_db_get(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS), m->id_number,
-                        strlen(m->id_number), &v);
-    if (rc == CMN_DB_OK) {
-        CMN_INFO(trace, "registration refused: account %s exists", masked_id);
-        /* The captcha stays spent: this answer is captcha-gated on purpose. */
-        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_ACCOUNT_EXISTS);
-        return 0;
-    }
-    if (rc == CMN_DB_ERROR) {
-        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
-        return -1;
-    }
-    uint8_t id[CMN_ID_BYTES];
-    cmn_id_new(id);
-    Dvcid__Store__Registration reg = DVCID__STORE__REGISTRATION__INIT;
-    reg.id_number = m->id_number;
-    reg.full_name = name;
-    reg.date_of_birth = m->date_of_birth;
-    reg.phone = phone;
-    reg.email = m->email;
-    reg.state = ACCT_REG_OTP_PENDING;
-    reg.created_ms = now;
-    reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
-    acct_step_t *s = acct_step_new(call, id);
-    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
-                             &reg, 1) != CMN_DB_OK) {
-        if (s)
-            s->call = NULL;
-        acct_step_destroy(&s);
-        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
-        return -1;
-    }
-    Dvcid__Request ask = DVCID__REQUEST__INIT;
-    Dvcid__OtpIssue issue = DVCID__OTP_ISSUE__INIT;
-    issue.flow_id.data = id;
-    issue.flow_id.len = CMN_ID_BYTES;
-    issue.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
-    issue.phone = phone;
-    ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
-    ask.otp_issue = &issue;
-    ask.client_ip = req->client_ip;
-    cmn_service_ask(ctx, st->otp_peer, &ask, trace, cmn_call_deadline(call), s_start_done, s);
-    return 0;
+    return acct_captcha_gate(ctx, call, m->captcha_id, m->captcha_answer, s_start_checked);
 }
 
 /* --- resend ------------------------------------------------------------------- */
@@ -184,7 +193,7 @@ static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint3
 static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_BYTES],
                      Dvcid__Request *ask, cmn_reply_fn *fn) {
     acct_state_t *st = ctx->self;
-    acct_step_t *s = acct_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id, NULL);
     if (!s) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
@@ -351,7 +360,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dvcid__store__registration__free_unpacked(reg, NULL);
-    acct_step_t *s = acct_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id, NULL);
     if (s)
         s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                        st->cfg->account_argon2_mem_mib);

@@ -9,6 +9,7 @@
 #include "acct_account.h"
 #include "acct_flow.h"
 #include "acct_lockout.h"
+#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"
@@ -43,29 +44,16 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return 0;
 }
 
-int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+/* After the captcha: the pair is looked up and a code (or a silent decoy) goes out. */
+static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const Dvcid__ResetStart *m = req->reset_start;
     char phone[CMN_PHONE_E164_MAX];
-    acct_details_t d = {.n = 0};
-    acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
-    acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
-    if (!m->captcha_id[0])
-        acct_details_add(&d, "captcha_id", "required");
-    if (!m->captcha_answer[0])
-        acct_details_add(&d, "captcha_answer", "required");
-    if (d.n) {
-        acct_reply_details(ctx, &call, &d);
+    if (cmn_valid_phone(m->phone, phone) != NULL) { /* checked before the captcha */
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
     uint64_t now = cmn_time_now_ms();
-    int c = acct_captcha_consume(&st->captcha, ctx->txn, now, m->captcha_id, m->captcha_answer);
-    if (c != 0) {
-        cmn_call_fail(ctx, &call,
-                      c < 0 ? DVCID__STATUS__STATUS_INTERNAL
-                            : DVCID__STATUS__STATUS_CAPTCHA_INVALID);
-        return c < 0 ? -1 : 0;
-    }
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), m->id_number, &acc);
     if (rc < 0) {
@@ -75,7 +63,7 @@ int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     /* Any OTP phone of the account will do (api.md). */
     int match = rc == 0 && acct_account_phone_index(acc, phone) >= 0;
     acct_account_free(&acc);
-    acct_step_t *s = acct_step_new(call, NULL);
+    acct_step_t *s = acct_step_new(call, NULL, m->id_number);
     if (!s) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
@@ -97,6 +85,23 @@ int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
              match ? "matches" : "no match, decoy");
     acct_step_issue(ctx, st->otp_peer, s, S_RESET, s->phone, !match, s_issued);
     return 0;
+}
+
+int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    const Dvcid__ResetStart *m = req->reset_start;
+    char phone[CMN_PHONE_E164_MAX];
+    acct_details_t d = {.n = 0};
+    acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
+    acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
+    if (!m->captcha_id[0])
+        acct_details_add(&d, "captcha_id", "required");
+    if (!m->captcha_answer[0])
+        acct_details_add(&d, "captcha_answer", "required");
+    if (d.n) {
+        acct_reply_details(ctx, &call, &d);
+        return 0;
+    }
+    return acct_captcha_gate(ctx, call, m->captcha_id, m->captcha_answer, s_start_checked);
 }
 
 /* The reset flow a request names, in state want (see acct_step_for_flow). */

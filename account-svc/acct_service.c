@@ -7,9 +7,12 @@
 
 #include "acct_flow.h"
 #include "acct_session.h"
+#include "acct_shard.h"
 #include "acct_state.h"
+#include "cmn_endpoints.h"
 #include "cmn_log.h"
 #include "cmn_main.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 
 struct acct_service {
@@ -23,7 +26,9 @@ static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     (void)req;
     acct_state_t *st = ctx->self;
     char id[CMN_ID_HEX], answer[ACCT_CAPTCHA_LEN + 1];
-    if (acct_captcha_new(&st->captcha, ctx->txn, cmn_time_now_ms(), id, answer) != 0) {
+    /* Its id names this shard, where it will be checked whichever shard asks. */
+    uint16_t key = cmn_shard_key_random(st->shard, st->nshards);
+    if (acct_captcha_new(&st->captcha, ctx->txn, cmn_time_now_ms(), key, id, answer) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
@@ -59,6 +64,13 @@ static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     cmn_service_ask(ctx, st->otp_peer, &ping, req->trace_id, cmn_call_deadline(call), s_on_pong,
                     call);
     return 0;
+}
+
+/* Metrics: this shard's own text and its backends' (otp-svc and, through it,
+ * sms-worker), never its sibling shards'. */
+static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    return cmn_service_metrics_gather(ctx, call, req, &st->otp_peer, 1);
 }
 
 static int s_sweep(cmn_ctx_t *ctx) {
@@ -101,10 +113,45 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_JWKS_GET, acct_me_jwks},
     {DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, acct_admin_account},
     {DVCID__REQUEST__BODY_ADMIN_UNLOCK, acct_admin_unlock},
+    {DVCID__REQUEST__BODY_METRICS_GET, s_on_metrics},
+    {DVCID__REQUEST__BODY_CAPTCHA_CHECK, acct_shard_captcha_check},
+    {DVCID__REQUEST__BODY_SHARD_STATS, acct_shard_stats},
+    {DVCID__REQUEST__BODY_SHARD_PRUNE, acct_shard_prune},
 };
+
+/* A peer group per shard, at every instance of it: captchas cross shards. (This
+ * shard's own group is made too and never asked.) 0 or -1. */
+static int s_shard_peers(acct_state_t *st, const cmn_endpoints_t *eps) {
+    if (st->nshards == 1) {
+        st->shard_peer[0] = -1;
+        return 0;
+    }
+    int first = -1;
+    if (cmn_service_peer_shards(st->svc, "account-svc", eps, &first) != st->nshards)
+        return -1;
+    for (int s = 0; s < st->nshards; s++)
+        st->shard_peer[s] = s == st->shard ? -1 : first + s;
+    return 0;
+}
+
+int acct_service_data_dir(const cmn_config_t *cfg, int shard, char *out, size_t outlen) {
+    char err[256], sub[32];
+    cmn_endpoints_t *eps =
+        cmn_endpoints_new("[account] endpoint", cfg->account_endpoint, err, sizeof(err));
+    if (!eps) {
+        CMN_ERROR(NULL, "%s", err);
+        return -1;
+    }
+    /* One LMDB environment per shard: a host may hold several, and a split copies one
+     * whole directory to the new shard's (docs/SHARDING.md). */
+    cmn_shard_dir("account", shard, cmn_endpoints_shards(eps), sub, sizeof(sub));
+    cmn_endpoints_destroy(&eps);
+    return cmn_main_data_dir(cfg, sub, out, outlen);
+}
 
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     acct_service_t *self = calloc(1, sizeof(*self));
+    cmn_endpoints_t *eps = NULL;
     char dir[512], path[600];
     if (!self)
         return NULL;
@@ -112,7 +159,19 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     st->cfg = cfg;
     if (cfg->captcha_test_answer[0])
         CMN_WARN(NULL, "captcha.test_answer is set: every captcha passes with it (tests only)");
-    if (cmn_main_data_dir(cfg, "account", dir, sizeof(dir)) != 0)
+    char err[256];
+    eps = cmn_endpoints_new("[account] endpoint", cfg->account_endpoint, err, sizeof(err));
+    if (!eps) {
+        CMN_ERROR(NULL, "%s", err);
+        goto fail;
+    }
+    st->nshards = cmn_endpoints_shards(eps);
+    st->shard = cfg->proc_shard;
+    if (st->shard >= st->nshards) {
+        CMN_ERROR(NULL, "--shard %d: [account] endpoint names %d shard(s)", st->shard, st->nshards);
+        goto fail;
+    }
+    if (acct_service_data_dir(cfg, st->shard, dir, sizeof(dir)) != 0)
         goto fail;
     snprintf(path, sizeof(path), "%s/captcha.key", dir);
     if (cmn_key_load(path, st->captcha_key) != 0)
@@ -148,18 +207,27 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
                                .self = st,
                                .db = st->db,
                                .workers = cfg->account_hash_workers,
-                               .worker_queue = cfg->account_hash_queue};
+                               .worker_queue = cfg->account_hash_queue,
+                               .admit = acct_shard_admit};
     st->svc = cmn_service_new(&opts);
     if (!st->svc)
         goto fail;
+    if (st->nshards > 1) {
+        char labels[32];
+        snprintf(labels, sizeof(labels), "shard=\"%d\"", st->shard);
+        cmn_metrics_set_labels(cmn_service_metrics(st->svc), labels);
+    }
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
-    if (st->otp_peer < 0 || cmn_service_every(st->svc, 10000, s_sweep) < 0)
+    if (st->otp_peer < 0 || s_shard_peers(st, eps) != 0 ||
+        cmn_service_every(st->svc, 10000, s_sweep) < 0)
         goto fail;
+    cmn_endpoints_destroy(&eps);
     st->notice = acct_notice_new(ACCT_DBI(st, ACCT_DB_NOTICES), st->otp_peer);
     if (!st->notice || cmn_service_every(st->svc, 2000, s_notices) < 0)
         goto fail;
     return self;
 fail:
+    cmn_endpoints_destroy(&eps);
     acct_service_destroy(&self);
     return NULL;
 }

@@ -3,6 +3,8 @@
 #ifndef ACCT_SERVICE_H
 #define ACCT_SERVICE_H
 
+#include <stddef.h>
+
 #include "cmn_config.h"
 
 typedef struct acct_service acct_service_t;
@@ -11,6 +13,10 @@ typedef struct acct_service acct_service_t;
  * argon2 pool. NULL on failure (logged). */
 acct_service_t *acct_service_new(const cmn_config_t *cfg);
 void acct_service_destroy(acct_service_t **self_p);
+
+/* The data directory of shard (storage.dir/account, or account-S when [account]
+ * endpoint names several shards), created if missing. Returns 0 or -1 (printed). */
+int acct_service_data_dir(const cmn_config_t *cfg, int shard, char *out, size_t outlen);
 
 /* Serves until SIGTERM. Returns 0 or -1. */
 int acct_service_run(acct_service_t *self);

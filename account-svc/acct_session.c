@@ -6,6 +6,7 @@
 
 #include "acct_account.h"
 #include "cmn_db.h"
+#include "cmn_shard.h"
 
 void acct_session_key(const char *token, uint8_t key[CMN_HASH_BYTES]) {
     crypto_generichash(key, CMN_HASH_BYTES, (const unsigned char *)token, strlen(token), NULL, 0);
@@ -15,6 +16,10 @@ int acct_session_new(MDB_txn *txn, MDB_dbi dbi, const char *id_number, uint32_t 
                      uint32_t ttl_s, char token[ACCT_TOKEN_MAX]) {
     uint8_t raw[32], key[CMN_HASH_BYTES];
     randombytes_buf(raw, sizeof(raw));
+    /* The first two bytes are the shard key (cmn_shard): 240 random bits remain. */
+    uint16_t shard_key = cmn_shard_key_of_id_number(id_number);
+    raw[0] = (uint8_t)(shard_key >> 8);
+    raw[1] = (uint8_t)(shard_key & 0xff);
     sodium_bin2base64(token, ACCT_TOKEN_MAX, raw, sizeof(raw),
                       sodium_base64_VARIANT_URLSAFE_NO_PADDING);
     cmn_wipe(raw, sizeof(raw));

@@ -1,4 +1,5 @@
-/* acct_session: sign-in sessions. A token is 256 random bits shown once (base64url);
+/* acct_session: sign-in sessions. A token is 32 bytes shown once (base64url): the
+ * account's 16-bit shard key (cmn_shard), so any gateway routes it, then 240 random bits;
  * only its BLAKE2b hash is stored, as the key of the session record. A session lives
  * until it expires, its user logs out, or the account's session_gen moves on (phone
  * change, password reset end every session at once). Private to account-svc. */

@@ -12,6 +12,7 @@
 #include "cmn_crypto.h"
 #include "cmn_db.h"
 #include "cmn_service.h"
+#include "cmn_shard.h"
 
 enum {
     ACCT_DB_ACCOUNTS,
@@ -32,6 +33,10 @@ typedef struct {
     cmn_db_t *db;
     cmn_service_t *svc;
     int otp_peer;
+    /* This process's shard among nshards (cmn_shard; 0 of 1 unsharded) and the peer
+     * of every sibling shard (-1 for this one): captchas cross shards. */
+    int shard, nshards;
+    int shard_peer[CMN_SHARD_MAX];
     acct_captcha_t captcha;
     uint8_t captcha_key[CMN_KEY_BYTES];
     acct_keys_t *keys;

@@ -8,9 +8,10 @@
 #include <string.h>
 
 #include "cmn_metrics.h"
+#include "cmn_shard.h"
 #include "cmn_time.h"
 
-acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id) {
+acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_number) {
     acct_step_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
@@ -18,7 +19,7 @@ acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id) {
     if (id)
         memcpy(self->id, id, CMN_ID_BYTES);
     else
-        cmn_id_new(self->id);
+        cmn_shard_id_new(self->id, cmn_shard_key_of_id_number(id_number));
     cmn_id_to_hex(self->id, self->hex);
     return self;
 }
@@ -161,7 +162,7 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call,
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_FLOW_STATE);
         return NULL;
     }
-    acct_step_t *s = acct_step_new(call, id);
+    acct_step_t *s = acct_step_new(call, id, NULL);
     if (!s) {
         acct_flow_free(&f);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);

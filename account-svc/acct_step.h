@@ -23,9 +23,10 @@ typedef struct {
     int has_account;
 } acct_step_t;
 
-/* Takes call; id may be NULL (a new flow id is made). NULL on out-of-memory, and
- * then call is still the caller's. */
-acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id);
+/* Takes call; id may be NULL: a new flow id is made, carrying the shard key of
+ * id_number (cmn_shard) so later steps route to this shard. NULL on out-of-memory,
+ * and then call is still the caller's. */
+acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_number);
 
 /* Frees the step, its call (unanswered) and its job. Nullifies *self_p. */
 void acct_step_destroy(acct_step_t **self_p);

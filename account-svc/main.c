@@ -29,7 +29,7 @@ int main(int argc, char **argv) {
         return rc > 0 ? 0 : 1;
     if (new_key) {
         char data[560], dir[600], kid[32];
-        if (cmn_main_data_dir(&cfg, "account", data, sizeof(data)) != 0)
+        if (acct_service_data_dir(&cfg, cfg.proc_shard, data, sizeof(data)) != 0)
             return 1;
         snprintf(dir, sizeof(dir), "%s/keys", data);
         if (acct_keys_create(dir, kid, sizeof(kid)) != 0)

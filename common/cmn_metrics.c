@@ -29,6 +29,7 @@ typedef struct {
 
 struct cmn_metrics {
     char service[32];
+    char extra[64]; /* labels every series carries, after service (e.g. shard="1") */
     pthread_mutex_t mu;
     zhashx_t *series; /* "name{labels}" -> s_series_t */
 };
@@ -41,6 +42,10 @@ static void s_series_free(void **item) {
         free(s);
     }
     *item = NULL;
+}
+
+void cmn_metrics_set_labels(cmn_metrics_t *self, const char *labels) {
+    snprintf(self->extra, sizeof(self->extra), "%s", labels);
 }
 
 cmn_metrics_t *cmn_metrics_new(const char *service) {
@@ -204,8 +209,8 @@ char *cmn_metrics_render(cmn_metrics_t *self) {
     for (size_t k = 0; all && k < i; k++) {
         s_series_t *s = all[k];
         char lab[600];
-        snprintf(lab, sizeof(lab), "service=\"%s\"%s%s", self->service, s->labels[0] ? "," : "",
-                 s->labels);
+        snprintf(lab, sizeof(lab), "service=\"%s\"%s%s%s%s", self->service,
+                 self->extra[0] ? "," : "", self->extra, s->labels[0] ? "," : "", s->labels);
         if (strcmp(last, s->name) != 0) {
             if (s->help)
                 s_printf(&o, "# HELP %s %s\n", s->name, s->help);

@@ -14,6 +14,10 @@ typedef struct cmn_metrics cmn_metrics_t;
 cmn_metrics_t *cmn_metrics_new(const char *service);
 void cmn_metrics_destroy(cmn_metrics_t **self_p);
 
+/* Labels every series carries after service (e.g. `shard="1"`), so processes of one
+ * service stay apart once merged. Call before other threads count. */
+void cmn_metrics_set_labels(cmn_metrics_t *self, const char *labels);
+
 /* Adds n to a counter (created at 0 on first use). help is kept from the first call. */
 void cmn_metrics_add(cmn_metrics_t *self, const char *name, const char *labels, uint64_t n,
                      const char *help);

@@ -2,6 +2,7 @@
  * one turn is: poll, open the batch transaction, handle every ready item in its
  * own nested transaction, commit durably, then send what the items staged. */
 #include "cmn_service.h"
+#include "cmn_endpoints.h"
 
 #include <assert.h>
 #include <czmq.h>
@@ -179,6 +180,7 @@ static void s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
 /* --- calls ------------------------------------------------------------------ */
 
 const char *cmn_call_client_ip(const cmn_call_t *call) { return call->req->client_ip; }
+const Dvcid__Request *cmn_call_request(const cmn_call_t *call) { return call->req; }
 const char *cmn_call_trace(const cmn_call_t *call) { return call->req->trace_id; }
 uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
 
@@ -378,6 +380,7 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     snprintf(self->name, sizeof(self->name), "%s", opts->name);
     self->routes = opts->routes;
     self->nroutes = opts->nroutes;
+    self->admit = opts->admit;
     self->self = opts->self;
     self->db = opts->db;
     self->cfg = opts->cfg;
@@ -571,8 +574,10 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     uint64_t origin = call->origin, rid = call->request_id; /* call may be gone after */
     self->cur_call = call;
     self->cur_call_ended = 0;
-    int rc;
-    if (route)
+    int rc = self->admit ? self->admit(&it.ctx, &call, req) : 0;
+    if (rc != 0)
+        rc = rc < 0 ? -1 : 0; /* answered by the admit check */
+    else if (route)
         rc = route->fn(&it.ctx, call, req);
     else if (req->body_case == DVCID__REQUEST__BODY_PING)
         rc = s_default_ping(&it.ctx, call, req);

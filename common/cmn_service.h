@@ -48,6 +48,11 @@ typedef struct {
     cmn_handler_fn *fn;
 } cmn_route_t;
 
+/* Runs before the route of every request: returns 0 to go on to the route, 1 when it
+ * answered *call itself (and nullified it), -1 after a storage error. For checks
+ * every request of a service needs (an account shard refuses keys it does not own). */
+typedef int(cmn_admit_fn)(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Request *req);
+
 /* A continuation of cmn_service_ask(). reply is never NULL; it lives until the
  * function returns. Owns arg. Returns 0 or -1 as a handler does. */
 typedef int(cmn_reply_fn)(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg);
@@ -70,10 +75,11 @@ typedef struct {
     const cmn_config_t *cfg;   /* [curve] keys and --shard/--instance; NULL: none, 0, 0 */
     const cmn_route_t *routes; /* handlers by oneof case */
     size_t nroutes;
-    void *self;       /* passed to every handler as ctx->self */
-    cmn_db_t *db;     /* LMDB environment, NULL for none; not owned */
-    int workers;      /* pool threads, 0 for no pool */
-    int worker_queue; /* jobs waiting at most; cmn_service_offload fails beyond */
+    void *self;          /* passed to every handler as ctx->self */
+    cmn_db_t *db;        /* LMDB environment, NULL for none; not owned */
+    int workers;         /* pool threads, 0 for no pool */
+    int worker_queue;    /* jobs waiting at most; cmn_service_offload fails beyond */
+    cmn_admit_fn *admit; /* NULL: every request goes straight to its route */
 } cmn_service_opts_t;
 
 /* Creates the service and binds its socket. Returns NULL on failure (logged). */
@@ -132,6 +138,12 @@ int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, vo
 typedef struct cmn_metrics cmn_metrics_t;
 cmn_metrics_t *cmn_service_metrics(cmn_service_t *self);
 
+/* Answers MetricsGet with this service's text and those of the given peers (NULL:
+ * peers 0 .. npeers-1), asked in turn; none when the request says own_only. For a
+ * service whose peers are not all its backends (an account shard's sibling shards). */
+int cmn_service_metrics_gather(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req,
+                               const int *peers, int npeers);
+
 /* True once the loop has seen a stop signal. */
 bool cmn_service_stopping(void);
 
@@ -139,6 +151,8 @@ bool cmn_service_stopping(void);
 
 /* The client IP, trace id and deadline the request came with; they live as long as call. */
 const char *cmn_call_client_ip(const cmn_call_t *call);
+/* The request itself (a continuation that resumes a handler reads it here). */
+const Dvcid__Request *cmn_call_request(const cmn_call_t *call);
 const char *cmn_call_trace(const cmn_call_t *call);
 uint64_t cmn_call_deadline(const cmn_call_t *call);
 

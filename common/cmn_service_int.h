@@ -85,6 +85,7 @@ struct cmn_service {
     char name[32];
     const cmn_route_t *routes;
     size_t nroutes;
+    cmn_admit_fn *admit;
     void *self;
     cmn_db_t *db;
     zsock_t *router;

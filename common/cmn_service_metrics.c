@@ -122,20 +122,27 @@ static int s_on_peer_metrics(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *ar
 }
 
 int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    cmn_service_t *self = ctx->svc;
+    return cmn_service_metrics_gather(ctx, call, req, NULL, ctx->svc->npeers);
+}
+
+int cmn_service_metrics_gather(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req,
+                               const int *peers, int npeers) {
     s_gather_t *g = calloc(1, sizeof(*g));
     if (!g) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
+    if (req->body_case == DVCID__REQUEST__BODY_METRICS_GET && req->metrics_get->own_only)
+        npeers = 0;
     g->call = call;
-    g->waiting = self->npeers;
-    if (self->npeers == 0) {
+    g->waiting = npeers;
+    if (npeers == 0) {
         s_gather_finish(ctx, g);
         return 0;
     }
     /* A peer that does not answer in time costs only its own part of the text. */
-    for (int p = 0; p < self->npeers; p++) {
+    for (int i = 0; i < npeers; i++) {
+        int p = peers ? peers[i] : i;
         Dvcid__Request ask = DVCID__REQUEST__INIT;
         Dvcid__MetricsGet body = DVCID__METRICS_GET__INIT;
         ask.body_case = DVCID__REQUEST__BODY_METRICS_GET;

@@ -9,14 +9,18 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "cmn_endpoints.h"
 #include "cmn_log.h"
 #include "cmn_service.h"
+#include "cmn_shard.h"
 #include "gw_errors.h"
+#include "gw_fanout.h"
 #include "gw_loop.h"
 #include "gw_metrics.h"
 
@@ -37,7 +41,9 @@ struct gw_job {
 
 struct gw_bridge {
     cmn_service_t *svc;
-    int peer;
+    int peer[CMN_SHARD_MAX]; /* one per account shard */
+    int nshards;
+    unsigned next_any; /* round robin for requests any shard may answer */
     int efd;
     pthread_mutex_t lock;
     bool closed;
@@ -109,6 +115,37 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return 0;
 }
 
+/* Asks the shard that owns the job's key, any shard, or every shard (cmn_shard). */
+static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
+    Dvcid__Request *msg = &job->req->msg;
+    uint16_t key = 0;
+    cmn_shard_route_t where = self->nshards > 1 ? cmn_shard_route(msg, &key) : CMN_SHARD_KEYED;
+    if (where != CMN_SHARD_ALL) {
+        int shard = self->nshards == 1         ? 0
+                    : where == CMN_SHARD_KEYED ? cmn_shard_of(key, self->nshards)
+                                               : (int)(self->next_any++ % (unsigned)self->nshards);
+        cmn_service_ask(ctx, self->peer[shard], msg, job->req->trace, job->req->deadline_ms,
+                        s_on_reply, job);
+        return;
+    }
+    gw_fanout_t *fan = gw_fanout_new(msg->body_case, self->nshards, s_on_reply, job);
+    if (!fan) {
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__Error e = DVCID__ERROR__INIT;
+        e.status = DVCID__STATUS__STATUS_INTERNAL;
+        r.error = &e;
+        s_on_reply(ctx, &r, job);
+        return;
+    }
+    for (int s = 0; s < self->nshards; s++) {
+        cmn_service_ask(ctx, self->peer[s], msg, job->req->trace, job->req->deadline_ms,
+                        gw_fanout_on_reply, fan);
+        /* otp-svc's and sms-worker's text once, through shard 0, not once per shard. */
+        if (msg->body_case == DVCID__REQUEST__BODY_METRICS_GET)
+            msg->metrics_get->own_only = true;
+    }
+}
+
 /* The eventfd is readable: ask for every queued job. */
 static int s_on_wake(cmn_ctx_t *ctx, void *arg) {
     gw_bridge_t *self = arg;
@@ -124,8 +161,7 @@ static int s_on_wake(cmn_ctx_t *ctx, void *arg) {
         list = job->qnext;
         job->qnext = NULL;
         /* Only this thread touches job->req after submit. */
-        cmn_service_ask(ctx, self->peer, &job->req->msg, job->req->trace, job->req->deadline_ms,
-                        s_on_reply, job);
+        s_ask(ctx, self, job);
         gw_request_destroy(&job->req);
     }
     return 0;
@@ -141,9 +177,20 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
     self->svc = cmn_service_new(&opts);
     if (!self->svc)
         goto fail;
-    self->peer = cmn_service_peer(self->svc, "account", cfg->account_endpoint);
-    if (self->peer < 0)
+    char err[256];
+    cmn_endpoints_t *eps =
+        cmn_endpoints_new("[account] endpoint", cfg->account_endpoint, err, sizeof(err));
+    if (!eps) {
+        CMN_ERROR(NULL, "%s", err);
         goto fail;
+    }
+    int first = -1;
+    self->nshards = cmn_service_peer_shards(self->svc, "account", eps, &first);
+    cmn_endpoints_destroy(&eps);
+    if (self->nshards < 1 || self->nshards > CMN_SHARD_MAX)
+        goto fail;
+    for (int s = 0; s < self->nshards; s++)
+        self->peer[s] = first + s;
     self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (self->efd < 0) {
         CMN_ERROR(NULL, "eventfd: %s", strerror(errno));

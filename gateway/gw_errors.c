@@ -46,6 +46,10 @@ static const gw_error_t s_status[] = {
                         "Hệ thống đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút."},
     [S(TIMEOUT)] = {504, "timeout", "Hệ thống phản hồi quá lâu. Vui lòng thử lại."},
     [S(INTERNAL)] = {500, "internal", "Đã xảy ra lỗi hệ thống. Vui lòng thử lại sau."},
+    /* A shard refused a key it does not own: this gateway's shard map is stale
+     * (mid-split). The same words as unavailable: a retry after the switch works. */
+    [S(WRONG_SHARD)] = {503, "unavailable",
+                        "Hệ thống đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút."},
 };
 
 static const gw_error_t s_http[GW_ERR_HTTP_COUNT] = {

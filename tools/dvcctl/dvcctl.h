@@ -19,6 +19,11 @@ int dvcctl_dead_retry(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_sms_status(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_shards(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_shard_prune(const cmn_config_t *cfg, int argc, char **argv);
+
+/* dvcctl_call to the account shard that owns req's key (any instance that answers). */
+int dvcctl_call_account(const cmn_config_t *cfg, Dvcid__Request *req, Dvcid__Reply **reply);
 
 /* Sends req to endpoint and waits; prints the failure and returns DVCCTL_UNREACHABLE
  * or DVCCTL_FAILED (an error reply, explained) when it does not work out. */

@@ -1,10 +1,13 @@
 /* dvcctl account / unlock / rotate-key: what account-svc owns. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "acct_jwt.h"
+#include "acct_service.h"
 #include "cmn_main.h"
+#include "cmn_shard.h"
 #include "dvcctl.h"
 
 static void s_time(uint64_t ms, char *out, size_t outlen) {
@@ -26,7 +29,7 @@ int dvcctl_account(const cmn_config_t *cfg, int argc, char **argv) {
     req.admin_account_get = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg, cfg->account_endpoint, &req, &r);
+    int rc = dvcctl_call_account(cfg, &req, &r);
     if (rc != DVCCTL_OK)
         return rc;
     if (r->body_case != DVCID__REPLY__BODY_ADMIN_ACCOUNT) {
@@ -63,7 +66,7 @@ int dvcctl_unlock(const cmn_config_t *cfg, int argc, char **argv) {
     req.admin_unlock = &m;
     req.trace_id = "dvcctl";
     Dvcid__Reply *r = NULL;
-    int rc = dvcctl_call(cfg, cfg->account_endpoint, &req, &r);
+    int rc = dvcctl_call_account(cfg, &req, &r);
     if (rc == DVCCTL_OK) {
         printf("unlocked\n");
         dvcid__reply__free_unpacked(r, NULL);
@@ -72,13 +75,15 @@ int dvcctl_unlock(const cmn_config_t *cfg, int argc, char **argv) {
 }
 
 int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv) {
-    (void)argv;
-    if (argc != 0) {
-        fprintf(stderr, "usage: dvcctl rotate-key\n");
+    char *end = NULL;
+    long shard = argc == 1 ? strtol(argv[0], &end, 10) : 0;
+    if (argc > 1 || (argc == 1 && (*end || shard < 0 || shard >= CMN_SHARD_MAX))) {
+        fprintf(stderr, "usage: dvcctl rotate-key [SHARD]  (the account shard on this host; "
+                        "default 0)\n");
         return DVCCTL_USAGE;
     }
     char dir[600], keys[640], kid[32];
-    if (cmn_main_data_dir(cfg, "account", dir, sizeof(dir)) != 0)
+    if (acct_service_data_dir(cfg, (int)shard, dir, sizeof(dir)) != 0)
         return DVCCTL_FAILED;
     snprintf(keys, sizeof(keys), "%s/keys", dir);
     if (acct_keys_create(keys, kid, sizeof(kid)) != 0) {

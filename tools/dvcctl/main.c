@@ -19,10 +19,14 @@ static const struct {
     {"retry-dead", dvcctl_dead_retry, "[MESSAGE_ID]", "queue dead letters again (all by default)"},
     {"sms-status", dvcctl_sms_status, "MESSAGE_ID",
      "one SMS: state, provider, receipt, verified (or --flow FLOW_ID: each SMS of a flow)"},
-    {"rotate-key", dvcctl_rotate_key, "",
+    {"rotate-key", dvcctl_rotate_key, "[SHARD]",
      "add an Ed25519 signing key (signs after account-svc restarts)"},
     {"keygen", dvcctl_keygen, "NAME DIR",
      "write a CURVE key pair: DIR/NAME.cert (public), DIR/NAME.cert_secret"},
+    {"shards", dvcctl_shards, "[COUNT]",
+     "records per account shard; fails if any is on the wrong shard"},
+    {"shard-prune", dvcctl_shard_prune, "",
+     "delete what each shard no longer owns (after a split)"},
 };
 #define S_NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
 

@@ -1,0 +1,216 @@
+/* acct_shard: the admit check, cross-shard captchas, placement stats and pruning. */
+#include "acct_shard.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "acct_state.h"
+#include "cmn_log.h"
+#include "cmn_shard.h"
+#include "cmn_time.h"
+#include "proto/store.pb-c.h"
+
+int acct_shard_admit(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    uint16_t key;
+    if (st->nshards <= 1 || cmn_shard_route(req, &key) != CMN_SHARD_KEYED)
+        return 0;
+    int owner = cmn_shard_of(key, st->nshards);
+    if (owner == st->shard)
+        return 0;
+    CMN_WARN(req->trace_id, "request %d for shard %d refused on shard %d (a stale shard map?)",
+             (int)req->body_case, owner, st->shard);
+    cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_WRONG_SHARD);
+    return 1;
+}
+
+/* --- captchas ------------------------------------------------------------------------ */
+
+typedef struct {
+    cmn_call_t *call;
+    cmn_handler_fn *next;
+} s_gate_t;
+
+static int s_consume(cmn_ctx_t *ctx, const char *id, const char *answer, Dvcid__Status *status) {
+    acct_state_t *st = ctx->self;
+    int c = acct_captcha_consume(&st->captcha, ctx->txn, cmn_time_now_ms(), id, answer);
+    *status = c == 0  ? DVCID__STATUS__STATUS_OK
+              : c > 0 ? DVCID__STATUS__STATUS_CAPTCHA_INVALID
+                      : DVCID__STATUS__STATUS_INTERNAL;
+    return c < 0 ? -1 : 0;
+}
+
+static int s_gate_checked(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    s_gate_t *g = arg;
+    cmn_call_t *call = g->call;
+    cmn_handler_fn *next = g->next;
+    free(g);
+    if (reply->error && reply->error->status != DVCID__STATUS__STATUS_OK) {
+        cmn_call_forward_error(ctx, &call, reply);
+        return 0;
+    }
+    return next(ctx, call, cmn_call_request(call));
+}
+
+int acct_captcha_gate(cmn_ctx_t *ctx, cmn_call_t *call, const char *id, const char *answer,
+                      cmn_handler_fn *next) {
+    acct_state_t *st = ctx->self;
+    uint16_t key;
+    int owner = st->shard;
+    if (st->nshards > 1 && cmn_shard_hex_key(id, &key))
+        owner = cmn_shard_of(key, st->nshards);
+    if (owner == st->shard) {
+        Dvcid__Status status;
+        int rc = s_consume(ctx, id, answer, &status);
+        if (status != DVCID__STATUS__STATUS_OK) {
+            cmn_call_fail(ctx, &call, status);
+            return rc;
+        }
+        return next(ctx, call, cmn_call_request(call));
+    }
+    s_gate_t *g = malloc(sizeof(*g));
+    if (!g) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return 0;
+    }
+    *g = (s_gate_t){call, next};
+    Dvcid__Request ask = DVCID__REQUEST__INIT;
+    Dvcid__CaptchaCheck body = DVCID__CAPTCHA_CHECK__INIT;
+    body.captcha_id = (char *)id;
+    body.answer = (char *)answer;
+    ask.body_case = DVCID__REQUEST__BODY_CAPTCHA_CHECK;
+    ask.captcha_check = &body;
+    cmn_service_ask(ctx, st->shard_peer[owner], &ask, cmn_call_trace(call), cmn_call_deadline(call),
+                    s_gate_checked, g);
+    return 0;
+}
+
+int acct_shard_captcha_check(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    Dvcid__Status status;
+    int rc = s_consume(ctx, req->captcha_check->captcha_id, req->captcha_check->answer, &status);
+    if (status != DVCID__STATUS__STATUS_OK) {
+        cmn_call_fail(ctx, &call, status);
+        return rc;
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+/* --- placement: stats and pruning ------------------------------------------------------ */
+
+/* The shard key of one record of database db. Returns 1, 0 when the record carries
+ * none (kept on every shard), -1 when it cannot be read. */
+static int s_record_key(int db, const MDB_val *k, const MDB_val *v, uint16_t *key) {
+    char idn[64];
+    switch (db) {
+    case ACCT_DB_ACCOUNTS:
+    case ACCT_DB_FAILURES: /* keyed by the ID number */
+        if (k->mv_size >= sizeof(idn))
+            return -1;
+        memcpy(idn, k->mv_data, k->mv_size);
+        idn[k->mv_size] = '\0';
+        *key = cmn_shard_key_of_id_number(idn);
+        return 1;
+    case ACCT_DB_REGISTRATIONS:
+    case ACCT_DB_CAPTCHAS:
+    case ACCT_DB_FLOWS: /* keyed by an id that carries the key */
+        if (k->mv_size != CMN_ID_BYTES)
+            return -1;
+        *key = cmn_shard_id_key(k->mv_data);
+        return 1;
+    case ACCT_DB_NOTICES: /* the hex form of such an id */
+        return k->mv_size == CMN_ID_HEX - 1 && cmn_shard_hex_key(k->mv_data, key) ? 1 : -1;
+    case ACCT_DB_SESSIONS: { /* keyed by a token hash: the record names its account */
+        Dvcid__Store__Session *s = dvcid__store__session__unpack(NULL, v->mv_size, v->mv_data);
+        if (!s)
+            return -1;
+        *key = cmn_shard_key_of_id_number(s->id_number);
+        dvcid__store__session__free_unpacked(s, NULL);
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+static const char *const s_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
+                                              "sessions", "failures",      "notices"};
+
+/* Counts (and with budget, deletes up to *budget) the records of db that shard
+ * does not own among nshards. Returns 0 or -1. */
+static int s_scan(cmn_ctx_t *ctx, int db, int shard, int nshards, Dvcid__ShardTable *t,
+                  uint32_t *budget) {
+    acct_state_t *st = ctx->self;
+    MDB_cursor *cur;
+    if (mdb_cursor_open(ctx->txn, ACCT_DBI(st, db), &cur) != 0)
+        return -1;
+    MDB_val k, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    while (rc == 0) {
+        uint16_t key;
+        int has = s_record_key(db, &k, &v, &key);
+        t->records++;
+        if (has != 0 && (has < 0 || cmn_shard_of(key, nshards) != shard)) {
+            if (!budget) {
+                t->misplaced++;
+            } else if (*budget > 0 && has > 0) {
+                /* After a delete LMDB's cursor stands on the next record, which
+                 * MDB_NEXT returns. */
+                if (mdb_cursor_del(cur, 0) != 0) {
+                    rc = -1;
+                    break;
+                }
+                (*budget)--;
+                t->records--;
+                t->misplaced++; /* counts what was deleted */
+            }
+        }
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+static int s_placement(cmn_ctx_t *ctx, cmn_call_t *call, int nshards, uint32_t *budget) {
+    acct_state_t *st = ctx->self;
+    Dvcid__ShardTable tables[ACCT_NDB];
+    Dvcid__ShardTable *ptrs[ACCT_NDB];
+    for (int db = 0; db < ACCT_NDB; db++) {
+        dvcid__shard_table__init(&tables[db]);
+        tables[db].name = (char *)s_names[db];
+        ptrs[db] = &tables[db];
+        if (s_scan(ctx, db, st->shard, nshards, &tables[db], budget) != 0) {
+            cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+            return -1;
+        }
+    }
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__ShardStatsReply body = DVCID__SHARD_STATS_REPLY__INIT;
+    body.shard = (uint32_t)st->shard;
+    body.shards = (uint32_t)nshards;
+    body.n_tables = ACCT_NDB;
+    body.tables = ptrs;
+    r.body_case = DVCID__REPLY__BODY_SHARD_STATS;
+    r.shard_stats = &body;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+int acct_shard_stats(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    uint32_t n = req->shard_stats->shards;
+    if (n > CMN_SHARD_MAX || (n > 0 && (int)n <= st->shard)) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        return 0;
+    }
+    return s_placement(ctx, call, n ? (int)n : st->nshards, NULL);
+}
+
+int acct_shard_prune(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    acct_state_t *st = ctx->self;
+    uint32_t budget = req->shard_prune->limit ? req->shard_prune->limit : 10000;
+    CMN_INFO(req->trace_id, "shard %d of %d: pruning up to %u records it does not own", st->shard,
+             st->nshards, budget);
+    return s_placement(ctx, call, st->nshards, &budget);
+}
