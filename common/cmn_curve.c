@@ -185,10 +185,12 @@ const char *cmn_curve_event(unsigned event, unsigned value) {
         if (value == ZMQ_PROTOCOL_ERROR_ZMTP_CRYPTOGRAPHIC)
             return "cryptographic error (wrong server key, or a peer without the right cert)";
         if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH)
-            return "security mismatch (one side has CURVE on, the other off)";
+            return "security mismatch (CURVE on one side only)";
         return "protocol error in the handshake";
     }
-    return "handshake failed";
+    /* libzmq gives no detail when the greeting itself does not match: a plaintext
+     * peer on a CURVE socket (or the other way round), or not ZeroMQ at all. */
+    return "handshake failed without detail (CURVE on one side only, or not a dvcid peer)";
 }
 
 int cmn_curve_keygen(const char *name, const char *dir, char *err, size_t errlen) {

@@ -674,23 +674,28 @@ static void s_drain(cmn_service_t *self, MDB_txn *parent, zsock_t *sock,
     }
 }
 
-/* Logs refused handshakes on the ROUTER (CURVE keys not allowed, wrong server key):
- * the first at once, then one line per 10 s with how many more there were. */
+/* Logs refused handshakes on the ROUTER (CURVE keys not allowed, wrong server key,
+ * no CURVE): each kind at once, then one line per kind per 10 s at most. */
 static void s_router_events(cmn_service_t *self) {
     unsigned ev, val;
     char addr[256];
     while (cmn_peers_event(self->router_monitor, &ev, &val, addr, sizeof(addr)) == 0) {
         cmn_metrics_add(self->metrics, "dvcid_handshake_failures_total", "side=\"server\"", 1,
                         "ZeroMQ handshakes that failed (CURVE keys, mechanism mismatch)");
+        const char *why = cmn_curve_event(ev, val);
+        int kind = 0;
+        while (kind < S_FAIL_KINDS - 1 && self->fail_kind[kind] && self->fail_kind[kind] != why)
+            kind++;
+        self->fail_kind[kind] = why;
         uint64_t now = cmn_time_mono_ms();
-        if (self->router_fail_log_mono && now - self->router_fail_log_mono < 10000) {
-            self->router_fail_quiet++;
+        if (self->fail_log_mono[kind] && now - self->fail_log_mono[kind] < 10000) {
+            self->fail_quiet[kind]++;
             continue;
         }
-        CMN_WARN(NULL, "refused a connection on %s: %s%s", addr, cmn_curve_event(ev, val),
-                 self->router_fail_quiet ? " (and earlier ones not logged)" : "");
-        self->router_fail_log_mono = now;
-        self->router_fail_quiet = 0;
+        CMN_WARN(NULL, "refused a connection on %s: %s%s", addr, why,
+                 self->fail_quiet[kind] ? " (and earlier ones not logged)" : "");
+        self->fail_log_mono[kind] = now;
+        self->fail_quiet[kind] = 0;
     }
 }
 

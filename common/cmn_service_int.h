@@ -16,6 +16,7 @@
 
 #define S_MAX_PEERS 64 /* peer groups: one per peer service, or per shard of one */
 #define S_MAX_TIMERS 8
+#define S_FAIL_KINDS 8 /* kinds of refused handshakes logged apart */
 #define S_MAX_WATCHES 4
 #define S_BATCH_MAX 512 /* messages taken from one socket per turn */
 #define S_MAX_MSG (1 << 20)
@@ -89,9 +90,10 @@ struct cmn_service {
     void *self;
     cmn_db_t *db;
     zsock_t *router;
-    zsock_t *router_monitor; /* handshake failures (CURVE refusals) to log */
-    uint64_t router_fail_log_mono;
-    unsigned router_fail_quiet; /* failures not logged since the last line */
+    zsock_t *router_monitor;              /* handshake failures (CURVE refusals) to log */
+    const char *fail_kind[S_FAIL_KINDS];  /* cmn_curve_event texts seen */
+    uint64_t fail_log_mono[S_FAIL_KINDS]; /* each kind's last line */
+    unsigned fail_quiet[S_FAIL_KINDS];    /* ... and how many were not logged since */
     cmn_curve_t *curve;
     const cmn_config_t *cfg; /* NULL in tests: shard 0, instance 0, no CURVE */
     uint64_t origin;         /* this process, in every request it sends (idempotency) */
