@@ -123,9 +123,9 @@ acct_keys_t *acct_keys_new(const char *dir) {
             close(lock);
         goto fail;
     }
-    int bad = s_load(self, dir) != 0 ||
-              (self->n == 0 &&
-               (acct_keys_create(dir, kid, sizeof(kid)) != 0 || s_load(self, dir) != 0));
+    int bad =
+        s_load(self, dir) != 0 ||
+        (self->n == 0 && (acct_keys_create(dir, kid, sizeof(kid)) != 0 || s_load(self, dir) != 0));
     close(lock); /* releases the lock */
     if (bad || self->n == 0)
         goto fail;
