@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 
 #include "cmn_asks.h"
+#include "cmn_crypto.h"
 #include "cmn_curve.h"
 #include "cmn_endpoints.h"
 #include "cmn_metrics.h"
@@ -98,6 +99,7 @@ struct cmn_service {
     const cmn_config_t *cfg; /* NULL in tests: shard 0, instance 0, no CURVE */
     uint64_t origin;         /* this process, in every request it sends (idempotency) */
     MDB_dbi replies;         /* the reply cache (cmn_service_replies.c), when has_replies */
+    uint8_t replies_key[CMN_KEY_BYTES]; /* seals cached replies: they carry session tokens */
     int has_replies;
     zmq_pollitem_t *items; /* poll set, rebuilt each turn */
     int capitems;

@@ -14,10 +14,17 @@
  * UNAVAILABLE without running the handler: the instance that began it dropped in the
  * middle, and running it again could do its effects twice (a second SMS), so the
  * caller is told to try again instead. Entries (value: be64(expires_ms), then the
- * packed reply; no reply for a mark) live S_TTL_MS, far beyond any deadline, and
- * are swept by a timer. */
+ * sealed reply; no reply for a mark) live S_TTL_MS, far beyond any deadline, and
+ * are swept by a timer.
+ *
+ * A reply is sealed (crypto_secretbox, cmn_seal) with the key in replies.key beside
+ * the environment, shared by the instances that share it: replies carry session
+ * tokens, captcha answers and access tokens, which are never in clear at rest. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cmn_crypto.h"
 #include "cmn_db.h"
 #include "cmn_log.h"
 #include "cmn_service_int.h"
@@ -51,6 +58,14 @@ static int s_sweep(cmn_ctx_t *ctx) {
 }
 
 int cmn_service_replies_open(cmn_service_t *self) {
+    const char *dir = NULL;
+    char path[1024];
+    if (mdb_env_get_path(cmn_db_env(self->db), &dir) != 0 ||
+        (size_t)snprintf(path, sizeof(path), "%s/replies.key", dir) >= sizeof(path) ||
+        cmn_key_load(path, self->replies_key) != 0) {
+        CMN_ERROR(NULL, "cannot load the reply cache key");
+        return -1;
+    }
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &txn);
     if (rc == 0)
@@ -79,11 +94,11 @@ int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
         return 0;
     if (v.mv_size == 8)
         return 2; /* a pending mark */
-    *len = v.mv_size - 8;
-    *data = malloc(*len ? *len : 1);
-    if (!*data)
-        return -1;
-    memcpy(*data, (const uint8_t *)v.mv_data + 8, *len);
+    if (cmn_unseal(self->replies_key, (const uint8_t *)v.mv_data + 8, v.mv_size - 8, data, len) !=
+        0) {
+        CMN_WARN(NULL, "reply cache: an entry does not open with this key; asked again as new");
+        return 0;
+    }
     return 1;
 }
 
@@ -93,19 +108,24 @@ int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t orig
 
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                             const uint8_t *data, size_t len) {
-    uint8_t key[16];
+    uint8_t key[16], *box = NULL;
+    size_t boxlen = 0;
+    if (len && cmn_seal(self->replies_key, data, len, &box, &boxlen) != 0)
+        return -1;
     s_key(key, origin, rid);
-    MDB_val k = {sizeof(key), key}, v = {len + 8, NULL};
+    MDB_val k = {sizeof(key), key}, v = {boxlen + 8, NULL};
     int rc = mdb_put(txn, self->replies, &k, &v, MDB_RESERVE);
     if (rc != 0) {
         CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
+        free(box);
         return -1;
     }
     uint64_t exp = cmn_time_now_ms() + S_TTL_MS;
     uint8_t *p = v.mv_data;
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(exp >> (56 - 8 * i));
-    if (len)
-        memcpy(p + 8, data, len);
+    if (boxlen)
+        memcpy(p + 8, box, boxlen);
+    free(box);
     return 0;
 }

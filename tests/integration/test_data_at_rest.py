@@ -80,10 +80,11 @@ class DataAtRestTest(StackTestCase):
         # A 6-digit ASCII run occurs by chance in random binary data with probability about
         # (10/256)^6 per offset; a hit is only noise when the code stands among bytes that
         # are not text (a code in a text record is a leak). Report every hit in full.
+        # Sealed records (SMS jobs, cached replies) are random bytes, where such runs do
+        # occur: a leak is a code among bytes that look like a record (strings, tags).
         in_text = [h for h in code_hits if _text_context(h[2])]
-        self.assertEqual(code_hits, [], "OTP codes under storage.dir (%d bytes scanned; "
-                         "%d of the hits in text-like context): %r"
-                         % (scanned, len(in_text), code_hits))
+        self.assertEqual(in_text, [], "OTP codes under storage.dir (%d bytes scanned; "
+                         "every hit: %r)" % (scanned, code_hits))
 
         # Logs: never a password, an OTP or a token (security.md "Logs").
         for name in PROCESSES:
@@ -100,9 +101,11 @@ class DataAtRestTest(StackTestCase):
 
 
 def _text_context(window):
-    """True when the bytes around a hit look like text (printable ASCII mostly)."""
+    """True when the bytes around a hit look like a record (mostly printable ASCII)."""
     printable = sum(1 for b in window if 32 <= b < 127)
-    return printable >= len(window) * 0.8
+    # Random bytes are printable 37 % of the time; a protobuf or JSON record around a
+    # string field well over half.
+    return printable >= len(window) * 0.5
 
 
 if __name__ == "__main__":
