@@ -83,6 +83,10 @@ class ShardTest(StackTestCase):
         r = st.dvcctl("shards")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("accounts 12, misplaced 0", r.stdout)
+        r = st.dvcctl("status")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for s in range(2):
+            self.assertRegex(r.stdout, r"account-svc/%d +yes +yes" % s)
         for a, s in zip(accounts, where):
             r = st.dvcctl("account", a["id_number"])
             self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

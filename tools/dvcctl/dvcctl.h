@@ -22,6 +22,10 @@ int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shards(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shard_prune(const cmn_config_t *cfg, int argc, char **argv);
 
+/* The instance list of one shard of eps (cmn_endpoints syntax, "@KEY"s kept). */
+typedef struct cmn_endpoints cmn_endpoints_t;
+void dvcctl_shard_list(const cmn_endpoints_t *eps, int shard, char *out, size_t outlen);
+
 /* dvcctl_call to the account shard that owns req's key (any instance that answers). */
 int dvcctl_call_account(const cmn_config_t *cfg, Dvcid__Request *req, Dvcid__Reply **reply);
 

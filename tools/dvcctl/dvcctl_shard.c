@@ -18,16 +18,21 @@ static cmn_endpoints_t *s_endpoints(const cmn_config_t *cfg) {
     return eps;
 }
 
+void dvcctl_shard_list(const cmn_endpoints_t *eps, int shard, char *out, size_t outlen) {
+    size_t used = 0;
+    out[0] = '\0';
+    for (int i = 0; i < cmn_endpoints_instances(eps, shard) && used < outlen; i++) {
+        const char *key = cmn_endpoints_server_key(eps, shard, i);
+        used += (size_t)snprintf(out + used, outlen - used, "%s%s%s%s", i ? ", " : "",
+                                 cmn_endpoints_get(eps, shard, i), key[0] ? "@" : "", key);
+    }
+}
+
 /* Asks one shard: its instances in turn (cmn_client) until one answers. */
 static int s_call_shard(const cmn_config_t *cfg, const cmn_endpoints_t *eps, int shard,
                         Dvcid__Request *req, Dvcid__Reply **reply) {
-    char list[CMN_CONFIG_LIST] = "";
-    size_t used = 0;
-    for (int i = 0; i < cmn_endpoints_instances(eps, shard) && used < sizeof(list); i++) {
-        const char *key = cmn_endpoints_server_key(eps, shard, i);
-        used += (size_t)snprintf(list + used, sizeof(list) - used, "%s%s%s%s", i ? ", " : "",
-                                 cmn_endpoints_get(eps, shard, i), key[0] ? "@" : "", key);
-    }
+    char list[CMN_CONFIG_LIST];
+    dvcctl_shard_list(eps, shard, list, sizeof(list));
     return dvcctl_call(cfg, list, req, reply);
 }
 

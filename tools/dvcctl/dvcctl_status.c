@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "cmn_client.h"
+#include "cmn_endpoints.h"
+#include "cmn_shard.h"
 #include "dvcctl.h"
 
 int dvcctl_call(const cmn_config_t *cfg, const char *endpoint, Dvcid__Request *req,
@@ -51,27 +53,51 @@ static const char *s_sample(const char *text, const char *name, const char *serv
     return out;
 }
 
+typedef struct {
+    const char *name; /* the service label of its metrics */
+    char label[32];   /* what the table says: the name, and the shard when sharded */
+    char endpoint[CMN_CONFIG_LIST];
+} s_row_t;
+
 int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
     (void)argc;
     (void)argv;
-    const struct {
-        const char *name, *endpoint;
-    } svcs[] = {{"account-svc", cfg->account_endpoint},
-                {"otp-svc", cfg->otp_endpoint},
-                {"sms-worker", cfg->sms_endpoint}};
+    static s_row_t svcs[CMN_SHARD_MAX + 2];
+    size_t nsvcs = 0;
+    char err[256];
+    cmn_endpoints_t *eps =
+        cmn_endpoints_new("[account] endpoint", cfg->account_endpoint, err, sizeof(err));
+    if (!eps) {
+        fprintf(stderr, "dvcctl: %s\n", err);
+        return DVCCTL_USAGE;
+    }
+    /* Every account shard has a row: a split is checked shard by shard. */
+    int nshards = cmn_endpoints_shards(eps);
+    for (int s = 0; s < nshards; s++, nsvcs++) {
+        svcs[nsvcs].name = "account-svc";
+        snprintf(svcs[nsvcs].label, sizeof(svcs[nsvcs].label),
+                 nshards > 1 ? "account-svc/%d" : "account-svc", s);
+        dvcctl_shard_list(eps, s, svcs[nsvcs].endpoint, sizeof(svcs[nsvcs].endpoint));
+    }
+    cmn_endpoints_destroy(&eps);
+    svcs[nsvcs].name = "otp-svc";
+    snprintf(svcs[nsvcs].label, sizeof(svcs[nsvcs].label), "otp-svc");
+    snprintf(svcs[nsvcs++].endpoint, sizeof(svcs[0].endpoint), "%s", cfg->otp_endpoint);
+    svcs[nsvcs].name = "sms-worker";
+    snprintf(svcs[nsvcs].label, sizeof(svcs[nsvcs].label), "sms-worker");
+    snprintf(svcs[nsvcs++].endpoint, sizeof(svcs[0].endpoint), "%s", cfg->sms_endpoint);
     int rc = DVCCTL_OK;
-    printf("%-12s %-8s %-9s %-10s %-9s %-9s %s\n", "service", "answers", "ready", "in-flight",
+    printf("%-14s %-8s %-9s %-10s %-9s %-9s %s\n", "service", "answers", "ready", "in-flight",
            "pool", "outbox", "sms-queue");
-    for (size_t i = 0; i < sizeof(svcs) / sizeof(svcs[0]); i++) {
+    for (size_t i = 0; i < nsvcs; i++) {
         Dvcid__Request req = DVCID__REQUEST__INIT;
         Dvcid__Ping ping = DVCID__PING__INIT;
         req.body_case = DVCID__REQUEST__BODY_PING;
         req.ping = &ping;
         req.trace_id = "dvcctl";
         Dvcid__Reply *pong = NULL;
-        char err[256];
         if (cmn_client_call(cfg, svcs[i].endpoint, &req, 2000, &pong, err, sizeof(err)) != 0) {
-            printf("%-12s %-8s (%s)\n", svcs[i].name, "no", err);
+            printf("%-14s %-8s (%s)\n", svcs[i].label, "no", err);
             rc = DVCCTL_UNREACHABLE;
             continue;
         }
@@ -105,7 +131,7 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
             }
             dvcid__reply__free_unpacked(m, NULL);
         }
-        printf("%-12s %-8s %-9s %-10s %-9s %-9s %s\n", svcs[i].name, "yes", ready ? "yes" : "no",
+        printf("%-14s %-8s %-9s %-10s %-9s %-9s %s\n", svcs[i].label, "yes", ready ? "yes" : "no",
                asks, pool, outbox, queue);
         if (!ready && rc == DVCCTL_OK)
             rc = DVCCTL_FAILED;
