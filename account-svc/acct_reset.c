@@ -180,6 +180,9 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
                                                 ACCT_FLOW_RESET, cmn_time_now_ms(), &flow);
     if (rc == 0 && flow->state != ACCT_FLOW_OTP_VERIFIED)
         rc = 1; /* a twin request finished first */
+    char phone[sizeof(s->phone)] = "";
+    if (rc == 0)
+        snprintf(phone, sizeof(phone), "%s", flow->phone);
     acct_flow_free(&flow);
     if (rc != 0)
         return s_fail(ctx, &s,
@@ -187,6 +190,17 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
                       rc < 0 ? -1 : 0);
     Dvcid__Store__Account *acc = NULL;
     rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
+    if (rc == 0 && acct_account_phone_index(acc, phone) < 0) {
+        /* The phone that proved this reset left the account meanwhile (a lost-phone
+         * change): whoever holds it no longer speaks for the account. */
+        acct_account_free(&acc);
+        CMN_INFO(cmn_call_trace(s->call), "password reset %s refused: its phone left the account",
+                 s->hex);
+        rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
+        return s_fail(ctx, &s,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+                      rc < 0 ? -1 : 0);
+    }
     if (rc == 0) {
         char *own = acc->password_hash;
         acc->password_hash = s->job->hash;

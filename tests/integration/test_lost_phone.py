@@ -14,8 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dvcid_stack import e164, mask_phone, new_phone  # noqa: E402
 from signin_helpers import (ROOMY_OTP, SigninTestCase, login_step, me,  # noqa: E402
-                            random_flow_id, register_account, sign_in, start_login,
-                            started_login, wait_until, wrong)
+                            random_flow_id, register_account, reset_step, sign_in,
+                            start_login, start_reset, started_login, wait_until, wrong)
 
 RESEND_AFTER = 2
 
@@ -104,6 +104,31 @@ class LostPhoneTest(SigninTestCase):
         self.check_me(me(st, token), acc, [(new, True)], "me after the change")
         self.assertEqual(len(r.body["methods"]), 1, r.body["methods"])
         self.assertEqual(len(st.sms_for(old, "login")), 3, "no more login codes to the old phone")
+
+    def test_reset_by_the_lost_phone_ends(self):
+        # A password reset proven by the old phone, finished after the account moved to
+        # a new phone: whoever holds the lost phone no longer speaks for the account.
+        st = self.stack
+        acc = register_account(st)
+        r = start_reset(st, acc["id_number"], acc["phone"])
+        self.assertStatus(r, 202, "reset start")
+        reset_id = r.body["reset_id"]
+        r = reset_step(st, reset_id, "otp/verify",
+                       {"code": st.last_otp(acc["phone"], "password_reset")})
+        self.assertStatus(r, 200, "reset verify")
+        login_id, _ = self.begin(acc)
+        new = new_phone()
+        r = login_step(st, login_id, "phone", {"new_phone": new})
+        self.assertStatus(r, 200, "lost phone")
+        r = login_step(st, login_id, "phone/verify", {"code": st.last_otp(new, "phone_change")})
+        self.assertStatus(r, 200, "new phone verified")
+        pw = "Mo1!KhacHan"
+        r = reset_step(st, reset_id, "password", {"password": pw, "password_confirm": pw})
+        self.assertError(r, 404, "not_found", "reset by the phone that left the account")
+        r = start_login(st, acc["id_number"], pw)
+        self.assertError(r, 401, "invalid_credentials", "the reset's password was not set")
+        r = start_login(st, acc["id_number"], acc["password"])
+        self.assertStatus(r, 201, "the password stays")
 
     def test_change_twice_in_one_flow(self):
         # A typo in the new number: the user enters another one; the last one wins and
