@@ -43,27 +43,9 @@ static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 }
 
 /* Ping: ready when otp-svc (and through it sms-worker) answers too. */
-static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    cmn_call_t *call = arg;
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Pong pong = DVCID__PONG__INIT;
-    pong.service = "account-svc";
-    pong.ready = !reply->error && reply->body_case == DVCID__REPLY__BODY_PONG && reply->pong->ready;
-    r.body_case = DVCID__REPLY__BODY_PONG;
-    r.pong = &pong;
-    cmn_call_reply(ctx, &call, &r);
-    return 0;
-}
-
 static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
-    Dvcid__Request ping = DVCID__REQUEST__INIT;
-    Dvcid__Ping body = DVCID__PING__INIT;
-    ping.body_case = DVCID__REQUEST__BODY_PING;
-    ping.ping = &body;
-    cmn_service_ask(ctx, st->otp_peer, &ping, req->trace_id, cmn_call_deadline(call), s_on_pong,
-                    call);
-    return 0;
+    return cmn_service_ping_through(ctx, call, req, st->otp_peer);
 }
 
 /* Metrics: this shard's own text and its backends' (otp-svc and, through it,

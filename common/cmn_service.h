@@ -138,6 +138,9 @@ int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, vo
 typedef struct cmn_metrics cmn_metrics_t;
 cmn_metrics_t *cmn_service_metrics(cmn_service_t *self);
 
+/* Answers Ping: ready when peer (the backend this service needs) answers Ping ready. */
+int cmn_service_ping_through(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req, int peer);
+
 /* Answers MetricsGet with this service's text and those of the given peers (NULL:
  * peers 0 .. npeers-1), asked in turn; none when the request says own_only. For a
  * service whose peers are not all its backends (an account shard's sibling shards). */

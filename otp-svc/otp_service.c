@@ -271,27 +271,10 @@ static int s_on_flow_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 }
 
 /* Ping: ready when sms-worker answers too. */
-static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    cmn_call_t *call = arg;
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Pong pong = DVCID__PONG__INIT;
-    pong.service = "otp-svc";
-    pong.ready = !reply->error && reply->body_case == DVCID__REPLY__BODY_PONG && reply->pong->ready;
-    r.body_case = DVCID__REPLY__BODY_PONG;
-    r.pong = &pong;
-    cmn_call_reply(ctx, &call, &r);
-    return 0;
-}
-
+/* Ready when sms-worker is. */
 static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     otp_service_t *self = ctx->self;
-    Dvcid__Request ping = DVCID__REQUEST__INIT;
-    Dvcid__Ping body = DVCID__PING__INIT;
-    ping.body_case = DVCID__REQUEST__BODY_PING;
-    ping.ping = &body;
-    cmn_service_ask(ctx, self->sms_peer, &ping, req->trace_id, cmn_call_deadline(call), s_on_pong,
-                    call);
-    return 0;
+    return cmn_service_ping_through(ctx, call, req, self->sms_peer);
 }
 
 static int s_sweep(cmn_ctx_t *ctx) {
