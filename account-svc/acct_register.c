@@ -61,7 +61,7 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         body.otp = reply->otp_sent->otp;
         r.body_case = DVCID__REPLY__BODY_REG_START;
         r.reg_start = &body;
-        CMN_INFO(cmn_call_trace(s->call), "registration %s started", s->hex);
+        CMN_DEBUG(cmn_call_trace(s->call), "registration %s started", s->hex);
         cmn_call_reply(ctx, &s->call, &r);
     }
     acct_step_destroy(&s);
@@ -248,7 +248,7 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
         rc = -1;
     } else {
-        CMN_INFO(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
+        CMN_DEBUG(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
         acct_reply_state(ctx, &s->call, "otp_verified");
     }
     dvcid__store__registration__free_unpacked(reg, NULL);

@@ -30,6 +30,7 @@
 #define S_CONNECTION_TIMEOUT_S 15u
 #define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
 #define S_LOG_PATH 200
+#define S_SLOW_MS 1000 /* an answer this late is logged as a warning */
 #define S_DRAIN_MS 1000 /* at shut-down, how long answers already made may take to go out */
 
 struct gw_http {
@@ -407,11 +408,17 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
     if (ex->status)
         gw_metrics_count(gw_bridge_metrics(self->bridge), ex->route, ex->status,
                          (double)ms / 1000.0);
-    if (ex->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
-        CMN_INFO(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
-    else
-        CMN_INFO(ex->trace, "%s %s %u %llums (connection ended early: %d)", ex->method, ex->path,
+    /* One line per request costs a write() and ~7k instructions in every process it
+     * crosses: the ordinary ones are debug, what ops must see stays (server errors, slow
+     * answers, connections that ended before their answer). Counts are in /metrics. */
+    bool ok = ex->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
+    if (!ok)
+        CMN_WARN(ex->trace, "%s %s %u %llums (connection ended early: %d)", ex->method, ex->path,
                  ex->status, ms, (int)toe);
+    else if (ex->status >= 500 || ms >= S_SLOW_MS)
+        CMN_WARN(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
+    else
+        CMN_DEBUG(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
     gw_bridge_job_release(&ex->job);
     gw_answer_clear(&ex->early);
     cmn_wipe(ex->token, sizeof(ex->token));

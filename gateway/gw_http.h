@@ -3,7 +3,8 @@
  * 404/405, 401 for a session route without a session token), the body buffer, the
  * session token (gw_session), the trace id and client address; it builds the
  * Request, hands it to the bridge with the connection suspended, and sends the
- * answer when resumed. One log line per request: method, path, status, time. */
+ * answer when resumed. One log line per request (method, path, status, time): debug,
+ * or warn for 5xx, slow answers and connections ended before their answer. */
 #ifndef GW_HTTP_H
 #define GW_HTTP_H
 

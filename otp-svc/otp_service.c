@@ -91,7 +91,7 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Protob
     }
     char masked[16];
     cmn_mask_phone(res->phone, masked, sizeof(masked));
-    CMN_INFO(trace, "otp sent purpose=%s phone=%s", s_purpose_name(purpose), masked);
+    CMN_DEBUG(trace, "otp sent purpose=%s phone=%s", s_purpose_name(purpose), masked);
     s_count(ctx, "issued", purpose);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
@@ -181,8 +181,8 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
-    CMN_INFO(cmn_call_trace(call), "otp verify purpose=%s result=%s", s_purpose_name(m->purpose),
-             res.status == DVCID__STATUS__STATUS_OK ? "ok" : "refused");
+    CMN_DEBUG(cmn_call_trace(call), "otp verify purpose=%s result=%s", s_purpose_name(m->purpose),
+              res.status == DVCID__STATUS__STATUS_OK ? "ok" : "refused");
     static const struct {
         Dvcid__Status status;
         const char *event;
