@@ -1,7 +1,8 @@
 /* cmn_pool: worker threads for CPU-heavy work (argon2id) so the service loop
  * never stalls. Jobs wait in a bounded queue; a full queue refuses the job at
  * once (the caller answers 503) instead of letting latency grow without bound.
- * Finished jobs are collected by the loop thread, woken through an eventfd. */
+ * Finished jobs are collected by the loop thread, woken through an eventfd. The workers
+ * run at nice 10, below the loop threads they share the cores with. */
 #ifndef CMN_POOL_H
 #define CMN_POOL_H
 

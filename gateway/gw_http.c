@@ -30,7 +30,7 @@
 #define S_CONNECTION_TIMEOUT_S 15u
 #define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
 #define S_LOG_PATH 200
-#define S_SLOW_MS 1000 /* an answer this late is logged as a warning */
+#define S_SLOW_MS 1000  /* an answer this late is logged as a warning */
 #define S_DRAIN_MS 1000 /* at shut-down, how long answers already made may take to go out */
 
 struct gw_http {
