@@ -121,14 +121,21 @@ static void s_ask(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const c
                     a);
 }
 
-/* Stages one SmsVerified from its stored packed form. */
+/* Stages one SmsVerified from its stored packed form; with now, only an event past
+ * an ack deadline (a young one may be in flight from another instance). */
 static void s_deliver_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
-                            const MDB_val *v) {
+                            const MDB_val *v, uint64_t now) {
     Dvcid__SmsVerified *ev = dvcid__sms_verified__unpack(NULL, v->mv_size, v->mv_data);
     if (!ev) {
         CMN_ERROR(trace, "sms verified event %s cannot be read: left for the next try", key + 1);
         return;
     }
+    if (now && ev->verified_ms + S_ACK_DEADLINE_MS > now) {
+        dvcid__sms_verified__free_unpacked(ev, NULL);
+        return;
+    }
+    if (now)
+        CMN_INFO(trace, "sms verified event %s sent again to sms-worker", key + 1);
     Dvcid__Request req = DVCID__REQUEST__INIT;
     req.body_case = DVCID__REQUEST__BODY_SMS_VERIFIED;
     req.sms_verified = ev;
@@ -154,7 +161,7 @@ int otp_outbox_verified(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace,
     if (cmn_db_put(ctx->txn, self->dbi, key, strlen(key), buf, n, 0) != CMN_DB_OK)
         return -1;
     MDB_val v = {.mv_size = n, .mv_data = buf};
-    s_deliver_event(self, ctx, trace, key, &v);
+    s_deliver_event(self, ctx, trace, key, &v, 0);
     return 0;
 }
 
@@ -245,10 +252,8 @@ int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
         if (k.mv_size == CMN_ID_HEX && ((const char *)k.mv_data)[0] == S_EVENT_TAG) {
             memcpy(id, k.mv_data, k.mv_size);
             id[k.mv_size] = '\0';
-            if (!zhashx_lookup(self->in_flight, id)) {
-                CMN_INFO(NULL, "sms verified event %s sent again to sms-worker", id + 1);
-                s_deliver_event(self, ctx, NULL, id, &v);
-            }
+            if (!zhashx_lookup(self->in_flight, id))
+                s_deliver_event(self, ctx, NULL, id, &v, now);
         } else if (k.mv_size == CMN_ID_HEX - 1) {
             memcpy(id, k.mv_data, k.mv_size);
             id[k.mv_size] = '\0';
