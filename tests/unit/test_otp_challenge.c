@@ -186,8 +186,30 @@ int main(void) {
               DVCID__STATUS__STATUS_OK,
           "new purpose");
 
-    /* The sweep drops what can no longer matter. */
+    /* Each SMS of a challenge is noted, oldest first; a verify names the last one
+     * (the one whose code it was), for conversion. */
+    r = s_issue("flow-m", REG, "+84987654321", "", t0);
     MDB_txn *txn = s_begin();
+    CHECK(otp_challenge_note_sms(&st, txn, (const uint8_t *)"flow-m", 6, "m-first") == 0, "note 1");
+    CHECK(otp_challenge_note_sms(&st, txn, (const uint8_t *)"flow-m", 6, "m-second") == 0,
+          "note 2");
+    CHECK(otp_challenge_note_sms(&st, txn, (const uint8_t *)"nope", 4, "m-x") == 0, "note nothing");
+    Dvcid__Store__Challenge *ch = NULL;
+    CHECK(otp_challenge_get(&st, txn, (const uint8_t *)"flow-m", 6, &ch) == CMN_DB_OK && ch &&
+              ch->n_message_ids == 2 && strcmp(ch->message_ids[0], "m-first") == 0 &&
+              strcmp(ch->message_ids[1], "m-second") == 0,
+          "message ids kept in order");
+    if (ch)
+        dvcid__store__challenge__free_unpacked(ch, NULL);
+    CHECK(otp_challenge_get(&st, txn, (const uint8_t *)"nope", 4, &ch) == CMN_DB_NOTFOUND,
+          "get of nothing");
+    CHECK(mdb_txn_commit(txn) == 0, "commit");
+    r = s_verify("flow-m", REG, r.code, t0 + 1000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "verify flow-m: %d", r.status);
+    CHECK_STR(r.message_id, "m-second");
+
+    /* The sweep drops what can no longer matter. */
+    txn = s_begin();
     int swept = otp_challenge_sweep(&st, txn, t0 + 86400000ull);
     mdb_txn_commit(txn);
     CHECK(swept > 0, "swept %d", swept);
