@@ -73,11 +73,27 @@ void cmn_metrics_destroy(cmn_metrics_t **self_p) {
     *self_p = NULL;
 }
 
+/* "name{labels}" into key (cut to fit). Called for every count and observation, a dozen
+ * per request in a service: copies instead of snprintf, which cost ~1.3k instructions. */
+static void s_key(char *key, size_t cap, const char *name, const char *labels) {
+    size_t n = strlen(name), l = labels ? strlen(labels) : 0;
+    if (n > cap - 3)
+        n = cap - 3;
+    if (l > cap - 3 - n)
+        l = cap - 3 - n;
+    memcpy(key, name, n);
+    key[n] = '{';
+    if (l)
+        memcpy(key + n + 1, labels, l);
+    key[n + 1 + l] = '}';
+    key[n + 2 + l] = '\0';
+}
+
 /* Finds or creates a series; call with the mutex held. */
 static s_series_t *s_get(cmn_metrics_t *self, const char *name, const char *labels, s_kind_t kind,
                          const char *help) {
     char key[512];
-    snprintf(key, sizeof(key), "%s{%s}", name, labels ? labels : "");
+    s_key(key, sizeof(key), name, labels);
     s_series_t *s = zhashx_lookup(self->series, key);
     if (s)
         return s->kind == kind ? s : NULL;
@@ -142,7 +158,7 @@ void cmn_metrics_observe_count(cmn_metrics_t *self, const char *name, const char
 
 double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labels) {
     char key[512];
-    snprintf(key, sizeof(key), "%s{%s}", name, labels ? labels : "");
+    s_key(key, sizeof(key), name, labels);
     pthread_mutex_lock(&self->mu);
     s_series_t *s = zhashx_lookup(self->series, key);
     double v = s ? s->value : 0;
