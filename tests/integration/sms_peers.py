@@ -16,6 +16,7 @@ nothing here skips.
 import http.server
 import json
 import os
+import re
 import shutil
 import signal
 import socketserver
@@ -295,6 +296,25 @@ def sms_metric(stack, name, provider):
         if line.startswith(needle):
             return float(line[len(needle):])
     return 0.0
+
+
+def series(text, name, **labels):
+    """The value of the sample of name in Prometheus text whose labels include
+    labels, or 0."""
+    for line in text.splitlines():
+        if not line.startswith(name + "{"):
+            continue
+        got = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name):line.index("}") + 1]))
+        if all(got.get(k) == v for k, v in labels.items()):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def conversion(stack, provider, prefix):
+    """(sent, verified) OTP SMS of provider and number prefix on the gateway's /metrics."""
+    text = stack.request("GET", "/metrics").body
+    return (series(text, "dvcid_sms_otp_sent_total", provider=provider, prefix=prefix),
+            series(text, "dvcid_sms_otp_verified_total", provider=provider, prefix=prefix))
 
 
 class Smsc:

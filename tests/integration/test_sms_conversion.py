@@ -15,23 +15,12 @@ import time
 import unittest
 
 from dvcid_stack import PASSWORD, e164, mask_phone, new_identity
-from sms_peers import PeersStackTest, StubHttp, otp_in, wait_log
+from sms_peers import PeersStackTest, StubHttp, conversion, otp_in, series, wait_log
 
 
 def phone_with(prefix):
     """A fresh national number starting with prefix ("098", "091")."""
     return prefix + "".join(random.choice("0123456789") for _ in range(7))
-
-
-def series(text, name, **labels):
-    """The value of the sample of name whose labels include labels, or 0."""
-    for line in text.splitlines():
-        if not line.startswith(name + "{"):
-            continue
-        got = dict(re.findall(r'(\w+)="([^"]*)"', line[len(name):line.index("}") + 1]))
-        if all(got.get(k) == v for k, v in labels.items()):
-            return float(line.rsplit(" ", 1)[1])
-    return 0.0
 
 
 class ConversionTest(PeersStackTest):
@@ -56,9 +45,7 @@ class ConversionTest(PeersStackTest):
         return r.body
 
     def counts(self, provider, prefix):
-        text = self.metrics()
-        return (series(text, "dvcid_sms_otp_sent_total", provider=provider, prefix=prefix),
-                series(text, "dvcid_sms_otp_verified_total", provider=provider, prefix=prefix))
+        return conversion(self.stack, provider, prefix)
 
     def wait_counts(self, provider, prefix, want, timeout=10):
         deadline = time.monotonic() + timeout

@@ -10,10 +10,11 @@ of sms-worker/sms_settings.h (dlr_listen, texts_file) in the config table."""
 import os
 import tempfile
 import threading
+import time
 import unittest
 
 from dvcid_stack import Stack, e164, free_port, new_phone
-from sms_peers import Kannel, otp_in, register_with, wait_log
+from sms_peers import Kannel, conversion, otp_in, register_with, sms_metric, wait_log
 
 
 # One UCS-2 segment (70 characters): Kannel, as configured here (max-messages 1),
@@ -84,6 +85,16 @@ class KannelHttpTest(unittest.TestCase):
         register_with(self.stack, self.code_for, phone=phone)
         # Kannel's fake SMSC reports delivery (dlr-mask 1|2): recorded per message.
         wait_log(self.stack, "sms-worker", "via=http: delivered", timeout=10)
+        # Counted: delivered with its latency, and the verified code (conversion).
+        self.assertGreaterEqual(sms_metric(self.stack, "dvcid_sms_provider_delivered_total",
+                                           "http"), 1)
+        self.assertGreaterEqual(sms_metric(self.stack, "dvcid_sms_delivery_seconds_count",
+                                           "http"), 1)
+        deadline = time.monotonic() + 10
+        while conversion(self.stack, "http", e164(phone)[:5])[1] < 1 and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        self.assertGreaterEqual(conversion(self.stack, "http", e164(phone)[:5])[1], 1)
 
     def test_many_in_flight(self):
         phones = [new_phone() for _ in range(12)]

@@ -13,7 +13,7 @@ import time
 import unittest
 
 from dvcid_stack import Stack, e164, new_phone
-from sms_peers import Smsc, otp_in, register_with, sms_metric, wait_log
+from sms_peers import Smsc, conversion, otp_in, register_with, sms_metric, wait_log
 
 
 class SmppTest(unittest.TestCase):
@@ -88,6 +88,14 @@ class SmppTest(unittest.TestCase):
         self.assertGreaterEqual(self.count("delivered"), 1)
         self.assertGreaterEqual(
             sms_metric(self.stack, "dvcid_sms_delivery_seconds_count", "smpp"), 1)
+        # Conversion: the SMS went over SMPP and its code was verified.
+        deadline = time.monotonic() + 10
+        while conversion(self.stack, "smpp", e164(phone)[:5])[1] < 1 and \
+                time.monotonic() < deadline:
+            time.sleep(0.1)
+        sent, verified = conversion(self.stack, "smpp", e164(phone)[:5])
+        self.assertGreaterEqual(sent, 1)
+        self.assertGreaterEqual(verified, 1)
         self.assertIn("sms smpp: bound to 127.0.0.1", self.log())
         self.assertNotIn(Smsc.PASSWORD, self.log())
 
