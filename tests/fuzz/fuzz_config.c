@@ -4,7 +4,8 @@
  * terminated inside their buffers. A loaded configuration then goes through what
  * sms-worker parses out of its values at start: the settings, the route table
  * (sms_route_parse: every route it keeps is well formed) and the http provider's
- * URL and body templates (sms_tmpl_check, then an expansion that fits or says so). */
+ * URL and body templates (sms_tmpl_check, then an expansion that fits or says so),
+ * and the same for every further provider of a [sms.NAME] section (its kind known). */
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "sms_tmpl.h"
 
 #define S_NAME "fuzz.conf"
+#define S_NAMED_MAX 8 /* further providers looked at, as sms-worker starts at most */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv) {
     (void)argc;
@@ -112,6 +114,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         s_check_routes(set);
         s_check_template(set->http_url, SMS_ESC_URL);
         s_check_template(set->http_body, sms_tmpl_body_esc(set->http_content_type));
+        char names[S_NAMED_MAX][SMS_SET_NAME];
+        int nn = sms_settings_names(cfg, names, S_NAMED_MAX);
+        FUZZ_CHECK(nn >= 0 && nn <= S_NAMED_MAX);
+        sms_settings_t *named = malloc(sizeof(*named));
+        FUZZ_CHECK(named != NULL);
+        for (int i = 0; i < nn; i++) {
+            S_TERMINATED(names[i]);
+            FUZZ_CHECK(sms_settings_for(set, cfg, names[i], named) != SMS_KIND_NONE);
+            FUZZ_CHECK(strcmp(named->name, names[i]) == 0);
+            S_TERMINATED(named->http_url);
+            S_TERMINATED(named->smpp_host);
+            s_check_template(named->http_url, SMS_ESC_URL);
+            s_check_template(named->http_body, sms_tmpl_body_esc(named->http_content_type));
+        }
+        free(named);
         free(set);
     } else {
         FUZZ_CHECK(memchr(err, '\0', sizeof(err)) != NULL);
