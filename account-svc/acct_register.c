@@ -360,6 +360,8 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     dvcid__store__registration__free_unpacked(reg, NULL);
+    /* Only read so far: a repeat elsewhere may hash again (the account is put once). */
+    cmn_call_rerun_safe(call);
     acct_step_t *s = acct_step_new(call, id, NULL);
     if (s)
         s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,

@@ -184,6 +184,11 @@ const Dvcid__Request *cmn_call_request(const cmn_call_t *call) { return call->re
 const char *cmn_call_trace(const cmn_call_t *call) { return call->req->trace_id; }
 uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
 
+void cmn_call_rerun_safe(cmn_call_t *call) {
+    if (call->svc && call->svc->cur_call == call)
+        call->svc->cur_call_safe = 1;
+}
+
 void cmn_call_destroy(cmn_call_t **call_p) {
     if (!call_p || !*call_p)
         return;
@@ -574,6 +579,7 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     uint64_t origin = call->origin, rid = call->request_id; /* call may be gone after */
     self->cur_call = call;
     self->cur_call_ended = 0;
+    self->cur_call_safe = 0;
     int rc = self->admit ? self->admit(&it.ctx, &call, req) : 0;
     if (rc != 0)
         rc = rc < 0 ? -1 : 0; /* answered by the admit check */
@@ -589,8 +595,8 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         rc = 0;
     }
     /* Not answered yet: its first effects commit now, its answer later. */
-    if (rc == 0 && !self->cur_call_ended && origin && it.ctx.txn && self->has_replies &&
-        cmn_service_replies_pending(self, it.ctx.txn, origin, rid) != 0)
+    if (rc == 0 && !self->cur_call_ended && !self->cur_call_safe && origin && it.ctx.txn &&
+        self->has_replies && cmn_service_replies_pending(self, it.ctx.txn, origin, rid) != 0)
         rc = -1;
     self->cur_call = NULL;
     s_item_end(self, &it, rc);

@@ -169,6 +169,13 @@ void cmn_call_fail(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Status status);
 /* Replies with the error of another reply (forwards a peer's error as is). */
 void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Reply *from);
 
+/* Says, in a handler that hands call on unanswered (to the pool or a peer), that it
+ * has done nothing yet that running it again would do twice (it only read). If this
+ * instance then drops, a repeat of the request on another instance runs the handler
+ * again instead of being answered UNAVAILABLE (the default: a request begun and not
+ * answered is in doubt). Call it in the handler itself, before it returns. */
+void cmn_call_rerun_safe(cmn_call_t *call);
+
 /* Frees a call without answering (the caller has given up). Tolerates NULL. */
 void cmn_call_destroy(cmn_call_t **call_p);
 

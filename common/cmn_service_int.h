@@ -120,6 +120,7 @@ struct cmn_service {
     int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
     const cmn_call_t *cur_call; /* the request whose handler runs now */
     int cur_call_ended;         /* ... and it was answered (or dropped) already */
+    int cur_call_safe;          /* ... and a repeat may run it again (cmn_call_rerun_safe) */
     atomic_int lock_wait;       /* the loop waits for LMDB's write lock (watchdog thread) */
     atomic_int wd_thread_stop;
 };
