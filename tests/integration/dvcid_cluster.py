@@ -18,6 +18,7 @@ processes are named by label ("b.account-svc.0.1") and each runs inside its host
 import copy
 import http.client
 import os
+import threading
 import time
 
 from dvcid_stack import Stack, die_with_parent, write_config
@@ -31,6 +32,11 @@ class _NetnsHTTPConnection(http.client.HTTPConnection):
 
     def connect(self):
         self.sock = self._net.connect(self._from, (self.host, self.port), self.timeout)
+
+
+def _code(body):
+    error = body.get("error") if isinstance(body, dict) else None
+    return error.get("code") if isinstance(error, dict) else None
 
 
 class Cluster(Stack):
@@ -55,6 +61,8 @@ class Cluster(Stack):
         self.where = {}  # label -> (host, service, extra argv)
         self.host_config = {}  # host -> its config dict
         self.host_config_path = {}
+        self.in_doubt = None  # see request()
+        self.doubt_lock = threading.Lock()
 
     def host_dir(self, host):
         return os.path.join(self.tmp, host)
@@ -109,6 +117,16 @@ class Cluster(Stack):
     def connection(self, timeout):
         return _NetnsHTTPConnection(self.net, self.gateway_host, self.http_host, self.port,
                                     timeout)
+
+    def request(self, method, path, **kw):
+        """Stack.request. While self.in_doubt is a list, each answer 503 "unavailable" (a
+        request caught in flight by a fault: done once or not at all, the service cannot
+        tell which) is recorded there as (thread id, method, path, time)."""
+        r = super().request(method, path, **kw)
+        if self.in_doubt is not None and r.status == 503 and _code(r.body) == "unavailable":
+            with self.doubt_lock:
+                self.in_doubt.append((threading.get_ident(), method, path, time.monotonic()))
+        return r
 
     def sinks(self):
         hosts = sorted({self.where[lb][0] for lb in self.labels("sms-worker")})

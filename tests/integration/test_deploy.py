@@ -147,7 +147,8 @@ class DeployTest(unittest.TestCase):
             path = os.path.join(self.prefix, "bin", binary)
             self.assertTrue(os.access(path, os.X_OK), path)
         for rel in ("lib/sysusers.d/dvcid.conf", "lib/tmpfiles.d/dvcid.conf",
-                    "share/doc/dvcid/deploy.md", "etc/dvcid/dvcid.conf"):
+                    "share/doc/dvcid/deploy.md", "share/doc/dvcid/three-hosts.conf",
+                    "etc/dvcid/dvcid.conf"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
         conf = os.path.join(self.confdir, "dvcid.conf")
         self.assertEqual(stat.S_IMODE(os.stat(conf).st_mode), 0o640,
@@ -206,6 +207,16 @@ class DeployTest(unittest.TestCase):
             self.assertEqual(state, "/var/lib/dvcid/" + DATA_SUBDIR[stem], stem)
         sink = cfg[("sms", "file")]
         self.assertTrue(sink.startswith("/var/lib/dvcid/sms/"), sink)
+
+    def test_three_hosts_guide_shows_the_tested_file(self):
+        """deploy/README.md "Three hosts" shows three-hosts.conf in full, as it is: the file
+        test_multihost runs is the one the guide tells users to install."""
+        with open(os.path.join(self.prefix, "share/doc/dvcid/three-hosts.conf"),
+                  encoding="utf-8") as f:
+            conf = f.read()
+        with open(os.path.join(self.prefix, "share/doc/dvcid/deploy.md"), encoding="utf-8") as f:
+            guide = f.read()
+        self.assertIn("```ini\n%s```\n" % conf, guide)
 
     # ---- systemd's own checks ---------------------------------------------------------
 
