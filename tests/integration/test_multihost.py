@@ -12,8 +12,9 @@ between the hosts with CURVE, keys made by `dvcctl keygen` as the README says:
 
 Checks: registrations and sign-ins succeed across the hosts and the accounts land on both
 shards; each instance's port is connected from exactly its callers' hosts; kill -9 of one
-instance of each service while flows run loses no flow, and its callers see it go and come
-back; the intruder is refused, the services log it, and the cluster goes on.
+instance of each service while flows run fails no flow, and its callers see it go and
+come back; "Add an instance" under flows; the intruder is refused, the services log it,
+and the cluster goes on.
 
 Needs root (CAP_NET_ADMIN and CAP_SYS_ADMIN) and iproute2; without them it says why and
 exits 77, which ctest reports as Skipped. With them, any failure is a failure.
@@ -44,6 +45,8 @@ CLUSTER = ("a", "b", "c")
 GATEWAY_HOST, INTRUDER = "a", "d"
 # Config section of each backend's endpoint list, in start order (peers first).
 BACKENDS = (("sms", "sms-worker"), ("otp", "otp-svc"), ("account", "account-svc"))
+# Where a host's files go (its directory under the test's temp dir).
+MOVES = {"/var/lib/dvcid": "var", "/etc/dvcid": "etc"}
 # What a test run changes in the README's file (beyond its paths).
 TEST_OVERRIDES = {"captcha": {"test_answer": "TEST"}, "account": {"argon2_mem_mib": 19},
                   "otp": dict(ROOMY_OTP)}
@@ -73,7 +76,7 @@ def build(net):
     by_addr = {net.addr(h): h for h in HOSTS}
     make_keys(cl, HOSTS, trusted=CLUSTER)
     for host in HOSTS:
-        cl.configure(host, moves={"/var/lib/dvcid": "var", "/etc/dvcid": "etc"})
+        cl.configure(host, moves=MOVES)
     cl.endpoint_of = {}
     for section, service in BACKENDS:
         shards = endpoint_list(config[section]["endpoint"])
@@ -333,7 +336,38 @@ class MultiHostTest(StackTestCase):
                             % (label, text, n, self.stack.log(label)[-3000:]))
             time.sleep(0.05)
 
-    def test_d_intruder_refused(self):
+    def test_d_add_an_instance(self):
+        """deploy/README.md "Add an instance" while flows run: a third otp-svc on b, its
+        endpoint appended to the list in every host's file, then each caller (account
+        instance) restarted in turn: every caller connects to it, it serves codes, and no
+        flow fails meanwhile (a request caught by a stopping caller may be 503 in doubt)."""
+        st = self.stack
+        host = st.where[st.labels("otp-svc")[0]][0]
+        addr, port = st.net.addr(host), 7122
+        st.config["otp"]["endpoint"] += ", tcp://%s:%d@dvc-%s" % (addr, port, host)
+        for h in HOSTS:
+            st.configure(h, moves=MOVES)
+        label = "%s.otp-svc.0.2" % host
+        st.add(label, host, "otp-svc", ["--instance", "2"])
+        st.endpoint_of[label] = (addr, port)
+        endpoint = "(tcp://%s:%d)" % (addr, port)
+        with Flows(st) as flows:
+            st.start(label)
+            st.wait_log(label, "otp-svc ready")
+            for caller in self.callers(label):
+                st.stop(caller)
+                st.start(caller)
+                st.wait_log(caller, "account-svc ready")
+                self.wait_live([caller], endpoint, True)
+                self.assertGreaterEqual(flows.wait_more(2, 30), 2, "flows after %s" % caller)
+            deadline = time.monotonic() + 30
+            while " otp verify " not in st.log(label) and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self.assertEqual(flows.failed, [], "flows failed")
+        self.assertIn(" otp verify ", st.log(label), "the new instance verified no code")
+        self.assertLessEqual(len(flows.doubt), len(self.callers(label)), flows.doubt)
+
+    def test_e_intruder_refused(self):
         """A gateway on host d, whose key is on no host's allow-list, gets no answer from
         any backend (503 and a red /readyz), every account-svc instance logs the refused
         handshake, and the cluster's own gateway goes on serving."""
