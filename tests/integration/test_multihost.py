@@ -48,8 +48,9 @@ BACKENDS = (("sms", "sms-worker"), ("otp", "otp-svc"), ("account", "account-svc"
 # Where a host's files go (its directory under the test's temp dir).
 MOVES = {"/var/lib/dvcid": "var", "/etc/dvcid": "etc"}
 # What a test run changes in the README's file (beyond its paths).
+# (log level debug: otp-svc logs each code it verifies, which shows who served.)
 TEST_OVERRIDES = {"captcha": {"test_answer": "TEST"}, "account": {"argon2_mem_mib": 19},
-                  "otp": dict(ROOMY_OTP)}
+                  "otp": dict(ROOMY_OTP), "log": {"level": "debug"}}
 
 
 def endpoint_list(value):
