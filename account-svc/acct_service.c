@@ -42,9 +42,23 @@ static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     return 0;
 }
 
-/* Ping: ready when otp-svc (and through it sms-worker) answers too. */
+/* Ping: ready when otp-svc (and through it sms-worker) answers too, and, with
+ * several shards, when every sibling shard is reachable: a start whose captcha was
+ * made on another shard is checked there. */
 static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
+    for (int s = 0; s < st->nshards; s++) {
+        if (st->shard_peer[s] < 0 || cmn_service_peer_live(st->svc, st->shard_peer[s]) > 0)
+            continue;
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__Pong pong = DVCID__PONG__INIT;
+        pong.service = "account-svc";
+        pong.ready = false;
+        r.body_case = DVCID__REPLY__BODY_PONG;
+        r.pong = &pong;
+        cmn_call_reply(ctx, &call, &r);
+        return 0;
+    }
     return cmn_service_ping_through(ctx, call, req, st->otp_peer);
 }
 
