@@ -241,7 +241,9 @@ class DeployTest(unittest.TestCase):
         paths = []
         for n in self.units():
             if "@." in n:
-                inst = os.path.join(d, n.replace("@.", "@1."))
+                # as deployed: dvcid-otp-svc@1, dvcid-account-svc@1-0 (shard 1, instance 0)
+                name = n.replace("@.", "@1-0." if n.startswith("dvcid-account-svc") else "@1.")
+                inst = os.path.join(d, name)
                 if not os.path.lexists(inst):
                     os.symlink(os.path.join(self.unitdir, n), inst)
                 paths.append(inst)
