@@ -9,11 +9,24 @@
 #include "acct_state.h"
 #include "cmn_db.h"
 #include "cmn_log.h"
+#include "cmn_validate.h"
 #include "proto/store.pb-c.h"
+
+/* Whether id is an ID number; if not, refuses the call with a log line, before the id
+ * reaches LMDB as a key (which caps keys at 511 bytes). */
+static bool s_id_ok(cmn_ctx_t *ctx, cmn_call_t **call_p, const char *id) {
+    if (!cmn_valid_id_number(id, NULL))
+        return true;
+    CMN_WARN(cmn_call_trace(*call_p), "ops request refused: not an ID number");
+    cmn_call_fail(ctx, call_p, DVCID__STATUS__STATUS_INVALID_REQUEST);
+    return false;
+}
 
 int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const char *id = req->admin_account_get->id_number;
+    if (!s_id_ok(ctx, &call, id))
+        return 0;
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), id, &acc);
     if (rc != 0) {
@@ -68,13 +81,13 @@ int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
 int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const char *id = req->admin_unlock->id_number;
+    if (!s_id_ok(ctx, &call, id))
+        return 0;
     char masked_id[32];
     cmn_mask_id(id, masked_id, sizeof(masked_id));
-    if (!id[0] || acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), id) != 0) {
-        cmn_call_fail(ctx, &call,
-                      id[0] ? DVCID__STATUS__STATUS_INTERNAL
-                            : DVCID__STATUS__STATUS_INVALID_REQUEST);
-        return id[0] ? -1 : 0;
+    if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), id) != 0) {
+        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
     }
     CMN_INFO(cmn_call_trace(call), "ops unlocked sign-in for %s", masked_id);
     Dvcid__Reply r = DVCID__REPLY__INIT;

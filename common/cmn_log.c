@@ -46,21 +46,25 @@ void cmn_log_escape(const char *s, char *out, size_t outlen) {
 void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...) {
     if (level < s_min)
         return;
-    char msg[1024], esc[2048], line[2304], ts[32];
+    char msg[1024], esc[2048], tr[80], line[2400], ts[32];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     cmn_log_escape(msg, esc, sizeof(esc));
+    /* The trace id comes from a peer's Request: escaped and cut like the message. */
+    cmn_log_escape(trace && *trace ? trace : "-", tr, sizeof(tr));
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
     int n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s [%s] %s\n", ts, now.tv_nsec / 1000000,
-                     s_names[level], s_service, trace && *trace ? trace : "-", esc);
-    if (n > (int)sizeof(line) - 1)
+                     s_names[level], s_service, tr, esc);
+    if (n > (int)sizeof(line) - 1) { /* cannot happen with the sizes above; still one line */
         n = (int)sizeof(line) - 1;
+        line[n - 1] = '\n';
+    }
     ssize_t w = write(STDERR_FILENO, line, (size_t)n);
     (void)w; /* nowhere to report a failed log write */
 }

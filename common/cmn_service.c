@@ -201,8 +201,34 @@ void cmn_call_destroy(cmn_call_t **call_p) {
     *call_p = NULL;
 }
 
+/* One line for a request refused for what it holds (a malformed or invalid one), so a
+ * hostile message sent straight to a service's socket leaves a trace like any other:
+ * the body, the status and the fields at fault (names and codes only, never values). */
+static void s_log_refusal(const cmn_call_t *call, const Dvcid__Error *e) {
+    const ProtobufCFieldDescriptor *f =
+        call->req ? protobuf_c_message_descriptor_get_field(&dvcid__request__descriptor,
+                                                            (unsigned)call->req->body_case)
+                  : NULL;
+    const ProtobufCEnumValue *v =
+        protobuf_c_enum_descriptor_get_value(&dvcid__status__descriptor, (int)e->status);
+    char fields[256] = "";
+    size_t at = 0;
+    for (size_t i = 0; i < e->n_details && at < sizeof(fields); i++) {
+        int n = snprintf(fields + at, sizeof(fields) - at, "%s%s:%s", i ? ", " : " (",
+                         e->details[i]->field, e->details[i]->code);
+        at = n < 0 ? sizeof(fields) : at + (size_t)n;
+    }
+    if (e->n_details && at < sizeof(fields) - 1)
+        snprintf(fields + at, sizeof(fields) - at, ")");
+    CMN_INFO(cmn_call_trace(call), "refused a %s request: %s%s", f ? f->name : "bodiless",
+             v ? v->name : "?", fields);
+}
+
 void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
     cmn_call_t *call = *call_p;
+    if (reply->error && (reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST ||
+                         reply->error->status == DVCID__STATUS__STATUS_VALIDATION_FAILED))
+        s_log_refusal(call, reply->error);
     s_out_t *o = s_out_push(ctx->svc);
     if (o) {
         reply->request_id = call->request_id;
@@ -541,6 +567,13 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
 }
 
 static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
+    /* The peer's identity (added by the ROUTER) and one Request: every client sends
+     * one frame, so anything else is not a dvcid client's. */
+    if (zmsg_size(msg) != 2) {
+        CMN_WARN(NULL, "dropped a message of %zu frames (a dvcid Request is one frame)",
+                 zmsg_size(msg) ? zmsg_size(msg) - 1 : 0);
+        return;
+    }
     zframe_t *identity = zmsg_pop(msg);
     zframe_t *body = zmsg_pop(msg);
     Dvcid__Request *req =
@@ -613,11 +646,21 @@ static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *
 }
 
 void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
-    zframe_t *body = zmsg_last(msg);
+    if (zmsg_size(msg) != 1) { /* a service's ROUTER answers with one frame */
+        CMN_WARN(NULL, "dropped a reply of %zu frames (a dvcid Reply is one frame)",
+                 zmsg_size(msg));
+        return;
+    }
+    zframe_t *body = zmsg_first(msg);
     Dvcid__Reply *reply =
         body ? dvcid__reply__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
     if (!reply) {
         CMN_WARN(NULL, "dropped a reply that is not a dvcid Reply");
+        return;
+    }
+    if (reply->request_id == 0) { /* asks are numbered from 1 */
+        CMN_WARN(NULL, "dropped a reply without a request id");
+        dvcid__reply__free_unpacked(reply, NULL);
         return;
     }
     cmn_ask_t *p = cmn_asks_take(self->asks, reply->request_id);

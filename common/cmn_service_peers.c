@@ -286,6 +286,12 @@ static void s_on_event(cmn_service_t *self, int p, int i, unsigned event, unsign
                      in->endpoint);
         in->up = 0;
         s_move(self, p, i);
+        /* libzmq reconnects after a lost connection, but not after a protocol error (a
+         * reply over the size cap, say): that session ends for good. Connecting again by
+         * hand covers both; a reconnect libzmq had pending is replaced by this one. */
+        if (zsock_disconnect(in->sock, "%s", in->endpoint) == 0 &&
+            zsock_connect(in->sock, "%s", in->endpoint) != 0)
+            CMN_ERROR(NULL, "%s instance %d (%s): cannot connect again", g->name, i, in->endpoint);
     } else {
         in->up = 0;
         uint64_t now = cmn_time_mono_ms();
