@@ -205,10 +205,8 @@ void cmn_call_destroy(cmn_call_t **call_p) {
  * hostile message sent straight to a service's socket leaves a trace like any other:
  * the body, the status and the fields at fault (names and codes only, never values). */
 static void s_log_refusal(const cmn_call_t *call, const Dvcid__Error *e) {
-    const ProtobufCFieldDescriptor *f =
-        call->req ? protobuf_c_message_descriptor_get_field(&dvcid__request__descriptor,
-                                                            (unsigned)call->req->body_case)
-                  : NULL;
+    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
+        &dvcid__request__descriptor, (unsigned)call->req->body_case);
     const ProtobufCEnumValue *v =
         protobuf_c_enum_descriptor_get_value(&dvcid__status__descriptor, (int)e->status);
     char fields[256] = "";
