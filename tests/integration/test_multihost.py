@@ -360,6 +360,9 @@ class MultiHostTest(StackTestCase):
                 st.start(caller)
                 st.wait_log(caller, "account-svc ready")
                 self.wait_live([caller], endpoint, True)
+                # Back in rotation (its own callers see it) before the next one goes.
+                self.wait_live(self.callers(caller), "(tcp://%s:%d)" % st.endpoint_of[caller],
+                               True)
                 self.assertGreaterEqual(flows.wait_more(2, 30), 2, "flows after %s" % caller)
             deadline = time.monotonic() + 30
             while " otp verify " not in st.log(label) and time.monotonic() < deadline:
