@@ -313,6 +313,11 @@ char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
                     self->stats.verified, help);
     cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"unmatched\"",
                     self->stats.unmatched, help);
+    /* The queue of the environment (every instance that shares it sees the same). */
+    uint64_t depth = 0;
+    if (sms_queue_depth(self->queue, txn, &depth) == 0)
+        cmn_metrics_set(m, "dvcid_sms_queue_depth", "", (double)depth,
+                        "SMS jobs waiting, retrying or with a provider");
     char *text = sms_conv_publish(txn, self->conv, m) == 0 ? cmn_metrics_render(m) : NULL;
     cmn_metrics_destroy(&m);
     return text;

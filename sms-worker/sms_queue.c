@@ -25,6 +25,14 @@ struct sms_queue {
     void *forget_arg;
 };
 
+int sms_queue_depth(sms_queue_t *self, MDB_txn *txn, uint64_t *n) {
+    MDB_stat st;
+    if (mdb_stat(txn, self->queue, &st) != 0)
+        return -1;
+    *n = st.ms_entries;
+    return 0;
+}
+
 sms_queue_t *sms_queue_new(cmn_db_t *db, const uint8_t key[CMN_KEY_BYTES]) {
     sms_queue_t *self = calloc(1, sizeof(*self));
     if (!self)

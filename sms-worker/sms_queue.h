@@ -46,6 +46,9 @@ enum { SMS_QUEUE_OK = 0, SMS_QUEUE_DUPLICATE = 1, SMS_QUEUE_NOTFOUND = 2, SMS_QU
 
 typedef struct sms_queue sms_queue_t;
 
+/* Jobs in "queue" (waiting, retrying or with a provider) into *n. 0 or -1. */
+int sms_queue_depth(sms_queue_t *self, MDB_txn *txn, uint64_t *n);
+
 /* A job copied out of the map (it outlives the transaction). sealed is owned:
  * release with sms_job_clear. */
 typedef struct {

@@ -22,6 +22,11 @@ class DvcctlTest(StackTestCase):
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         for name in ("account-svc", "otp-svc", "sms-worker"):
             self.assertRegex(r.stdout, r"%s\s+yes\s+yes" % name)
+        # The sms-worker row shows its queue depth (the last column): a number.
+        self.assertRegex(r.stdout, r"\nsms-worker\s+yes\s+yes\s+\S+\s+\S+\s+\S+\s+\d+\n")
+        m = self.stack.request("GET", "/metrics")
+        self.assertRegex(m.body if isinstance(m.body, str) else m.body.decode(),
+                         r'dvcid_sms_queue_depth\{service="sms-worker"\} \d+')
         self.stack.stop("sms-worker")
         try:
             r = self.ctl("status")
