@@ -146,15 +146,7 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     acct_details_add(&d, "date_of_birth", date_err);
     acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
     acct_details_add(&d, "email", cmn_valid_email(m->email));
-    if (!m->captcha_id[0])
-        acct_details_add(&d, "captcha_id", "required");
-    if (!m->captcha_answer[0])
-        acct_details_add(&d, "captcha_answer", "required");
-    if (d.n) {
-        acct_reply_details(ctx, &call, &d);
-        return 0;
-    }
-    return acct_captcha_gate(ctx, call, m->captcha_id, m->captcha_answer, s_start_checked);
+    return acct_captcha_gate(ctx, call, &d, m->captcha_id, m->captcha_answer, s_start_checked);
 }
 
 /* --- resend ------------------------------------------------------------------- */

@@ -93,15 +93,7 @@ int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     acct_details_t d = {.n = 0};
     acct_details_add(&d, "id_number", cmn_valid_id_number(m->id_number, NULL));
     acct_details_add(&d, "phone", cmn_valid_phone(m->phone, phone));
-    if (!m->captcha_id[0])
-        acct_details_add(&d, "captcha_id", "required");
-    if (!m->captcha_answer[0])
-        acct_details_add(&d, "captcha_answer", "required");
-    if (d.n) {
-        acct_reply_details(ctx, &call, &d);
-        return 0;
-    }
-    return acct_captcha_gate(ctx, call, m->captcha_id, m->captcha_answer, s_start_checked);
+    return acct_captcha_gate(ctx, call, &d, m->captcha_id, m->captcha_answer, s_start_checked);
 }
 
 /* The reset flow a request names, in state want (see acct_step_for_flow). */

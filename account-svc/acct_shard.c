@@ -52,9 +52,17 @@ static int s_gate_checked(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) 
     return next(ctx, call, cmn_call_request(call));
 }
 
-int acct_captcha_gate(cmn_ctx_t *ctx, cmn_call_t *call, const char *id, const char *answer,
-                      cmn_handler_fn *next) {
+int acct_captcha_gate(cmn_ctx_t *ctx, cmn_call_t *call, acct_details_t *d, const char *id,
+                      const char *answer, cmn_handler_fn *next) {
     acct_state_t *st = ctx->self;
+    if (!id[0])
+        acct_details_add(d, "captcha_id", "required");
+    if (!answer[0])
+        acct_details_add(d, "captcha_answer", "required");
+    if (d->n) {
+        acct_reply_details(ctx, &call, d);
+        return 0;
+    }
     uint16_t key;
     int owner = st->shard;
     if (st->nshards > 1 && cmn_shard_hex_key(id, &key))

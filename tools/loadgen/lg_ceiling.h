@@ -14,4 +14,7 @@ int lg_ceiling_argon2(int argc, char **argv);
  * exit status. */
 int lg_ceiling_commits(int argc, char **argv);
 
+/* A whole decimal number in [lo, hi] into *out: 0, or -1 for anything else. */
+int lg_ceiling_long(const char *v, long lo, long hi, long *out);
+
 #endif

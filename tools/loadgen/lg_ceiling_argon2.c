@@ -41,16 +41,6 @@ static void *s_verify_loop(void *arg) {
     return NULL;
 }
 
-static int s_long(const char *v, long lo, long hi, long *out) {
-    char *end = NULL;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || !end || *end || end == v || x < lo || x > hi)
-        return -1;
-    *out = x;
-    return 0;
-}
-
 int lg_ceiling_argon2(int argc, char **argv) {
     long ops = 2, mem_mib = 19, threads = sysconf(_SC_NPROCESSORS_ONLN), duration = 5;
     int json = 0;
@@ -65,16 +55,16 @@ int lg_ceiling_argon2(int argc, char **argv) {
         int bad = 0;
         switch (c) {
         case 'o':
-            bad = s_long(optarg, 1, 64, &ops);
+            bad = lg_ceiling_long(optarg, 1, 64, &ops);
             break;
         case 'm':
-            bad = s_long(optarg, 1, 4096, &mem_mib);
+            bad = lg_ceiling_long(optarg, 1, 4096, &mem_mib);
             break;
         case 't':
-            bad = s_long(optarg, 1, 1024, &threads);
+            bad = lg_ceiling_long(optarg, 1, 1024, &threads);
             break;
         case 'd':
-            bad = s_long(optarg, 1, 3600, &duration);
+            bad = lg_ceiling_long(optarg, 1, 3600, &duration);
             break;
         case 'j':
             json = 1;

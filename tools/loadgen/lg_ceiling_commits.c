@@ -16,16 +16,6 @@
 #include "lg_clock.h"
 #include "lg_hist.h"
 
-static int s_long(const char *v, long lo, long hi, long *out) {
-    char *end = NULL;
-    errno = 0;
-    long x = strtol(v, &end, 10);
-    if (errno || !end || *end || end == v || x < lo || x > hi)
-        return -1;
-    *out = x;
-    return 0;
-}
-
 /* The put-and-commit loop on an open environment; returns 0 or an LMDB error. */
 static int s_loop(MDB_env *env, long value_bytes, uint64_t end, uint64_t *count, lg_hist_t *h) {
     MDB_txn *txn = NULL;
@@ -81,10 +71,10 @@ int lg_ceiling_commits(int argc, char **argv) {
             dir = optarg;
             break;
         case 'd':
-            bad = s_long(optarg, 1, 3600, &duration);
+            bad = lg_ceiling_long(optarg, 1, 3600, &duration);
             break;
         case 'v':
-            bad = s_long(optarg, 1, 1 << 20, &value_bytes);
+            bad = lg_ceiling_long(optarg, 1, 1 << 20, &value_bytes);
             break;
         case 'j':
             json = 1;
