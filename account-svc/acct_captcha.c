@@ -81,6 +81,7 @@ static int s_captcha_expired(const MDB_val *v, uint64_t now, const void *arg) {
     return old;
 }
 
-int acct_captcha_sweep(const acct_captcha_t *c, MDB_txn *txn, uint64_t now) {
-    return cmn_db_sweep(txn, c->dbi, now, s_captcha_expired, NULL);
+int acct_captcha_sweep(const acct_captcha_t *c, MDB_txn *txn, uint64_t now,
+                       cmn_db_sweep_pos_t *pos) {
+    return cmn_db_sweep(txn, c->dbi, now, s_captcha_expired, NULL, pos);
 }

@@ -8,6 +8,8 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "cmn_db.h"
+
 #include "cmn_config.h"
 #include "cmn_id.h"
 
@@ -31,6 +33,7 @@ int acct_captcha_consume(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, co
                          const char *answer);
 
 /* Deletes expired captchas. Returns how many, or -1. */
-int acct_captcha_sweep(const acct_captcha_t *c, MDB_txn *txn, uint64_t now);
+int acct_captcha_sweep(const acct_captcha_t *c, MDB_txn *txn, uint64_t now,
+                       cmn_db_sweep_pos_t *pos);
 
 #endif

@@ -7,6 +7,8 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "cmn_db.h"
+
 #include "cmn_id.h"
 #include "proto/store.pb-c.h"
 
@@ -32,6 +34,6 @@ int acct_flow_save(MDB_txn *txn, MDB_dbi dbi, const uint8_t id[CMN_ID_BYTES],
 int acct_flow_del(MDB_txn *txn, MDB_dbi dbi, const uint8_t id[CMN_ID_BYTES]);
 
 /* Deletes expired flows. Returns how many, or -1. */
-int acct_flow_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now);
+int acct_flow_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos);
 
 #endif

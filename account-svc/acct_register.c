@@ -378,7 +378,7 @@ static int s_registration_expired(const MDB_val *v, uint64_t now, const void *ar
     return old;
 }
 
-int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now) {
-    return cmn_db_sweep(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), now, s_registration_expired,
-                        NULL);
+int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now, cmn_db_sweep_pos_t *pos) {
+    return cmn_db_sweep(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), now, s_registration_expired, NULL,
+                        pos);
 }

@@ -19,6 +19,10 @@ struct acct_service {
     acct_state_t st;
 };
 
+/* Expiry sweeps run a slice per table each second, and every turn while a pass is
+ * behind (cmn_db_sweep). */
+#define S_SWEEP_MS 1000
+
 static const char *const s_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
                                                  "sessions", "failures",      "notices"};
 
@@ -72,11 +76,14 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 static int s_sweep(cmn_ctx_t *ctx) {
     acct_state_t *st = ctx->self;
     uint64_t now = cmn_time_now_ms();
-    if (acct_captcha_sweep(&st->captcha, ctx->txn, now) < 0 ||
-        acct_register_sweep(st, ctx->txn, now) < 0 ||
-        acct_flow_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), now) < 0 ||
-        acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now) < 0)
+    if (acct_captcha_sweep(&st->captcha, ctx->txn, now, &st->sweeps[0]) < 0 ||
+        acct_register_sweep(st, ctx->txn, now, &st->sweeps[1]) < 0 ||
+        acct_flow_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), now, &st->sweeps[2]) < 0 ||
+        acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now, &st->sweeps[3]) < 0)
         return -1;
+    for (int i = 0; i < 4; i++)
+        if (st->sweeps[i].behind)
+            cmn_service_wake(ctx->svc, st->sweep_timer);
     return 0;
 }
 
@@ -215,7 +222,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     }
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
     if (st->otp_peer < 0 || s_shard_peers(st, eps) != 0 ||
-        cmn_service_every(st->svc, 10000, s_sweep) < 0)
+        (st->sweep_timer = cmn_service_every(st->svc, S_SWEEP_MS, s_sweep)) < 0)
         goto fail;
     cmn_endpoints_destroy(&eps);
     st->notice = acct_notice_new(ACCT_DBI(st, ACCT_DB_NOTICES), st->otp_peer);

@@ -85,6 +85,6 @@ static int s_session_expired(const MDB_val *v, uint64_t now, const void *arg) {
     return old;
 }
 
-int acct_session_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
-    return cmn_db_sweep(txn, dbi, now, s_session_expired, NULL);
+int acct_session_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos) {
+    return cmn_db_sweep(txn, dbi, now, s_session_expired, NULL, pos);
 }

@@ -9,6 +9,8 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "cmn_db.h"
+
 #include "cmn_crypto.h"
 #include "proto/store.pb-c.h"
 
@@ -33,6 +35,6 @@ int acct_session_save(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[CMN_HASH_BYTE
 int acct_session_del(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[CMN_HASH_BYTES]);
 
 /* Deletes expired sessions. Returns how many, or -1. */
-int acct_session_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now);
+int acct_session_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos);
 
 #endif

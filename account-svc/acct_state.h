@@ -41,6 +41,10 @@ typedef struct {
     uint8_t captcha_key[CMN_KEY_BYTES];
     acct_keys_t *keys;
     acct_notice_t *notice;
+    /* Where each expiry sweep stopped (captchas, registrations, flows, sessions), and the
+     * timer that runs them: again at the next turn while one is behind. */
+    cmn_db_sweep_pos_t sweeps[4];
+    int sweep_timer;
     /* Verified against when the ID number has no account, so an unknown ID costs the
      * same argon2id time as a wrong password (security.md). */
     char dummy_hash[crypto_pwhash_STRBYTES];
@@ -80,6 +84,6 @@ int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
 int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 
 /* Deletes expired registrations (personal data is kept no longer than the flow). */
-int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now);
+int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now, cmn_db_sweep_pos_t *pos);
 
 #endif

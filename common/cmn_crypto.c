@@ -13,6 +13,14 @@
 #include "cmn_log.h"
 
 int cmn_crypto_init(void) {
+    /* libsodium's default source on Linux is one getrandom() system call per call; ids,
+     * nonces and codes take several per request. Its internal generator (ChaCha20 keyed
+     * from getrandom(), per thread, re-keyed after fork) gives the same guarantees without
+     * entering the kernel each time. Must precede sodium_init(). */
+    if (randombytes_set_implementation(&randombytes_internal_implementation) != 0) {
+        CMN_ERROR(NULL, "cannot select libsodium's internal random generator");
+        return -1;
+    }
     if (sodium_init() < 0) {
         CMN_ERROR(NULL, "sodium_init failed");
         return -1;

@@ -125,18 +125,47 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
 }
 
 int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
-                 const void *arg) {
+                 const void *arg, cmn_db_sweep_pos_t *pos) {
+    if (pos && !pos->started && now < pos->next_lap_ms) {
+        pos->behind = 0;
+        return 0; /* resting between passes */
+    }
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, dbi, &cur) != 0)
         return -1;
     MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    int rc;
+    if (pos && pos->started) {
+        k.mv_size = pos->klen;
+        k.mv_data = pos->key;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
+    int n = 0;
+    size_t seen = 0;
+    if (pos)
+        pos->behind = 0;
     while (rc == 0) {
+        if (pos && seen == CMN_DB_SWEEP_BUDGET) {
+            if (k.mv_size <= sizeof(pos->key)) {
+                memcpy(pos->key, k.mv_data, k.mv_size);
+                pos->klen = k.mv_size;
+                pos->behind = 1;
+            }
+            pos->started = pos->behind;
+            break;
+        }
+        seen++;
         /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
         if (expired(&v, now, arg) && mdb_cursor_del(cur, 0) == 0)
             n++;
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : -1;
+    if (rc == MDB_NOTFOUND && pos) {
+        pos->started = 0; /* the end of a pass: the next begins at the first record */
+        pos->next_lap_ms = now + CMN_DB_SWEEP_LAP_MS;
+    }
+    return rc == 0 || rc == MDB_NOTFOUND ? n : -1;
 }

@@ -36,9 +36,28 @@ int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen);
 /* Says whether a record can go (1) or stays (0); arg is the caller's. */
 typedef int(cmn_db_expired_fn)(const MDB_val *val, uint64_t now, const void *arg);
 
-/* Deletes every record of dbi that expired() says can go. Returns how many, or -1. */
+/* Where a sweep of one database stopped. A sweep scans a slice of at most
+ * CMN_DB_SWEEP_BUDGET records per call and goes on from here at the next, so no turn of a
+ * service loop ever walks a whole table: tables of a million records took 100-200 ms to
+ * scan, and every request of that turn waited (docs/BENCHMARKS.md). Zero it to start. */
+#define CMN_DB_SWEEP_BUDGET 2048
+#define CMN_DB_SWEEP_LAP_MS 10000 /* from the end of one pass over a table to the next */
+#define CMN_DB_KEY_MAX 511        /* LMDB's default largest key */
+typedef struct {
+    uint8_t key[CMN_DB_KEY_MAX]; /* the first record not yet looked at */
+    size_t klen;
+    int started;          /* key is set: go on from it, else a new pass begins */
+    int behind;           /* the last call stopped on its budget, with records left */
+    uint64_t next_lap_ms; /* no new pass before this time */
+} cmn_db_sweep_pos_t;
+
+/* Deletes the records of dbi that expired() says can go: a slice of at most
+ * CMN_DB_SWEEP_BUDGET records from *pos on, a pass ending at the end of dbi and the next
+ * one beginning CMN_DB_SWEEP_LAP_MS later (calls in between scan nothing); or the whole
+ * of dbi when pos is NULL (tests, tools). pos->behind tells the caller to call again
+ * soon. Returns how many it deleted, or -1. */
 int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
-                 const void *arg);
+                 const void *arg, cmn_db_sweep_pos_t *pos);
 
 /* Packs a protobuf-c message and puts it. */
 int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,

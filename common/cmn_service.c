@@ -237,8 +237,8 @@ void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
         o->data = s_pack_reply(reply, &o->len);
         /* Stored with the handler's effects: a repeat of this request gets this answer. */
         if (o->data && call->origin && ctx->txn && ctx->svc->has_replies)
-            cmn_service_replies_put(ctx->svc, ctx->txn, call->origin, call->request_id, o->data,
-                                    o->len);
+            cmn_service_replies_put(ctx->svc, ctx->txn, call->origin, call->request_id,
+                                    call->deadline_ms, o->data, o->len);
     }
     cmn_service_count_reply(ctx->svc, call, reply);
     cmn_call_destroy(call_p);
@@ -607,7 +607,8 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     const cmn_route_t *route = s_route(self, req->body_case);
     s_item_t it;
     s_item_begin(self, parent, &it);
-    uint64_t origin = call->origin, rid = call->request_id; /* call may be gone after */
+    /* call may be gone after */
+    uint64_t origin = call->origin, rid = call->request_id, call_deadline = call->deadline_ms;
     self->cur_call = call;
     self->cur_call_ended = 0;
     self->cur_call_safe = 0;
@@ -627,7 +628,8 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     }
     /* Not answered yet: its first effects commit now, its answer later. */
     if (rc == 0 && !self->cur_call_ended && !self->cur_call_safe && origin && it.ctx.txn &&
-        self->has_replies && cmn_service_replies_pending(self, it.ctx.txn, origin, rid) != 0)
+        self->has_replies &&
+        cmn_service_replies_pending(self, it.ctx.txn, origin, rid, call_deadline) != 0)
         rc = -1;
     self->cur_call = NULL;
     s_item_end(self, &it, rc);

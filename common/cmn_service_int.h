@@ -10,6 +10,7 @@
 #include "cmn_asks.h"
 #include "cmn_crypto.h"
 #include "cmn_curve.h"
+#include "cmn_db.h"
 #include "cmn_endpoints.h"
 #include "cmn_metrics.h"
 #include "cmn_pool.h"
@@ -101,6 +102,8 @@ struct cmn_service {
     MDB_dbi replies;         /* the reply cache (cmn_service_replies.c), when has_replies */
     uint8_t replies_key[CMN_KEY_BYTES]; /* seals cached replies: they carry session tokens */
     int has_replies;
+    cmn_db_sweep_pos_t replies_sweep; /* where the cache's sweep stopped */
+    int replies_timer;
     zmq_pollitem_t *items; /* poll set, rebuilt each turn */
     int capitems;
     s_peer_t peers[S_MAX_PEERS];
@@ -167,12 +170,14 @@ int cmn_service_replies_open(cmn_service_t *self);
  * 0 none, -1 error. */
 int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                             uint8_t **data, size_t *len);
-/* Stores the packed reply to (origin, rid) in txn. Returns 0 or -1 (logged). */
+/* Stores the packed reply to (origin, rid), a request due by deadline_ms (0: none), in
+ * txn. Returns 0 or -1 (logged). */
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
-                            const uint8_t *data, size_t len);
+                            uint64_t deadline_ms, const uint8_t *data, size_t len);
 
 /* Marks (origin, rid) as begun and not answered yet, in txn. Returns 0 or -1. */
-int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid);
+int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                                uint64_t deadline_ms);
 
 /* Handles one reply read from a peer's DEALER. */
 void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg);

@@ -14,8 +14,11 @@
  * UNAVAILABLE without running the handler: the instance that began it dropped in the
  * middle, and running it again could do its effects twice (a second SMS), so the
  * caller is told to try again instead. Entries (value: be64(expires_ms), then the
- * sealed reply; no reply for a mark) live S_TTL_MS, far beyond any deadline, and
- * are swept by a timer.
+ * sealed reply; no reply for a mark) live until S_KEEP_MS past their request's deadline:
+ * a request that comes after its deadline is dropped unread (cmn_service.c), so an
+ * entry is of no use after it, and the deadline is read on this host's clock both times.
+ * A timer sweeps them a slice at a time (cmn_db_sweep): at 10k requests/s the cache
+ * holds every reply of the last few seconds, and walking it whole stalled the loop.
  *
  * A reply is sealed (crypto_secretbox, cmn_seal) with the key in replies.key beside
  * the environment, shared by the instances that share it: replies carry session
@@ -30,8 +33,9 @@
 #include "cmn_service_int.h"
 #include "cmn_time.h"
 
-#define S_TTL_MS 60000
-#define S_SWEEP_MS 5000
+#define S_KEEP_MS 5000         /* kept past the request's deadline */
+#define S_NO_DEADLINE_MS 60000 /* for a request without one */
+#define S_SWEEP_MS 1000
 
 static void s_key(uint8_t key[16], uint64_t origin, uint64_t rid) {
     for (int i = 0; i < 8; i++) {
@@ -54,7 +58,12 @@ static int s_expired(const MDB_val *val, uint64_t now, const void *arg) {
 
 static int s_sweep(cmn_ctx_t *ctx) {
     cmn_service_t *self = ctx->svc;
-    return cmn_db_sweep(ctx->txn, self->replies, cmn_time_now_ms(), s_expired, NULL) < 0 ? -1 : 0;
+    if (cmn_db_sweep(ctx->txn, self->replies, cmn_time_now_ms(), s_expired, NULL,
+                     &self->replies_sweep) < 0)
+        return -1;
+    if (self->replies_sweep.behind)
+        cmn_service_wake(self, self->replies_timer);
+    return 0;
 }
 
 int cmn_service_replies_open(cmn_service_t *self) {
@@ -79,7 +88,8 @@ int cmn_service_replies_open(cmn_service_t *self) {
         return -1;
     }
     self->has_replies = 1;
-    return cmn_service_every(self, S_SWEEP_MS, s_sweep) < 0 ? -1 : 0;
+    self->replies_timer = cmn_service_every(self, S_SWEEP_MS, s_sweep);
+    return self->replies_timer < 0 ? -1 : 0;
 }
 
 int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
@@ -102,12 +112,13 @@ int cmn_service_replies_get(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     return 1;
 }
 
-int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid) {
-    return cmn_service_replies_put(self, txn, origin, rid, NULL, 0);
+int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
+                                uint64_t deadline_ms) {
+    return cmn_service_replies_put(self, txn, origin, rid, deadline_ms, NULL, 0);
 }
 
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
-                            const uint8_t *data, size_t len) {
+                            uint64_t deadline_ms, const uint8_t *data, size_t len) {
     uint8_t key[16], *box = NULL;
     size_t boxlen = 0;
     if (len && cmn_seal(self->replies_key, data, len, &box, &boxlen) != 0)
@@ -120,7 +131,9 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
         free(box);
         return -1;
     }
-    uint64_t exp = cmn_time_now_ms() + S_TTL_MS;
+    uint64_t now = cmn_time_now_ms();
+    uint64_t exp =
+        deadline_ms ? (deadline_ms > now ? deadline_ms : now) + S_KEEP_MS : now + S_NO_DEADLINE_MS;
     uint8_t *p = v.mv_data;
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(exp >> (56 - 8 * i));

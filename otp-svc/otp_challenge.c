@@ -247,9 +247,11 @@ static int s_challenge_expired(const MDB_val *v, uint64_t now, const void *arg) 
     return old;
 }
 
-int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now) {
+int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now,
+                        cmn_db_sweep_pos_t pos[2]) {
     uint64_t grace = (uint64_t)st->cfg->otp_ttl * 1000u + 3600000u;
-    int n = cmn_db_sweep(txn, st->challenges, now, s_challenge_expired, &grace);
-    int w = n < 0 ? -1 : otp_limits_sweep(txn, st->windows, now);
+    int n =
+        cmn_db_sweep(txn, st->challenges, now, s_challenge_expired, &grace, pos ? &pos[0] : NULL);
+    int w = n < 0 ? -1 : otp_limits_sweep(txn, st->windows, now, pos ? &pos[1] : NULL);
     return w < 0 ? -1 : n + w;
 }

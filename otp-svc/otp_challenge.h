@@ -9,6 +9,8 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "cmn_db.h"
+
 #include "cmn_config.h"
 #include "cmn_crypto.h"
 #include "proto/dvcid.pb-c.h"
@@ -67,6 +69,7 @@ int otp_challenge_get(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, 
                       Dvcid__Store__Challenge **ch);
 
 /* Deletes challenges and windows that can no longer matter. Returns how many, or -1. */
-int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now);
+int otp_challenge_sweep(const otp_store_t *st, MDB_txn *txn, uint64_t now,
+                        cmn_db_sweep_pos_t pos[2]);
 
 #endif

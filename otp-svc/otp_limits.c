@@ -101,6 +101,6 @@ static int s_window_ended(const MDB_val *v, uint64_t now, const void *arg) {
     return ended;
 }
 
-int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now) {
-    return cmn_db_sweep(txn, dbi, now, s_window_ended, NULL);
+int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos) {
+    return cmn_db_sweep(txn, dbi, now, s_window_ended, NULL, pos);
 }

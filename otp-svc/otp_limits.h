@@ -7,6 +7,8 @@
 #include <lmdb.h>
 #include <stdint.h>
 
+#include "cmn_db.h"
+
 #include "cmn_config.h"
 
 /* Checks every window for one more send to phone from ip. Returns 0 when allowed,
@@ -19,6 +21,6 @@ int otp_limits_count(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const c
                      const char *ip, uint64_t now);
 
 /* Deletes windows that ended. Returns how many, or -1. */
-int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now);
+int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos);
 
 #endif

@@ -17,6 +17,10 @@
 #include "otp_outbox.h"
 
 enum { S_DB_CHALLENGES, S_DB_WINDOWS, S_DB_OUTBOX, S_NDB };
+/* Expiry sweeps run a slice per table each second, and every turn while a pass is
+ * behind (cmn_db_sweep). */
+#define S_SWEEP_MS 1000
+
 static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox"};
 
 struct otp_service {
@@ -28,6 +32,10 @@ struct otp_service {
     int sms_peer;
     uint8_t code_key[CMN_KEY_BYTES];
     uint8_t outbox_key[CMN_KEY_BYTES];
+    /* Where the sweeps of challenges and windows stopped; the timer runs again at the
+     * next turn while one is behind. */
+    cmn_db_sweep_pos_t sweeps[2];
+    int sweep_timer;
 };
 
 static const char *s_purpose_name(Dvcid__Purpose p) {
@@ -279,7 +287,11 @@ static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 
 static int s_sweep(cmn_ctx_t *ctx) {
     otp_service_t *self = ctx->self;
-    return otp_challenge_sweep(&self->store, ctx->txn, cmn_time_now_ms()) < 0 ? -1 : 0;
+    if (otp_challenge_sweep(&self->store, ctx->txn, cmn_time_now_ms(), self->sweeps) < 0)
+        return -1;
+    if (self->sweeps[0].behind || self->sweeps[1].behind)
+        cmn_service_wake(ctx->svc, self->sweep_timer);
+    return 0;
 }
 
 static int s_retry(cmn_ctx_t *ctx) {
@@ -334,7 +346,8 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
         goto fail;
     self->outbox =
         otp_outbox_new(cmn_db_dbi(self->db, S_DB_OUTBOX), self->sms_peer, self->outbox_key);
-    if (!self->outbox || cmn_service_every(self->svc, 10000, s_sweep) < 0 ||
+    if (!self->outbox ||
+        (self->sweep_timer = cmn_service_every(self->svc, S_SWEEP_MS, s_sweep)) < 0 ||
         cmn_service_every(self->svc, 1000, s_retry) < 0)
         goto fail;
     return self;

@@ -12,7 +12,7 @@ RUN_PKGS=(
     liblmdb-dev lmdb-utils
     libprotobuf-c-dev protobuf-c-compiler
     libsodium-dev libmicrohttpd-dev libjansson-dev libcurl4-openssl-dev
-    libsystemd-dev libinih-dev libunistring-dev libsmpp34-dev
+    libsystemd-dev libinih-dev libunistring-dev libsmpp34-dev libjemalloc-dev
     python3
 )
 TEST_PKGS=(

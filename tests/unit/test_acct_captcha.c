@@ -78,7 +78,7 @@ int main(void) {
 
     MDB_txn *txn;
     mdb_txn_begin(cmn_db_env(db), NULL, 0, &txn);
-    CHECK(acct_captcha_sweep(&c, txn, t0 + 3600000) >= 1, "sweep");
+    CHECK(acct_captcha_sweep(&c, txn, t0 + 3600000, NULL) >= 1, "sweep");
     mdb_txn_commit(txn);
     cmn_db_destroy(&db);
     CHECK(tap_rm_rf(dir) == 0, "cleanup");

@@ -210,7 +210,7 @@ int main(void) {
 
     /* The sweep drops what can no longer matter. */
     txn = s_begin();
-    int swept = otp_challenge_sweep(&st, txn, t0 + 86400000ull);
+    int swept = otp_challenge_sweep(&st, txn, t0 + 86400000ull, NULL);
     mdb_txn_commit(txn);
     CHECK(swept > 0, "swept %d", swept);
 
