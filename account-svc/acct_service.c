@@ -213,6 +213,9 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
                                .worker_queue = cfg->account_hash_queue,
                                .admit = acct_shard_admit};
     st->svc = cmn_service_new(&opts);
+    /* Captchas, registrations and flows are keyed by time-ordered ids; session keys are
+     * random. */
+    st->sweeps[0].ordered = st->sweeps[1].ordered = st->sweeps[2].ordered = 1;
     if (!st->svc)
         goto fail;
     if (st->nshards > 1) {

@@ -124,6 +124,24 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
     return s_rc(rc, "put");
 }
 
+/* Moves cur to the first record of the group after the one k is in (keys ordered by
+ * memcmp: the group prefix plus one, as a big-endian number). Returns an LMDB code;
+ * MDB_NOTFOUND when k is in the last group. */
+static int s_next_group(MDB_cursor *cur, MDB_val *k, MDB_val *v, size_t group_len) {
+    uint8_t next[CMN_DB_KEY_MAX];
+    if (group_len == 0 || group_len > sizeof(next) || k->mv_size < group_len)
+        return MDB_NOTFOUND;
+    memcpy(next, k->mv_data, group_len);
+    size_t i = group_len;
+    while (i > 0 && ++next[i - 1] == 0)
+        i--;
+    if (i == 0)
+        return MDB_NOTFOUND; /* 0xff...ff: no group after it */
+    k->mv_size = group_len;
+    k->mv_data = next;
+    return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+}
+
 int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
                  const void *arg, cmn_db_sweep_pos_t *pos) {
     if (pos && !pos->started && now < pos->next_lap_ms) {
@@ -157,15 +175,22 @@ int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *exp
             break;
         }
         seen++;
-        /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
-        if (expired(&v, now, arg) && mdb_cursor_del(cur, 0) == 0)
+        if (!expired(&v, now, arg)) {
+            if (pos && pos->ordered) {
+                /* The rest of this group (or table) expires later. */
+                rc = s_next_group(cur, &k, &v, pos->group_len);
+                continue;
+            }
+        } else if (mdb_cursor_del(cur, 0) == 0) {
             n++;
+        }
+        /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
     }
     mdb_cursor_close(cur);
     if (rc == MDB_NOTFOUND && pos) {
         pos->started = 0; /* the end of a pass: the next begins at the first record */
-        pos->next_lap_ms = now + CMN_DB_SWEEP_LAP_MS;
+        pos->next_lap_ms = now + (pos->lap_ms ? pos->lap_ms : CMN_DB_SWEEP_LAP_MS);
     }
     return rc == 0 || rc == MDB_NOTFOUND ? n : -1;
 }

@@ -36,14 +36,25 @@ int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen);
 /* Says whether a record can go (1) or stays (0); arg is the caller's. */
 typedef int(cmn_db_expired_fn)(const MDB_val *val, uint64_t now, const void *arg);
 
-/* Where a sweep of one database stopped. A sweep scans a slice of at most
- * CMN_DB_SWEEP_BUDGET records per call and goes on from here at the next, so no turn of a
- * service loop ever walks a whole table: tables of a million records took 100-200 ms to
- * scan, and every request of that turn waited (docs/BENCHMARKS.md). Zero it to start. */
-#define CMN_DB_SWEEP_BUDGET 2048
-#define CMN_DB_SWEEP_LAP_MS 10000 /* from the end of one pass over a table to the next */
+/* Where a sweep of one database stopped, and how to sweep it. A sweep scans a slice of
+ * at most CMN_DB_SWEEP_BUDGET records per call and goes on from here at the next, so no
+ * turn of a service loop walks a whole table: tables of a million records took 100-200 ms
+ * to scan, and every request of that turn waited (docs/BENCHMARKS.md).
+ *
+ * Tables keyed by time-ordered ids (cmn_id) expire roughly in key order: with `ordered`
+ * a pass ends at the first record that stays, so it reads only what expired and never
+ * maps the live part of the table in (resident memory). Records that expire out of order
+ * (a resend extends a challenge) wait for a later pass; readers check expiry anyway. With
+ * `group_len` too, keys are ordered only within groups sharing their first group_len
+ * bytes (the reply cache: per asking process), and a record that stays skips the sweep
+ * to the next group. Set the fields once and zero the rest to start. */
+#define CMN_DB_SWEEP_BUDGET 512
+#define CMN_DB_SWEEP_LAP_MS 10000 /* default time from the end of one pass to the next */
 #define CMN_DB_KEY_MAX 511        /* LMDB's default largest key */
 typedef struct {
+    int ordered;                 /* records expire in key order (within groups) */
+    size_t group_len;            /* with ordered: the key prefix of a group, 0 for one group */
+    uint64_t lap_ms;             /* from the end of one pass to the next; 0: CMN_DB_SWEEP_LAP_MS */
     uint8_t key[CMN_DB_KEY_MAX]; /* the first record not yet looked at */
     size_t klen;
     int started;          /* key is set: go on from it, else a new pass begins */
@@ -52,10 +63,10 @@ typedef struct {
 } cmn_db_sweep_pos_t;
 
 /* Deletes the records of dbi that expired() says can go: a slice of at most
- * CMN_DB_SWEEP_BUDGET records from *pos on, a pass ending at the end of dbi and the next
- * one beginning CMN_DB_SWEEP_LAP_MS later (calls in between scan nothing); or the whole
- * of dbi when pos is NULL (tests, tools). pos->behind tells the caller to call again
- * soon. Returns how many it deleted, or -1. */
+ * CMN_DB_SWEEP_BUDGET records from *pos on, a pass ending at the end of dbi (or, ordered,
+ * at the first record that stays) and the next beginning lap_ms later (calls in between
+ * scan nothing); or the whole of dbi when pos is NULL (tests, tools). pos->behind tells
+ * the caller to call again soon. Returns how many it deleted, or -1. */
 int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
                  const void *arg, cmn_db_sweep_pos_t *pos);
 

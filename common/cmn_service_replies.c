@@ -88,6 +88,10 @@ int cmn_service_replies_open(cmn_service_t *self) {
         return -1;
     }
     self->has_replies = 1;
+    /* Request ids grow within each asking process: ordered per 8-byte origin. */
+    self->replies_sweep.ordered = 1;
+    self->replies_sweep.group_len = 8;
+    self->replies_sweep.lap_ms = 2000; /* entries live seconds: keep the table small */
     self->replies_timer = cmn_service_every(self, S_SWEEP_MS, s_sweep);
     return self->replies_timer < 0 ? -1 : 0;
 }

@@ -339,6 +339,10 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
                                .self = self,
                                .db = self->db};
     self->svc = cmn_service_new(&opts);
+    /* Challenges are keyed by their flows' time-ordered ids; windows by phone or address,
+     * and they last an hour: a pass a minute is enough. */
+    self->sweeps[0].ordered = 1;
+    self->sweeps[1].lap_ms = 60000;
     if (!self->svc)
         goto fail;
     self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);

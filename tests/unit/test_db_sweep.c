@@ -83,6 +83,36 @@ int main(void) {
     CHECK(cmn_db_del(txn, dbi, pos.key, pos.klen) == CMN_DB_OK, "resume key deleted");
     CHECK(cmn_db_sweep(txn, dbi, 2000000000, s_expired, NULL, &pos) > 0, "goes on after it");
 
+    /* Ordered: a pass ends at the first record that stays, expired ones after it wait. */
+    CHECK(cmn_db_sweep(txn, dbi, 3000000000, s_expired, NULL, NULL) > 0, "cleared first");
+    CHECK(s_count(txn, dbi) == 0, "empty");
+    for (unsigned i = 0; i < 100; i++)
+        s_put(txn, dbi, 20000 + i, i < 10 || i == 50 ? 100 : 1000000000);
+    memset(&pos, 0, sizeof(pos));
+    pos.ordered = 1;
+    int got = cmn_db_sweep(txn, dbi, 200, s_expired, NULL, &pos);
+    CHECK(got == 10 && !pos.behind && !pos.started, "ordered: the 10 first, then stop (%d)", got);
+    CHECK(s_count(txn, dbi) == 90, "the one out of order waits (%zu)", s_count(txn, dbi));
+
+    /* Grouped: ordered within each group of 4-byte prefixes; a kept record skips its group. */
+    CHECK(cmn_db_sweep(txn, dbi, 3000000000, s_expired, NULL, NULL) == 90, "emptied");
+    for (unsigned g = 0; g < 3; g++) {
+        for (unsigned i = 0; i < 20; i++) {
+            char key[16];
+            unsigned char val[8] = {0};
+            uint64_t exp = i < 5 ? 100 : 1000000000; /* 5 expired at the head of each */
+            snprintf(key, sizeof(key), "g%03u%04u", g, i);
+            for (int b = 0; b < 8; b++)
+                val[b] = (unsigned char)(exp >> (56 - 8 * b));
+            CHECK(cmn_db_put(txn, dbi, key, strlen(key), val, 8, 0) == CMN_DB_OK, "put");
+        }
+    }
+    memset(&pos, 0, sizeof(pos));
+    pos.ordered = 1;
+    pos.group_len = 4;
+    got = cmn_db_sweep(txn, dbi, 200, s_expired, NULL, &pos);
+    CHECK(got == 15 && s_count(txn, dbi) == 45, "grouped: 5 from each of 3 groups (%d)", got);
+
     /* Without a position: the whole table at once (tests, tools). */
     int all = cmn_db_sweep(txn, dbi, 2000000000, s_expired, NULL, NULL);
     CHECK(all > 0 && s_count(txn, dbi) == 0, "whole table: %d, %zu left", all, s_count(txn, dbi));
