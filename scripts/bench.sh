@@ -8,15 +8,19 @@
 #   then each flow at its maximum (closed loop, the best of 64 and 256 connections) and at
 #   50 % of it (open loop, fixed arrival rate, no coordinated omission), a latency-against-
 #   load sweep of the OTP flow, and sign-ins at their maximum with OTP traffic beside them;
-#   then (a)-(c) again, keeping the higher values (other work on the machine only lowers them).
+#   then (a)-(c) again, keeping the higher values (other work on the machine only lowers them);
+#   then sms-worker alone (scripts/bench-sms.sh): SMS/s with the file provider, and over SMPP
+#   to the simulator of tests/sms-smsc against a plain SMPP client at the same window.
 # Writes $OUT/results.json, $OUT/results.md and $OUT/latency.png; prints the ratios.
 # It never runs under `make test`. Needs nginx (Debian nginx-light) and, for the plot,
-# gnuplot (gnuplot-nox); python3 assembles the results.
+# gnuplot (gnuplot-nox); python3 assembles the results; the SMPP runs need Node.js (nodejs, npm).
 #   scripts/bench.sh
 # Environment: BENCH_BUILD (build dir, default build/release), BENCH_OUT (default
 # build/bench), BENCH_DURATION (seconds per measured run, default 8), BENCH_WARMUP (1),
 # BENCH_SKIP_BUILD=1 (use the binaries as built), BENCH_ARGON2_OPS / BENCH_ARGON2_MEM_MIB
-# (default: deploy/dev.conf's), BENCH_LOG_LEVEL (info), BENCH_KEEP=1 (keep the data dir).
+# (default: deploy/dev.conf's), BENCH_LOG_LEVEL (info), BENCH_KEEP=1 (keep the data dir),
+# and those of scripts/bench-sms.sh (BENCH_SMS_COUNT, BENCH_SMPP_COUNT, BENCH_SMS_INFLIGHT,
+# BENCH_SMPP_WINDOW).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -326,6 +330,9 @@ pids+=("$bl")
 wait "$bl" || die "beside_login failed"
 sed 's/^/    /' "$tmp/beside_login.table" "$tmp/beside_otp.table" >&2
 
+# sms-worker alone, each run on a fresh data dir of its own; the stack above stays idle.
+"$root/scripts/bench-sms.sh" "$BUILD" "$OUT" "$tmp/sms" || die "the SMS runs failed"
+
 ceilings b
 nginx_ceiling b
 kill -TERM "$nginx_pid" 2>/dev/null || true
@@ -421,6 +428,9 @@ http_ceiling = max(runs[r]["requests"]["rate"] for r in runs if r.startswith("ce
 gw_ceiling = runs["ceiling_gateway_healthz"]["requests"]["rate"]
 argon2 = max(runs[r]["per_second"] for r in runs if r.startswith("ceiling_argon2_"))
 commits = max(runs[r]["per_second"] for r in runs if r.startswith("ceiling_commits_"))
+smpp_ceiling = max(runs[r]["per_second"] for r in runs if r.startswith("ceiling_smpp_"))
+sms_file, sms_smpp = runs["sms_file"], runs["sms_smpp"]
+smpp_window = runs["ceiling_smpp_a"]["window"]
 
 start_rate = step("start_max", "reg_start")["rate"]
 verify_rate = step("verify_max", "reg_wrong_code")["rate"] + step("verify_max", "reg_verify")["rate"]
@@ -447,6 +457,13 @@ ratios = [
      "%.1f registrations/s" % register_rate),
     ("gateway /healthz / HTTP ceiling", gw_ceiling / http_ceiling, None, True,
      "%.0f req/s" % gw_ceiling),
+    ("sms-worker over SMPP / plain SMPP client", sms_smpp["per_second"] / smpp_ceiling, 0.8, True,
+     "%.0f SMS/s vs %.0f submit_sm/s, window %d" % (sms_smpp["per_second"], smpp_ceiling,
+                                                     smpp_window)),
+]
+# Absolute floors (higher is better).
+floors = [
+    ("sms-worker, file provider (SMS/s)", sms_file["per_second"], 50000.0),
 ]
 lat_checks = [
     ("OTP send p99 at 50 % (ms)", lat("otp_half", "reg_start", "p99"), 5.0),
@@ -503,7 +520,8 @@ result = {
                 "loadavg_end": os.environ.get("BENCH_LOADAVG_END")},
     "config": {"argon2_ops": int(ops), "argon2_mem_mib": int(mem), "duration_s": float(dur)},
     "ceilings": {"http_nginx_rps": http_ceiling, "http_gateway_healthz_rps": gw_ceiling,
-                 "argon2id_verifies_per_s": argon2, "lmdb_durable_commits_per_s": commits},
+                 "argon2id_verifies_per_s": argon2, "lmdb_durable_commits_per_s": commits,
+                 "smpp_client_submits_per_s": smpp_ceiling},
     "stack_ready_ms": float(ready_ms),
     "peak_rss_mib": rss,
     "rss_at_end_mib": rss_end,
@@ -511,6 +529,8 @@ result = {
                 "detail": d} for n, v, t, _, d in ratios],
     "limits": [{"name": n, "value": v, "max": t, "met": (v is not None and v <= t)}
                for n, v, t in lat_checks],
+    "floors": [{"name": n, "value": v, "min": t, "met": v >= t} for n, v, t in floors],
+    "sms": {"file": sms_file, "smpp": sms_smpp, "smpp_ceiling_per_s": smpp_ceiling},
     "flows": flows,
     "otp_sweep": sweep,
     "runs": runs,
@@ -529,6 +549,7 @@ md.append("| HTTP: nginx, fixed 60-byte JSON, keep-alive | %.0f req/s |" % http_
 md.append("| HTTP: dvcid gateway `GET /healthz` (no backend) | %.0f req/s |" % gw_ceiling)
 md.append("| argon2id verify, t=%s m=%s MiB, %s threads | %.1f /s |" % (ops, mem, nproc, argon2))
 md.append("| LMDB durable commit (one put, synced) | %.0f /s |" % commits)
+md.append("| plain SMPP client to the simulator, window %d | %.0f submit_sm/s |" % (smpp_window, smpp_ceiling))
 md.append("| stack ready (start to `/readyz` 200) | %s ms |" % ready_ms)
 md.append("\n## Flows\n")
 md.append("| flow | load | flows/s | step | step/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | failed |")
@@ -551,6 +572,19 @@ for n, v, t, _, d in ratios:
                                                 "-" if t is None else ("yes" if v >= t else "**no**")))
 for n, v, t in lat_checks:
     md.append("| %s | %s | ≤ %g | %s |" % (n, ms(v), t, "yes" if v is not None and v <= t else "**no**"))
+for n, v, t in floors:
+    md.append("| %s | %.0f | ≥ %.0f | %s |" % (n, v, t, "yes" if v >= t else "**no**"))
+md.append("\n## SMS: sms-worker alone (`dvcid-load sms`, scripts/bench-sms.sh)\n")
+md.append("| provider | messages | in flight | SMS/s handed over | accepted/s | ack p50 ms | ack p99 ms | failed |")
+md.append("|---|---|---|---|---|---|---|---|")
+for label, r in (("file (written, fdatasync'd)", sms_file),
+                 ("smpp (submit_sm_resp OK), window %d" % smpp_window, sms_smpp)):
+    md.append("| %s | %d | %d | %.0f | %.0f | %s | %s | %d |" % (
+        label, r["messages"], r["inflight"], r["per_second"], r["accept_per_second"],
+        ms(r["ack_latency_ms"]["p50"]), ms(r["ack_latency_ms"]["p99"]),
+        r["failed"] + r["duplicates"] + r["timeouts"]))
+md.append("| plain SMPP client (ceiling: the higher of two runs) | %d | %d | %.0f | - | - | - | - |" % (
+    runs["ceiling_smpp_a"]["messages"], smpp_window, smpp_ceiling))
 pc = flows.get("start", {}).get("max", {}).get("per_commit")
 if pc:
     md.append("\n## Group commit during `start` at max (from /metrics)\n")
@@ -589,13 +623,15 @@ print()
 print("dvcid bench: %s, %s cores, argon2id t=%s m=%s MiB, load average %s -> %s" % (
     result["date"], nproc, ops, mem, result["machine"]["loadavg_start"],
     result["machine"]["loadavg_end"]))
-print("  ceilings: HTTP %.0f req/s (nginx), argon2id %.1f verifies/s, durable commits %.0f/s"
-      % (http_ceiling, argon2, commits))
+print("  ceilings: HTTP %.0f req/s (nginx), argon2id %.1f verifies/s, durable commits %.0f/s, "
+      "SMPP client %.0f submit_sm/s" % (http_ceiling, argon2, commits, smpp_ceiling))
 for n, v, t, _, d in ratios:
     verdict = "" if t is None else ("  target >= %.2f: %s" % (t, "met" if v >= t else "NOT MET"))
     print("  %-48s %7.3f  (%s)%s" % (n, v, d, verdict))
 for n, v, t in lat_checks:
     print("  %-48s %7s  limit %g: %s" % (n, ms(v), t, "met" if v is not None and v <= t else "NOT MET"))
+for n, v, t in floors:
+    print("  %-48s %7.0f  floor %g: %s" % (n, v, t, "met" if v >= t else "NOT MET"))
 print("results: %s/results.json, %s/results.md" % (out, out))
 PY
 

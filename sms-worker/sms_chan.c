@@ -1,6 +1,7 @@
 /* sms_chan: mutex-guarded linked FIFO plus an eventfd (see sms_chan.h). The fd is
- * written on every push and drained, under the same lock, when a pop leaves the
- * list empty: so it can never be clear while items wait (no lost wake-up). */
+ * written by a push to an empty list and drained, under the same lock, when a pop
+ * leaves the list empty: so it can never be clear while items wait (no lost
+ * wake-up), and a busy channel costs no system call per item. */
 #include "sms_chan.h"
 
 #include <pthread.h>
@@ -76,8 +77,9 @@ int sms_chan_push(sms_chan_t *self, void *item) {
     else
         self->head = n;
     self->tail = n;
-    self->len++;
-    s_signal(self);
+    /* Not empty before: the fd is readable already (only a pop that empties drains it). */
+    if (self->len++ == 0)
+        s_signal(self);
     pthread_mutex_unlock(&self->lock);
     return 0;
 }
@@ -116,6 +118,13 @@ void *sms_chan_pop(sms_chan_t *self) {
     pthread_mutex_unlock(&self->lock);
     free(n);
     return item;
+}
+
+size_t sms_chan_room(sms_chan_t *self) {
+    pthread_mutex_lock(&self->lock);
+    size_t n = !self->cap ? SIZE_MAX : self->len >= self->cap ? 0 : self->cap - self->len;
+    pthread_mutex_unlock(&self->lock);
+    return n;
 }
 
 size_t sms_chan_len(sms_chan_t *self) {

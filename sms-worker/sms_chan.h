@@ -27,6 +27,9 @@ void *sms_chan_pop(sms_chan_t *self);
 
 size_t sms_chan_len(sms_chan_t *self);
 
+/* How many more pushes would succeed now (SIZE_MAX without a cap). */
+size_t sms_chan_room(sms_chan_t *self);
+
 /* Readable while the channel holds items. */
 int sms_chan_fd(const sms_chan_t *self);
 

@@ -286,7 +286,17 @@ int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
                      n);
         self->released = true;
     }
-    int n = sms_queue_due(self->queue, txn, now, self->jobs, SMS_BATCH_MAX);
+    /* No more than the providers can take now: a job read, opened and rendered only to
+     * find its provider full would be put back (rescheduled) for nothing. When they are
+     * full, their outcomes make room and wake the timer (s_on_outcomes). */
+    size_t room = 0;
+    for (int i = 0; i < self->nprov; i++) {
+        size_t r = sms_provider_room(self->provs[i]);
+        room = r > SMS_BATCH_MAX - room ? SMS_BATCH_MAX : room + r;
+    }
+    if (room == 0)
+        return 0;
+    int n = sms_queue_due(self->queue, txn, now, self->jobs, (int)room);
     if (n <= 0)
         return n;
     int rc = 0, moved = 0;

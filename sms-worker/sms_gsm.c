@@ -58,6 +58,12 @@ static long s_utf8(const unsigned char **p) {
 
 /* The septets of cp in GSM-7 (1 or 2 with the escape) into out; 0 when it has none. */
 static int s_septets(long cp, uint8_t out[2]) {
+    /* Most of printable ASCII is its own septet (the table's entries there are their
+     * index and appear nowhere else): no walk of the table for the bulk of a text. */
+    if ((cp >= 0x20 && cp <= 0x5A && cp != 0x24 && cp != 0x40) || (cp >= 0x61 && cp <= 0x7A)) {
+        out[0] = (uint8_t)cp;
+        return 1;
+    }
     for (int i = 0; i < 128; i++) {
         if (s_basic[i] == cp && i != S_ESC) {
             out[0] = (uint8_t)i;

@@ -252,6 +252,8 @@ static void *s_run(void *arg) {
     return NULL;
 }
 
+static size_t s_room(sms_provider_t *base) { return sms_chan_room(((sms_http_t *)base)->in); }
+
 static int s_submit(sms_provider_t *base, sms_req_t *req) {
     sms_http_t *self = (sms_http_t *)base;
     if (sms_chan_push(self->in, req) != 0) {
@@ -325,6 +327,7 @@ sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *resu
         return NULL;
     }
     self->base.submit = s_submit;
+    self->base.room = s_room;
     self->base.destroy = s_destroy;
     self->prov = prov;
     self->set = *s;

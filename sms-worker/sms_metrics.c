@@ -36,7 +36,7 @@ __attribute__((format(printf, 2, 3))) static void s_put(s_buf_t *b, const char *
 }
 
 int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64_t duplicates,
-                       uint64_t dead, char *out, size_t outlen) {
+                       uint64_t sent, uint64_t dead, char *out, size_t outlen) {
     if (!out || outlen == 0)
         return -1;
     s_buf_t b = {out, outlen, 0, 0};
@@ -49,6 +49,10 @@ int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64
           "# TYPE dvcid_sms_duplicates_total "
           "counter\ndvcid_sms_duplicates_total{service=\"sms-worker\"} %llu\n",
           (unsigned long long)duplicates);
+    s_put(
+        &b,
+        "# TYPE dvcid_sms_sent_total counter\ndvcid_sms_sent_total{service=\"sms-worker\"} %llu\n",
+        (unsigned long long)sent);
     s_put(
         &b,
         "# TYPE dvcid_sms_dead_total counter\ndvcid_sms_dead_total{service=\"sms-worker\"} %llu\n",

@@ -62,7 +62,9 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
     } else {
         ps->undelivered++;
     }
-    cmn_log(res->dlr == SMS_DLR_DELIVERED ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL,
+    /* Delivered is the usual end and is counted (dvcid_sms_provider_delivered_total):
+     * logged at debug, a line per SMS being a write() each at full speed. */
+    cmn_log(res->dlr == SMS_DLR_DELIVERED ? CMN_LEVEL_DEBUG : CMN_LEVEL_WARN, NULL,
             "sms receipt message_id=%s via=%s: %s", id, self->names[prov], s_dlr_name(res->dlr));
     return 0;
 }
@@ -299,8 +301,8 @@ const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n) {
 int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen) {
     int n;
     const sms_prov_stats_t *p = sms_worker_provider_stats(self, &n);
-    return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.dead,
-                              out, outlen);
+    return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.sent,
+                              self->stats.dead, out, outlen);
 }
 
 char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {

@@ -2,6 +2,7 @@
  * requests and outcomes that cross between the loop and a provider thread. */
 #include "sms_provider.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,8 @@ void sms_provider_destroy(sms_provider_t **self_p) {
 }
 
 int sms_provider_submit(sms_provider_t *self, sms_req_t *req) { return self->submit(self, req); }
+
+size_t sms_provider_room(sms_provider_t *self) { return self->room ? self->room(self) : SIZE_MAX; }
 
 void sms_req_free(sms_req_t *req) {
     if (!req)

@@ -86,6 +86,8 @@ struct sms_provider {
     /* asynchronous providers: takes req (always) and returns 0, or -1 when its
      * queue is full (req freed: the message waits in the queue and is built again). */
     int (*submit)(sms_provider_t *self, sms_req_t *req);
+    /* asynchronous providers: how many more submit() would take now. */
+    size_t (*room)(sms_provider_t *self);
     /* Frees the provider and nullifies *self_p (threads joined first). */
     void (*destroy)(sms_provider_t **self_p);
 };
@@ -93,6 +95,9 @@ struct sms_provider {
 /* Hands req to an asynchronous provider (its submit): 0, or -1 when it is full.
  * Takes req either way. */
 int sms_provider_submit(sms_provider_t *self, sms_req_t *req);
+
+/* The room of an asynchronous provider (its room; SIZE_MAX when it has none to say). */
+size_t sms_provider_room(sms_provider_t *self);
 
 /* Destroys through the vtable; tolerates NULL and nullifies *self_p. */
 void sms_provider_destroy(sms_provider_t **self_p);

@@ -481,6 +481,8 @@ static void *s_run(void *arg) {
     return NULL;
 }
 
+static size_t s_room(sms_provider_t *base) { return sms_chan_room(((sms_smpp_t *)base)->in); }
+
 static int s_submit_req(sms_provider_t *base, sms_req_t *req) {
     sms_smpp_t *self = (sms_smpp_t *)base;
     if (sms_chan_push(self->in, req) != 0) {
@@ -527,6 +529,7 @@ sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *resu
         return NULL;
     }
     self->base.submit = s_submit_req;
+    self->base.room = s_room;
     self->base.destroy = s_destroy;
     self->prov = prov;
     self->set = *s;

@@ -22,8 +22,10 @@
 #include "sms_metrics.h"
 #include "sms_status.h"
 
-/* Due messages handed to the provider per batch. */
-#define SMS_BATCH_MAX 256
+/* Due messages handed to the provider per batch: more than the service loop takes
+ * requests per turn (512), so what a turn accepts goes out in the same turn and the
+ * queue does not grow under a steady load. */
+#define SMS_BATCH_MAX 1024
 /* How often the delivery timer runs when nothing wakes it (ms). */
 #define SMS_TICK_MS 50
 /* Sent and dead metadata is kept this long for status, then swept (ms); the

@@ -61,7 +61,7 @@ struct sms_worker {
     uint64_t lease_ms;
     sms_flight_t *flights[SMS_INFLIGHT_BUCKETS];
     int nflights;
-    /* One batch's jobs, kept here rather than on the stack (about 40 KiB). */
+    /* One batch's jobs, kept here rather than on the stack (about 150 KiB). */
     sms_job_t jobs[SMS_BATCH_MAX];
     int outcome[SMS_BATCH_MAX];
     char masked[SMS_BATCH_MAX][SMS_MASK_MAX];

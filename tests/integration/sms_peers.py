@@ -285,6 +285,21 @@ def wait_log(stack, name, needle, timeout=10):
         time.sleep(0.05)
 
 
+def wait_metric(stack, name, provider, at_least=1, timeout=10):
+    """Waits until sms_metric(stack, name, provider) reaches at_least; returns it. (What
+    happened to one message is logged at info only when it is news: a sent SMS, a failed
+    delivery; a delivered receipt, the usual case, is counted here and logged at debug.)"""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = sms_metric(stack, name, provider)
+        if v >= at_least:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("%s{provider=%s} is %g, not %g, after %d s"
+                                 % (name, provider, v, at_least, timeout))
+        time.sleep(0.05)
+
+
 def sms_metric(stack, name, provider):
     """The sms-worker sample of metric name (dvcid_sms_provider_failed_total,
     dvcid_sms_delivery_seconds_count, ...) for provider on the gateway's /metrics (0

@@ -14,7 +14,8 @@ import time
 import unittest
 
 from dvcid_stack import Stack, e164, free_port, new_phone
-from sms_peers import Kannel, conversion, otp_in, register_with, sms_metric, wait_log
+from sms_peers import (Kannel, conversion, otp_in, register_with, sms_metric, wait_log,
+                       wait_metric)
 
 
 # One UCS-2 segment (70 characters): Kannel, as configured here (max-messages 1),
@@ -84,7 +85,7 @@ class KannelHttpTest(unittest.TestCase):
         phone = new_phone()
         register_with(self.stack, self.code_for, phone=phone)
         # Kannel's fake SMSC reports delivery (dlr-mask 1|2): recorded per message.
-        wait_log(self.stack, "sms-worker", "via=http: delivered", timeout=10)
+        wait_metric(self.stack, "dvcid_sms_provider_delivered_total", "http", timeout=10)
         # Counted: delivered with its latency, and the verified code (conversion).
         self.assertGreaterEqual(sms_metric(self.stack, "dvcid_sms_provider_delivered_total",
                                            "http"), 1)

@@ -113,8 +113,10 @@ int main(void) {
     sms_chan_t *ch = sms_chan_new(2);
     int a = 1, b = 2, c = 3;
     CHECK(ch && !s_readable(sms_chan_fd(ch)), "empty is readable");
+    CHECK(ch && sms_chan_room(ch) == 2, "room when empty");
     CHECK(sms_chan_push(ch, &a) == 0 && sms_chan_push(ch, &b) == 0, "push");
     CHECK(sms_chan_push(ch, &c) == -1, "over the cap");
+    CHECK(sms_chan_room(ch) == 0, "room when full");
     CHECK(s_readable(sms_chan_fd(ch)) && sms_chan_len(ch) == 2, "not readable");
     CHECK(sms_chan_pop(ch) == &a, "FIFO");
     sms_chan_unpop(ch, &a);
@@ -140,7 +142,7 @@ int main(void) {
     sms_metrics_latency(&p[0], 700);
     sms_metrics_latency(&p[0], 99999999);
     char text[8192];
-    int n = sms_metrics_render(p, 2, 10, 1, 2, text, sizeof(text));
+    int n = sms_metrics_render(p, 2, 10, 1, 7, 2, text, sizeof(text));
     CHECK(n > 0, "render");
     CHECK(strstr(text,
                  "dvcid_sms_provider_sent_total{service=\"sms-worker\",provider=\"smpp\"} 3\n") !=
@@ -163,7 +165,8 @@ int main(void) {
                  "dvcid_sms_delivery_seconds_count{service=\"sms-worker\",provider=\"smpp\"} 3\n"),
           "count");
     CHECK(strstr(text, "dvcid_sms_dead_total{service=\"sms-worker\"} 2\n"), "dead");
-    CHECK(sms_metrics_render(p, 2, 0, 0, 0, text, 64) == -1, "small buffer accepted");
+    CHECK(strstr(text, "dvcid_sms_sent_total{service=\"sms-worker\"} 7\n"), "sent");
+    CHECK(sms_metrics_render(p, 2, 0, 0, 0, 0, text, 64) == -1, "small buffer accepted");
 
     cmn_db_destroy(&s_db);
     CHECK(tap_rm_rf(dir) == 0, "cleanup");

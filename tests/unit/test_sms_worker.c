@@ -111,8 +111,8 @@ int main(void) {
     CHECK(s_deliver(now) == 3, "first delivery");
     CHECK(s_deliver(now) == 0, "delivered twice");
     CHECK(stats->sent == 3, "sent %llu", (unsigned long long)stats->sent);
-    json_t *lines[400];
-    int n = s_sink(cfg.sms_file, lines, 400);
+    json_t *lines[SMS_BATCH_MAX + 200];
+    int n = s_sink(cfg.sms_file, lines, SMS_BATCH_MAX + 200);
     CHECK(n == 3, "%d lines", n);
     if (n == 3) {
         CHECK_STR(s_field(lines[0], "message_id"), "a-1");
@@ -221,32 +221,33 @@ int main(void) {
     mdb_txn_abort(rtxn);
     CHECK(rmdir(cfg.sms_file) == 0, "mend the sink");
 
-    /* Batches: 300 due go out as SMS_BATCH_MAX then the rest, in FIFO order. */
+    /* Batches: SMS_BATCH_MAX + 44 due go out as SMS_BATCH_MAX then the rest, in FIFO order. */
+    enum { NB = SMS_BATCH_MAX + 44 };
     char id[16];
-    for (int i = 0; i < 300; i++) {
-        snprintf(id, sizeof(id), "b-%03d", i);
+    for (int i = 0; i < NB; i++) {
+        snprintf(id, sizeof(id), "b-%05d", i);
         CHECK(s_accept(id, 2, "577215", "vi") == SMS_WORKER_QUEUED, "%s", id);
     }
     now = cmn_time_now_ms();
     CHECK(s_deliver(now) == SMS_BATCH_MAX, "first batch");
-    CHECK(s_deliver(now) == 300 - SMS_BATCH_MAX, "second batch");
-    n = s_sink(cfg.sms_file, lines, 400);
-    CHECK(n == 300, "%d lines", n);
+    CHECK(s_deliver(now) == NB - SMS_BATCH_MAX, "second batch");
+    n = s_sink(cfg.sms_file, lines, NB + 100);
+    CHECK(n == NB, "%d lines", n);
     int fifo = 1;
     for (int i = 0; i < n; i++) {
-        snprintf(id, sizeof(id), "b-%03d", i);
+        snprintf(id, sizeof(id), "b-%05d", i);
         fifo &= s_field(lines[i], "message_id") && strcmp(s_field(lines[i], "message_id"), id) == 0;
         json_decref(lines[i]);
     }
     CHECK(fifo, "not delivered in arrival order");
-    CHECK(stats->sent == 304 && stats->queued == 305, "sent %llu queued %llu",
+    CHECK(stats->sent == 4 + NB && stats->queued == 5 + NB, "sent %llu queued %llu",
           (unsigned long long)stats->sent, (unsigned long long)stats->queued);
 
     /* The sweep forgets what is older than the retention, a bounded number at a time. */
     txn = s_begin();
     CHECK(sms_worker_sweep(s_w, txn, now) == 0, "swept early");
     uint64_t later = now + SMS_RETENTION_MS + 30ull * 24 * 3600 * 1000;
-    CHECK(sms_worker_sweep(s_w, txn, later) == 305, "sweep");
+    CHECK(sms_worker_sweep(s_w, txn, later) == 5 + NB, "sweep");
     CHECK(mdb_txn_commit(txn) == 0, "commit");
     CHECK(s_accept("a-1", 1, "271828", "") == SMS_WORKER_QUEUED, "a-1 after the sweep");
 

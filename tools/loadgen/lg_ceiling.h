@@ -14,6 +14,12 @@ int lg_ceiling_argon2(int argc, char **argv);
  * exit status. */
 int lg_ceiling_commits(int argc, char **argv);
 
+/* `dvcid-load smpp-ceiling --host H --port P [--system-id S] [--password W] [--source S]
+ * [--window W] [--count N] [--timeout S] [--json]`: argv[0] is "smpp-ceiling". A plain SMPP
+ * client (bind_transceiver, a window of submit_sm) against an SMSC: the submit_sm/s that
+ * sms-worker's `smpp` provider is compared with. Returns the exit status. */
+int lg_ceiling_smpp(int argc, char **argv);
+
 /* A whole decimal number in [lo, hi] into *out: 0, or -1 for anything else. */
 int lg_ceiling_long(const char *v, long lo, long hi, long *out);
 

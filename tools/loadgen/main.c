@@ -1,7 +1,8 @@
 /* dvcid-load: the load generator shipped with dvcid. Drives whole flows (registration,
  * sign-in, resend, wrong codes) or one URL over HTTP/1.1 keep-alive at a fixed arrival rate
- * or with N connections, and measures the machine's own ceilings (argon2 verifies, durable
- * commits). This file only dispatches; see lg_run.c and lg_ceiling_*.c. */
+ * or with N connections, drives sms-worker alone (`sms`), and measures the machine's own
+ * ceilings (argon2 verifies, durable commits, a plain SMPP client). This file only
+ * dispatches; see lg_run.c, lg_sms.c and lg_ceiling_*.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,7 @@
 #include "lg_ceiling.h"
 #include "lg_opts.h"
 #include "lg_run.h"
+#include "lg_sms.h"
 
 #ifndef DVCID_VERSION
 #define DVCID_VERSION "dev"
@@ -19,6 +21,10 @@ int main(int argc, char **argv) {
         return lg_ceiling_argon2(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "commits") == 0)
         return lg_ceiling_commits(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "smpp-ceiling") == 0)
+        return lg_ceiling_smpp(argc - 1, argv + 1);
+    if (argc > 1 && strcmp(argv[1], "sms") == 0)
+        return lg_sms(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "--version") == 0) {
         printf("dvcid-load %s\n", DVCID_VERSION);
         return 0;
