@@ -41,9 +41,10 @@ test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
     ;;
 esac
 
-# The browser tests run playwright-core on Node.js; a machine that has its own node (for
+# The browser tests run playwright-core on Node.js, and the SMPP tests and the SMPP runs of
+# make bench its SMSC simulator (tests/sms-smsc); a machine that has its own node (for
 # example from NodeSource) keeps it, any other gets Debian's.
-if [[ $mode == test ]] && ! command -v node >/dev/null; then
+if [[ $mode == test || $mode == bench ]] && ! command -v node >/dev/null; then
     pkgs+=(nodejs npm)
 fi
 
