@@ -6,6 +6,7 @@
 
 void gw_body_init(gw_body_t *self, const json_t *obj) {
     self->obj = obj;
+    self->flat = NULL;
     self->shape = NULL;
     self->content = NULL;
     self->oom = false;
@@ -18,7 +19,29 @@ static void s_detail(gw_body_t *self, json_t **list, const char *name, const cha
         self->oom = true;
 }
 
+void gw_body_init_flat(gw_body_t *self, const gw_flat_t *flat) {
+    gw_body_init(self, NULL);
+    self->flat = flat;
+}
+
+/* gw_body_str over a flat body: every value is a string, never null. */
+static char *s_flat_str(gw_body_t *self, const char *name, bool required) {
+    const gw_flat_field_t *f = gw_flat_get(self->flat, name);
+    if (!f) {
+        if (required)
+            s_detail(self, &self->shape, name, "required");
+        return "";
+    }
+    if (f->vlen > GW_BODY_STR_MAX) {
+        s_detail(self, &self->content, name, "too_long");
+        return "";
+    }
+    return (char *)f->val; /* only read (packed), as below */
+}
+
 char *gw_body_str(gw_body_t *self, const char *name, bool required) {
+    if (self->flat)
+        return s_flat_str(self, name, required);
     json_t *v = self->obj ? json_object_get(self->obj, name) : NULL;
     if (!v || json_is_null(v)) {
         if (required)

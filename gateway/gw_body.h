@@ -9,21 +9,26 @@
 #include <stdbool.h>
 
 #include "gw_answer.h"
+#include "gw_flat.h"
 
 #define GW_BODY_STR_MAX 1024 /* bytes in one string field */
 
 typedef struct {
-    const json_t *obj; /* borrowed; NULL reads as {} */
-    json_t *shape;     /* 400 details, made on first need */
-    json_t *content;   /* 422 details, made on first need */
+    const json_t *obj;     /* borrowed; NULL reads as {} (unless flat is set) */
+    const gw_flat_t *flat; /* borrowed: the fields of a flat body, read instead of obj */
+    json_t *shape;         /* 400 details, made on first need */
+    json_t *content;       /* 422 details, made on first need */
     bool oom;
 } gw_body_t;
 
 void gw_body_init(gw_body_t *self, const json_t *obj);
 
+/* The same over the fields gw_flat read (all strings). */
+void gw_body_init_flat(gw_body_t *self, const gw_flat_t *flat);
+
 /* The string field name. Missing or null: "" (and a "required" detail when
  * required); not a string: "" and a "type" detail; too long: "" and "too_long".
- * Never NULL; the string lives as long as obj. */
+ * Never NULL; the string lives as long as obj (or flat's buffer). */
 char *gw_body_str(gw_body_t *self, const char *name, bool required);
 
 /* Turns what was collected into ans: 400 with shape details before 422 with content

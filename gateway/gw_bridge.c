@@ -27,7 +27,7 @@
 struct gw_job {
     gw_bridge_t *bridge;
     struct MHD_Connection *conn;
-    int wake_fd; /* of the HTTP thread that runs conn (gw_loop) */
+    gw_loop_thread_t *thread; /* the HTTP thread that runs conn (gw_loop) */
     const gw_route_t *route;
     gw_request_t *req; /* freed once asked (cmn_service_ask packs it at once) */
     char trace[GW_TRACE_LEN + 1];
@@ -84,9 +84,9 @@ static bool s_answer_locked(gw_job_t *job, gw_answer_t *ans) {
 
 /* Resumes a connection and wakes its HTTP thread, which otherwise would not look at it
  * before its next event (gw_loop.h). */
-static void s_resume(struct MHD_Connection *conn, int wake_fd) {
+static void s_resume(struct MHD_Connection *conn, gw_loop_thread_t *thread) {
     MHD_resume_connection(conn);
-    gw_loop_wake(wake_fd);
+    gw_loop_wake(thread);
 }
 
 /* The continuation of every ask: render, hand over, wake the connection. */
@@ -104,12 +104,12 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     pthread_mutex_lock(&self->lock);
     bool resume = s_answer_locked(job, &ans);
     struct MHD_Connection *conn = job->conn;
-    int wake_fd = job->wake_fd;
+    gw_loop_thread_t *thread = job->thread;
     bool dead = s_unhold_locked(self, job);
     pthread_mutex_unlock(&self->lock);
     gw_answer_clear(&ans);
     if (resume)
-        s_resume(conn, wake_fd);
+        s_resume(conn, thread);
     if (dead)
         s_job_free(job);
     return 0;
@@ -243,7 +243,7 @@ void gw_bridge_close(gw_bridge_t *self) {
     /* What to resume, copied: once resumed, a connection may complete and free its job. */
     struct {
         struct MHD_Connection *conn;
-        int wake_fd;
+        gw_loop_thread_t *thread;
     } *wake = calloc(n ? n : 1, sizeof(*wake));
     size_t nwake = 0;
     for (gw_job_t *job = self->live; job; job = job->next) {
@@ -253,27 +253,27 @@ void gw_bridge_close(gw_bridge_t *self) {
         gw_answer_clear(&ans);
         if (resume && wake) {
             wake[nwake].conn = job->conn;
-            wake[nwake++].wake_fd = job->wake_fd;
+            wake[nwake++].thread = job->thread;
         } else if (resume) {
-            s_resume(job->conn, job->wake_fd); /* no memory: resume under the lock */
+            s_resume(job->conn, job->thread); /* no memory: resume under the lock */
         }
     }
     pthread_mutex_unlock(&self->lock);
     for (size_t i = 0; i < nwake; i++)
-        s_resume(wake[i].conn, wake[i].wake_fd);
+        s_resume(wake[i].conn, wake[i].thread);
     free(wake);
     if (n)
         CMN_INFO(NULL, "answered %zu waiting requests with 503 at shut-down", n);
 }
 
-gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int wake_fd,
+gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, gw_loop_thread_t *thread,
                            const gw_route_t *route, gw_request_t **req_p) {
     gw_job_t *job = calloc(1, sizeof(*job));
     if (!job)
         return NULL;
     job->bridge = self;
     job->conn = conn;
-    job->wake_fd = wake_fd;
+    job->thread = thread;
     job->route = route;
     memcpy(job->trace, (*req_p)->trace, sizeof(job->trace));
     job->refs = 2; /* the caller's and the bridge's */
@@ -288,6 +288,9 @@ gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int w
     MHD_suspend_connection(conn);
     job->req = *req_p;
     *req_p = NULL;
+    /* Only the job that finds the queue empty wakes the loop: the loop takes the whole
+     * queue at once, and a queue left non-empty has a wake still to come. */
+    bool wake = self->qhead == NULL;
     if (self->qtail)
         self->qtail->qnext = job;
     else
@@ -299,7 +302,7 @@ gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int w
     self->live = job;
     pthread_mutex_unlock(&self->lock);
     uint64_t one = 1;
-    if (write(self->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+    if (wake && write(self->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         CMN_WARN(job->trace, "eventfd write: %s", strerror(errno));
     return job;
 }

@@ -15,6 +15,7 @@
 
 #include "cmn_config.h"
 #include "gw_answer.h"
+#include "gw_loop.h"
 #include "gw_request.h"
 #include "gw_routes.h"
 
@@ -37,11 +38,11 @@ int gw_bridge_run(gw_bridge_t *self);
 void gw_bridge_close(gw_bridge_t *self);
 
 /* Suspends conn (call from the access handler only) and queues *req_p for route;
- * takes *req_p and nullifies it. wake_fd is the eventfd of conn's HTTP thread
- * (gw_loop_wake_fd), written after the connection is resumed. Returns the job, holding one
+ * takes *req_p and nullifies it. thread is conn's HTTP thread (gw_loop_thread_of), woken
+ * after the connection is resumed. Returns the job, holding one
  * reference for the caller, or NULL when the bridge is closed or out of memory: then conn is not
  * suspended and *req_p stays the caller's. */
-gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, int wake_fd,
+gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, gw_loop_thread_t *thread,
                            const gw_route_t *route, gw_request_t **req_p);
 
 /* Moves the job's answer into ans once the bridge has made it. Returns false while

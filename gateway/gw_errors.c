@@ -3,6 +3,9 @@
 #include "gw_errors.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+
+#include "gw_jw.h"
 
 #define S(x) DVCID__STATUS__STATUS_##x
 
@@ -73,29 +76,38 @@ const gw_error_t *gw_errors_http(gw_http_err_t err) {
     return &s_http[err];
 }
 
+/* Written with gw_jw, not a jansson tree: errors are a hot answer (every wrong code). The
+ * bytes are those json_dumps made of {"error": {code, message, details?, attempts_left?,
+ * retry_after?}}. */
 int gw_errors_answer(gw_answer_t *ans, const gw_error_t *e, json_t *details, long attempts_left,
                      long retry_after) {
-    json_t *inner = json_pack("{s:s, s:s}", "code", e->code, "message", e->message);
-    if (!inner) {
-        json_decref(details);
-        return gw_answer_json(ans, 500, NULL);
+    gw_jw_t w;
+    gw_jw_init(&w);
+    gw_jw_raw(&w, "{\"error\":{\"code\":");
+    gw_jw_str(&w, e->code);
+    gw_jw_raw(&w, ",\"message\":");
+    gw_jw_str(&w, e->message);
+    if (details && json_array_size(details) > 0) {
+        char *text = json_dumps(details, JSON_COMPACT);
+        if (!text)
+            w.failed = true;
+        gw_jw_raw(&w, ",\"details\":");
+        if (text)
+            gw_jw_raw(&w, text);
+        free(text);
     }
-    int rc = 0;
-    if (details && json_array_size(details) > 0)
-        rc |= json_object_set_new(inner, "details", details);
-    else
-        json_decref(details);
-    if (attempts_left >= 0)
-        rc |= json_object_set_new(inner, "attempts_left", json_integer(attempts_left));
-    if (retry_after >= 0)
-        rc |= json_object_set_new(inner, "retry_after", json_integer(retry_after));
-    json_t *body = json_pack("{s:o}", "error", inner);
-    if (rc != 0) {
-        json_decref(body);
-        body = NULL;
+    json_decref(details);
+    if (attempts_left >= 0) {
+        gw_jw_raw(&w, ",\"attempts_left\":");
+        gw_jw_int(&w, attempts_left);
     }
-    if (gw_answer_json(ans, e->http, body) != 0)
-        return -1;
+    if (retry_after >= 0) {
+        gw_jw_raw(&w, ",\"retry_after\":");
+        gw_jw_int(&w, retry_after);
+    }
+    gw_jw_raw(&w, "}}");
+    if (gw_jw_answer(&w, ans, e->http) != 0)
+        return gw_answer_json(ans, 500, NULL); /* a bare 500, as when out of memory */
     /* Retry-After: 0 would invite an instant retry storm; say at least one second. */
     if (retry_after >= 0)
         ans->retry_after = retry_after > 0 ? (unsigned)retry_after : 1;

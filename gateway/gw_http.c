@@ -328,8 +328,8 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
     }
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-    int wake_fd = info ? gw_loop_wake_fd(ex->http->loop, info->daemon) : -1;
-    ex->job = gw_bridge_submit(ex->http->bridge, conn, wake_fd, ex->route, &req);
+    gw_loop_thread_t *thread = info ? gw_loop_thread_of(ex->http->loop, info->daemon) : NULL;
+    ex->job = gw_bridge_submit(ex->http->bridge, conn, thread, ex->route, &req);
     if (!ex->job) {
         gw_request_destroy(&req);
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_UNAVAILABLE));

@@ -5,7 +5,12 @@
  * thread sleeps in poll() on the daemon's epoll descriptor and on its own eventfd, for
  * at most what MHD_get_timeout() allows. In external mode MHD has no ITC of its own, so
  * whoever resumes a connection writes to the eventfd of the thread that runs it
- * (gw_loop_wake_fd); quiesce and stop write to every thread's. */
+ * (gw_loop_wake); quiesce and stop write to every thread's.
+ *
+ * Wakes are coalesced: `woken` is set by the first waker, which writes the eventfd, and
+ * cleared by the thread just before MHD_run(). A waker that finds it set skips the
+ * write: its resume happened before the flag is cleared, so the MHD_run() that follows
+ * the clear sees it. */
 #include "gw_loop.h"
 
 #include <errno.h>
@@ -31,11 +36,12 @@
 
 enum { S_RUN, S_QUIESCE, S_STOP };
 
-typedef struct {
+typedef struct gw_loop_thread {
     gw_loop_t *loop;
     struct MHD_Daemon *daemon;
     int epfd;
-    int wake_fd; /* eventfd: resumes, quiesce and stop */
+    int wake_fd;       /* eventfd: resumes, quiesce and stop */
+    atomic_bool woken; /* the eventfd was written since the last MHD_run() began */
     pthread_t thread;
     bool started;
 } s_thread_t;
@@ -61,6 +67,9 @@ static void *s_run(void *arg) {
             (void)MHD_quiesce_daemon(t->daemon);
             quiesced = true;
         }
+        /* An exchange, not a store: it reads the waker's exchange, so what the waker did
+         * before (the resume) happens before this MHD_run(). */
+        (void)atomic_exchange(&t->woken, false);
         MHD_run(t->daemon);
         int wait = S_WAIT_MAX_MS;
         MHD_UNSIGNED_LONG_LONG due = 0;
@@ -123,8 +132,10 @@ gw_loop_t *gw_loop_new(const struct sockaddr *addr, socklen_t addrlen, unsigned 
         free(self);
         return NULL;
     }
-    for (unsigned i = 0; i < self->nthreads; i++)
+    for (unsigned i = 0; i < self->nthreads; i++) {
         self->threads[i].wake_fd = -1;
+        atomic_init(&self->threads[i].woken, false);
+    }
     for (unsigned i = 0; i < self->nthreads; i++) {
         self->threads[i].wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (self->threads[i].wake_fd < 0) {
@@ -180,23 +191,28 @@ int gw_loop_start(gw_loop_t *self) {
 
 unsigned gw_loop_connection_limit(const gw_loop_t *self) { return self->limit; }
 
-int gw_loop_wake_fd(const gw_loop_t *self, const struct MHD_Daemon *daemon) {
+gw_loop_thread_t *gw_loop_thread_of(gw_loop_t *self, const struct MHD_Daemon *daemon) {
     for (unsigned i = 0; i < self->nthreads; i++)
         if (self->threads[i].daemon == daemon)
-            return self->threads[i].wake_fd;
-    return -1;
+            return &self->threads[i];
+    return NULL;
 }
 
-void gw_loop_wake(int wake_fd) {
+static void s_write(int fd) {
     uint64_t one = 1;
-    if (wake_fd >= 0 && write(wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+    if (fd >= 0 && write(fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
         CMN_WARN(NULL, "eventfd write: %s", strerror(errno));
+}
+
+void gw_loop_wake(gw_loop_thread_t *thread) {
+    if (thread && !atomic_exchange(&thread->woken, true))
+        s_write(thread->wake_fd);
 }
 
 static void s_phase(gw_loop_t *self, int phase) {
     atomic_store(&self->phase, phase);
     for (unsigned i = 0; i < self->nthreads; i++)
-        gw_loop_wake(self->threads[i].wake_fd);
+        s_write(self->threads[i].wake_fd); /* always: the phase is read before MHD_run() */
 }
 
 void gw_loop_quiesce(gw_loop_t *self) { s_phase(self, S_QUIESCE); }

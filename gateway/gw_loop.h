@@ -10,7 +10,7 @@
  * MHD_run() is called with nothing to wait for, and the thread itself waits on the
  * daemon's epoll descriptor, which is readable whenever anything is ready, and on an
  * eventfd of its own: in external mode MHD_resume_connection() wakes nobody, so
- * whoever resumes a connection then calls gw_loop_wake() with its thread's eventfd. */
+ * whoever resumes a connection then calls gw_loop_wake() with its thread. */
 #ifndef GW_LOOP_H
 #define GW_LOOP_H
 
@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 
 typedef struct gw_loop gw_loop_t;
+typedef struct gw_loop_thread gw_loop_thread_t;
 
 /* Starts one daemon for a thread: flags and options are the caller's, but it must
  * pass MHD_USE_EPOLL without MHD_USE_INTERNAL_POLLING_THREAD, MHD_OPTION_LISTEN_SOCKET
@@ -38,13 +39,14 @@ int gw_loop_start(gw_loop_t *self);
 /* Connections accepted at most, over all threads. */
 unsigned gw_loop_connection_limit(const gw_loop_t *self);
 
-/* The eventfd of the thread that runs daemon (from MHD_CONNECTION_INFO_DAEMON), or -1.
- * Valid until gw_loop_destroy(). */
-int gw_loop_wake_fd(const gw_loop_t *self, const struct MHD_Daemon *daemon);
+/* The thread that runs daemon (from MHD_CONNECTION_INFO_DAEMON), or NULL. Valid until
+ * gw_loop_destroy(). */
+gw_loop_thread_t *gw_loop_thread_of(gw_loop_t *self, const struct MHD_Daemon *daemon);
 
-/* Wakes the thread of wake_fd (from gw_loop_wake_fd; -1 is ignored): call it after
- * MHD_resume_connection(), from any thread. */
-void gw_loop_wake(int wake_fd);
+/* Wakes thread (NULL is ignored): call it after MHD_resume_connection(), from any
+ * thread. A thread already woken and not yet past its next MHD_run() is not written to
+ * again, so a burst of resumes costs one eventfd write, not one each. */
+void gw_loop_wake(gw_loop_thread_t *thread);
 
 /* Stops accepting new connections (each thread quiesces its daemon); connections
  * already open go on being served. Returns at once. */

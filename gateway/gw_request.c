@@ -38,6 +38,9 @@ void gw_request_destroy(gw_request_t **self_p) {
         return;
     cmn_wipe((*self_p)->token, sizeof((*self_p)->token));
     json_decref((*self_p)->json);
+    if ((*self_p)->raw) /* may hold a password: wiped like the token */
+        cmn_wipe((*self_p)->raw, (*self_p)->raw_len);
+    free((*self_p)->raw);
     free(*self_p);
     *self_p = NULL;
 }

@@ -1,7 +1,7 @@
 /* gw_request: one dvcid Request built from one HTTP request, with room for its
  * body message and the strings it points to (the parsed JSON, the path id, the
  * session token, the client address, the trace id), so the whole thing is one
- * allocation plus the JSON and dies in one call. */
+ * allocation plus the JSON (or the body read in place) and dies in one call. */
 #ifndef GW_REQUEST_H
 #define GW_REQUEST_H
 
@@ -41,7 +41,9 @@ typedef struct {
         Dvcid__JwksGet jwks_get;
         Dvcid__MetricsGet metrics_get;
     } body;
-    json_t *json;         /* the parsed HTTP body, or NULL; owned */
+    json_t *json; /* the parsed HTTP body, or NULL; owned */
+    char *raw;    /* or the body itself, parsed in place (gw_flat); owned */
+    size_t raw_len;
     uint64_t deadline_ms; /* unix ms after which nobody waits for the answer */
     char id[GW_ID_MAX + 1];
     char token[GW_SESSION_TOKEN_MAX + 1]; /* session routes only; wiped at destroy */
@@ -58,7 +60,7 @@ gw_request_t *gw_request_new(const char *trace, const char *client_ip, const cha
  * (token is then ""). */
 int gw_request_set_token(gw_request_t *self, const char *token);
 
-/* Frees the request and its JSON; nullifies *self_p. Tolerates NULL. */
+/* Frees the request, its JSON and body; nullifies *self_p. Tolerates NULL. */
 void gw_request_destroy(gw_request_t **self_p);
 
 /* Writes a fresh random trace id (GW_TRACE_LEN hex characters and a NUL). */

@@ -6,9 +6,11 @@
 #include "gw_routes.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gw_errors.h"
+#include "gw_flat.h"
 #include "gw_metrics.h"
 #include "gw_routes_impl.h"
 
@@ -126,6 +128,23 @@ int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body
                     gw_answer_t *err) {
     if (!route->build)
         return 0;
+    gw_flat_t flat;
+    if (len > 0 && !req->raw && !req->json) {
+        /* The common body, read in place in a copy the request keeps (its strings are
+         * the message's); anything else goes to jansson below. */
+        char *copy = malloc(len);
+        if (copy)
+            memcpy(copy, body, len);
+        if (copy && gw_flat_parse(&flat, copy, len)) {
+            req->raw = copy;
+            req->raw_len = len;
+            gw_body_t fields;
+            gw_body_init_flat(&fields, &flat);
+            route->build(req, &fields);
+            return gw_body_finish(&fields, err);
+        }
+        free(copy);
+    }
     if (len > 0) {
         json_error_t jerr;
         /* jansson refuses invalid UTF-8, NUL in strings and trailing garbage. */

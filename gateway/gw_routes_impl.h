@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "gw_jw.h"
 #include "gw_routes.h"
 
 /* Points req->msg's oneof at the body member of the same name. */
@@ -22,6 +23,9 @@
 
 /* The api.md "otp" object; NULL when otp is NULL (so json_pack's "o" fails). */
 json_t *gw_routes_otp_json(const Dvcid__OtpInfo *otp);
+
+/* Writes the same "otp" object; fails w when otp is NULL. */
+void gw_routes_otp_write(gw_jw_t *w, const Dvcid__OtpInfo *otp);
 
 /* Answers obj with status ok; takes obj. -1 when obj is NULL (a pack that failed
  * because the reply lacked a sub-message) or out of memory. */

@@ -17,6 +17,22 @@ json_t *gw_routes_otp_json(const Dvcid__OtpInfo *otp) {
                      "resend_after", (json_int_t)otp->resend_after);
 }
 
+void gw_routes_otp_write(gw_jw_t *w, const Dvcid__OtpInfo *otp) {
+    if (!otp) {
+        w->failed = true;
+        return;
+    }
+    gw_jw_raw(w, "{\"phone_masked\":");
+    gw_jw_str(w, otp->phone_masked);
+    gw_jw_raw(w, ",\"length\":");
+    gw_jw_int(w, (long long)otp->length);
+    gw_jw_raw(w, ",\"expires_in\":");
+    gw_jw_int(w, (long long)otp->expires_in);
+    gw_jw_raw(w, ",\"resend_after\":");
+    gw_jw_int(w, (long long)otp->resend_after);
+    gw_jw_raw(w, "}");
+}
+
 int gw_routes_answer(gw_answer_t *ans, unsigned ok, json_t *obj) {
     if (!obj)
         return -1;
@@ -26,14 +42,23 @@ int gw_routes_answer(gw_answer_t *ans, unsigned ok, json_t *obj) {
 int gw_routes_render_otp_sent(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
     if (reply->body_case != DVCID__REPLY__BODY_OTP_SENT)
         return -1;
-    return gw_routes_answer(ans, ok,
-                            json_pack("{s:o}", "otp", gw_routes_otp_json(reply->otp_sent->otp)));
+    gw_jw_t w;
+    gw_jw_init(&w);
+    gw_jw_raw(&w, "{\"otp\":");
+    gw_routes_otp_write(&w, reply->otp_sent->otp);
+    gw_jw_raw(&w, "}");
+    return gw_jw_answer(&w, ans, ok);
 }
 
 int gw_routes_render_flow_state(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
     if (reply->body_case != DVCID__REPLY__BODY_FLOW_STATE)
         return -1;
-    return gw_routes_answer(ans, ok, json_pack("{s:s}", "state", reply->flow_state->state));
+    gw_jw_t w;
+    gw_jw_init(&w);
+    gw_jw_raw(&w, "{\"state\":");
+    gw_jw_str(&w, reply->flow_state->state);
+    gw_jw_raw(&w, "}");
+    return gw_jw_answer(&w, ans, ok);
 }
 
 /* --- the service ------------------------------------------------------------------ */
@@ -95,9 +120,14 @@ int gw_reg_render_start(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans
     if (reply->body_case != DVCID__REPLY__BODY_REG_START)
         return -1;
     const Dvcid__RegStartReply *r = reply->reg_start;
-    return gw_routes_answer(ans, ok,
-                            json_pack("{s:s, s:o}", "registration_id", r->registration_id, "otp",
-                                      gw_routes_otp_json(r->otp)));
+    gw_jw_t w;
+    gw_jw_init(&w);
+    gw_jw_raw(&w, "{\"registration_id\":");
+    gw_jw_str(&w, r->registration_id);
+    gw_jw_raw(&w, ",\"otp\":");
+    gw_routes_otp_write(&w, r->otp);
+    gw_jw_raw(&w, "}");
+    return gw_jw_answer(&w, ans, ok);
 }
 
 void gw_reg_build_resend(gw_request_t *req, gw_body_t *body) {
