@@ -45,6 +45,13 @@ static int s_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply)
     return 0;
 }
 
+/* Finishes a step with the error of a peer's reply, when nothing else was done in this
+ * item: the answer need not wait for the batch's commit. */
+static int s_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
+    cmn_call_answer_early((*s)->call);
+    return s_forward(ctx, s, reply);
+}
+
 /* --- start ------------------------------------------------------------------------ */
 
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
@@ -220,6 +227,7 @@ int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 
 static int s_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
+    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
     if (!acct_reply_is_otp(reply))
         return s_forward(ctx, &s, reply);
     acct_reply_otp(ctx, &s->call, reply);
@@ -280,7 +288,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return s_forward(ctx, &s, reply);
+        return s_forward_early(ctx, &s, reply);
     uint64_t now = cmn_time_now_ms();
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
@@ -341,7 +349,7 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (!acct_reply_is_otp(reply))
-        return s_forward(ctx, &s, reply);
+        return s_forward_early(ctx, &s, reply);
     Dvcid__Store__Flow *flow = NULL;
     int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_LOGIN,
                                cmn_time_now_ms(), &flow);
@@ -391,7 +399,7 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return s_forward(ctx, &s, reply);
+        return s_forward_early(ctx, &s, reply);
     /* The phone the verified code went to is the one that becomes primary. */
     const char *phone = reply->otp_verified->phone;
     Dvcid__Store__Account *acc = NULL;

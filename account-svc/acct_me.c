@@ -156,6 +156,7 @@ static int s_add_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (!acct_reply_is_otp(reply)) {
+        cmn_call_answer_early(s->call); /* otp-svc's refusal, nothing written */
         cmn_call_forward_error(ctx, &s->call, reply);
         acct_step_destroy(&s);
         return 0;
@@ -252,6 +253,7 @@ static int s_add_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) 
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
+        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
         cmn_call_forward_error(ctx, &s->call, reply);
         acct_step_destroy(&s);
         return 0;

@@ -62,6 +62,9 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         r.body_case = DVCID__REPLY__BODY_REG_START;
         r.reg_start = &body;
         CMN_DEBUG(cmn_call_trace(s->call), "registration %s started", s->hex);
+        /* The registration was committed before the ask left, the code by otp-svc
+         * before its answer: nothing here waits on this batch's commit. */
+        cmn_call_answer_early(s->call);
         cmn_call_reply(ctx, &s->call, &r);
     }
     acct_step_destroy(&s);
@@ -153,6 +156,7 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 
 static int s_resend_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
+    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
     if (acct_reply_is_otp(reply))
         acct_reply_otp(ctx, &s->call, reply);
     else
@@ -221,6 +225,7 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_state_t *st = ctx->self;
     int rc = 0;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
+        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
         cmn_call_forward_error(ctx, &s->call, reply);
         acct_step_destroy(&s);
         return 0;

@@ -108,6 +108,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
+        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
         cmn_call_forward_error(ctx, &s->call, reply);
         acct_step_destroy(&s);
         return 0;
@@ -131,6 +132,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 
 static int s_resent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
+    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
     if (acct_reply_is_otp(reply))
         acct_reply_otp(ctx, &s->call, reply);
     else

@@ -15,7 +15,7 @@ static const double s_secs[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
 static const double s_counts[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096};
 #define S_MAX_BUCKETS 14
 
-typedef struct {
+typedef struct cmn_metrics_series {
     char *name;
     char *labels;
     const char *help; /* a string literal of the caller */
@@ -130,19 +130,23 @@ void cmn_metrics_set(cmn_metrics_t *self, const char *name, const char *labels, 
     pthread_mutex_unlock(&self->mu);
 }
 
+/* One observation into a histogram; call with the mutex held. */
+static void s_observe_in(s_series_t *s, double v, const double *bounds, int nbounds) {
+    s->bounds = bounds;
+    s->nbounds = nbounds;
+    s->value += v;
+    s->count++;
+    for (int i = 0; i < nbounds; i++)
+        if (v <= bounds[i])
+            s->buckets[i]++;
+}
+
 static void s_observe(cmn_metrics_t *self, const char *name, const char *labels, double v,
                       const char *help, const double *bounds, int nbounds) {
     pthread_mutex_lock(&self->mu);
     s_series_t *s = s_get(self, name, labels, S_HISTOGRAM, help);
-    if (s) {
-        s->bounds = bounds;
-        s->nbounds = nbounds;
-        s->value += v;
-        s->count++;
-        for (int i = 0; i < nbounds; i++)
-            if (v <= bounds[i])
-                s->buckets[i]++;
-    }
+    if (s)
+        s_observe_in(s, v, bounds, nbounds);
     pthread_mutex_unlock(&self->mu);
 }
 
@@ -154,6 +158,52 @@ void cmn_metrics_observe(cmn_metrics_t *self, const char *name, const char *labe
 void cmn_metrics_observe_count(cmn_metrics_t *self, const char *name, const char *labels,
                                double count, const char *help) {
     s_observe(self, name, labels, count, help, s_counts, (int)(sizeof(s_counts) / sizeof(double)));
+}
+
+static cmn_metrics_series_t *s_handle(cmn_metrics_t *self, const char *name, const char *labels,
+                                      s_kind_t kind, const char *help, const double *bounds,
+                                      int nbounds) {
+    pthread_mutex_lock(&self->mu);
+    s_series_t *s = s_get(self, name, labels, kind, help);
+    if (s && kind == S_HISTOGRAM) {
+        s->bounds = bounds;
+        s->nbounds = nbounds;
+    }
+    pthread_mutex_unlock(&self->mu);
+    return s;
+}
+
+cmn_metrics_series_t *cmn_metrics_counter(cmn_metrics_t *self, const char *name, const char *labels,
+                                          const char *help) {
+    return s_handle(self, name, labels, S_COUNTER, help, NULL, 0);
+}
+
+cmn_metrics_series_t *cmn_metrics_seconds(cmn_metrics_t *self, const char *name, const char *labels,
+                                          const char *help) {
+    return s_handle(self, name, labels, S_HISTOGRAM, help, s_secs,
+                    (int)(sizeof(s_secs) / sizeof(double)));
+}
+
+cmn_metrics_series_t *cmn_metrics_counts(cmn_metrics_t *self, const char *name, const char *labels,
+                                         const char *help) {
+    return s_handle(self, name, labels, S_HISTOGRAM, help, s_counts,
+                    (int)(sizeof(s_counts) / sizeof(double)));
+}
+
+void cmn_metrics_series_add(cmn_metrics_t *self, cmn_metrics_series_t *s, uint64_t n) {
+    if (!s)
+        return;
+    pthread_mutex_lock(&self->mu);
+    s->value += (double)n;
+    pthread_mutex_unlock(&self->mu);
+}
+
+void cmn_metrics_series_observe(cmn_metrics_t *self, cmn_metrics_series_t *s, double v) {
+    if (!s)
+        return;
+    pthread_mutex_lock(&self->mu);
+    s_observe_in(s, v, s->bounds, s->nbounds);
+    pthread_mutex_unlock(&self->mu);
 }
 
 double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labels) {

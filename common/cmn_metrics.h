@@ -34,6 +34,20 @@ void cmn_metrics_observe(cmn_metrics_t *self, const char *name, const char *labe
 void cmn_metrics_observe_count(cmn_metrics_t *self, const char *name, const char *labels,
                                double count, const char *help);
 
+/* A series looked up once and counted into without building its key again: for what a
+ * loop counts per request. It lives as long as the registry. NULL on failure (or when
+ * name{labels} is a series of another kind); the functions below then do nothing. */
+typedef struct cmn_metrics_series cmn_metrics_series_t;
+cmn_metrics_series_t *cmn_metrics_counter(cmn_metrics_t *self, const char *name, const char *labels,
+                                          const char *help);
+/* A histogram of seconds (as cmn_metrics_observe) or of counts (cmn_metrics_observe_count). */
+cmn_metrics_series_t *cmn_metrics_seconds(cmn_metrics_t *self, const char *name, const char *labels,
+                                          const char *help);
+cmn_metrics_series_t *cmn_metrics_counts(cmn_metrics_t *self, const char *name, const char *labels,
+                                         const char *help);
+void cmn_metrics_series_add(cmn_metrics_t *self, cmn_metrics_series_t *s, uint64_t n);
+void cmn_metrics_series_observe(cmn_metrics_t *self, cmn_metrics_series_t *s, double v);
+
 /* The current value of a counter or gauge (tests, status), 0 when unknown. */
 double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labels);
 

@@ -88,6 +88,8 @@ static void s_out_fail_from(cmn_service_t *self, size_t mark, Dvcid__Status stat
         s_out_t *o = &self->out[i];
         free(o->data);
         o->data = NULL;
+        o->cache_origin = 0; /* a failure is not the request's answer: a repeat runs it */
+        o->early = 0;
         if (o->kind == S_OUT_REPLY) {
             o->data = s_pack_status(o->request_id, status, &o->len);
         } else {
@@ -117,20 +119,37 @@ static void s_ask_send(cmn_service_t *self, s_out_t *o) {
     (void)rc;
 }
 
+static void s_free_data(void *data, void *hint) {
+    (void)hint;
+    free(data);
+}
+
+/* Sends a staged reply: the routing id, then the packed reply itself, handed to
+ * libzmq without a copy (it frees it once written, maybe on its I/O thread). */
+static void s_send_reply(cmn_service_t *self, s_out_t *o) {
+    if (!o->data || !self->router)
+        return;
+    void *sock = zsock_resolve(self->router);
+    zmq_msg_t m;
+    int rc = zmq_send(sock, zframe_data(o->identity), zframe_size(o->identity), ZMQ_SNDMORE);
+    if (rc >= 0 && zmq_msg_init_data(&m, o->data, o->len, s_free_data, NULL) == 0) {
+        o->data = NULL;
+        rc = zmq_msg_send(&m, sock, 0);
+        if (rc < 0)
+            zmq_msg_close(&m);
+    } else {
+        rc = -1;
+    }
+    if (rc < 0)
+        CMN_WARN(NULL, "reply %llu dropped: %s", (unsigned long long)o->request_id,
+                 zmq_strerror(zmq_errno()));
+}
+
 static void s_flush(cmn_service_t *self) {
     for (size_t i = 0; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
         if (o->kind == S_OUT_REPLY) {
-            if (o->data && self->router) {
-                zmsg_t *m = zmsg_new();
-                zmsg_append(m, &o->identity);
-                zmsg_addmem(m, o->data, o->len);
-                if (zmsg_send(&m, self->router) != 0) {
-                    CMN_WARN(NULL, "reply %llu dropped: %s", (unsigned long long)o->request_id,
-                             zmq_strerror(zmq_errno()));
-                    zmsg_destroy(&m);
-                }
-            }
+            s_send_reply(self, o);
         } else if (o->fn) {
             s_ask_send(self, o);
         }
@@ -159,7 +178,32 @@ static void s_item_begin(cmn_service_t *self, MDB_txn *parent, s_item_t *it) {
         it->ctx.txn = NULL;
 }
 
-static void s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
+/* After an item's nested commit: its replies go into the reply cache, written in the
+ * batch transaction itself (a write in the nested one would copy the cache's pages
+ * into it first), then the replies declared early leave at once. An early reply
+ * whose entry could not be written waits for the commit like any other. */
+static void s_item_replies(cmn_service_t *self, s_item_t *it) {
+    size_t keep = it->mark;
+    for (size_t i = it->mark; i < self->nout; i++) {
+        s_out_t *o = &self->out[i];
+        if (o->kind == S_OUT_REPLY && o->cache_origin && o->data &&
+            cmn_service_replies_put(self, it->parent, o->cache_origin, o->request_id,
+                                    o->cache_deadline, o->data, o->len) != 0)
+            o->early = 0;
+        if (o->kind == S_OUT_REPLY && o->early) {
+            s_send_reply(self, o);
+            zframe_destroy(&o->identity);
+            free(o->data);
+            continue;
+        }
+        self->out[keep++] = *o;
+    }
+    self->nout = keep;
+}
+
+/* Ends an item: commits or aborts its nested transaction. Returns 0 when its effects
+ * are in the batch transaction, else -1 (its staged outputs turned into failures). */
+static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
     if (it->ctx.txn) {
         if (rc == 0) {
             int crc = mdb_txn_commit(it->ctx.txn);
@@ -170,11 +214,16 @@ static void s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
         } else {
             mdb_txn_abort(it->ctx.txn);
         }
+        it->ctx.txn = NULL;
     } else if (it->parent) {
         rc = -1; /* the nested transaction could not even begin */
     }
-    if (rc != 0)
+    if (rc != 0) {
         s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    s_item_replies(self, it);
+    return 0;
 }
 
 /* --- calls ------------------------------------------------------------------ */
@@ -183,6 +232,8 @@ const char *cmn_call_client_ip(const cmn_call_t *call) { return call->req->clien
 const Dvcid__Request *cmn_call_request(const cmn_call_t *call) { return call->req; }
 const char *cmn_call_trace(const cmn_call_t *call) { return call->req->trace_id; }
 uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
+
+void cmn_call_answer_early(cmn_call_t *call) { call->early = 1; }
 
 void cmn_call_rerun_safe(cmn_call_t *call) {
     if (call->svc && call->svc->cur_call == call)
@@ -235,10 +286,13 @@ void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
         o->identity = call->identity;
         call->identity = NULL;
         o->data = s_pack_reply(reply, &o->len);
-        /* Stored with the handler's effects: a repeat of this request gets this answer. */
-        if (o->data && call->origin && ctx->txn && ctx->svc->has_replies)
-            cmn_service_replies_put(ctx->svc, ctx->txn, call->origin, call->request_id,
-                                    call->deadline_ms, o->data, o->len);
+        /* Stored with the handler's effects when its item ends (s_item_replies): a repeat
+         * of this request gets this answer. */
+        if (call->origin && ctx->txn && ctx->svc->has_replies) {
+            o->cache_origin = call->origin;
+            o->cache_deadline = call->deadline_ms;
+        }
+        o->early = call->early;
     }
     cmn_service_count_reply(ctx->svc, call, reply);
     cmn_call_destroy(call_p);
@@ -626,13 +680,16 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
         cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
         rc = 0;
     }
-    /* Not answered yet: its first effects commit now, its answer later. */
-    if (rc == 0 && !self->cur_call_ended && !self->cur_call_safe && origin && it.ctx.txn &&
-        self->has_replies &&
-        cmn_service_replies_pending(self, it.ctx.txn, origin, rid, call_deadline) != 0)
-        rc = -1;
+    int pending =
+        !self->cur_call_ended && !self->cur_call_safe && origin && it.ctx.txn && self->has_replies;
     self->cur_call = NULL;
-    s_item_end(self, &it, rc);
+    /* Not answered yet: its first effects commit now, its answer later. The mark goes in
+     * the batch transaction, beside them; if it cannot be written, what the item staged
+     * fails (its asks' continuations answer the call) and the batch most likely does not
+     * commit at all (LMDB refuses a transaction after a failed write). */
+    if (s_item_end(self, &it, rc) == 0 && pending &&
+        cmn_service_replies_pending(self, it.parent, origin, rid, call_deadline) != 0)
+        s_out_fail_from(self, it.mark, DVCID__STATUS__STATUS_INTERNAL);
 }
 
 static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *p,
@@ -798,12 +855,7 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
             CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
             s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
         } else if (self->batch_items) {
-            cmn_metrics_observe(self->metrics, "dvcid_commit_seconds", "",
-                                (double)(cmn_service_now_us() - t0) / 1e6,
-                                "Durable LMDB commits of one batch");
-            cmn_metrics_observe_count(self->metrics, "dvcid_batch_items", "",
-                                      (double)self->batch_items,
-                                      "Items (requests, replies, jobs, timers) per commit");
+            cmn_service_count_batch(self, cmn_service_now_us() - t0, self->batch_items);
         }
     }
     s_flush(self);

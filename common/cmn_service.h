@@ -176,6 +176,18 @@ void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Re
  * answered is in doubt). Call it in the handler itself, before it returns. */
 void cmn_call_rerun_safe(cmn_call_t *call);
 
+/* Says that call's answer, whatever it will be, depends on nothing uncommitted: the
+ * item that answers it writes nothing (the reply cache aside) and reads nothing that
+ * this batch may have written, so the answer only carries what earlier turns
+ * committed or a peer sent after its own commit (a continuation that forwards
+ * otp-svc's answer). Such an answer leaves when its item ends, without waiting for
+ * the batch's durable commit. Its reply cache entry still commits with the batch: if
+ * the process dies in between, a repeat of the request finds the pending mark of its
+ * first turn and is answered UNAVAILABLE, as any request caught mid-way is. Never for
+ * an answer that follows a write of the same item (it would leave before the write is
+ * durable). Call it before cmn_call_reply/cmn_call_fail. */
+void cmn_call_answer_early(cmn_call_t *call);
+
 /* Frees a call without answering (the caller has given up). Tolerates NULL. */
 void cmn_call_destroy(cmn_call_t **call_p);
 

@@ -23,6 +23,8 @@
 #define S_BATCH_MAX 512 /* messages taken from one socket per turn */
 #define S_MAX_MSG (1 << 20)
 #define S_DEFAULT_DEADLINE_MS 2000
+#define S_METRIC_OPS 64      /* request bodies (field numbers) whose series are kept at hand */
+#define S_METRIC_STATUSES 32 /* ... and statuses */
 
 struct cmn_call {
     zframe_t *identity;
@@ -32,6 +34,7 @@ struct cmn_call {
     uint64_t received_us; /* monotonic, for the latency histogram */
     Dvcid__Request *req;
     cmn_service_t *svc; /* the service it came to */
+    int early;          /* its answer may leave before the commit (cmn_call_answer_early) */
 };
 
 typedef enum { S_OUT_REPLY, S_OUT_ASK } s_out_kind_t;
@@ -42,7 +45,10 @@ typedef struct {
     uint64_t request_id;
     uint8_t *data;
     size_t len;
-    int peer; /* ask */
+    uint64_t cache_origin;   /* reply: remember it under (cache_origin, request_id); 0: no */
+    uint64_t cache_deadline; /* ... its request's deadline (how long it is kept) */
+    int early;               /* reply: leaves when its item ends, before the commit */
+    int peer;                /* ask */
     uint64_t deadline_ms;
     cmn_reply_fn *fn;
     void *arg;
@@ -119,6 +125,10 @@ struct cmn_service {
     uint64_t next_request_id;
     uint64_t last_reader_check;
     cmn_metrics_t *metrics;
+    /* Series counted per request or batch, found once (cmn_service_metrics.c). */
+    cmn_metrics_series_t *m_requests[S_METRIC_OPS][S_METRIC_STATUSES];
+    cmn_metrics_series_t *m_seconds[S_METRIC_OPS];
+    cmn_metrics_series_t *m_commit, *m_batch_items;
     size_t batch_items;         /* items handled in this turn's transaction */
     int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
     const cmn_call_t *cur_call; /* the request whose handler runs now */
@@ -131,6 +141,9 @@ struct cmn_service {
 /* Counts a reply to call in the request metrics (op, status, latency). */
 void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
                              const Dvcid__Reply *reply);
+
+/* Counts one batch's durable commit (its time) and how many items it held. */
+void cmn_service_count_batch(cmn_service_t *self, uint64_t commit_us, size_t items);
 
 /* The default MetricsGet handler: this service's text plus every peer's. */
 int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);

@@ -32,21 +32,53 @@ static void s_status_name(Dvcid__Status status, char *out, size_t outlen) {
     out[i] = '\0';
 }
 
+/* The series of requests of one operation answered with one status, and their latency. */
+static void s_request_series(cmn_service_t *self, int op, Dvcid__Status status,
+                             cmn_metrics_series_t **count, cmn_metrics_series_t **seconds) {
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&dvcid__request__descriptor, (unsigned)op);
+    char name[40], labels[128];
+    s_status_name(status, name, sizeof(name));
+    const char *opname = f ? f->name : "unknown";
+    snprintf(labels, sizeof(labels), "op=\"%s\",status=\"%s\"", opname, name);
+    *count = cmn_metrics_counter(self->metrics, "dvcid_requests_total", labels,
+                                 "Requests answered, by operation and status");
+    snprintf(labels, sizeof(labels), "op=\"%s\"", opname);
+    *seconds = cmn_metrics_seconds(self->metrics, "dvcid_request_seconds", labels,
+                                   "From a request's arrival to its answer being staged");
+}
+
 void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
                              const Dvcid__Reply *reply) {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
-        &dvcid__request__descriptor, (unsigned)call->req->body_case);
-    char status[40], labels[128];
-    s_status_name(reply->error ? reply->error->status : DVCID__STATUS__STATUS_OK, status,
-                  sizeof(status));
-    const char *op = f ? f->name : "unknown";
-    snprintf(labels, sizeof(labels), "op=\"%s\",status=\"%s\"", op, status);
-    cmn_metrics_add(self->metrics, "dvcid_requests_total", labels, 1,
-                    "Requests answered, by operation and status");
-    snprintf(labels, sizeof(labels), "op=\"%s\"", op);
-    cmn_metrics_observe(self->metrics, "dvcid_request_seconds", labels,
-                        (double)(cmn_service_now_us() - call->received_us) / 1e6,
-                        "From a request's arrival to its answer being staged");
+    int op = (int)call->req->body_case;
+    Dvcid__Status status = reply->error ? reply->error->status : DVCID__STATUS__STATUS_OK;
+    double seconds = (double)(cmn_service_now_us() - call->received_us) / 1e6;
+    cmn_metrics_series_t *count, *hist;
+    /* Every answer counts in two series: found once per (operation, status), not by a
+     * key built and hashed twice per request. */
+    if (op >= 0 && op < S_METRIC_OPS && status >= 0 && status < S_METRIC_STATUSES) {
+        cmn_metrics_series_t **c = &self->m_requests[op][status], **h = &self->m_seconds[op];
+        if (!*c || !*h)
+            s_request_series(self, op, status, c, h);
+        count = *c;
+        hist = *h;
+    } else {
+        s_request_series(self, op, status, &count, &hist);
+    }
+    cmn_metrics_series_add(self->metrics, count, 1);
+    cmn_metrics_series_observe(self->metrics, hist, seconds);
+}
+
+void cmn_service_count_batch(cmn_service_t *self, uint64_t commit_us, size_t items) {
+    if (!self->m_commit)
+        self->m_commit = cmn_metrics_seconds(self->metrics, "dvcid_commit_seconds", "",
+                                             "Durable LMDB commits of one batch");
+    if (!self->m_batch_items)
+        self->m_batch_items =
+            cmn_metrics_counts(self->metrics, "dvcid_batch_items", "",
+                               "Items (requests, replies, jobs, timers) per commit");
+    cmn_metrics_series_observe(self->metrics, self->m_commit, (double)commit_us / 1e6);
+    cmn_metrics_series_observe(self->metrics, self->m_batch_items, (double)items);
 }
 
 /* Gauges read at scrape time. */

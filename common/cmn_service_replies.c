@@ -2,14 +2,14 @@
  *
  * Every reply to a request that carries an origin (a service asking through
  * cmn_service_ask) is stored under be64(origin) . be64(request_id) in the database
- * "cmn_replies" of the service's own environment, in the nested transaction of the
- * item that replies, so it commits with the handler's effects or not at all. A
+ * "cmn_replies" of the service's own environment, in the batch transaction right
+ * after the item that replies, so it commits with the handler's effects or not at all. A
  * request seen again (its asker sent it to another instance after the first one
  * dropped, or the same instance after a restart) is answered with the stored reply
  * and its handler does not run: done once, answered however often it is asked.
  *
  * A request whose handler did not answer in its first item (it waits on a peer or
- * the worker pool) gets a pending mark in that item: its first effects are then
+ * the worker pool) gets a pending mark beside that item's effects: they are then
  * committed while its answer is not. A repeat that finds the mark is answered
  * UNAVAILABLE without running the handler: the instance that began it dropped in the
  * middle, and running it again could do its effects twice (a second SMS), so the
@@ -20,9 +20,16 @@
  * A timer sweeps them a slice at a time (cmn_db_sweep): at 10k requests/s the cache
  * holds every reply of the last few seconds, and walking it whole stalled the loop.
  *
- * A reply is sealed (crypto_secretbox, cmn_seal) with the key in replies.key beside
+ * Not in the item's nested transaction: a nested write first copies every page it
+ * touches (malloc, zeroing, copy, free of 4 KiB each), and every item touches the
+ * cache's pages. An answer declared early (cmn_call_answer_early) leaves once its
+ * entry is written, before the commit: a repeat after a crash in between finds the
+ * pending mark and gets UNAVAILABLE.
+ *
+ * A reply is sealed (crypto_secretbox, cmn_seal's layout) with the key in replies.key beside
  * the environment, shared by the instances that share it: replies carry session
  * tokens, captcha answers and access tokens, which are never in clear at rest. */
+#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -123,16 +130,15 @@ int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t orig
 
 int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                             uint64_t deadline_ms, const uint8_t *data, size_t len) {
-    uint8_t key[16], *box = NULL;
-    size_t boxlen = 0;
-    if (len && cmn_seal(self->replies_key, data, len, &box, &boxlen) != 0)
-        return -1;
+    /* Sealed straight into LMDB's space (cmn_seal's layout: nonce, then the box), with
+     * no buffer of its own to fill, copy and free. */
+    uint8_t key[16];
+    size_t boxlen = len ? crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len : 0;
     s_key(key, origin, rid);
     MDB_val k = {sizeof(key), key}, v = {boxlen + 8, NULL};
     int rc = mdb_put(txn, self->replies, &k, &v, MDB_RESERVE);
     if (rc != 0) {
         CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
-        free(box);
         return -1;
     }
     uint64_t now = cmn_time_now_ms();
@@ -141,8 +147,11 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     uint8_t *p = v.mv_data;
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(exp >> (56 - 8 * i));
-    if (boxlen)
-        memcpy(p + 8, box, boxlen);
-    free(box);
+    if (boxlen) {
+        uint8_t *nonce = p + 8;
+        randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+        crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, data, len, nonce,
+                              self->replies_key);
+    }
     return 0;
 }

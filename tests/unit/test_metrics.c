@@ -52,6 +52,28 @@ int main(void) {
     free(ta);
     free(tb);
     free(all);
+
+    /* Series found once: the same series as by name, of the kind asked for or none. */
+    cmn_metrics_series_t *c =
+        cmn_metrics_counter(a, "dvcid_requests_total", "op=\"otp_issue\",status=\"ok\"", "R");
+    cmn_metrics_series_add(a, c, 4);
+    CHECK(cmn_metrics_value(a, "dvcid_requests_total", "op=\"otp_issue\",status=\"ok\"") == 7,
+          "a handle counts into the named series");
+    cmn_metrics_series_t *h = cmn_metrics_seconds(a, "dvcid_commit_seconds", "", "Commits");
+    cmn_metrics_series_observe(a, h, 0.0007);
+    cmn_metrics_series_t *n = cmn_metrics_counts(a, "dvcid_batch_items", "", "Items");
+    cmn_metrics_series_observe(a, n, 3);
+    CHECK(cmn_metrics_seconds(a, "dvcid_pending_asks", "", "Pending") == NULL,
+          "a gauge is no histogram");
+    cmn_metrics_series_add(a, NULL, 1); /* tolerated */
+    ta = cmn_metrics_render(a);
+    CHECK(ta && strstr(ta, "dvcid_commit_seconds_bucket{service=\"otp-svc\",le=\"0.0005\"} 0\n") &&
+              strstr(ta, "dvcid_commit_seconds_bucket{service=\"otp-svc\",le=\"0.001\"} 1\n"),
+          "seconds buckets:\n%s", ta ? ta : "(null)");
+    CHECK(ta && strstr(ta, "dvcid_batch_items_bucket{service=\"otp-svc\",le=\"2\"} 0\n") &&
+              strstr(ta, "dvcid_batch_items_bucket{service=\"otp-svc\",le=\"4\"} 1\n"),
+          "count buckets");
+    free(ta);
     cmn_metrics_destroy(&a);
     cmn_metrics_destroy(&b);
     CHECK(a == NULL, "destroy nulls");
