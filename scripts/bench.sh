@@ -574,7 +574,7 @@ for n, v, t in lat_checks:
     md.append("| %s | %s | ≤ %g | %s |" % (n, ms(v), t, "yes" if v is not None and v <= t else "**no**"))
 for n, v, t in floors:
     md.append("| %s | %.0f | ≥ %.0f | %s |" % (n, v, t, "yes" if v >= t else "**no**"))
-md.append("\n## SMS: sms-worker alone (`dvcid-load sms`, scripts/bench-sms.sh)\n")
+md.append("\n## SMS: sms-worker alone (`dvcid-load sms`, scripts/bench-sms.sh; each row the better of two runs)\n")
 md.append("| provider | messages | in flight | SMS/s handed over | accepted/s | ack p50 ms | ack p99 ms | failed |")
 md.append("|---|---|---|---|---|---|---|---|")
 for label, r in (("file (written, fdatasync'd)", sms_file),
@@ -583,7 +583,7 @@ for label, r in (("file (written, fdatasync'd)", sms_file),
         label, r["messages"], r["inflight"], r["per_second"], r["accept_per_second"],
         ms(r["ack_latency_ms"]["p50"]), ms(r["ack_latency_ms"]["p99"]),
         r["failed"] + r["duplicates"] + r["timeouts"]))
-md.append("| plain SMPP client (ceiling: the higher of two runs) | %d | %d | %.0f | - | - | - | - |" % (
+md.append("| plain SMPP client (the ceiling) | %d | %d | %.0f | - | - | - | - |" % (
     runs["ceiling_smpp_a"]["messages"], smpp_window, smpp_ceiling))
 pc = flows.get("start", {}).get("max", {}).get("per_commit")
 if pc:

@@ -6,6 +6,7 @@
 #include "sms_status.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,14 +100,85 @@ static int s_final(int d) {
            d == S_UNCONFIRMED;
 }
 
+/* The byref entry (a receipt names the provider's ref) and the await entry (a receipt is
+ * due by await_ms) of a message just sent; *with_ref and *with_await say which were
+ * written. 0 or -1. */
+static int s_index_sent(sms_status_t *self, MDB_txn *txn, const char *message_id,
+                        const char *provider, const char *ref, uint64_t await_ms, bool final,
+                        bool *with_ref, bool *with_await) {
+    *with_ref = ref && ref[0];
+    *with_await = await_ms && !final;
+    if (*with_ref) {
+        char key[S_REF_KEY];
+        size_t klen = s_ref_key(key, provider, ref);
+        if (cmn_db_put(txn, self->byref, key, klen, message_id, strlen(message_id), 0) != CMN_DB_OK)
+            return -1;
+    }
+    if (*with_await) {
+        uint8_t key[S_AWAIT_KEY];
+        size_t klen = s_await_key(key, await_ms, message_id);
+        if (cmn_db_put(txn, self->await, key, klen, "", 0, 0) != CMN_DB_OK)
+            return -1;
+    }
+    return 0;
+}
+
+/* Printable ASCII without quote or backslash: the JSON string is the text itself. */
+static bool s_plain(const char *s) {
+    for (; s && *s; s++)
+        if (*s < 0x20 || *s > 0x7e || *s == '"' || *s == '\\')
+            return false;
+    return true;
+}
+
+/* The common case of sms_status_sent, a message without a record yet and with plain
+ * values: the record written as text, the same fields the object path writes, without a
+ * heap object per field (this runs once per SMS). 0, -1, or 1 when it does not apply. */
+static int s_sent_new(sms_status_t *self, MDB_txn *txn, const char *message_id,
+                      const char *provider, const char *ref, uint64_t sent_ms, uint64_t await_ms,
+                      const char *prefix, const char *masked) {
+    MDB_val v;
+    int rc = cmn_db_get(txn, self->status, message_id, strlen(message_id), &v);
+    if (rc != CMN_DB_NOTFOUND)
+        return rc == CMN_DB_OK ? 1 : -1;
+    if (!s_plain(provider) || !s_plain(ref) || !s_plain(prefix) || !s_plain(masked))
+        return 1;
+    bool with_ref, with_await;
+    if (s_index_sent(self, txn, message_id, provider, ref, await_ms, false, &with_ref,
+                     &with_await) != 0)
+        return -1;
+    char text[64 + SMS_NAME_MAX + SMS_REF_MAX + SMS_CONV_PREFIX_MAX + 64];
+    int n = snprintf(text, sizeof(text), "{\"p\":\"%s\",\"s\":%llu", provider,
+                     (unsigned long long)sent_ms);
+    if (prefix && prefix[0] && n > 0 && (size_t)n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"x\":\"%s\"", prefix);
+    if (masked && masked[0] && n > 0 && (size_t)n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"m\":\"%s\"", masked);
+    if (with_ref && n > 0 && (size_t)n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"r\":\"%s\"", ref);
+    if (with_await && n > 0 && (size_t)n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"a\":%llu",
+                      (unsigned long long)await_ms);
+    if (n > 0 && (size_t)n < sizeof(text))
+        n += snprintf(text + n, sizeof(text) - (size_t)n, "}");
+    if (n <= 0 || (size_t)n >= sizeof(text))
+        return 1; /* longer than any value here should be: the object path (same indexes) */
+    return cmn_db_put(txn, self->status, message_id, strlen(message_id), text, (size_t)n, 0) ==
+                   CMN_DB_OK
+               ? 0
+               : -1;
+}
+
 int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, const char *provider,
                     const char *ref, uint64_t sent_ms, uint64_t await_ms, const char *prefix,
                     const char *masked) {
+    int fast = s_sent_new(self, txn, message_id, provider, ref, sent_ms, await_ms, prefix, masked);
+    if (fast <= 0)
+        return fast; /* a new record has no verification to count early */
     int found;
     json_t *obj = s_load(self, txn, message_id, &found);
     if (!obj)
         return -1;
-    int rc = 0;
     /* A receipt may have come first (a dlr-url call racing the HTTP answer). */
     bool final = s_final((int)s_u64(obj, "d"));
     json_object_set_new(obj, "p", json_string(provider));
@@ -119,20 +191,13 @@ int sms_status_sent(sms_status_t *self, MDB_txn *txn, const char *message_id, co
     int early = s_u64(obj, "v") && !s_u64(obj, "vc");
     if (early)
         json_object_set_new(obj, "vc", json_integer(1));
-    if (ref && ref[0]) {
-        char key[S_REF_KEY];
-        size_t klen = s_ref_key(key, provider, ref);
+    bool with_ref, with_await;
+    int rc =
+        s_index_sent(self, txn, message_id, provider, ref, await_ms, final, &with_ref, &with_await);
+    if (with_ref)
         json_object_set_new(obj, "r", json_string(ref));
-        if (cmn_db_put(txn, self->byref, key, klen, message_id, strlen(message_id), 0) != CMN_DB_OK)
-            rc = -1;
-    }
-    if (await_ms && !final && rc == 0) {
-        uint8_t key[S_AWAIT_KEY];
-        size_t klen = s_await_key(key, await_ms, message_id);
+    if (with_await)
         json_object_set_new(obj, "a", json_integer((json_int_t)await_ms));
-        if (cmn_db_put(txn, self->await, key, klen, "", 0, 0) != CMN_DB_OK)
-            rc = -1;
-    }
     if (rc == 0)
         rc = s_store(self, txn, message_id, obj);
     json_decref(obj);

@@ -54,6 +54,19 @@ int main(void) {
     CHECK(strcmp(rec.provider, "smpp") == 0 && strcmp(rec.ref, "SIM1") == 0 &&
               rec.sent_ms == 1000 && rec.state[0] == '\0',
           "m-1 record");
+    CHECK(strcmp(rec.prefix, "+8498") == 0 && strcmp(rec.phone_masked, "+84*****001") == 0,
+          "m-1 prefix %s masked %s", rec.prefix, rec.phone_masked);
+    /* A ref that is not plain ASCII is written through the JSON object path: the same
+     * record, and its receipt matches. */
+    CHECK(sms_status_sent(st, txn, "m-q", "smpp", "Q\"1\\", 1100, 61100, "+8498", "x") == 0,
+          "sent m-q");
+    CHECK(sms_status_get(st, txn, "m-q", &rec) == SMS_QUEUE_OK && strcmp(rec.ref, "Q\"1\\") == 0 &&
+              rec.sent_ms == 1100 && strcmp(rec.prefix, "+8498") == 0,
+          "m-q record: ref %s", rec.ref);
+    CHECK(sms_status_receipt(st, txn, "smpp", NULL, "Q\"1\\", SMS_DLR_DELIVERED, 1200, id, &sent,
+                             via) == 1 &&
+              strcmp(id, "m-q") == 0,
+          "receipt of m-q");
     CHECK(sms_status_receipt(st, txn, "smpp", NULL, "SIM1", SMS_DLR_ACCEPTED, 1500, id, &sent,
                              via) == 0,
           "an intermediate report is not final");
