@@ -5,11 +5,11 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmn_log.h"
+#include "gw_str.h"
 
 typedef struct {
     uint8_t addr[16];
@@ -152,7 +152,7 @@ static void s_entry_addr(const char *start, size_t len, char *out, size_t outlen
 
 void gw_client_ip_resolve(const gw_client_ip_t *self, const char *peer, const char *xff, char *out,
                           size_t outlen) {
-    snprintf(out, outlen, "%s", peer ? peer : "");
+    gw_str_copy(out, outlen, peer);
     if (!self || !xff || !gw_client_ip_trusted(self, peer))
         return;
     /* Walk right to left; every hop passed so far was a trusted proxy. */
@@ -167,23 +167,33 @@ void gw_client_ip_resolve(const gw_client_ip_t *self, const char *peer, const ch
         s_entry_addr(xff + start, end - start, entry, sizeof(entry));
         if (!s_parse_addr(entry, addr, &v4))
             return;
-        snprintf(out, outlen, "%s", entry);
+        gw_str_copy(out, outlen, entry);
         if (!s_trusted(self, addr))
             return;
         end = start > 0 ? start - 1 : 0;
     }
 }
 
+/* Dotted quad of 4 bytes into buf (INET_ADDRSTRLEN): what inet_ntop(AF_INET) writes,
+ * without its sprintf, once per request. */
+static void s_ipv4(const unsigned char *b, char *buf) {
+    size_t n = 0;
+    for (int i = 0; i < 4; i++) {
+        n += gw_str_int(buf + n, b[i]);
+        buf[n++] = i < 3 ? '.' : '\0';
+    }
+}
+
 void gw_client_ip_from_sockaddr(const struct sockaddr *sa, char *out, size_t outlen) {
     char buf[INET6_ADDRSTRLEN] = "";
     if (sa && sa->sa_family == AF_INET) {
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, buf, sizeof(buf));
+        s_ipv4((const unsigned char *)&((const struct sockaddr_in *)sa)->sin_addr, buf);
     } else if (sa && sa->sa_family == AF_INET6) {
         const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
         if (IN6_IS_ADDR_V4MAPPED(a6))
-            inet_ntop(AF_INET, &a6->s6_addr[12], buf, sizeof(buf));
+            s_ipv4(&a6->s6_addr[12], buf);
         else
             inet_ntop(AF_INET6, a6, buf, sizeof(buf));
     }
-    snprintf(out, outlen, "%s", buf);
+    gw_str_copy(out, outlen, buf);
 }

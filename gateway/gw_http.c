@@ -26,6 +26,7 @@
 #include "gw_request.h"
 #include "gw_routes.h"
 #include "gw_session.h"
+#include "gw_str.h"
 
 #define S_CONNECTION_TIMEOUT_S 15u
 #define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
@@ -207,8 +208,8 @@ static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
     MHD_add_response_header(resp, "X-Request-Id", ex->trace);
     if (ans->retry_after) {
-        char s[16];
-        snprintf(s, sizeof(s), "%u", ans->retry_after);
+        char s[GW_STR_INT_MAX + 1];
+        s[gw_str_int(s, ans->retry_after)] = '\0';
         MHD_add_response_header(resp, MHD_HTTP_HEADER_RETRY_AFTER, s);
     }
     if (ans->allow[0])
@@ -361,8 +362,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         atomic_fetch_add(&self->active, 1);
         ex->http = self;
         ex->start_ms = cmn_time_mono_ms();
-        snprintf(ex->method, sizeof(ex->method), "%s", method);
-        snprintf(ex->path, sizeof(ex->path), "%s", url);
+        gw_str_copy(ex->method, sizeof(ex->method), method);
+        gw_str_copy(ex->path, sizeof(ex->path), url);
         gw_request_trace_new(ex->trace);
         s_client_ip(self, conn, ex->client_ip, sizeof(ex->client_ip));
         if (strlen(url) > S_LOG_PATH) { /* longer than any route: keep the log line short */

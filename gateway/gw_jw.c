@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistr.h>
 
+#include "gw_str.h"
+
 #define S_FIRST_CAP 512 /* most hot answers fit: one allocation */
 
 void gw_jw_init(gw_jw_t *self) { memset(self, 0, sizeof(*self)); }
@@ -88,10 +90,8 @@ void gw_jw_str(gw_jw_t *self, const char *s) {
 }
 
 void gw_jw_int(gw_jw_t *self, long long v) {
-    char num[24];
-    int n = snprintf(num, sizeof(num), "%lld", v);
-    if (n > 0)
-        s_put(self, num, (size_t)n);
+    char num[GW_STR_INT_MAX];
+    s_put(self, num, gw_str_int(num, v));
 }
 
 int gw_jw_answer(gw_jw_t *self, gw_answer_t *ans, unsigned status) {

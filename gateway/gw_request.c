@@ -2,11 +2,11 @@
 #include "gw_request.h"
 
 #include <sodium.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmn_crypto.h"
+#include "gw_str.h"
 
 gw_request_t *gw_request_new(const char *trace, const char *client_ip, const char *id,
                              uint64_t deadline_ms) {
@@ -14,9 +14,9 @@ gw_request_t *gw_request_new(const char *trace, const char *client_ip, const cha
     if (!self)
         return NULL;
     dvcid__request__init(&self->msg);
-    snprintf(self->trace, sizeof(self->trace), "%s", trace ? trace : "");
-    snprintf(self->client_ip, sizeof(self->client_ip), "%s", client_ip ? client_ip : "");
-    snprintf(self->id, sizeof(self->id), "%s", id ? id : "");
+    gw_str_copy(self->trace, sizeof(self->trace), trace);
+    gw_str_copy(self->client_ip, sizeof(self->client_ip), client_ip);
+    gw_str_copy(self->id, sizeof(self->id), id);
     self->deadline_ms = deadline_ms;
     self->msg.client_ip = self->client_ip;
     self->msg.trace_id = self->trace;

@@ -91,6 +91,15 @@ static void test_sockaddr(void) {
     CHECK_STR(out, "2001:db8::7");
     gw_client_ip_from_sockaddr(NULL, out, sizeof(out));
     CHECK_STR(out, "");
+    /* The dotted quad is written by hand: it must be what inet_ntop writes. */
+    for (unsigned v = 0; v < 256; v += 17) {
+        unsigned char *b = (unsigned char *)&a4.sin_addr;
+        b[0] = (unsigned char)v, b[1] = (unsigned char)(255 - v), b[2] = 0, b[3] = 255;
+        char ref[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &a4.sin_addr, ref, sizeof(ref));
+        gw_client_ip_from_sockaddr((struct sockaddr *)&a4, out, sizeof(out));
+        CHECK_STR(out, ref);
+    }
 }
 
 int main(void) {
