@@ -218,6 +218,13 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     st->sweeps[0].ordered = st->sweeps[1].ordered = st->sweeps[2].ordered = 1;
     if (!st->svc)
         goto fail;
+    /* Lookups: nothing to remember of their answers (which carry personal data). */
+    static const Dvcid__Request__BodyCase read_only[] = {
+        DVCID__REQUEST__BODY_ME_GET, DVCID__REQUEST__BODY_JWKS_GET,
+        DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, DVCID__REQUEST__BODY_SHARD_STATS};
+    for (size_t i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++)
+        if (cmn_service_read_only(st->svc, read_only[i]) != 0)
+            goto fail;
     if (st->nshards > 1) {
         char labels[32];
         snprintf(labels, sizeof(labels), "shard=\"%d\"", st->shard);

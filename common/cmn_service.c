@@ -463,6 +463,9 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     snprintf(self->name, sizeof(self->name), "%s", opts->name);
     self->routes = opts->routes;
     self->nroutes = opts->nroutes;
+    for (size_t i = opts->nroutes; i-- > 0;) /* the first of a body wins, as in a scan */
+        if (opts->routes[i].body >= 0 && opts->routes[i].body < S_BODIES)
+            self->route_of[opts->routes[i].body] = &opts->routes[i];
     self->admit = opts->admit;
     self->self = opts->self;
     self->db = opts->db;
@@ -528,6 +531,13 @@ void cmn_service_destroy(cmn_service_t **self_p) {
     *self_p = NULL;
 }
 
+int cmn_service_read_only(cmn_service_t *self, Dvcid__Request__BodyCase body) {
+    if (body < 0 || body >= S_BODIES)
+        return -1;
+    self->read_only |= (uint64_t)1 << body;
+    return 0;
+}
+
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn) {
     if (self->ntimers == S_MAX_TIMERS)
         return -1;
@@ -553,6 +563,8 @@ int cmn_service_watch(cmn_service_t *self, int fd, cmn_fd_fn *fn, void *arg) {
 /* --- the loop ------------------------------------------------------------------ */
 
 static const cmn_route_t *s_route(cmn_service_t *self, Dvcid__Request__BodyCase body) {
+    if (body >= 0 && body < S_BODIES)
+        return self->route_of[body];
     for (size_t i = 0; i < self->nroutes; i++)
         if (self->routes[i].body == body)
             return &self->routes[i];
@@ -618,19 +630,16 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
     return 1;
 }
 
-static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
+static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes) {
     /* The peer's identity (added by the ROUTER) and one Request: every client sends
      * one frame, so anything else is not a dvcid client's. */
-    if (zmsg_size(msg) != 2) {
-        CMN_WARN(NULL, "dropped a message of %zu frames (a dvcid Request is one frame)",
-                 zmsg_size(msg) ? zmsg_size(msg) - 1 : 0);
+    if (nframes != 2) {
+        CMN_WARN(NULL, "dropped a message of %d frames (a dvcid Request is one frame)",
+                 nframes - 1);
         return;
     }
-    zframe_t *identity = zmsg_pop(msg);
-    zframe_t *body = zmsg_pop(msg);
-    Dvcid__Request *req =
-        body ? dvcid__request__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
-    zframe_destroy(&body);
+    Dvcid__Request *req = dvcid__request__unpack(NULL, zmq_msg_size(&f[1]), zmq_msg_data(&f[1]));
+    zframe_t *identity = req ? zframe_new(zmq_msg_data(&f[0]), zmq_msg_size(&f[0])) : NULL;
     if (!identity || !req) {
         CMN_WARN(NULL, "dropped a request that is not a dvcid Request");
         zframe_destroy(&identity);
@@ -641,9 +650,13 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     cmn_call_t *call = calloc(1, sizeof(*call));
     assert(call);
     call->identity = identity;
-    /* Pings and metrics change nothing: no need to remember their answers. */
+    const cmn_route_t *route = s_route(self, req->body_case);
+    /* Pings, metrics and read-only routes change nothing: no need to remember their
+     * answers. */
     call->origin = req->body_case == DVCID__REQUEST__BODY_PING ||
-                           req->body_case == DVCID__REQUEST__BODY_METRICS_GET
+                           req->body_case == DVCID__REQUEST__BODY_METRICS_GET ||
+                           (req->body_case >= 0 && req->body_case < S_BODIES &&
+                            (self->read_only >> req->body_case & 1))
                        ? 0
                        : req->origin;
     call->request_id = req->request_id;
@@ -658,7 +671,6 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
     call->svc = self;
     if (call->origin && parent && self->has_replies && s_replay(self, parent, &call))
         return;
-    const cmn_route_t *route = s_route(self, req->body_case);
     s_item_t it;
     s_item_begin(self, parent, &it);
     /* call may be gone after */
@@ -702,15 +714,37 @@ static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *
     cmn_ask_free(p);
 }
 
-void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg) {
-    if (zmsg_size(msg) != 1) { /* a service's ROUTER answers with one frame */
-        CMN_WARN(NULL, "dropped a reply of %zu frames (a dvcid Reply is one frame)",
-                 zmsg_size(msg));
+int cmn_service_recv(void *sock, zmq_msg_t *f, int max) {
+    int n = 0, more = 1;
+    while (more) {
+        zmq_msg_t spare; /* frames past max: read and dropped */
+        memset(&spare, 0, sizeof(spare));
+        int keep = n < max;
+        zmq_msg_t *m = keep ? &f[n] : &spare;
+        zmq_msg_init(m);
+        if (zmq_msg_recv(m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(m);
+            break;
+        }
+        more = zmq_msg_more(m);
+        if (!keep)
+            zmq_msg_close(m);
+        n++;
+    }
+    return n;
+}
+
+void cmn_service_recv_close(zmq_msg_t *f, int n, int max) {
+    for (int i = 0; i < n && i < max; i++)
+        zmq_msg_close(&f[i]);
+}
+
+void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes) {
+    if (nframes != 1) { /* a service's ROUTER answers with one frame */
+        CMN_WARN(NULL, "dropped a reply of %d frames (a dvcid Reply is one frame)", nframes);
         return;
     }
-    zframe_t *body = zmsg_first(msg);
-    Dvcid__Reply *reply =
-        body ? dvcid__reply__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
+    Dvcid__Reply *reply = dvcid__reply__unpack(NULL, zmq_msg_size(&f[0]), zmq_msg_data(&f[0]));
     if (!reply) {
         CMN_WARN(NULL, "dropped a reply that is not a dvcid Reply");
         return;
@@ -768,15 +802,17 @@ static int s_timeout_ms(cmn_service_t *self) {
     return t < 0 ? 0 : (int)t;
 }
 
-/* Drains up to S_BATCH_MAX messages from a socket into handle(). */
-static void s_drain(cmn_service_t *self, MDB_txn *parent, zsock_t *sock,
-                    void (*handle)(cmn_service_t *, MDB_txn *, zmsg_t *)) {
+/* Drains up to S_BATCH_MAX requests from the ROUTER, read into zmq_msg_t frames on
+ * the stack (no zmsg/zframe to allocate per message). */
+static void s_drain(cmn_service_t *self, MDB_txn *parent) {
+    void *sock = zsock_resolve(self->router);
+    zmq_msg_t f[2];
     for (int n = 0; n < S_BATCH_MAX; n++) {
-        zmsg_t *msg = zmsg_recv(sock); /* rcvtimeo 0: NULL when nothing is left */
-        if (!msg)
+        int k = cmn_service_recv(sock, f, 2);
+        if (k == 0)
             break;
-        handle(self, parent, msg);
-        zmsg_destroy(&msg);
+        s_on_request(self, parent, f, k);
+        cmn_service_recv_close(f, k, 2);
     }
 }
 
@@ -821,7 +857,7 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
     self->batch_items = 0;
     int i = 0;
     if (self->router && (items[i++].revents & ZMQ_POLLIN))
-        s_drain(self, parent, self->router, s_on_request);
+        s_drain(self, parent);
     if (self->router_monitor && (items[i++].revents & ZMQ_POLLIN))
         s_router_events(self);
     cmn_peers_turn(self, parent, items + i);

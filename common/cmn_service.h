@@ -112,6 +112,12 @@ int cmn_service_peer_shards(cmn_service_t *self, const char *name, const cmn_end
 int cmn_service_peer_instances(cmn_service_t *self, int peer);
 int cmn_service_peer_live(cmn_service_t *self, int peer);
 
+/* Says that the route of body only reads (it writes nothing and asks no peer that
+ * writes), so running it again is harmless: its answers are not kept in the reply cache
+ * (no write and no seal per request) and a repeat of the request runs it again, as Ping
+ * and MetricsGet always do. Returns 0, or -1 for a body it cannot mark (>= 64). */
+int cmn_service_read_only(cmn_service_t *self, Dvcid__Request__BodyCase body);
+
 /* Calls fn every interval_ms inside a batch. Returns the timer id or -1. */
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn);
 

@@ -23,7 +23,7 @@
 #define S_BATCH_MAX 512 /* messages taken from one socket per turn */
 #define S_MAX_MSG (1 << 20)
 #define S_DEFAULT_DEADLINE_MS 2000
-#define S_METRIC_OPS 64      /* request bodies (field numbers) whose series are kept at hand */
+#define S_BODIES 64 /* request bodies (oneof field numbers) with a route and series at hand */
 #define S_METRIC_STATUSES 32 /* ... and statuses */
 
 struct cmn_call {
@@ -94,6 +94,8 @@ struct cmn_service {
     char name[32];
     const cmn_route_t *routes;
     size_t nroutes;
+    const cmn_route_t *route_of[S_BODIES]; /* routes by body, for the bodies below S_BODIES */
+    uint64_t read_only;                    /* bit b: body b is read-only (cmn_service_read_only) */
     cmn_admit_fn *admit;
     void *self;
     cmn_db_t *db;
@@ -107,6 +109,7 @@ struct cmn_service {
     uint64_t origin;         /* this process, in every request it sends (idempotency) */
     MDB_dbi replies;         /* the reply cache (cmn_service_replies.c), when has_replies */
     uint8_t replies_key[CMN_KEY_BYTES]; /* seals cached replies: they carry session tokens */
+    uint8_t replies_nonce[24];          /* the next seal's: random prefix, 64-bit counter */
     int has_replies;
     cmn_db_sweep_pos_t replies_sweep; /* where the cache's sweep stopped */
     int replies_timer;
@@ -126,8 +129,8 @@ struct cmn_service {
     uint64_t last_reader_check;
     cmn_metrics_t *metrics;
     /* Series counted per request or batch, found once (cmn_service_metrics.c). */
-    cmn_metrics_series_t *m_requests[S_METRIC_OPS][S_METRIC_STATUSES];
-    cmn_metrics_series_t *m_seconds[S_METRIC_OPS];
+    cmn_metrics_series_t *m_requests[S_BODIES][S_METRIC_STATUSES];
+    cmn_metrics_series_t *m_seconds[S_BODIES];
     cmn_metrics_series_t *m_commit, *m_batch_items;
     size_t batch_items;         /* items handled in this turn's transaction */
     int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
@@ -192,8 +195,14 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
 int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                                 uint64_t deadline_ms);
 
-/* Handles one reply read from a peer's DEALER. */
-void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmsg_t *msg);
+/* Reads the next message waiting on sock (never waits): its first max frames into f
+ * (to close with cmn_service_recv_close), the rest read and dropped. Returns how many
+ * frames it had, 0 when none was waiting. */
+int cmn_service_recv(void *sock, zmq_msg_t *f, int max);
+void cmn_service_recv_close(zmq_msg_t *f, int n, int max);
+
+/* Handles one reply read from a peer's DEALER (nframes frames, the first in f). */
+void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes);
 /* Socket options every dvcid socket gets (sizes, heartbeats). */
 void cmn_service_socket_options(zsock_t *s);
 

@@ -56,7 +56,7 @@ void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
     cmn_metrics_series_t *count, *hist;
     /* Every answer counts in two series: found once per (operation, status), not by a
      * key built and hashed twice per request. */
-    if (op >= 0 && op < S_METRIC_OPS && status >= 0 && status < S_METRIC_STATUSES) {
+    if (op >= 0 && op < S_BODIES && status >= 0 && status < S_METRIC_STATUSES) {
         cmn_metrics_series_t **c = &self->m_requests[op][status], **h = &self->m_seconds[op];
         if (!*c || !*h)
             s_request_series(self, op, status, c, h);

@@ -337,12 +337,14 @@ void cmn_peers_turn(cmn_service_t *self, MDB_txn *parent, const zmq_pollitem_t *
                     s_on_event(self, p, i, ev, val);
             }
             if (items[n].revents & ZMQ_POLLIN) {
+                void *sock = zsock_resolve(in->sock);
+                zmq_msg_t f[1];
                 for (int k = 0; k < S_BATCH_MAX; k++) {
-                    zmsg_t *msg = zmsg_recv(in->sock); /* rcvtimeo 0 */
-                    if (!msg)
+                    int frames = cmn_service_recv(sock, f, 1);
+                    if (frames == 0)
                         break;
-                    cmn_service_on_peer_reply(self, parent, msg);
-                    zmsg_destroy(&msg);
+                    cmn_service_on_peer_reply(self, parent, f, frames);
+                    cmn_service_recv_close(f, frames, 1);
                 }
             }
         }

@@ -26,6 +26,10 @@
  * entry is written, before the commit: a repeat after a crash in between finds the
  * pending mark and gets UNAVAILABLE.
  *
+ * Nonces: a random 16-byte prefix drawn when the process opens the cache, then a
+ * 64-bit counter; processes that share the key (instances on one environment) differ
+ * by their prefixes, and a restart draws a new one.
+ *
  * A reply is sealed (crypto_secretbox, cmn_seal's layout) with the key in replies.key beside
  * the environment, shared by the instances that share it: replies carry session
  * tokens, captcha answers and access tokens, which are never in clear at rest. */
@@ -39,6 +43,9 @@
 #include "cmn_log.h"
 #include "cmn_service_int.h"
 #include "cmn_time.h"
+
+_Static_assert(sizeof(((cmn_service_t *)0)->replies_nonce) == crypto_secretbox_NONCEBYTES,
+               "a secretbox nonce");
 
 #define S_KEEP_MS 5000         /* kept past the request's deadline */
 #define S_NO_DEADLINE_MS 60000 /* for a request without one */
@@ -94,6 +101,7 @@ int cmn_service_replies_open(cmn_service_t *self) {
         CMN_ERROR(NULL, "cannot open the reply cache: %s", mdb_strerror(rc));
         return -1;
     }
+    randombytes_buf(self->replies_nonce, sizeof(self->replies_nonce));
     self->has_replies = 1;
     /* Request ids grow within each asking process: ordered per 8-byte origin. */
     self->replies_sweep.ordered = 1;
@@ -148,8 +156,11 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     for (int i = 0; i < 8; i++)
         p[i] = (uint8_t)(exp >> (56 - 8 * i));
     if (boxlen) {
+        /* Unique without a random draw per reply (with libsodium's internal generator,
+         * a getpid() call each): 16 random bytes of this process, then a counter. */
         uint8_t *nonce = p + 8;
-        randombytes_buf(nonce, crypto_secretbox_NONCEBYTES);
+        sodium_increment(self->replies_nonce + 16, 8);
+        memcpy(nonce, self->replies_nonce, crypto_secretbox_NONCEBYTES);
         crypto_secretbox_easy(nonce + crypto_secretbox_NONCEBYTES, data, len, nonce,
                               self->replies_key);
     }

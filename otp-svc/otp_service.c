@@ -343,7 +343,7 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
      * and they last an hour: a pass a minute is enough. */
     self->sweeps[0].ordered = 1;
     self->sweeps[1].lap_ms = 60000;
-    if (!self->svc)
+    if (!self->svc || cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_FLOW_GET) != 0)
         goto fail;
     self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);
     if (self->sms_peer < 0)

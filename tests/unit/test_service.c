@@ -3,7 +3,8 @@
  * overtakes an ordinary answer staged before it in the same batch), is kept in the
  * reply cache like any other (a repeat is answered from it, the handler does not run
  * again), and an item that fails after declaring it does not answer early: its
- * answer becomes STATUS_INTERNAL, is not cached, and a repeat runs it again. */
+ * answer becomes STATUS_INTERNAL, is not cached, and a repeat runs it again. A route
+ * marked read-only (cmn_service_read_only) is never answered from the cache. */
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
@@ -44,20 +45,28 @@ static int s_handle(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req)
     return fail ? -1 : 0;
 }
 
-static const cmn_route_t s_routes[] = {{DVCID__REQUEST__BODY_CAPTCHA_NEW, s_handle}};
+static const cmn_route_t s_routes[] = {{DVCID__REQUEST__BODY_CAPTCHA_NEW, s_handle},
+                                       {DVCID__REQUEST__BODY_JWKS_GET, s_handle}};
 
-static void s_send(zsock_t *c, uint64_t rid, const char *how) {
+/* A CaptchaNew, or with lookup a JwksGet (a route marked read-only). */
+static void s_send_as(zsock_t *c, uint64_t rid, const char *how, int lookup) {
     Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__CaptchaNew body = DVCID__CAPTCHA_NEW__INIT;
+    Dvcid__JwksGet jwks = DVCID__JWKS_GET__INIT;
     req.origin = 77;
     req.request_id = rid;
     req.client_ip = (char *)how;
-    req.body_case = DVCID__REQUEST__BODY_CAPTCHA_NEW;
-    req.captcha_new = &body;
+    req.body_case = lookup ? DVCID__REQUEST__BODY_JWKS_GET : DVCID__REQUEST__BODY_CAPTCHA_NEW;
+    if (lookup)
+        req.jwks_get = &jwks;
+    else
+        req.captcha_new = &body;
     uint8_t buf[256];
     size_t n = dvcid__request__pack(&req, buf);
     CHECK(zsock_send(c, "b", buf, n) == 0, "send %llu", (unsigned long long)rid);
 }
+
+static void s_send(zsock_t *c, uint64_t rid, const char *how) { s_send_as(c, rid, how, 0); }
 
 /* The next reply; NULL after 5 s. Caller frees. */
 static Dvcid__Reply *s_recv(zsock_t *c) {
@@ -91,9 +100,11 @@ int main(void) {
         return TEST_DONE();
     s_dbi = cmn_db_dbi(db, 0);
     cmn_service_opts_t opts = {
-        .name = "test", .bind = ep, .routes = s_routes, .nroutes = 1, .db = db};
+        .name = "test", .bind = ep, .routes = s_routes, .nroutes = 2, .db = db};
     cmn_service_t *svc = cmn_service_new(&opts);
     CHECK(svc != NULL, "service");
+    CHECK(svc && cmn_service_read_only(svc, DVCID__REQUEST__BODY_JWKS_GET) == 0, "read-only");
+    CHECK(svc && cmn_service_read_only(svc, (Dvcid__Request__BodyCase)64) == -1, "body 64");
     zsock_t *c = zsock_new_dealer(ep);
     CHECK(c != NULL, "dealer");
     if (!svc || !c)
@@ -132,6 +143,15 @@ int main(void) {
         dvcid__reply__free_unpacked(a, NULL);
     }
     CHECK(s_runs == 4, "handler ran %d times", s_runs);
+
+    /* A read-only route: answered, not remembered, so a repeat runs it again. */
+    for (int i = 0; i < 2; i++) {
+        s_send_as(c, 4, "early", 1);
+        a = s_recv(c);
+        CHECK(a && a->request_id == 4 && s_status(a) == 0, "lookup %d answered", i);
+        dvcid__reply__free_unpacked(a, NULL);
+    }
+    CHECK(s_runs == 6, "handler ran %d times", s_runs);
 
     raise(SIGTERM);
     pthread_join(loop, NULL);
