@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 static char s_service[32] = "dvcid";
-static cmn_log_level_t s_min = CMN_LEVEL_INFO;
+cmn_log_level_t cmn_log_min = CMN_LEVEL_INFO;
 static const char *const s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 
 int cmn_log_init(const char *service, const char *level) {
@@ -17,7 +17,7 @@ int cmn_log_init(const char *service, const char *level) {
     const char *levels[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++) {
         if (level && strcmp(level, levels[i]) == 0) {
-            s_min = (cmn_log_level_t)i;
+            cmn_log_min = (cmn_log_level_t)i;
             return 0;
         }
     }
@@ -44,7 +44,7 @@ void cmn_log_escape(const char *s, char *out, size_t outlen) {
 }
 
 void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...) {
-    if (level < s_min)
+    if (level < cmn_log_min)
         return;
     char msg[1024], esc[2048], tr[80], line[2400], ts[32];
     va_list ap;

@@ -21,8 +21,16 @@ int cmn_log_init(const char *service, const char *level);
 void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* Not LOG_INFO etc.: <syslog.h> (pulled in by czmq) owns those names. */
-#define CMN_DEBUG(trace, ...) cmn_log(CMN_LEVEL_DEBUG, (trace), __VA_ARGS__)
+/* The lowest level printed (set by cmn_log_init); read by CMN_DEBUG. */
+extern cmn_log_level_t cmn_log_min;
+
+/* Not LOG_INFO etc.: <syslog.h> (pulled in by czmq) owns those names. Debug lines sit
+ * on hot paths: when they are not printed, their arguments are not even evaluated. */
+#define CMN_DEBUG(trace, ...)                                                                      \
+    do {                                                                                           \
+        if (cmn_log_min <= CMN_LEVEL_DEBUG)                                                        \
+            cmn_log(CMN_LEVEL_DEBUG, (trace), __VA_ARGS__);                                        \
+    } while (0)
 #define CMN_INFO(trace, ...) cmn_log(CMN_LEVEL_INFO, (trace), __VA_ARGS__)
 #define CMN_WARN(trace, ...) cmn_log(CMN_LEVEL_WARN, (trace), __VA_ARGS__)
 #define CMN_ERROR(trace, ...) cmn_log(CMN_LEVEL_ERROR, (trace), __VA_ARGS__)

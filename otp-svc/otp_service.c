@@ -23,6 +23,12 @@ enum { S_DB_CHALLENGES, S_DB_WINDOWS, S_DB_OUTBOX, S_NDB };
 
 static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox"};
 
+/* The events s_count counts, and the purposes whose series are kept at hand. */
+static const char *const s_events[] = {"issued",  "verified", "failed",
+                                       "expired", "exceeded", "limited"};
+#define S_EVENTS (sizeof(s_events) / sizeof(s_events[0]))
+#define S_PURPOSES 8
+
 struct otp_service {
     const cmn_config_t *cfg;
     cmn_db_t *db;
@@ -36,6 +42,8 @@ struct otp_service {
      * next turn while one is behind. */
     cmn_db_sweep_pos_t sweeps[2];
     int sweep_timer;
+    /* dvcid_otp_events_total by event (S_EVENTS) and purpose, found once (s_count). */
+    cmn_metrics_series_t *events[S_EVENTS][S_PURPOSES];
 };
 
 static const char *s_purpose_name(Dvcid__Purpose p) {
@@ -47,12 +55,25 @@ static const char *s_purpose_name(Dvcid__Purpose p) {
 /* Counts an OTP event ("issued", "verified", "failed", "expired", "exceeded",
  * "limited") by purpose. */
 static void s_count(cmn_ctx_t *ctx, const char *event, Dvcid__Purpose purpose) {
-    char labels[96];
-    const char *p = s_purpose_name(purpose);
-    snprintf(labels, sizeof(labels), "event=\"%s\",purpose=\"%s\"", event,
-             strncmp(p, "PURPOSE_", 8) == 0 ? p + 8 : p);
-    cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_otp_events_total", labels, 1,
-                    "OTP challenges issued, verified, failed, expired, exceeded, limited");
+    otp_service_t *self = ctx->self;
+    cmn_metrics_t *m = cmn_service_metrics(ctx->svc);
+    size_t e = 0;
+    while (e < S_EVENTS && strcmp(s_events[e], event) != 0)
+        e++;
+    int keep = e < S_EVENTS && purpose >= 0 && purpose < S_PURPOSES;
+    cmn_metrics_series_t *s = keep ? self->events[e][purpose] : NULL;
+    if (!s) { /* first of its kind: the series is found by name, once */
+        char labels[96];
+        const char *p = s_purpose_name(purpose);
+        snprintf(labels, sizeof(labels), "event=\"%s\",purpose=\"%s\"", event,
+                 strncmp(p, "PURPOSE_", 8) == 0 ? p + 8 : p);
+        s = cmn_metrics_counter(
+            m, "dvcid_otp_events_total", labels,
+            "OTP challenges issued, verified, failed, expired, exceeded, limited");
+        if (keep)
+            self->events[e][purpose] = s;
+    }
+    cmn_metrics_series_add(m, s, 1);
 }
 
 /* Is phone under otp.test_phone_prefix (load tests: never handed to a provider)? */

@@ -1,6 +1,14 @@
-/* cmn_log: masks of phones and ID numbers, escaping of control characters. */
+/* cmn_log: masks of phones and ID numbers, escaping of control characters, debug
+ * lines that cost nothing (not even their arguments) when not printed. */
 #include "cmn_log.h"
 #include "tap.h"
+
+static int s_evaluated;
+
+static const char *s_arg(void) {
+    s_evaluated++;
+    return "x";
+}
 
 int main(void) {
     char out[64];
@@ -24,5 +32,11 @@ int main(void) {
     CHECK_STR(out, "a\\x0aINFO forged\\x0d\\x5cx");
     cmn_log_escape("Nguyễn", out, sizeof(out));
     CHECK_STR(out, "Nguyễn");
+    CHECK(cmn_log_init("test", "info") == 0, "info");
+    CMN_DEBUG(NULL, "not printed: %s", s_arg());
+    CHECK(s_evaluated == 0, "a skipped debug line evaluated its arguments");
+    CHECK(cmn_log_init("test", "debug") == 0, "debug");
+    CMN_DEBUG(NULL, "printed: %s", s_arg());
+    CHECK(s_evaluated == 1, "a debug line at debug level: %d", s_evaluated);
     return TEST_DONE();
 }
