@@ -7,7 +7,8 @@
 #   (c) raw durable LMDB commits/s (fsync) on the data directory's disk;
 #   then each flow at its maximum (closed loop, the best of 64 and 256 connections) and at
 #   50 % of it (open loop, fixed arrival rate, no coordinated omission), a latency-against-
-#   load sweep of the OTP flow, and sign-ins at their maximum with OTP traffic beside them;
+#   load sweep of the OTP flow, and sign-ins at their maximum with OTP traffic beside them
+#   (at 10 % of the OTP maximum, the target's run, and at 50 %);
 #   then (a)-(c) again, keeping the higher values (other work on the machine only lowers them);
 #   then sms-worker alone (scripts/bench-sms.sh): SMS/s with the file provider, and over SMPP
 #   to the simulator of tests/sms-smsc against a plain SMPP client at the same window.
@@ -18,7 +19,8 @@
 # Environment: BENCH_BUILD (build dir, default build/release), BENCH_OUT (default
 # build/bench), BENCH_DURATION (seconds per measured run, default 8), BENCH_WARMUP (1),
 # BENCH_SKIP_BUILD=1 (use the binaries as built), BENCH_ARGON2_OPS / BENCH_ARGON2_MEM_MIB
-# (default: deploy/dev.conf's), BENCH_LOG_LEVEL (info), BENCH_KEEP=1 (keep the data dir),
+# (default t=2, m=19 MiB: the parameters of issue 7's sign-in target; deploy/dev.conf has
+# 64 MiB), BENCH_LOG_LEVEL (info), BENCH_KEEP=1 (keep the data dir),
 # and those of scripts/bench-sms.sh (BENCH_SMS_COUNT, BENCH_SMPP_COUNT, BENCH_SMS_INFLIGHT,
 # BENCH_SMPP_WINDOW).
 set -euo pipefail
@@ -63,7 +65,9 @@ ini_get() {
 }
 
 ARGON2_OPS=${BENCH_ARGON2_OPS:-$(ini_get deploy/dev.conf account argon2_ops 2)}
-ARGON2_MEM=${BENCH_ARGON2_MEM_MIB:-$(ini_get deploy/dev.conf account argon2_mem_mib 64)}
+# The sign-in target is stated at t=2, m=19 MiB (OWASP's argon2id minimum): measured there
+# unless asked otherwise; production keeps deploy/dev.conf's 64 MiB.
+ARGON2_MEM=${BENCH_ARGON2_MEM_MIB:-19}
 
 # --- build ------------------------------------------------------------------------------
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
@@ -318,17 +322,24 @@ for pct in 10 25 50 75 90; do
 done
 cp "$OUT/runs/otp_sweep_50.json" "$OUT/runs/otp_half.json"
 
-# Sign-ins at their maximum with OTP traffic at half its maximum beside them.
-say "run beside: login at max + otp at 50 %"
-"$LOAD" --label beside_login --json "${COMMON[@]}" --flow login --accounts "$tmp/accounts.txt" \
-    --connections "$HASH_CONNS" >"$OUT/runs/beside_login.json" 2>"$tmp/beside_login.table" &
-bl=$!
-pids+=("$bl")
-"$LOAD" --label beside_otp --json "${COMMON[@]}" --flow otp --no-captcha \
-    --rate "$(scale "$otp_max" 0.5)" >"$OUT/runs/beside_otp.json" 2>"$tmp/beside_otp.table" ||
-    die "beside_otp failed"
-wait "$bl" || die "beside_login failed"
-sed 's/^/    /' "$tmp/beside_login.table" "$tmp/beside_otp.table" >&2
+# Sign-ins at their maximum with OTP traffic beside them: at 10 % of the OTP maximum (the
+# target's run: argon2id can have at most what the OTP traffic leaves of the cores, so the
+# 0.9 is judged with light OTP traffic, whose p99 must hold) and at 50 % (for the record).
+beside() { # SUFFIX FRACTION
+    say "run beside$1: login at max + otp at $2 of its maximum"
+    "$LOAD" --label "beside_login$1" --json "${COMMON[@]}" --flow login \
+        --accounts "$tmp/accounts.txt" --connections "$HASH_CONNS" \
+        >"$OUT/runs/beside_login$1.json" 2>"$tmp/beside_login$1.table" &
+    local bl=$!
+    pids+=("$bl")
+    "$LOAD" --label "beside_otp$1" --json "${COMMON[@]}" --flow otp --no-captcha \
+        --rate "$(scale "$otp_max" "$2")" >"$OUT/runs/beside_otp$1.json" \
+        2>"$tmp/beside_otp$1.table" || die "beside_otp$1 failed"
+    wait "$bl" || die "beside_login$1 failed"
+    sed 's/^/    /' "$tmp/beside_login$1.table" "$tmp/beside_otp$1.table" >&2
+}
+beside _10 0.10
+beside "" 0.5
 
 # sms-worker alone, each run on a fresh data dir of its own; the stack above stays idle.
 "$root/scripts/bench-sms.sh" "$BUILD" "$OUT" "$tmp/sms" || die "the SMS runs failed"
@@ -436,6 +447,7 @@ start_rate = step("start_max", "reg_start")["rate"]
 verify_rate = step("verify_max", "reg_wrong_code")["rate"] + step("verify_max", "reg_verify")["rate"]
 login_rate = flows_rate("login_max")
 login_beside = flows_rate("beside_login")
+login_beside10 = flows_rate("beside_login_10")
 register_rate = flows_rate("register_max")
 
 def lat(run, st, p):
@@ -449,7 +461,9 @@ ratios = [
      "%.0f verifies/s vs %.0f req/s" % (verify_rate, http_ceiling)),
     ("sign-in / argon2id ceiling", login_rate / argon2, 0.9, True,
      "%.1f sign-ins/s vs %.1f verifies/s" % (login_rate, argon2)),
-    ("sign-in beside OTP traffic / argon2id ceiling", login_beside / argon2, 0.9, True,
+    ("sign-in beside OTP traffic at 10 % / argon2id ceiling", login_beside10 / argon2, 0.9,
+     True, "%.1f sign-ins/s" % login_beside10),
+    ("sign-in beside OTP traffic at 50 % / argon2id ceiling", login_beside / argon2, None, True,
      "%.1f sign-ins/s" % login_beside),
     ("registration start / durable commit ceiling", start_rate / commits, None, True,
      "%.0f starts/s vs %.0f commits/s" % (start_rate, commits)),
@@ -470,6 +484,10 @@ lat_checks = [
     ("OTP send p99.9 at 50 % (ms)", lat("otp_half", "reg_start", "p999"), 20.0),
     ("OTP verify p99 at 50 % (ms)", lat("otp_half", "reg_verify", "p99"), 5.0),
     ("OTP verify p99.9 at 50 % (ms)", lat("otp_half", "reg_verify", "p999"), 20.0),
+    ("OTP send p99 at 10 %%, sign-ins beside (ms; %.1f alone)"
+     % lat("otp_sweep_10", "reg_start", "p99"), lat("beside_otp_10", "reg_start", "p99"), 5.0),
+    ("OTP verify p99 at 10 %%, sign-ins beside (ms; %.1f alone)"
+     % lat("otp_sweep_10", "reg_verify", "p99"), lat("beside_otp_10", "reg_verify", "p99"), 5.0),
     ("OTP send p99 at 50 %, sign-ins beside (ms)", lat("beside_otp", "reg_start", "p99"), 5.0),
     ("OTP verify p99 at 50 %, sign-ins beside (ms)", lat("beside_otp", "reg_verify", "p99"), 5.0),
     ("stack ready (ms)", float(ready_ms), 1000.0),
