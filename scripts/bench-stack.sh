@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# bench-stack.sh: starts the four services with make bench's stack config (scripts/bench.sh:
+# test numbers, test code and captcha answer, high send limits, ipc endpoints) on a fresh data
+# dir, for measuring one change by hand; stops them with `bench-stack.sh stop DIR`.
+#   scripts/bench-stack.sh BUILD_DIR DIR PORT   start; prints /readyz; pids in DIR/*.pid
+#   scripts/bench-stack.sh stop DIR             stop
+# Environment: ARGON2_MEM (MiB, default 19), LVL (log level, default info), PRELOAD (an
+# LD_PRELOAD for the services, e.g. another allocator). Then, for example:
+#   dvcid-load --url http://127.0.0.1:PORT --test-code 246810 --captcha-answer BENCH \
+#       --phone-prefix +8490 --no-captcha --flow start --connections 256 --duration 8
+set -euo pipefail
+
+if [[ ${1:-} == stop ]]; then
+    for s in gateway account-svc otp-svc sms-worker; do
+        [[ -f $2/$s.pid ]] && kill "$(cat "$2/$s.pid")" 2>/dev/null || true
+    done
+    sleep 0.5
+    exit 0
+fi
+(($# == 3)) || {
+    echo "usage: $0 BUILD_DIR DIR PORT | $0 stop DIR" >&2
+    exit 2
+}
+B=$1 T=$2 P=$3
+rm -rf "$T"
+mkdir -p "$T/var"
+cat >"$T/bench.conf" <<C
+[gateway]
+listen = 127.0.0.1:$P
+[storage]
+dir = $T/var
+[account]
+endpoint = ipc://$T/account.ipc
+argon2_ops = 2
+argon2_mem_mib = ${ARGON2_MEM:-19}
+[otp]
+endpoint = ipc://$T/otp.ipc
+resend_after = 0
+max_attempts = 100
+max_sends_per_flow = 100
+max_sends_per_phone_hour = 1000000
+max_sends_per_ip_hour = 100000000
+max_sends_per_prefix_hour = 100000000
+test_phone_prefix = +8490
+test_code = 246810
+[captcha]
+test_answer = BENCH
+[sms]
+endpoint = ipc://$T/sms.ipc
+provider = file
+file = $T/var/sms-outbox.jsonl
+[log]
+level = ${LVL:-info}
+C
+for s in sms-worker otp-svc account-svc gateway; do
+    env LD_PRELOAD="${PRELOAD:-}" "$B/$s" --config "$T/bench.conf" >"$T/$s.log" 2>&1 &
+    echo $! >"$T/$s.pid"
+done
+for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$P/readyz" && echo && exit 0
+    sleep 0.05
+done
+echo "bench-stack: not ready (logs in $T)" >&2
+exit 1
