@@ -1,5 +1,6 @@
-/* sms_pdu: SMPP PDUs through libsmpp34 (see sms_pdu.h). The structs hold every
- * field of the PDU, header first; smpp34_pack writes command_length itself. */
+/* sms_pdu: SMPP PDUs (see sms_pdu.h): bind_transceiver through libsmpp34 (its structs
+ * hold every field of the PDU, header first; smpp34_pack writes command_length itself);
+ * submit_sm and deliver_sm_resp written here, deliver_sm read here. */
 #include "sms_pdu.h"
 
 #include <stdbool.h>
@@ -48,6 +49,49 @@ int sms_pdu_bind(uint32_t seq, const char *system_id, const char *password, uint
     return n;
 }
 
+/* The PDUs sent per message are packed here, not by smpp34_pack, which formats a
+ * debug dump of every field with snprintf whether anyone reads it or not (a fifth of
+ * sms-worker's instructions per SMS on the SMPP path); the bytes are the same
+ * (tests/unit/test_sms_pdu.c compares them with smpp34_pack's). */
+typedef struct {
+    uint8_t *p;
+    size_t len, cap;
+} s_out_t;
+
+static void s_u8(s_out_t *o, uint8_t v) {
+    if (o->len < o->cap)
+        o->p[o->len] = v;
+    o->len++;
+}
+
+static void s_u32(s_out_t *o, uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8)
+        s_u8(o, (uint8_t)(v >> shift));
+}
+
+static void s_bytes(s_out_t *o, const void *src, size_t n) {
+    if (o->len + n <= o->cap)
+        memcpy(o->p + o->len, src, n);
+    o->len += n;
+}
+
+/* A C-octet string of a field of size bytes: cut to size - 1, NUL-terminated. */
+static void s_cstr(s_out_t *o, const char *src, size_t size) {
+    s_bytes(o, src, strnlen(src, size - 1));
+    s_u8(o, 0);
+}
+
+/* Fills in command_length; the length, or -1 when it did not fit (or is beyond what
+ * smpp34_pack accepts) or seq is 0, which smpp34_pack refuses. */
+static int s_finish(s_out_t *o, uint32_t seq) {
+    if (o->len > o->cap || o->len > SMS_PDU_MAX * 4 || seq == 0)
+        return -1;
+    size_t len = o->len;
+    o->len = 0;
+    s_u32(o, (uint32_t)len);
+    return (int)len;
+}
+
 int sms_pdu_submit(uint32_t seq, const char *source, const char *to, const char *text, uint8_t *out,
                    size_t outlen) {
     uint8_t octets[SMS_PDU_MAX / 2];
@@ -55,48 +99,53 @@ int sms_pdu_submit(uint32_t seq, const char *source, const char *to, const char 
     int n = sms_gsm_encode(text, octets, sizeof(octets), &coding);
     if (n < 0)
         return -2;
-    submit_sm_t s;
-    memset(&s, 0, sizeof(s));
-    s.command_id = SUBMIT_SM;
-    s.sequence_number = seq;
+    s_out_t o = {.p = out, .cap = outlen};
+    s_u32(&o, 0); /* command_length, filled in at the end */
+    s_u32(&o, SUBMIT_SM);
+    s_u32(&o, 0);
+    s_u32(&o, seq);
+    s_u8(&o, 0); /* service_type "" */
     bool numeric = source[0] && strspn(source, "0123456789") == strlen(source);
-    s.source_addr_ton = numeric ? TON_International : TON_Alphanumeric;
-    s.source_addr_npi = numeric ? NPI_ISDN_E163_E164 : NPI_Unknown;
-    s_copy(s.source_addr, sizeof(s.source_addr), source);
-    s.dest_addr_ton = TON_International;
-    s.dest_addr_npi = NPI_ISDN_E163_E164;
-    s_copy(s.destination_addr, sizeof(s.destination_addr), to[0] == '+' ? to + 1 : to);
-    s.registered_delivery = SMPP34_DELIVERY_RECEIPT_ON;
-    s.data_coding = (uint8_t)coding;
+    s_u8(&o, numeric ? TON_International : TON_Alphanumeric);
+    s_u8(&o, numeric ? NPI_ISDN_E163_E164 : NPI_Unknown);
+    s_cstr(&o, source, 21);
+    s_u8(&o, TON_International);
+    s_u8(&o, NPI_ISDN_E163_E164);
+    s_cstr(&o, to[0] == '+' ? to + 1 : to, 21);
+    s_u8(&o, 0); /* esm_class */
+    s_u8(&o, 0); /* protocol_id */
+    s_u8(&o, 0); /* priority_flag */
+    s_u8(&o, 0); /* schedule_delivery_time "" */
+    s_u8(&o, 0); /* validity_period "" */
+    s_u8(&o, SMPP34_DELIVERY_RECEIPT_ON);
+    s_u8(&o, 0); /* replace_if_present_flag */
+    s_u8(&o, (uint8_t)coding);
+    s_u8(&o, 0); /* sm_default_msg_id */
     /* One segment goes in short_message; longer text in message_payload, which
      * the SMSC splits (libsmpp34 refuses short_message of 254 octets and more). */
     if (coding == SMS_CODING_GSM7 ? n <= 160 : n <= 140) {
-        s.sm_length = (uint8_t)n;
-        memcpy(s.short_message, octets, (size_t)n);
+        s_u8(&o, (uint8_t)n);
+        s_bytes(&o, octets, (size_t)n);
     } else {
-        tlv_t tlv;
-        memset(&tlv, 0, sizeof(tlv));
-        tlv.tag = S_TLV_MESSAGE_PAYLOAD;
-        tlv.length = (uint16_t)n;
-        memcpy(tlv.value.octet, octets, (size_t)n);
-        build_tlv(&s.tlv, &tlv);
-        memset(&tlv, 0, sizeof(tlv));
+        s_u8(&o, 0);
+        s_u8(&o, (uint8_t)(S_TLV_MESSAGE_PAYLOAD >> 8));
+        s_u8(&o, (uint8_t)S_TLV_MESSAGE_PAYLOAD);
+        s_u8(&o, (uint8_t)(n >> 8));
+        s_u8(&o, (uint8_t)n);
+        s_bytes(&o, octets, (size_t)n);
     }
-    int len = s_pack(SUBMIT_SM, &s, out, outlen);
-    if (s.tlv)
-        destroy_tlv(s.tlv);
-    memset(&s, 0, sizeof(s)); /* the text holds the code */
-    memset(octets, 0, sizeof(octets));
-    return len;
+    memset(octets, 0, sizeof(octets)); /* the text holds the code */
+    return s_finish(&o, seq);
 }
 
 int sms_pdu_deliver_resp(uint32_t seq, uint32_t status, uint8_t *out, size_t outlen) {
-    deliver_sm_resp_t r;
-    memset(&r, 0, sizeof(r));
-    r.command_id = DELIVER_SM_RESP;
-    r.command_status = status;
-    r.sequence_number = seq;
-    return s_pack(DELIVER_SM_RESP, &r, out, outlen);
+    s_out_t o = {.p = out, .cap = outlen};
+    s_u32(&o, 0);
+    s_u32(&o, DELIVER_SM_RESP);
+    s_u32(&o, status);
+    s_u32(&o, seq);
+    s_u8(&o, 0); /* message_id "" */
+    return s_finish(&o, seq);
 }
 
 void sms_pdu_header(uint32_t id, uint32_t status, uint32_t seq, uint8_t out[16]) {

@@ -1,7 +1,8 @@
-/* sms_pdu: the SMPP 3.4 PDUs the `smpp` provider sends and reads, packed and
- * unpacked with libsmpp34; no socket, no state, so the unit test round-trips
- * them. libsmpp34 keeps its errors in process-wide globals: call these from one
- * thread only (the provider's). */
+/* sms_pdu: the SMPP 3.4 PDUs the `smpp` provider sends and reads: bind_transceiver
+ * packed with libsmpp34, the per-message PDUs (submit_sm, deliver_sm_resp, deliver_sm)
+ * written and read by hand; no socket, no state, so the unit test round-trips them
+ * and compares them with libsmpp34's bytes. libsmpp34 keeps its errors in process-wide globals:
+ * call these from one thread only (the provider's). */
 #ifndef SMS_PDU_H
 #define SMS_PDU_H
 

@@ -3,6 +3,7 @@
  * deliver_sm by text and by TLV (table of stat: values); submit_sm_resp statuses
  * and ids; the header-only PDUs byte by byte. */
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 /* libsmpp34 needs <stdint.h> first, then its headers in this order. */
 #include <smpp34.h>
@@ -11,6 +12,7 @@
 
 #include <smpp34_params.h>
 
+#include "sms_gsm.h"
 #include "sms_pdu.h"
 #include "tap.h"
 
@@ -46,6 +48,54 @@ static int s_receipt_pdu(const char *text, uint8_t esm, const char *ref_tlv, int
     if (d.tlv)
         destroy_tlv(d.tlv);
     return rc == 0 ? len : -1;
+}
+
+/* What smpp34_pack makes of the submit_sm sms_pdu_submit is meant to write (the
+ * reference for its hand-written bytes): octets of coding, one segment or a payload. */
+static int s_ref_submit(uint32_t seq, const char *source, const char *to, const uint8_t *octets,
+                        int n, int coding, uint8_t *out, size_t outlen) {
+    submit_sm_t s;
+    memset(&s, 0, sizeof(s));
+    s.command_id = SUBMIT_SM;
+    s.sequence_number = seq;
+    int numeric = source[0] && strspn(source, "0123456789") == strlen(source);
+    s.source_addr_ton = numeric ? TON_International : TON_Alphanumeric;
+    s.source_addr_npi = numeric ? NPI_ISDN_E163_E164 : NPI_Unknown;
+    snprintf((char *)s.source_addr, sizeof(s.source_addr), "%s", source);
+    s.dest_addr_ton = TON_International;
+    s.dest_addr_npi = NPI_ISDN_E163_E164;
+    snprintf((char *)s.destination_addr, sizeof(s.destination_addr), "%s",
+             to[0] == '+' ? to + 1 : to);
+    s.registered_delivery = SMPP34_DELIVERY_RECEIPT_ON;
+    s.data_coding = (uint8_t)coding;
+    if (coding == 0 ? n <= 160 : n <= 140) {
+        s.sm_length = (uint8_t)n;
+        memcpy(s.short_message, octets, (size_t)n);
+    } else {
+        tlv_t tlv;
+        memset(&tlv, 0, sizeof(tlv));
+        tlv.tag = 0x0424;
+        tlv.length = (uint16_t)n;
+        memcpy(tlv.value.octet, octets, (size_t)n);
+        build_tlv(&s.tlv, &tlv);
+    }
+    int len = 0;
+    int rc = smpp34_pack(SUBMIT_SM, out, (int)outlen, &len, &s);
+    if (s.tlv)
+        destroy_tlv(s.tlv);
+    return rc == 0 ? len : -1;
+}
+
+/* sms_pdu_submit's bytes against smpp34_pack's for the same message. */
+static void s_same_submit(uint32_t seq, const char *source, const char *to, const char *text) {
+    uint8_t mine[SMS_PDU_MAX], ref[SMS_PDU_MAX], octets[SMS_PDU_MAX / 2];
+    int coding = 0;
+    int n = sms_gsm_encode(text, octets, sizeof(octets), &coding);
+    int a = sms_pdu_submit(seq, source, to, text, mine, sizeof(mine));
+    int b = s_ref_submit(seq, source, to, octets, n, coding, ref, sizeof(ref));
+    CHECK(n >= 0 && a > 0 && a == b && memcmp(mine, ref, (size_t)a) == 0,
+          "submit_sm as smpp34_pack writes it: seq %u from %s, %d octets coding %d (%d vs %d)", seq,
+          source, n, coding, a, b);
 }
 
 typedef struct {
@@ -162,5 +212,43 @@ int main(void) {
     n = sms_pdu_deliver_resp(7, 0, buf, sizeof(buf));
     CHECK(n == 17 && s_be32(buf + 4) == DELIVER_SM_RESP && s_be32(buf + 12) == 7 && buf[16] == 0,
           "deliver_sm_resp (n %d)", n);
+
+    /* The hand-written PDUs are byte for byte what smpp34_pack writes, and refused where
+     * it refuses them (sequence number 0). */
+    char payload[700];
+    memset(payload, 'y', sizeof(payload) - 1);
+    payload[sizeof(payload) - 1] = '\0';
+    s_same_submit(1, "DVCQG", "+84912345678", "Ma OTP 123456 @");
+    s_same_submit(0x7FFFFFFF, "8190", "+84912345678", "M\xc3\xa3 123456");
+    s_same_submit(44, "DVCQG", "+84912345678", longer);
+    s_same_submit(45, "DVCQG", "+84912345678", payload);
+    s_same_submit(46, "A-sender-longer-than-twenty", "84912345678901234567890123", "x");
+    s_same_submit(47, "", "+84912345678", "");
+    for (uint32_t status = 0; status < 2; status++) {
+        uint8_t ref[64];
+        deliver_sm_resp_t r;
+        memset(&r, 0, sizeof(r));
+        r.command_id = DELIVER_SM_RESP;
+        r.command_status = status ? ESME_RSYSERR : ESME_ROK;
+        r.sequence_number = 0x12345678;
+        int len = 0;
+        CHECK(smpp34_pack(DELIVER_SM_RESP, ref, sizeof(ref), &len, &r) == 0, "reference resp");
+        n = sms_pdu_deliver_resp(0x12345678, r.command_status, buf, sizeof(buf));
+        CHECK(n == len && memcmp(buf, ref, (size_t)n) == 0, "deliver_sm_resp as smpp34_pack's");
+    }
+    deliver_sm_resp_t r0;
+    memset(&r0, 0, sizeof(r0));
+    r0.command_id = DELIVER_SM_RESP;
+    int len0 = 0;
+    uint8_t ref0[64];
+    CHECK(smpp34_pack(DELIVER_SM_RESP, ref0, sizeof(ref0), &len0, &r0) != 0 &&
+              sms_pdu_deliver_resp(0, 0, buf, sizeof(buf)) == -1,
+          "sequence 0 refused by both");
+    r0.sequence_number = 0xFFFFFFFFu;
+    CHECK(smpp34_pack(DELIVER_SM_RESP, ref0, sizeof(ref0), &len0, &r0) == 0 &&
+              sms_pdu_deliver_resp(0xFFFFFFFFu, 0, buf, sizeof(buf)) == len0 &&
+              memcmp(buf, ref0, (size_t)len0) == 0,
+          "sequence 0xFFFFFFFF (an SMSC's) answered as smpp34_pack does");
+    CHECK(sms_pdu_deliver_resp(7, 0, buf, 16) == -1, "deliver_sm_resp: small buffer");
     return TEST_DONE();
 }
