@@ -240,6 +240,152 @@ static int s_unawait(sms_status_t *self, MDB_txn *txn, const char *id, json_t *o
     return cmn_db_del(txn, self->await, key, klen) == CMN_DB_ERROR ? -1 : 0;
 }
 
+/* --- the receipt of a record as written by s_sent_new, without jansson ------------- */
+
+/* One member of a flat record: "key": then a plain string or an unsigned integer. */
+typedef struct {
+    const char *key, *val; /* val: the value's text (a string with its quotes) */
+    size_t klen, vlen;
+    uint64_t num; /* an integer's value */
+    bool is_num;
+} s_member_t;
+
+/* Reads the member at *p (after '{' or ','): 0, or -1 when it is not of that plain kind
+ * (escapes, nesting, floats, negative numbers, spaces): the caller then uses jansson. */
+static int s_member(const char **p, const char *end, s_member_t *m) {
+    const char *q = *p;
+    if (q >= end || *q != '"')
+        return -1;
+    m->key = ++q;
+    while (q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20)
+        q++;
+    if (q + 1 >= end || *q != '"' || q[1] != ':')
+        return -1;
+    m->klen = (size_t)(q - m->key);
+    q += 2;
+    m->val = q;
+    m->num = 0;
+    m->is_num = q < end && *q >= '0' && *q <= '9';
+    if (m->is_num) {
+        if (*q == '0' && q + 1 < end && q[1] >= '0' && q[1] <= '9')
+            return -1; /* not JSON */
+        for (int digits = 0; q < end && *q >= '0' && *q <= '9'; q++, digits++) {
+            if (digits == 18) /* beyond what a time in ms or a state needs (and int64) */
+                return -1;
+            m->num = m->num * 10 + (uint64_t)(*q - '0');
+        }
+    } else {
+        if (q >= end || *q != '"')
+            return -1;
+        for (q++; q < end && *q != '"' && *q != '\\' && (unsigned char)*q >= 0x20; q++)
+            ;
+        if (q >= end || *q != '"')
+            return -1;
+        q++;
+    }
+    m->vlen = (size_t)(q - m->val);
+    *p = q;
+    return 0;
+}
+
+static bool s_is(const s_member_t *m, const char *key) {
+    return m->klen == strlen(key) && memcmp(m->key, key, m->klen) == 0;
+}
+
+/* sms_status_receipt on a found record that is a flat object of plain strings and
+ * integers (every record s_sent_new writes, and the object path's for plain values):
+ * the same decisions and the same record as the jansson path (members in place, "d"
+ * and "t" set where they are or appended, "a" dropped with its await entry), without a
+ * heap object per field. Returns what sms_status_receipt returns, or 2 when the record
+ * is not of that kind. */
+static int s_receipt_flat(sms_status_t *self, MDB_txn *txn, const char *id, const MDB_val *v,
+                          sms_dlr_t dlr, uint64_t at_ms, uint64_t *sent_ms, char *via) {
+    const char *p = v->mv_data, *end = p + v->mv_size;
+    char out[512];
+    size_t n = 0;
+    if (v->mv_size < 2 || v->mv_size > sizeof(out) - 64 || *p != '{' || end[-1] != '}')
+        return 2;
+    uint64_t d = 0, await = 0, sent = 0;
+    const char *prov = NULL;
+    size_t provlen = 0;
+    bool has_d = false, has_t = false;
+    unsigned seen = 0; /* p, s, a, d, t: a key twice is left to jansson */
+    char d_text[24], t_text[24];
+    int dl = snprintf(d_text, sizeof(d_text), "%d", (int)dlr);
+    int tl = snprintf(t_text, sizeof(t_text), "%llu", (unsigned long long)at_ms);
+    out[n++] = '{';
+    p++;
+    while (p < end - 1) {
+        s_member_t m;
+        if (s_member(&p, end - 1, &m) != 0)
+            return 2;
+        if (p < end - 1 && *p++ != ',')
+            return 2;
+        static const char *const keys[] = {"p", "s", "a", "d", "t"};
+        for (unsigned k = 0; k < 5; k++) {
+            if (!s_is(&m, keys[k]))
+                continue;
+            if ((seen & 1u << k) || m.is_num != (k > 0))
+                return 2; /* not what s_sent_new writes: the object path decides */
+            seen |= 1u << k;
+        }
+        if (s_is(&m, "p")) {
+            prov = m.val + 1;
+            provlen = m.vlen - 2;
+        }
+        if (s_is(&m, "s"))
+            sent = m.num;
+        if (s_is(&m, "a")) {
+            await = m.num;
+            continue; /* dropped: no receipt is awaited any more */
+        }
+        const char *val = m.val;
+        size_t vlen = m.vlen;
+        if (s_is(&m, "d")) {
+            d = m.num;
+            has_d = true;
+            val = d_text;
+            vlen = (size_t)dl;
+        } else if (s_is(&m, "t")) {
+            has_t = true;
+            val = t_text;
+            vlen = (size_t)tl;
+        }
+        /* this member, and "d" and "t" appended after it, fit */
+        if (n + m.klen + vlen + 4 > sizeof(out) - 48)
+            return 2;
+        if (n > 1)
+            out[n++] = ',';
+        out[n++] = '"';
+        memcpy(out + n, m.key, m.klen);
+        n += m.klen;
+        out[n++] = '"';
+        out[n++] = ':';
+        memcpy(out + n, val, vlen);
+        n += vlen;
+    }
+    *sent_ms = sent;
+    if (prov && provlen > 0) {
+        provlen = provlen < SMS_NAME_MAX ? provlen : SMS_NAME_MAX - 1;
+        memcpy(via, prov, provlen);
+        via[provlen] = '\0';
+    }
+    if (s_final((int)d) || !s_final((int)dlr))
+        return 0;
+    if (!has_d)
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s\"d\":%s", n > 1 ? "," : "", d_text);
+    if (!has_t)
+        n += (size_t)snprintf(out + n, sizeof(out) - n, ",\"t\":%s", t_text);
+    out[n++] = '}';
+    if (await) {
+        uint8_t key[S_AWAIT_KEY];
+        size_t klen = s_await_key(key, await, id);
+        if (cmn_db_del(txn, self->await, key, klen) == CMN_DB_ERROR)
+            return -1;
+    }
+    return cmn_db_put(txn, self->status, id, strlen(id), out, n, 0) == CMN_DB_OK ? 1 : -1;
+}
+
 int sms_status_receipt(sms_status_t *self, MDB_txn *txn, const char *provider,
                        const char *message_id, const char *ref, sms_dlr_t dlr, uint64_t at_ms,
                        char *id, uint64_t *sent_ms, char *via) {
@@ -263,6 +409,15 @@ int sms_status_receipt(sms_status_t *self, MDB_txn *txn, const char *provider,
         id[v.mv_size] = '\0';
     } else {
         return 0;
+    }
+    MDB_val v;
+    int got = cmn_db_get(txn, self->status, id, strlen(id), &v);
+    if (got == CMN_DB_ERROR)
+        return -1;
+    if (got == CMN_DB_OK) {
+        int flat = s_receipt_flat(self, txn, id, &v, dlr, at_ms, sent_ms, via);
+        if (flat != 2)
+            return flat;
     }
     int found;
     json_t *obj = s_load(self, txn, id, &found);
