@@ -36,7 +36,7 @@ static int s_flight_add(sms_worker_t *self, const char *id, int prov) {
     sms_flight_t *f = calloc(1, sizeof(*f));
     if (!f)
         return -1;
-    snprintf(f->message_id, sizeof(f->message_id), "%s", id);
+    sms_copy(f->message_id, sizeof(f->message_id), id);
     f->prov = prov;
     sms_flight_t **head = &self->flights[s_hash(id)];
     f->next = *head;
@@ -227,9 +227,9 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
         sms_gate_untake(&self->gates[prov]);
         return S_ERROR;
     }
-    snprintf(req->message_id, sizeof(req->message_id), "%s", job->message_id);
-    snprintf(req->to, sizeof(req->to), "%s", phone);
-    snprintf(req->text, sizeof(req->text), "%s", text);
+    sms_copy(req->message_id, sizeof(req->message_id), job->message_id);
+    sms_copy(req->to, sizeof(req->to), phone);
+    sms_copy(req->text, sizeof(req->text), text);
     req->prov = prov;
     req->submitted_ms = now;
     if (sms_provider_submit(self->provs[prov], req) != 0) {

@@ -27,6 +27,12 @@ void sms_req_free(sms_req_t *req) {
     free(req);
 }
 
+void sms_copy(char *dst, size_t size, const char *src) {
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
                   const char *ref, const char *why) {
     sms_res_t *res = calloc(1, sizeof(*res));
@@ -36,13 +42,13 @@ void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_
     res->prov = prov;
     res->at_ms = cmn_time_now_ms();
     if (req) {
-        snprintf(res->message_id, sizeof(res->message_id), "%s", req->message_id);
-        snprintf(res->to, sizeof(res->to), "%s", req->to);
+        sms_copy(res->message_id, sizeof(res->message_id), req->message_id);
+        sms_copy(res->to, sizeof(res->to), req->to);
     }
     if (ref)
-        snprintf(res->ref, sizeof(res->ref), "%s", ref);
+        sms_copy(res->ref, sizeof(res->ref), ref);
     if (why)
-        snprintf(res->why, sizeof(res->why), "%s", why);
+        sms_copy(res->why, sizeof(res->why), why);
     if (sms_chan_push(results, res) != 0) /* unbounded: only out of memory */
         abort();
 }

@@ -104,6 +104,11 @@ void sms_provider_destroy(sms_provider_t **self_p);
 
 void sms_req_free(sms_req_t *req);
 
+/* Copies src into dst of size bytes (size > 0), cut to fit, always terminated: what
+ * snprintf(dst, size, "%s", src) does, without the formatter, for the copies made per
+ * message. */
+void sms_copy(char *dst, size_t size, const char *src);
+
 /* Pushes one outcome for req (or a receipt, req NULL) to results. Never fails:
  * an outcome lost would leave a message in flight until its lease ends. */
 void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,

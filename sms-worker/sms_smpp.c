@@ -223,7 +223,10 @@ static void s_submit_resp(sms_smpp_t *self, uint32_t status, uint32_t seq, const
     self->win[i] = self->win[--self->nwin];
     char ref[SMS_REF_MAX], why[SMS_WHY_MAX];
     sms_pdu_submit_ref(body, blen, ref, sizeof(ref));
-    snprintf(why, sizeof(why), "submit_sm_resp status 0x%08x", status);
+    if (status == ESME_ROK) /* the usual answer: not formatted per message */
+        sms_copy(why, sizeof(why), "submit_sm_resp status 0x00000000");
+    else
+        snprintf(why, sizeof(why), "submit_sm_resp status 0x%08x", status);
     sms_res_kind_t kind = sms_pdu_submit_status(status);
     if (kind == SMS_RES_THROTTLED)
         self->throttle_until_ms = cmn_time_mono_ms() + S_THROTTLE_MS;
@@ -246,7 +249,7 @@ static void s_deliver(sms_smpp_t *self, const uint8_t *pdu, size_t len, uint32_t
             res->prov = self->prov;
             res->dlr = dlr;
             res->at_ms = cmn_time_now_ms();
-            snprintf(res->ref, sizeof(res->ref), "%s", ref);
+            sms_copy(res->ref, sizeof(res->ref), ref);
             if (sms_chan_push(self->results, res) != 0)
                 free(res);
         }

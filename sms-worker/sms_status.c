@@ -123,6 +123,38 @@ static int s_index_sent(sms_status_t *self, MDB_txn *txn, const char *message_id
     return 0;
 }
 
+/* A record written as text, without snprintf (this runs for every SMS and receipt):
+ * n counts what was asked for, so n > cap says it did not fit. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+} s_text_t;
+
+static void s_put_bytes(s_text_t *t, const char *s, size_t len) {
+    if (t->n + len <= t->cap)
+        memcpy(t->p + t->n, s, len);
+    t->n += len;
+}
+
+/* a, then b and c when not NULL. */
+static void s_put(s_text_t *t, const char *a, const char *b, const char *c) {
+    s_put_bytes(t, a, strlen(a));
+    if (b)
+        s_put_bytes(t, b, strlen(b));
+    if (c)
+        s_put_bytes(t, c, strlen(c));
+}
+
+static void s_put_u64(s_text_t *t, uint64_t v) {
+    char digits[20];
+    size_t i = sizeof(digits);
+    do {
+        digits[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    s_put_bytes(t, digits + i, sizeof(digits) - i);
+}
+
 /* Printable ASCII without quote or backslash: the JSON string is the text itself. */
 static bool s_plain(const char *s) {
     for (; s && *s; s++)
@@ -148,23 +180,25 @@ static int s_sent_new(sms_status_t *self, MDB_txn *txn, const char *message_id,
                      &with_await) != 0)
         return -1;
     char text[64 + SMS_NAME_MAX + SMS_REF_MAX + SMS_CONV_PREFIX_MAX + 64];
-    int n = snprintf(text, sizeof(text), "{\"p\":\"%s\",\"s\":%llu", provider,
-                     (unsigned long long)sent_ms);
-    if (prefix && prefix[0] && n > 0 && (size_t)n < sizeof(text))
-        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"x\":\"%s\"", prefix);
-    if (masked && masked[0] && n > 0 && (size_t)n < sizeof(text))
-        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"m\":\"%s\"", masked);
-    if (with_ref && n > 0 && (size_t)n < sizeof(text))
-        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"r\":\"%s\"", ref);
-    if (with_await && n > 0 && (size_t)n < sizeof(text))
-        n += snprintf(text + n, sizeof(text) - (size_t)n, ",\"a\":%llu",
-                      (unsigned long long)await_ms);
-    if (n > 0 && (size_t)n < sizeof(text))
-        n += snprintf(text + n, sizeof(text) - (size_t)n, "}");
-    if (n <= 0 || (size_t)n >= sizeof(text))
+    s_text_t t = {.p = text, .cap = sizeof(text)};
+    s_put(&t, "{\"p\":\"", provider, "\"");
+    s_put(&t, ",\"s\":", NULL, NULL);
+    s_put_u64(&t, sent_ms);
+    if (prefix && prefix[0])
+        s_put(&t, ",\"x\":\"", prefix, "\"");
+    if (masked && masked[0])
+        s_put(&t, ",\"m\":\"", masked, "\"");
+    if (with_ref)
+        s_put(&t, ",\"r\":\"", ref, "\"");
+    if (with_await) {
+        s_put(&t, ",\"a\":", NULL, NULL);
+        s_put_u64(&t, await_ms);
+    }
+    s_put(&t, "}", NULL, NULL);
+    if (t.n > t.cap)
         return 1; /* longer than any value here should be: the object path (same indexes) */
-    return cmn_db_put(txn, self->status, message_id, strlen(message_id), text, (size_t)n, 0) ==
-                   CMN_DB_OK
+    size_t n = t.n;
+    return cmn_db_put(txn, self->status, message_id, strlen(message_id), text, n, 0) == CMN_DB_OK
                ? 0
                : -1;
 }
@@ -311,8 +345,10 @@ static int s_receipt_flat(sms_status_t *self, MDB_txn *txn, const char *id, cons
     bool has_d = false, has_t = false;
     unsigned seen = 0; /* p, s, a, d, t: a key twice is left to jansson */
     char d_text[24], t_text[24];
-    int dl = snprintf(d_text, sizeof(d_text), "%d", (int)dlr);
-    int tl = snprintf(t_text, sizeof(t_text), "%llu", (unsigned long long)at_ms);
+    s_text_t dt = {.p = d_text, .cap = sizeof(d_text)}, tt = {.p = t_text, .cap = sizeof(t_text)};
+    s_put_u64(&dt, (uint64_t)dlr); /* an enum of small values */
+    s_put_u64(&tt, at_ms);
+    size_t dl = dt.n, tl = tt.n;
     out[n++] = '{';
     p++;
     while (p < end - 1) {
@@ -345,11 +381,11 @@ static int s_receipt_flat(sms_status_t *self, MDB_txn *txn, const char *id, cons
             d = m.num;
             has_d = true;
             val = d_text;
-            vlen = (size_t)dl;
+            vlen = dl;
         } else if (s_is(&m, "t")) {
             has_t = true;
             val = t_text;
-            vlen = (size_t)tl;
+            vlen = tl;
         }
         /* this member, and "d" and "t" appended after it, fit */
         if (n + m.klen + vlen + 4 > sizeof(out) - 48)
@@ -372,11 +408,19 @@ static int s_receipt_flat(sms_status_t *self, MDB_txn *txn, const char *id, cons
     }
     if (s_final((int)d) || !s_final((int)dlr))
         return 0;
-    if (!has_d)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s\"d\":%s", n > 1 ? "," : "", d_text);
-    if (!has_t)
-        n += (size_t)snprintf(out + n, sizeof(out) - n, ",\"t\":%s", t_text);
-    out[n++] = '}';
+    s_text_t o = {.p = out, .n = n, .cap = sizeof(out)};
+    if (!has_d) {
+        s_put(&o, n > 1 ? ",\"d\":" : "\"d\":", NULL, NULL);
+        s_put_bytes(&o, d_text, dl);
+    }
+    if (!has_t) {
+        s_put(&o, ",\"t\":", NULL, NULL);
+        s_put_bytes(&o, t_text, tl);
+    }
+    s_put(&o, "}", NULL, NULL);
+    if (o.n > o.cap)
+        return 2; /* cannot be: each member was checked against the room left */
+    n = o.n;
     if (await) {
         uint8_t key[S_AWAIT_KEY];
         size_t klen = s_await_key(key, await, id);
