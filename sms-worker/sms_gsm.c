@@ -3,6 +3,9 @@
  * extension set reached through the escape septet 0x1B. */
 #include "sms_gsm.h"
 
+#include <stdbool.h>
+#include <string.h>
+
 #define S_ESC 0x1B
 
 /* Unicode code point of each septet of the basic set (0x1B, the escape, is 0). */
@@ -56,11 +59,17 @@ static long s_utf8(const unsigned char **p) {
     return cp;
 }
 
+/* Whether cp is its own septet: most of printable ASCII, LF and CR (the table's entries
+ * there are their index and appear nowhere else). */
+static bool s_direct(long cp) {
+    return (cp >= 0x20 && cp <= 0x5A && cp != 0x24 && cp != 0x40) || (cp >= 0x61 && cp <= 0x7A) ||
+           cp == 0x0A || cp == 0x0D;
+}
+
 /* The septets of cp in GSM-7 (1 or 2 with the escape) into out; 0 when it has none. */
 static int s_septets(long cp, uint8_t out[2]) {
-    /* Most of printable ASCII is its own septet (the table's entries there are their
-     * index and appear nowhere else): no walk of the table for the bulk of a text. */
-    if ((cp >= 0x20 && cp <= 0x5A && cp != 0x24 && cp != 0x40) || (cp >= 0x61 && cp <= 0x7A)) {
+    /* No walk of the table for the bulk of a text. */
+    if (s_direct(cp)) {
         out[0] = (uint8_t)cp;
         return 1;
     }
@@ -122,6 +131,18 @@ int sms_gsm_segments(const char *utf8) {
 }
 
 int sms_gsm_encode(const char *utf8, uint8_t *out, size_t outlen, int *coding) {
+    /* The usual OTP text is all such ASCII: its septets are its bytes, found in one
+     * pass instead of a measure and an encode of every character. */
+    size_t len = 0;
+    while (utf8[len] && s_direct((unsigned char)utf8[len]))
+        len++;
+    if (utf8[len] == '\0') {
+        *coding = SMS_CODING_GSM7;
+        if (len > outlen)
+            return -1;
+        memcpy(out, utf8, len);
+        return (int)len;
+    }
     *coding = sms_gsm_coding(utf8);
     if (*coding < 0)
         return -1;

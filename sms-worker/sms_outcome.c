@@ -126,7 +126,10 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
     else if (gate->state == SMS_BREAKER_CLOSED && was != SMS_BREAKER_CLOSED)
         CMN_INFO(NULL, "sms provider %s: breaker closed, it works again", self->names[prov]);
     sms_job_t job;
-    int rc = sms_queue_get_body(self->queue, txn, res->message_id, &job);
+    /* An accepted message's body is dropped (sms_queue_mark_sent): not copied out. */
+    int rc = res->kind == SMS_RES_ACCEPTED
+                 ? sms_queue_get(self->queue, txn, res->message_id, &job)
+                 : sms_queue_get_body(self->queue, txn, res->message_id, &job);
     if (rc != SMS_QUEUE_OK || (job.state != SMS_JOB_INFLIGHT && job.state != SMS_JOB_QUEUED)) {
         /* Swept, or settled already (a repeat after a restart): nothing to change. */
         if (rc == SMS_QUEUE_OK)

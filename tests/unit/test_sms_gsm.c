@@ -1,5 +1,6 @@
 /* Unit test of sms_gsm: the GSM-7 / UCS-2 choice (table), the octets of each
  * encoding (golden values), segment counts at the boundaries, invalid UTF-8. */
+#include <stdio.h>
 #include <string.h>
 
 #include "sms_gsm.h"
@@ -62,6 +63,23 @@ int main(void) {
     n = sms_gsm_encode("Mã🙂", out, sizeof(out), &coding);
     const uint8_t ucs[] = {0x00, 0x4D, 0x00, 0xE3, 0xD8, 0x3D, 0xDE, 0x42};
     CHECK(coding == SMS_CODING_UCS2 && n == 8 && memcmp(out, ucs, 8) == 0, "ucs2 octets (n %d)", n);
+    /* Text of ASCII that is its own septet (the usual OTP text, LF and CR included) is
+     * copied as it is: the same octets as the character-by-character path gives them
+     * (here followed by an '@', which takes that path). */
+    const char *plain = "Ma OTP: 123456.\r\nHieu luc 5 phut, khong chia se (DVCQG) #1 = ok?";
+    size_t plen = strlen(plain);
+    uint8_t slow[400];
+    char with_at[200];
+    snprintf(with_at, sizeof(with_at), "%s@", plain);
+    n = sms_gsm_encode(plain, out, sizeof(out), &coding);
+    CHECK(coding == SMS_CODING_GSM7 && n == (int)plen && memcmp(out, plain, plen) == 0,
+          "plain ascii octets (n %d)", n);
+    n = sms_gsm_encode(with_at, slow, sizeof(slow), &coding);
+    CHECK(coding == SMS_CODING_GSM7 && n == (int)plen + 1 && memcmp(slow, out, plen) == 0 &&
+              slow[plen] == 0x00,
+          "the same octets character by character (n %d)", n);
+    n = sms_gsm_encode("", out, sizeof(out), &coding);
+    CHECK(n == 0 && coding == SMS_CODING_GSM7, "empty text");
     /* Too small an output, and invalid text, fail. */
     CHECK(sms_gsm_encode("Mã", out, 3, &coding) == -1, "overflow");
     CHECK(sms_gsm_encode("abc", out, 2, &coding) == -1, "gsm overflow");
