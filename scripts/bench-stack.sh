@@ -4,8 +4,11 @@
 # dir, for measuring one change by hand; stops them with `bench-stack.sh stop DIR`.
 #   scripts/bench-stack.sh BUILD_DIR DIR PORT   start; prints /readyz; pids in DIR/*.pid
 #   scripts/bench-stack.sh stop DIR             stop
-# Environment: ARGON2_MEM (MiB, default 19), LVL (log level, default info), PRELOAD (an
-# LD_PRELOAD for the services, e.g. another allocator). Then, for example:
+#   scripts/bench-stack.sh config DIR PORT      only write DIR/bench.conf (scripts/bench.sh)
+# Environment: ARGON2_OPS (default 2), ARGON2_MEM (MiB, default 19), LVL (log level, default
+# info), PREFIX / TEST_CODE / CAPTCHA (the test numbers, code and captcha answer, default
+# +8490 / 246810 / BENCH), PRELOAD (an LD_PRELOAD for the services, e.g. another
+# allocator). Then, for example:
 #   dvcid-load --url http://127.0.0.1:PORT --test-code 246810 --captcha-answer BENCH \
 #       --phone-prefix +8490 --no-captcha --flow start --connections 256 --duration 8
 set -euo pipefail
@@ -17,21 +20,19 @@ if [[ ${1:-} == stop ]]; then
     sleep 0.5
     exit 0
 fi
-(($# == 3)) || {
-    echo "usage: $0 BUILD_DIR DIR PORT | $0 stop DIR" >&2
-    exit 2
-}
-B=$1 T=$2 P=$3
-rm -rf "$T"
-mkdir -p "$T/var"
-cat >"$T/bench.conf" <<C
+# Writes $1/bench.conf for a gateway on port $2: defaults except what a load run needs.
+write_config() {
+    local T=$1 P=$2
+    mkdir -p "$T/var"
+    cat >"$T/bench.conf" <<C
+; written by scripts/bench-stack.sh: defaults except what a load run needs
 [gateway]
 listen = 127.0.0.1:$P
 [storage]
 dir = $T/var
 [account]
 endpoint = ipc://$T/account.ipc
-argon2_ops = 2
+argon2_ops = ${ARGON2_OPS:-2}
 argon2_mem_mib = ${ARGON2_MEM:-19}
 [otp]
 endpoint = ipc://$T/otp.ipc
@@ -41,10 +42,10 @@ max_sends_per_flow = 100
 max_sends_per_phone_hour = 1000000
 max_sends_per_ip_hour = 100000000
 max_sends_per_prefix_hour = 100000000
-test_phone_prefix = +8490
-test_code = 246810
+test_phone_prefix = ${PREFIX:-+8490}
+test_code = ${TEST_CODE:-246810}
 [captcha]
-test_answer = BENCH
+test_answer = ${CAPTCHA:-BENCH}
 [sms]
 endpoint = ipc://$T/sms.ipc
 provider = file
@@ -52,6 +53,19 @@ file = $T/var/sms-outbox.jsonl
 [log]
 level = ${LVL:-info}
 C
+}
+
+if [[ ${1:-} == config ]] && (($# == 3)); then
+    write_config "$2" "$3"
+    exit 0
+fi
+(($# == 3)) || {
+    echo "usage: $0 BUILD_DIR DIR PORT | $0 stop DIR | $0 config DIR PORT" >&2
+    exit 2
+}
+B=$1 T=$2 P=$3
+rm -rf "$T"
+write_config "$T" "$P"
 for s in sms-worker otp-svc account-svc gateway; do
     env LD_PRELOAD="${PRELOAD:-}" "$B/$s" --config "$T/bench.conf" >"$T/$s.log" 2>&1 &
     echo $! >"$T/$s.pid"

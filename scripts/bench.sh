@@ -200,35 +200,8 @@ ceilings a
 
 # --- the stack ----------------------------------------------------------------------------
 port=$(free_port)
-cat >"$tmp/bench.conf" <<EOF
-; written by scripts/bench.sh: defaults except what a load run needs
-[gateway]
-listen = 127.0.0.1:$port
-[storage]
-dir = $tmp/var
-[account]
-endpoint = ipc://$tmp/account.ipc
-argon2_ops = $ARGON2_OPS
-argon2_mem_mib = $ARGON2_MEM
-[otp]
-endpoint = ipc://$tmp/otp.ipc
-resend_after = 0
-max_attempts = 100
-max_sends_per_flow = 100
-max_sends_per_phone_hour = 1000000
-max_sends_per_ip_hour = 100000000
-max_sends_per_prefix_hour = 100000000
-test_phone_prefix = $PREFIX
-test_code = $TEST_CODE
-[captcha]
-test_answer = $CAPTCHA
-[sms]
-endpoint = ipc://$tmp/sms.ipc
-provider = file
-file = $tmp/var/sms-outbox.jsonl
-[log]
-level = $LOG_LEVEL
-EOF
+ARGON2_OPS=$ARGON2_OPS ARGON2_MEM=$ARGON2_MEM LVL=$LOG_LEVEL PREFIX=$PREFIX TEST_CODE=$TEST_CODE \
+    CAPTCHA=$CAPTCHA "$root/scripts/bench-stack.sh" config "$tmp" "$port"
 mkdir -p "$tmp/var"
 declare -A svc_pid
 t_start=$(date +%s%N)
