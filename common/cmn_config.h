@@ -31,7 +31,9 @@ typedef struct {
     int gateway_cookie_secure;
     /* [storage] */
     char storage_dir[CMN_CONFIG_STR];
-    int storage_map_size_mib;
+    int storage_map_size_mib; /* the map at start (address space: the file is sparse) */
+    int storage_max_map_mib;  /* how far the map may grow */
+    int storage_min_free_mib; /* free disk space below which writes are refused */
     /* [account] */
     char account_endpoint[CMN_CONFIG_LIST]; /* cmn_endpoints syntax: instances, | shards */
     int account_registration_ttl;

@@ -3,9 +3,13 @@
 
 #include <errno.h>
 #include <protobuf-c/protobuf-c.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include "cmn_time.h"
 
 #include "cmn_log.h"
 
@@ -15,7 +19,44 @@ struct cmn_db {
     MDB_env *env;
     MDB_dbi dbi[S_MAX_DBS];
     int ndbi;
+    char dir[4096];
+    uint64_t max_map, min_free;
+    uint64_t disk_free, disk_size, disk_checked_ms; /* statvfs, at most once a second */
 };
+
+static _Thread_local uint64_t s_faults;
+static _Thread_local int s_map_full;
+
+uint64_t cmn_db_faults(void) { return s_faults; }
+
+int cmn_db_map_full_take(void) {
+    int was = s_map_full;
+    s_map_full = 0;
+    return was;
+}
+
+int cmn_db_note(int rc) {
+    switch (rc) {
+    case MDB_MAP_FULL:
+        s_map_full = 1;
+        /* fall through */
+    case MDB_TXN_FULL:
+    case MDB_PAGE_FULL:
+    case MDB_CURSOR_FULL:
+    case MDB_BAD_TXN:
+    case MDB_MAP_RESIZED:
+    case MDB_READERS_FULL:
+    case EIO:
+    case ENOSPC:
+    case ENOMEM:
+    case EDQUOT:
+        s_faults++;
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
 
 cmn_db_t *cmn_db_new(const char *dir, size_t map_mib, const char *const *names, int nnames) {
     if (nnames > S_MAX_DBS)
@@ -27,6 +68,9 @@ cmn_db_t *cmn_db_new(const char *dir, size_t map_mib, const char *const *names, 
     cmn_db_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
+    snprintf(self->dir, sizeof(self->dir), "%s", dir);
+    self->max_map = (uint64_t)map_mib << 20;
+    self->disk_checked_ms = 0;
     int rc = mdb_env_create(&self->env);
     if (rc == 0)
         rc = mdb_env_set_maxdbs(self->env, S_MAX_DBS);
@@ -47,7 +91,7 @@ cmn_db_t *cmn_db_new(const char *dir, size_t map_mib, const char *const *names, 
     if (dead)
         CMN_WARN(NULL, "cleared %d stale LMDB reader slots in %s", dead, dir);
     MDB_txn *txn = NULL;
-    rc = mdb_txn_begin(self->env, NULL, 0, &txn);
+    rc = cmn_db_txn_begin(self, NULL, 0, &txn);
     for (int i = 0; rc == 0 && i < nnames; i++)
         rc = mdb_dbi_open(txn, names[i], MDB_CREATE, &self->dbi[i]);
     if (rc == 0)
@@ -83,7 +127,92 @@ int cmn_db_reader_check(cmn_db_t *self) {
     return rc == 0 ? dead : -1;
 }
 
+void cmn_db_limits_set(cmn_db_t *self, uint64_t max_map, uint64_t min_free) {
+    MDB_envinfo info;
+    uint64_t now = mdb_env_info(self->env, &info) == 0 ? info.me_mapsize : 0;
+    self->max_map = max_map > now ? max_map : now;
+    self->min_free = min_free;
+    self->disk_checked_ms = 0;
+}
+
+static void s_disk_check(cmn_db_t *self, int force) {
+    uint64_t now = cmn_time_mono_ms();
+    if (!force && self->disk_checked_ms && now - self->disk_checked_ms < 1000)
+        return;
+    struct statvfs vfs;
+    if (statvfs(self->dir, &vfs) == 0) {
+        self->disk_free = (uint64_t)vfs.f_bavail * vfs.f_frsize;
+        self->disk_size = (uint64_t)vfs.f_blocks * vfs.f_frsize;
+    }
+    self->disk_checked_ms = now ? now : 1;
+}
+
+int cmn_db_usage(cmn_db_t *self, cmn_db_usage_t *u) {
+    MDB_envinfo info;
+    MDB_stat st;
+    if (mdb_env_info(self->env, &info) != 0 || mdb_env_stat(self->env, &st) != 0)
+        return -1;
+    s_disk_check(self, 0);
+    u->used = ((uint64_t)info.me_last_pgno + 1) * st.ms_psize;
+    u->map = info.me_mapsize;
+    u->max_map = self->max_map;
+    u->disk_free = self->disk_free;
+    u->disk_size = self->disk_size;
+    u->min_free = self->min_free;
+    return 0;
+}
+
+int cmn_db_grow(cmn_db_t *self, int force) {
+    cmn_db_usage_t u;
+    if (cmn_db_usage(self, &u) != 0)
+        return -1;
+    if (!force && u.used < u.map / 5 * 4)
+        return 0;
+    if (u.map >= self->max_map)
+        return 0;
+    uint64_t want = u.map * 2 < self->max_map ? u.map * 2 : self->max_map;
+    int rc = mdb_env_set_mapsize(self->env, (size_t)want);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "cannot grow the LMDB map of %s to %llu MiB: %s", self->dir,
+                  (unsigned long long)(want >> 20), mdb_strerror(rc));
+        return -1;
+    }
+    CMN_INFO(NULL, "LMDB map of %s grown from %llu to %llu MiB (%llu MiB in use)", self->dir,
+             (unsigned long long)(u.map >> 20), (unsigned long long)(want >> 20),
+             (unsigned long long)(u.used >> 20));
+    return 1;
+}
+
+int cmn_db_writable(cmn_db_t *self) {
+    if (!self->min_free)
+        return 1;
+    s_disk_check(self, 0);
+    return !self->disk_size || self->disk_free >= self->min_free;
+}
+
+int cmn_db_roomy(cmn_db_t *self) {
+    cmn_db_usage_t u;
+    if (cmn_db_usage(self, &u) != 0)
+        return 0;
+    uint64_t room = (u.max_map > u.map ? u.max_map : u.map) - u.used;
+    return room >= CMN_DB_SPARE && (!u.disk_size || u.disk_free >= u.min_free + CMN_DB_SPARE);
+}
+
+int cmn_db_txn_begin(cmn_db_t *self, MDB_txn *parent, unsigned flags, MDB_txn **txn) {
+    int rc = mdb_txn_begin(self->env, parent, flags, txn);
+    if (rc == MDB_MAP_RESIZED && !parent) {
+        /* Another process grew the map: adopt its size (0 reads it from the file). */
+        rc = mdb_env_set_mapsize(self->env, 0);
+        if (rc == 0)
+            rc = mdb_txn_begin(self->env, NULL, flags, txn);
+    }
+    if (rc != 0)
+        *txn = NULL;
+    return cmn_db_note(rc);
+}
+
 static int s_rc(int rc, const char *what) {
+    cmn_db_note(rc);
     if (rc == 0)
         return CMN_DB_OK;
     if (rc == MDB_NOTFOUND)
@@ -149,7 +278,7 @@ int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *exp
         return 0; /* resting between passes */
     }
     MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(txn, dbi, &cur)) != 0)
         return -1;
     MDB_val k, v;
     int rc;
@@ -181,8 +310,11 @@ int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *exp
                 rc = s_next_group(cur, &k, &v, pos->group_len);
                 continue;
             }
-        } else if (mdb_cursor_del(cur, 0) == 0) {
+        } else if (cmn_db_note(mdb_cursor_del(cur, 0)) == 0) {
             n++;
+        } else {
+            rc = -1; /* the transaction is dead after a failed write */
+            break;
         }
         /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);

@@ -22,6 +22,56 @@ MDB_env *cmn_db_env(cmn_db_t *self);
 /* The handle of the i-th database given to cmn_db_new. */
 MDB_dbi cmn_db_dbi(cmn_db_t *self, int i);
 
+/* --- storage limits: the map grows, the disk is the limit --------------------------
+ * The map is address space, not disk: LMDB's file is sparse and grows only by the pages
+ * written, so a large map costs nothing. cmn_db_grow doubles it (up to max_map) when it
+ * is nearly full; the free space of the file system under the environment is what
+ * really ends writes: below min_free, cmn_db_writable says no, before the disk fills. */
+
+/* Sets the largest map growth may reach and the free disk space below which writes are
+ * refused (bytes; 0 for none). */
+void cmn_db_limits_set(cmn_db_t *self, uint64_t max_map, uint64_t min_free);
+
+typedef struct {
+    uint64_t used;      /* pages in use (LMDB's high-water mark), in bytes */
+    uint64_t map;       /* the map's size */
+    uint64_t max_map;   /* how far growth may take it */
+    uint64_t disk_free; /* free bytes on the file system, for an unprivileged writer */
+    uint64_t disk_size; /* that file system's size */
+    uint64_t min_free;  /* the low-water mark */
+} cmn_db_usage_t;
+
+/* Fills *u with what is known now (statvfs and mdb_env_info). Returns 0 or -1. */
+int cmn_db_usage(cmn_db_t *self, cmn_db_usage_t *u);
+
+/* Grows the map when used passed 80 % of it, or at once with force (after a
+ * MDB_MAP_FULL); no transaction of this process may be open. Returns 1 when it grew,
+ * 0 when it did not need to or is at max_map, -1 on error (logged). */
+int cmn_db_grow(cmn_db_t *self, int force);
+
+/* Whether free disk space is above the low-water mark, measured at most once a
+ * second. 1: writes may go on; 0: refuse them. */
+int cmn_db_writable(cmn_db_t *self);
+
+/* Whether this turn's work can be answered before its commit: the map and the disk both
+ * have room to spare (CMN_DB_SPARE), so the commit cannot fail for want of space. */
+#define CMN_DB_SPARE ((uint64_t)64 << 20)
+int cmn_db_roomy(cmn_db_t *self);
+
+/* Begins a transaction; a map grown by another process on this environment
+ * (MDB_MAP_RESIZED) is adopted and the begin tried again. Returns an LMDB code. */
+int cmn_db_txn_begin(cmn_db_t *self, MDB_txn *parent, unsigned flags, MDB_txn **txn);
+
+/* LMDB failures of the store itself (full map, full transaction, I/O, no space, a
+ * transaction already failed), counted per thread by every cmn_db call that meets one:
+ * a caller compares the count before and after a piece of work to learn that it failed
+ * for want of storage (answer 503) rather than by a bug. MDB_MAP_FULL also raises the
+ * flag cmn_db_map_full_take returns once. */
+uint64_t cmn_db_faults(void);
+int cmn_db_map_full_take(void);
+/* Counts rc as a fault when it is one (for callers that use LMDB directly); returns rc. */
+int cmn_db_note(int rc);
+
 /* Clears reader slots of dead processes; returns how many, or -1. */
 int cmn_db_reader_check(cmn_db_t *self);
 

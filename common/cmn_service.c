@@ -153,17 +153,61 @@ typedef struct {
     cmn_ctx_t ctx;
     MDB_txn *parent;
     size_t mark;
+    uint64_t faults; /* cmn_db_faults() when the item began */
 } s_item_t;
 
-static void s_item_begin(cmn_service_t *self, MDB_txn *parent, s_item_t *it) {
+/* Whether this turn takes more work: it has its batch transaction (or no LMDB at all)
+ * and no item failed for want of storage (the rest waits in the sockets and the pool for
+ * the next turn, after the map has grown). */
+int cmn_service_batch_open(const cmn_service_t *self) {
+    return !self->turn_stop && (!self->db || self->txn);
+}
+
+/* Rolls the batch back after a write to the batch transaction itself failed (LMDB
+ * refuses a transaction after a failed write, so nothing in it could commit): every
+ * answer staged so far becomes 503 (none was sent: early answers wait while storage is
+ * tight, cmn_db_roomy), the map grows if it was full, and a fresh batch begins. */
+static void s_batch_reset(cmn_service_t *self, const char *why) {
+    size_t n = self->nout;
+    if (self->txn)
+        mdb_txn_abort(self->txn);
+    self->txn = NULL;
+    s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+    cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1,
+                    "Batches rolled back because the store refused a write (answered 503)");
+    CMN_ERROR(NULL, "batch rolled back (%s): %zu staged answers turned into 503", why, n);
+    self->turn_roomy = 0;
+    self->turn_stop = 1;
+    if (cmn_db_map_full_take())
+        self->grow_wanted = 1;
+    if (self->grow_wanted && cmn_db_grow(self->db, 1) >= 0)
+        self->grow_wanted = 0; /* no transaction of ours is open now */
+    if (cmn_db_txn_begin(self->db, NULL, 0, &self->txn) != 0)
+        self->txn = NULL;
+}
+
+/* Begins an item in a transaction nested in the batch. Returns 0, or -1 when there is
+ * no transaction to run it in (the item must not run: its handler reads and writes). */
+static int s_item_begin(cmn_service_t *self, s_item_t *it) {
     it->ctx.self = self->self;
     it->ctx.svc = self;
     it->ctx.txn = NULL;
-    it->parent = parent;
+    it->parent = NULL;
     it->mark = self->nout;
+    it->faults = cmn_db_faults();
     self->batch_items++;
-    if (parent && mdb_txn_begin(cmn_db_env(self->db), parent, 0, &it->ctx.txn) != 0)
-        it->ctx.txn = NULL;
+    if (!self->db)
+        return 0;
+    for (int tries = 0; tries < 2 && self->txn; tries++) {
+        if (cmn_db_txn_begin(self->db, self->txn, 0, &it->ctx.txn) == 0) {
+            it->parent = self->txn;
+            it->mark = self->nout;
+            it->faults = cmn_db_faults();
+            return 0;
+        }
+        s_batch_reset(self, "a nested transaction could not begin");
+    }
+    return -1;
 }
 
 /* After an item's nested commit: its replies go into the reply cache, written in the
@@ -171,14 +215,21 @@ static void s_item_begin(cmn_service_t *self, MDB_txn *parent, s_item_t *it) {
  * into it first), then the replies declared early leave at once. An early reply
  * whose entry could not be written waits for the commit like any other. */
 static void s_item_replies(cmn_service_t *self, s_item_t *it) {
-    size_t keep = it->mark;
     for (size_t i = it->mark; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
         if (o->kind == S_OUT_REPLY && o->cache_origin && o->data &&
             cmn_service_replies_put(self, it->parent, o->cache_origin, o->request_id,
-                                    o->cache_deadline, o->data, o->len) != 0)
-            o->early = 0;
-        if (o->kind == S_OUT_REPLY && o->early) {
+                                    o->cache_deadline, o->data, o->len) != 0) {
+            s_batch_reset(self, "the reply cache refused a write");
+            return;
+        }
+    }
+    size_t keep = it->mark;
+    for (size_t i = it->mark; i < self->nout; i++) {
+        s_out_t *o = &self->out[i];
+        /* An early answer leaves before the commit: only while the commit cannot fail
+         * for want of space, or the user would hold an answer the store does not. */
+        if (o->kind == S_OUT_REPLY && o->early && self->turn_roomy) {
             s_send_reply(self, o);
             zframe_destroy(&o->identity);
             free(o->data);
@@ -192,19 +243,32 @@ static void s_item_replies(cmn_service_t *self, s_item_t *it) {
 /* Ends an item: commits or aborts its nested transaction. Returns 0 when its effects
  * are in the batch transaction, else -1 (its staged outputs turned into failures). */
 static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
+    /* A store failure inside the item (a full map, say) is the store's, not the
+     * request's: the item is undone and answered 503, and committing its transaction
+     * would poison the batch (LMDB marks a parent whose failed child commits). */
+    int fault = self->db && cmn_db_faults() != it->faults;
     if (it->ctx.txn) {
-        if (rc == 0) {
-            int crc = mdb_txn_commit(it->ctx.txn);
+        if (rc == 0 && !fault) {
+            int crc = cmn_db_note(mdb_txn_commit(it->ctx.txn));
+            it->ctx.txn = NULL;
             if (crc != 0) {
                 CMN_ERROR(NULL, "nested commit: %s", mdb_strerror(crc));
-                rc = -1;
+                s_batch_reset(self, "a nested commit failed");
+                return -1;
             }
         } else {
             mdb_txn_abort(it->ctx.txn);
         }
         it->ctx.txn = NULL;
-    } else if (it->parent) {
-        rc = -1; /* the nested transaction could not even begin */
+    }
+    if (fault) {
+        s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_UNAVAILABLE);
+        cmn_metrics_add(self->metrics, "dvcid_storage_faults_total", "", 1,
+                        "Requests and jobs undone because the store refused them (503)");
+        if (cmn_db_map_full_take())
+            self->grow_wanted = 1;
+        self->turn_stop = 1; /* the rest waits for the next turn, after the map grows */
+        return -1;
     }
     if (rc != 0) {
         s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_INTERNAL);
@@ -445,7 +509,7 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
     return 1;
 }
 
-static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes) {
+static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
     /* The peer's identity (added by the ROUTER) and one Request: every client sends
      * one frame, so anything else is not a dvcid client's. */
     if (nframes != 2) {
@@ -484,10 +548,25 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int
         return;
     }
     call->svc = self;
-    if (call->origin && parent && self->has_replies && s_replay(self, parent, &call))
+    if (call->origin && self->txn && self->has_replies && s_replay(self, self->txn, &call))
         return;
     s_item_t it;
-    s_item_begin(self, parent, &it);
+    if (s_item_begin(self, &it) != 0) {
+        cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
+        return;
+    }
+    /* Below the disk's low-water mark only what changes nothing runs. */
+    if (self->db && !self->writable && req->body_case != DVCID__REQUEST__BODY_PING &&
+        req->body_case != DVCID__REQUEST__BODY_METRICS_GET &&
+        !(req->body_case >= 0 && req->body_case < S_BODIES &&
+          (self->read_only >> req->body_case & 1))) {
+        cmn_metrics_add(self->metrics, "dvcid_storage_refused_total", "", 1,
+                        "Writes refused because free disk space is below storage.min_free_mib");
+        cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
+        s_out_fail_from(self, it.mark, DVCID__STATUS__STATUS_UNAVAILABLE); /* not cached */
+        s_item_end(self, &it, 0);
+        return;
+    }
     /* call may be gone after */
     uint64_t origin = call->origin, rid = call->request_id, call_deadline = call->deadline_ms;
     self->cur_call = call;
@@ -514,15 +593,20 @@ static void s_on_request(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int
      * the batch transaction, beside them; if it cannot be written, what the item staged
      * fails (its asks' continuations answer the call) and the batch most likely does not
      * commit at all (LMDB refuses a transaction after a failed write). */
-    if (s_item_end(self, &it, rc) == 0 && pending &&
+    if (s_item_end(self, &it, rc) == 0 && pending && self->txn == it.parent &&
         cmn_service_replies_pending(self, it.parent, origin, rid, call_deadline) != 0)
-        s_out_fail_from(self, it.mark, DVCID__STATUS__STATUS_INTERNAL);
+        s_batch_reset(self, "the reply cache refused a begun mark");
 }
 
-static void s_run_continuation(cmn_service_t *self, MDB_txn *parent, cmn_ask_t *p,
-                               const Dvcid__Reply *reply) {
+static void s_run_continuation(cmn_service_t *self, cmn_ask_t *p, const Dvcid__Reply *reply) {
     s_item_t it;
-    s_item_begin(self, parent, &it);
+    if (s_item_begin(self, &it) != 0) {
+        /* Nowhere to run it now: it runs in a later turn, as failed. */
+        cmn_peers_done(self, p);
+        s_pending_add(self, p->request_id, 0, DVCID__STATUS__STATUS_UNAVAILABLE, p->fn, p->arg);
+        cmn_ask_free(p);
+        return;
+    }
     cmn_peers_done(self, p);
     int rc = p->fn(&it.ctx, reply, p->arg);
     s_item_end(self, &it, rc);
@@ -554,7 +638,7 @@ void cmn_service_recv_close(zmq_msg_t *f, int n, int max) {
         zmq_msg_close(&f[i]);
 }
 
-void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes) {
+void cmn_service_on_peer_reply(cmn_service_t *self, zmq_msg_t *f, int nframes) {
     if (nframes != 1) { /* a service's ROUTER answers with one frame */
         CMN_WARN(NULL, "dropped a reply of %d frames (a dvcid Reply is one frame)", nframes);
         return;
@@ -571,31 +655,44 @@ void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *
     }
     cmn_ask_t *p = cmn_asks_take(self->asks, reply->request_id);
     if (p)
-        s_run_continuation(self, parent, p, reply);
+        s_run_continuation(self, p, reply);
     else
         CMN_DEBUG(NULL, "late reply %llu ignored", (unsigned long long)reply->request_id);
     dvcid__reply__free_unpacked(reply, NULL);
 }
 
 /* Fails asks whose deadline passed or that could not be sent. */
-static void s_expire(cmn_service_t *self, MDB_txn *parent, uint64_t now) {
+static void s_expire(cmn_service_t *self, uint64_t now) {
     cmn_ask_t *p;
-    while ((p = cmn_asks_due(self->asks, now))) {
+    while (cmn_service_batch_open(self) && (p = cmn_asks_due(self->asks, now))) {
         Dvcid__Reply r = DVCID__REPLY__INIT;
         Dvcid__Error e = DVCID__ERROR__INIT;
         e.status = p->fail;
         r.error = &e;
         r.request_id = p->request_id;
-        s_run_continuation(self, parent, p, &r);
+        s_run_continuation(self, p, &r);
     }
 }
 
-static void s_run_jobs(cmn_service_t *self, MDB_txn *parent) {
-    void *arg, *tag;
-    while (cmn_pool_take(self->pool, &arg, &tag)) {
+/* Runs finished jobs while the batch takes work. A job taken when no transaction could
+ * begin is held for the next turn; jobs_left makes that turn come at once (the pool's
+ * eventfd was read already). */
+static void s_run_jobs(cmn_service_t *self) {
+    self->jobs_left = 1;
+    while (cmn_service_batch_open(self)) {
+        void *arg = self->held_arg, *tag = self->held_tag;
+        self->held_tag = NULL;
+        if (!tag && !cmn_pool_take(self->pool, &arg, &tag)) {
+            self->jobs_left = 0;
+            break;
+        }
         s_job_t *job = tag;
         s_item_t it;
-        s_item_begin(self, parent, &it);
+        if (s_item_begin(self, &it) != 0) {
+            self->held_arg = arg;
+            self->held_tag = tag;
+            break;
+        }
         int rc = job->done(&it.ctx, arg);
         s_item_end(self, &it, rc);
         free(job);
@@ -611,6 +708,8 @@ static int s_timeout_ms(cmn_service_t *self) {
         if (d < t)
             t = d;
     }
+    if (self->jobs_left && self->pool)
+        t = 0;
     int64_t d = cmn_asks_next_ms(self->asks, now);
     if (d >= 0 && d < t)
         t = d;
@@ -619,14 +718,16 @@ static int s_timeout_ms(cmn_service_t *self) {
 
 /* Drains up to S_BATCH_MAX requests from the ROUTER, read into zmq_msg_t frames on
  * the stack (no zmsg/zframe to allocate per message). */
-static void s_drain(cmn_service_t *self, MDB_txn *parent) {
+static void s_drain(cmn_service_t *self) {
     void *sock = zsock_resolve(self->router);
     zmq_msg_t f[2];
-    for (int n = 0; n < S_BATCH_MAX; n++) {
+    /* Without a batch transaction (none could begin) each request is answered 503 at
+     * once; after an item failed for want of storage the rest wait for the next turn. */
+    for (int n = 0; n < S_BATCH_MAX && !self->turn_stop; n++) {
         int k = cmn_service_recv(sock, f, 2);
         if (k == 0)
             break;
-        s_on_request(self, parent, f, k);
+        s_on_request(self, f, k);
         cmn_service_recv_close(f, k, 2);
     }
 }
@@ -656,73 +757,108 @@ static void s_router_events(cmn_service_t *self) {
     }
 }
 
-static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
-    MDB_txn *parent = NULL;
-    if (self->db) {
-        /* Another instance on this environment may hold the write lock; the watchdog
-         * thread vouches for this process meanwhile (cmn_service_run). */
-        atomic_store(&self->lock_wait, 1);
-        int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &parent);
-        atomic_store(&self->lock_wait, 0);
-        if (rc != 0) {
-            CMN_ERROR(NULL, "cannot begin a write transaction: %s", mdb_strerror(rc));
-            return -1;
-        }
-    }
+/* Opens the turn's batch transaction. Before it, with no transaction of ours open, the
+ * map grows when it is nearly full (or was found full), and the state of storage is read
+ * for the turn: whether early answers are safe and whether writes are allowed. */
+static void s_batch_begin(cmn_service_t *self) {
+    self->txn = NULL;
+    self->turn_stop = 0;
     self->batch_items = 0;
+    if (!self->db)
+        return;
+    if (cmn_db_grow(self->db, self->grow_wanted) >= 0)
+        self->grow_wanted = 0;
+    self->turn_roomy = cmn_db_roomy(self->db);
+    self->writable = cmn_db_writable(self->db);
+    if (!self->writable && !self->refusing)
+        CMN_ERROR(NULL,
+                  "free disk space under %s is below storage.min_free_mib: writes are "
+                  "refused (503) until space returns",
+                  self->cfg ? self->cfg->storage_dir : "");
+    else if (self->writable && self->refusing)
+        CMN_INFO(NULL, "free disk space is back above storage.min_free_mib: writes resume");
+    self->refusing = !self->writable;
+    /* Another instance on this environment may hold the write lock; the watchdog
+     * thread vouches for this process meanwhile (cmn_service_run). */
+    atomic_store(&self->lock_wait, 1);
+    int rc = cmn_db_txn_begin(self->db, NULL, 0, &self->txn);
+    atomic_store(&self->lock_wait, 0);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "cannot begin a write transaction: %s", mdb_strerror(rc));
+        self->txn = NULL;
+    }
+}
+
+/* The one durable commit of this turn: nothing but early answers leaves before it. */
+static void s_batch_commit(cmn_service_t *self) {
+    if (!self->txn)
+        return;
+    uint64_t t0 = cmn_service_now_us();
+    int rc = cmn_db_note(mdb_txn_commit(self->txn));
+    self->txn = NULL;
+    if (rc != 0) {
+        CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
+        cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1,
+                        "Batches rolled back because the store refused a write (answered 503)");
+        s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+        if (cmn_db_map_full_take())
+            self->grow_wanted = 1;
+    } else if (self->batch_items) {
+        cmn_service_count_batch(self, cmn_service_now_us() - t0, self->batch_items);
+    }
+}
+
+static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
+    s_batch_begin(self);
+    int no_txn = self->db && !self->txn;
     int i = 0;
     if (self->router && (items[i++].revents & ZMQ_POLLIN))
-        s_drain(self, parent);
+        s_drain(self);
     if (self->router_monitor && (items[i++].revents & ZMQ_POLLIN))
         s_router_events(self);
-    cmn_peers_turn(self, parent, items + i);
+    cmn_peers_turn(self, items + i);
     i += cmn_peers_nitems(self);
-    if (self->pool && (items[i++].revents & ZMQ_POLLIN))
-        s_run_jobs(self, parent);
+    if (self->pool && ((items[i++].revents & ZMQ_POLLIN) || self->jobs_left || self->held_tag))
+        s_run_jobs(self);
     for (int w = 0; w < self->nwatches && i < nitems; w++, i++) {
-        if (items[i].revents & ZMQ_POLLIN) {
+        if ((items[i].revents & ZMQ_POLLIN) && cmn_service_batch_open(self)) {
             s_item_t it;
-            s_item_begin(self, parent, &it);
+            if (s_item_begin(self, &it) != 0)
+                break;
             int rc = self->watches[w].fn(&it.ctx, self->watches[w].arg);
             s_item_end(self, &it, rc);
         }
     }
-    s_expire(self, parent, cmn_time_now_ms());
+    s_expire(self, cmn_time_now_ms());
     uint64_t mono = cmn_time_mono_ms();
-    for (int t = 0; t < self->ntimers; t++) {
+    for (int t = 0; t < self->ntimers && cmn_service_batch_open(self); t++) {
         if (self->timers[t].due_mono <= mono) {
-            self->timers[t].due_mono = mono + (uint64_t)self->timers[t].interval_ms;
             s_item_t it;
-            s_item_begin(self, parent, &it);
+            if (s_item_begin(self, &it) != 0)
+                break;
+            self->timers[t].due_mono = mono + (uint64_t)self->timers[t].interval_ms;
             int rc = self->timers[t].fn(&it.ctx);
             s_item_end(self, &it, rc);
         }
     }
-    if (parent) {
-        /* The one durable commit of this turn: nothing leaves before it. */
-        uint64_t t0 = cmn_service_now_us();
-        int rc = mdb_txn_commit(parent);
-        if (rc != 0) {
-            CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
-            s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
-        } else if (self->batch_items) {
-            cmn_service_count_batch(self, cmn_service_now_us() - t0, self->batch_items);
-        }
-    }
+    s_batch_commit(self);
     s_flush(self);
+    if (no_txn) {
+        /* The store refuses even to begin (an I/O error, say): answer what came and
+         * breathe instead of spinning on it. */
+        struct timespec pause = {0, 10 * 1000 * 1000};
+        nanosleep(&pause, NULL);
+    }
     return 0;
 }
 
 /* One batch of what is left at shutdown: finished jobs and failed asks. */
 static void s_final_batch(cmn_service_t *self) {
-    MDB_txn *parent = NULL;
-    if (self->db && mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &parent) != 0)
-        parent = NULL;
+    s_batch_begin(self);
     if (self->pool)
-        s_run_jobs(self, parent);
-    s_expire(self, parent, cmn_time_now_ms());
-    if (parent && mdb_txn_commit(parent) != 0)
-        s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
+        s_run_jobs(self);
+    s_expire(self, cmn_time_now_ms());
+    s_batch_commit(self);
     s_flush(self);
 }
 

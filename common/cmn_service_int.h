@@ -133,6 +133,14 @@ struct cmn_service {
     cmn_metrics_series_t *m_seconds[S_BODIES];
     cmn_metrics_series_t *m_commit, *m_batch_items;
     size_t batch_items;         /* items handled in this turn's transaction */
+    MDB_txn *txn;               /* this turn's batch transaction (NULL: none could begin) */
+    int turn_stop;              /* an item failed for want of storage: no more this turn */
+    int turn_roomy;             /* storage has room: early answers may leave (cmn_db_roomy) */
+    int writable;               /* free disk above the low-water mark: writes run */
+    int refusing;               /* ... was not, at the last turn (logged once per change) */
+    int grow_wanted;            /* the map was found full: grow it before the next batch */
+    int jobs_left;              /* the last turn stopped before the pool was empty */
+    void *held_arg, *held_tag;  /* a finished job taken when no transaction could begin */
     int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
     const cmn_call_t *cur_call; /* the request whose handler runs now */
     int cur_call_ended;         /* ... and it was answered (or dropped) already */
@@ -162,7 +170,7 @@ int cmn_peers_fill(cmn_service_t *self, zmq_pollitem_t *items);
 int cmn_peers_nitems(const cmn_service_t *self);
 /* Handles what polled ready: replies (through cmn_service_on_peer_reply) and socket
  * events (liveness, failover). */
-void cmn_peers_turn(cmn_service_t *self, MDB_txn *parent, const zmq_pollitem_t *items);
+void cmn_peers_turn(cmn_service_t *self, const zmq_pollitem_t *items);
 /* Sends a->data to a live instance of group a->peer other than avoid (-1: any); sets
  * a->inst. Returns 0, or -1 when no instance could take it. */
 int cmn_peers_send(cmn_service_t *self, cmn_ask_t *a, int avoid);
@@ -202,7 +210,10 @@ int cmn_service_recv(void *sock, zmq_msg_t *f, int max);
 void cmn_service_recv_close(zmq_msg_t *f, int n, int max);
 
 /* Handles one reply read from a peer's DEALER (nframes frames, the first in f). */
-void cmn_service_on_peer_reply(cmn_service_t *self, MDB_txn *parent, zmq_msg_t *f, int nframes);
+void cmn_service_on_peer_reply(cmn_service_t *self, zmq_msg_t *f, int nframes);
+/* Whether this turn takes more work (cmn_service.c): replies wait in their sockets
+ * when it does not. */
+int cmn_service_batch_open(const cmn_service_t *self);
 /* Socket options every dvcid socket gets (sizes, heartbeats). */
 void cmn_service_socket_options(zsock_t *s);
 

@@ -88,17 +88,22 @@ static void s_gauges(cmn_service_t *self) {
     if (self->pool)
         cmn_metrics_set(self->metrics, "dvcid_pool_depth", "", (double)cmn_pool_depth(self->pool),
                         "Jobs waiting or running on the worker pool");
-    if (self->db) {
-        MDB_envinfo info;
-        MDB_stat st;
-        if (mdb_env_info(cmn_db_env(self->db), &info) == 0 &&
-            mdb_env_stat(cmn_db_env(self->db), &st) == 0) {
-            cmn_metrics_set(self->metrics, "dvcid_lmdb_map_bytes", "", (double)info.me_mapsize,
-                            "LMDB map size");
-            cmn_metrics_set(self->metrics, "dvcid_lmdb_used_bytes", "",
-                            (double)(info.me_last_pgno + 1) * st.ms_psize,
-                            "LMDB pages in use, in bytes");
-        }
+    cmn_db_usage_t u;
+    if (self->db && cmn_db_usage(self->db, &u) == 0) {
+        cmn_metrics_set(self->metrics, "dvcid_lmdb_map_bytes", "", (double)u.map,
+                        "LMDB map size (address space; it grows by itself)");
+        cmn_metrics_set(self->metrics, "dvcid_lmdb_max_map_bytes", "", (double)u.max_map,
+                        "How far the LMDB map may grow (storage.max_map_mib)");
+        cmn_metrics_set(self->metrics, "dvcid_lmdb_used_bytes", "", (double)u.used,
+                        "LMDB pages in use, in bytes");
+        cmn_metrics_set(self->metrics, "dvcid_storage_disk_free_bytes", "", (double)u.disk_free,
+                        "Free bytes on the file system of storage.dir");
+        cmn_metrics_set(self->metrics, "dvcid_storage_disk_size_bytes", "", (double)u.disk_size,
+                        "Size of the file system of storage.dir");
+        cmn_metrics_set(self->metrics, "dvcid_storage_min_free_bytes", "", (double)u.min_free,
+                        "Free disk space below which writes are refused (storage.min_free_mib)");
+        cmn_metrics_set(self->metrics, "dvcid_storage_writable", "", self->writable ? 1 : 0,
+                        "1 while writes are taken, 0 while refused for want of disk space");
     }
 }
 

@@ -324,7 +324,7 @@ int cmn_peers_fill(cmn_service_t *self, zmq_pollitem_t *items) {
     return n;
 }
 
-void cmn_peers_turn(cmn_service_t *self, MDB_txn *parent, const zmq_pollitem_t *items) {
+void cmn_peers_turn(cmn_service_t *self, const zmq_pollitem_t *items) {
     int n = 0;
     for (int p = 0; p < self->npeers; p++) {
         for (int i = 0; i < self->peers[p].ninst; i++, n += 2) {
@@ -339,11 +339,11 @@ void cmn_peers_turn(cmn_service_t *self, MDB_txn *parent, const zmq_pollitem_t *
             if (items[n].revents & ZMQ_POLLIN) {
                 void *sock = zsock_resolve(in->sock);
                 zmq_msg_t f[1];
-                for (int k = 0; k < S_BATCH_MAX; k++) {
+                for (int k = 0; k < S_BATCH_MAX && cmn_service_batch_open(self); k++) {
                     int frames = cmn_service_recv(sock, f, 1);
                     if (frames == 0)
                         break;
-                    cmn_service_on_peer_reply(self, parent, f, frames);
+                    cmn_service_on_peer_reply(self, f, frames);
                     cmn_service_recv_close(f, frames, 1);
                 }
             }

@@ -90,7 +90,7 @@ int cmn_service_replies_open(cmn_service_t *self) {
         return -1;
     }
     MDB_txn *txn = NULL;
-    int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &txn);
+    int rc = cmn_db_txn_begin(self->db, NULL, 0, &txn);
     if (rc == 0)
         rc = mdb_dbi_open(txn, "cmn_replies", MDB_CREATE, &self->replies);
     if (rc == 0)

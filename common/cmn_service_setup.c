@@ -107,6 +107,9 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     self->self = opts->self;
     self->db = opts->db;
     self->cfg = opts->cfg;
+    if (self->db && self->cfg)
+        cmn_db_limits_set(self->db, (uint64_t)self->cfg->storage_max_map_mib << 20,
+                          (uint64_t)self->cfg->storage_min_free_mib << 20);
     self->next_request_id = (uint64_t)randombytes_random() << 20;
     while (!self->origin) /* 0 means "no origin": a client without idempotency */
         randombytes_buf(&self->origin, sizeof(self->origin));

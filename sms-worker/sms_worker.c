@@ -305,7 +305,7 @@ static void s_final_outcomes(sms_worker_t *self) {
         return;
     sms_dispatch_close(self);
     MDB_txn *txn = NULL;
-    int rc = mdb_txn_begin(cmn_db_env(self->db), NULL, 0, &txn);
+    int rc = cmn_db_txn_begin(self->db, NULL, 0, &txn);
     if (rc != 0) {
         CMN_ERROR(NULL, "sms worker: final outcomes: %s", mdb_strerror(rc));
         return;
