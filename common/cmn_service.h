@@ -143,6 +143,9 @@ int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, vo
  * MetricsGet renders it. Owned by the service. */
 typedef struct cmn_metrics cmn_metrics_t;
 cmn_metrics_t *cmn_service_metrics(cmn_service_t *self);
+/* The service's own metrics as Prometheus text, with its gauges (queues, storage) read
+ * now. Caller owns the result (free); NULL when out of memory. */
+char *cmn_service_metrics_render(cmn_service_t *self);
 
 /* Answers Ping: ready when peer (the backend this service needs) answers Ping ready. */
 int cmn_service_ping_through(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req, int peer);

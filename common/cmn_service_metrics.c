@@ -128,9 +128,13 @@ static void s_gather_add(s_gather_t *g, const char *text) {
         g->texts[g->n++] = copy;
 }
 
+char *cmn_service_metrics_render(cmn_service_t *self) {
+    s_gauges(self);
+    return cmn_metrics_render(self->metrics);
+}
+
 static void s_gather_finish(cmn_ctx_t *ctx, s_gather_t *g) {
-    s_gauges(ctx->svc);
-    char *own = cmn_metrics_render(ctx->svc->metrics);
+    char *own = cmn_service_metrics_render(ctx->svc);
     if (own) {
         s_gather_add(g, own);
         free(own);

@@ -419,7 +419,7 @@ static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
     sms_worker_t *self = ctx->self;
-    char *own = cmn_metrics_render(cmn_service_metrics(ctx->svc));
+    char *own = cmn_service_metrics_render(ctx->svc);
     char *sms = malloc(65536), *conv = sms_worker_conv_metrics(self, ctx->txn);
     if (!own || !sms || !conv || sms_worker_metrics(self, sms, 65536) < 0) {
         free(own);

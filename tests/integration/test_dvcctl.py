@@ -23,7 +23,12 @@ class DvcctlTest(StackTestCase):
         for name in ("account-svc", "otp-svc", "sms-worker"):
             self.assertRegex(r.stdout, r"%s\s+yes\s+yes" % name)
         # The sms-worker row shows its queue depth (the last column): a number.
-        self.assertRegex(r.stdout, r"\nsms-worker\s+yes\s+yes\s+\S+\s+\S+\s+\S+\s+\d+\n")
+        # The sms-worker row shows its queue depth: a number, then the storage columns:
+        # data in use and its share of max_map, then the free disk.
+        self.assertRegex(r.stdout, r"\nsms-worker\s+yes\s+yes\s+\S+\s+\S+\s+\S+\s+\d+\s+"
+                                   r"\d+ MiB \d+\.\d%\s+\d+ MiB\n")
+        for name in ("account-svc", "otp-svc"):
+            self.assertRegex(r.stdout, r"\n%s\s+yes.*\s\d+ MiB \d+\.\d%%\s+\d+ MiB\n" % name)
         m = self.stack.request("GET", "/metrics")
         self.assertRegex(m.body if isinstance(m.body, str) else m.body.decode(),
                          r'dvcid_sms_queue_depth\{service="sms-worker"\} \d+')

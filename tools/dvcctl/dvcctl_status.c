@@ -87,8 +87,8 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
     snprintf(svcs[nsvcs].label, sizeof(svcs[nsvcs].label), "sms-worker");
     snprintf(svcs[nsvcs++].endpoint, sizeof(svcs[0].endpoint), "%s", cfg->sms_endpoint);
     int rc = DVCCTL_OK;
-    printf("%-14s %-8s %-9s %-10s %-9s %-9s %s\n", "service", "answers", "ready", "in-flight",
-           "pool", "outbox", "sms-queue");
+    printf("%-14s %-8s %-9s %-10s %-9s %-9s %-10s %-18s %s\n", "service", "answers", "ready",
+           "in-flight", "pool", "outbox", "sms-queue", "store (of max)", "disk-free");
     for (size_t i = 0; i < nsvcs; i++) {
         Dvcid__Request req = DVCID__REQUEST__INIT;
         Dvcid__Ping ping = DVCID__PING__INIT;
@@ -109,7 +109,15 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
         mreq.body_case = DVCID__REQUEST__BODY_METRICS_GET;
         mreq.metrics_get = &mg;
         Dvcid__Reply *m = NULL;
-        char asks[32] = "-", pool[32] = "-", outbox[32] = "-", queue[32] = "-";
+        /* The gauges shown, in column order; the storage ones become MiB and a share. */
+        static const char *const names[] = {
+            "dvcid_pending_asks",           "dvcid_pool_depth",      "dvcid_otp_outbox_in_flight",
+            "dvcid_sms_queue_depth",        "dvcid_lmdb_used_bytes", "dvcid_lmdb_max_map_bytes",
+            "dvcid_storage_disk_free_bytes"};
+        enum { N = sizeof(names) / sizeof(names[0]) };
+        char vals[N][32];
+        for (size_t k = 0; k < N; k++)
+            snprintf(vals[k], sizeof(vals[k]), "-");
         if (cmn_client_call(cfg, svcs[i].endpoint, &mreq, 2000, &m, err, sizeof(err)) == 0) {
             for (size_t t = 0;
                  !m->error && m->body_case == DVCID__REPLY__BODY_METRICS && t < m->metrics->n_texts;
@@ -118,21 +126,22 @@ int dvcctl_status(const cmn_config_t *cfg, int argc, char **argv) {
                 if (!strstr(text, svcs[i].name))
                     continue;
                 char tmp[32];
-                if (strcmp(s_sample(text, "dvcid_pending_asks", svcs[i].name, tmp, 32), "-") != 0)
-                    snprintf(asks, sizeof(asks), "%s", tmp);
-                if (strcmp(s_sample(text, "dvcid_pool_depth", svcs[i].name, tmp, 32), "-") != 0)
-                    snprintf(pool, sizeof(pool), "%s", tmp);
-                if (strcmp(s_sample(text, "dvcid_otp_outbox_in_flight", svcs[i].name, tmp, 32),
-                           "-") != 0)
-                    snprintf(outbox, sizeof(outbox), "%s", tmp);
-                if (strcmp(s_sample(text, "dvcid_sms_queue_depth", svcs[i].name, tmp, 32), "-") !=
-                    0)
-                    snprintf(queue, sizeof(queue), "%s", tmp);
+                for (size_t k = 0; k < N; k++)
+                    if (strcmp(s_sample(text, names[k], svcs[i].name, tmp, 32), "-") != 0)
+                        snprintf(vals[k], sizeof(vals[k]), "%s", tmp);
             }
             dvcid__reply__free_unpacked(m, NULL);
         }
-        printf("%-14s %-8s %-9s %-10s %-9s %-9s %s\n", svcs[i].label, "yes", ready ? "yes" : "no",
-               asks, pool, outbox, queue);
+        char store[48] = "-", disk[32] = "-";
+        if (strcmp(vals[4], "-") != 0 && strcmp(vals[5], "-") != 0) {
+            double used = strtod(vals[4], NULL), max = strtod(vals[5], NULL);
+            snprintf(store, sizeof(store), "%.0f MiB %.1f%%", used / 1048576.0,
+                     max > 0 ? 100.0 * used / max : 0.0);
+        }
+        if (strcmp(vals[6], "-") != 0)
+            snprintf(disk, sizeof(disk), "%.0f MiB", strtod(vals[6], NULL) / 1048576.0);
+        printf("%-14s %-8s %-9s %-10s %-9s %-9s %-10s %-18s %s\n", svcs[i].label, "yes",
+               ready ? "yes" : "no", vals[0], vals[1], vals[2], vals[3], store, disk);
         if (!ready && rc == DVCCTL_OK)
             rc = DVCCTL_FAILED;
     }
