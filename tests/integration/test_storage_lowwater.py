@@ -76,6 +76,43 @@ class LowWaterTest(unittest.TestCase):
             m = st.request("GET", "/metrics").body
             self.assertEqual(gauge(m, "dvcid_storage_writable", "account-svc"), 1.0)
 
+    def test_full_disk_without_low_water_answers_503_and_recovers(self):
+        # No low-water mark: the disk really fills and LMDB's writes fail (ENOSPC). Each
+        # such request is undone and answered 503, none 500, no process dies, and all
+        # works again once space is back.
+        st = TmpfsStack(storage={"min_free_mib": 0})
+        with st:
+            acc = st.register()
+            session = sign_in(st, acc)
+            filler = os.path.join(st.var, "filler")
+            with open(filler, "wb", buffering=0) as f:
+                try:
+                    os.posix_fallocate(f.fileno(), 0, free_bytes(st.var))
+                except OSError:
+                    pass  # as much as it could take
+                chunk = b"\0" * 4096
+                try:
+                    while True:
+                        f.write(chunk)
+                except OSError:
+                    pass
+            statuses = {}
+            for _ in range(40):
+                r = st.start_registration(captcha_id="any")
+                statuses[r.status] = statuses.get(r.status, 0) + 1
+            self.assertNotIn(500, statuses, "a full disk answered 500: %r" % statuses)
+            self.assertIn(503, statuses, "a full disk refused nothing: %r" % statuses)
+            self.assertEqual(st.dead(), [], "a process died on a full disk")
+            self.assertEqual(me(st, session["token"]).status, 200, "reads go on")
+            os.unlink(filler)
+            deadline = time.time() + 10
+            while time.time() < deadline:
+                r = st.start_registration(captcha_id="any")
+                if r.status == 201:
+                    break
+                time.sleep(0.3)
+            self.assertEqual(r.status, 201, "writes did not come back: %s %r" % (r.status, r.body))
+
 
 if __name__ == "__main__":
     if os.geteuid() != 0:
