@@ -194,7 +194,8 @@ int cmn_db_roomy(cmn_db_t *self) {
     cmn_db_usage_t u;
     if (cmn_db_usage(self, &u) != 0)
         return 0;
-    uint64_t room = (u.max_map > u.map ? u.max_map : u.map) - u.used;
+    /* The current map: this batch commits within it (growth comes between batches). */
+    uint64_t room = u.map > u.used ? u.map - u.used : 0;
     return room >= CMN_DB_SPARE && (!u.disk_size || u.disk_free >= u.min_free + CMN_DB_SPARE);
 }
 

@@ -53,8 +53,9 @@ int cmn_db_grow(cmn_db_t *self, int force);
  * second. 1: writes may go on; 0: refuse them. */
 int cmn_db_writable(cmn_db_t *self);
 
-/* Whether this turn's work can be answered before its commit: the map and the disk both
- * have room to spare (CMN_DB_SPARE), so the commit cannot fail for want of space. */
+/* Whether this turn's work can be answered before its commit: the current map and the
+ * disk both have room to spare (CMN_DB_SPARE), so the commit cannot fail for want of
+ * space (a batch writes at most a few MiB). */
 #define CMN_DB_SPARE ((uint64_t)64 << 20)
 int cmn_db_roomy(cmn_db_t *self);
 

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from dvcid_stack import Stack, write_config  # noqa: E402
 from signin_helpers import me, sign_in  # noqa: E402
 
-STARTS_MAX = 6000  # the load stops here even if the map never filled (the test then fails)
+STARTS_MAX = 20000  # the load stops here even if the map never filled (the test then fails)
 
 
 class SmallStoreStack(Stack):
@@ -82,7 +82,7 @@ class StorageFullBase:
         pool = [threading.Thread(target=worker) for _ in range(threads)]
         for t in pool:
             t.start()
-        deadline = time.time() + 90
+        deadline = time.time() + 150
         full_at = None
         while not stop.is_set() and time.time() < deadline:
             time.sleep(0.2)
