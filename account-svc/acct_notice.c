@@ -93,7 +93,7 @@ int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, cons
 
 int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
     MDB_cursor *cur;
-    if (mdb_cursor_open(ctx->txn, self->dbi, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(ctx->txn, self->dbi, &cur)) != 0)
         return -1;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);

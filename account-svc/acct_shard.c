@@ -151,7 +151,7 @@ static int s_scan(cmn_ctx_t *ctx, int db, int shard, int nshards, Dvcid__ShardTa
                   uint32_t *budget) {
     acct_state_t *st = ctx->self;
     MDB_cursor *cur;
-    if (mdb_cursor_open(ctx->txn, ACCT_DBI(st, db), &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(ctx->txn, ACCT_DBI(st, db), &cur)) != 0)
         return -1;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
@@ -165,7 +165,7 @@ static int s_scan(cmn_ctx_t *ctx, int db, int shard, int nshards, Dvcid__ShardTa
             } else if (*budget > 0 && has > 0) {
                 /* After a delete LMDB's cursor stands on the next record, which
                  * MDB_NEXT returns. */
-                if (mdb_cursor_del(cur, 0) != 0) {
+                if (cmn_db_note(mdb_cursor_del(cur, 0)) != 0) {
                     rc = -1;
                     break;
                 }

@@ -144,7 +144,7 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     size_t boxlen = len ? crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len : 0;
     s_key(key, origin, rid);
     MDB_val k = {sizeof(key), key}, v = {boxlen + 8, NULL};
-    int rc = mdb_put(txn, self->replies, &k, &v, MDB_RESERVE);
+    int rc = cmn_db_note(mdb_put(txn, self->replies, &k, &v, MDB_RESERVE));
     if (rc != 0) {
         CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
         return -1;

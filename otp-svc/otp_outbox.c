@@ -243,7 +243,7 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
 int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
     uint64_t now = cmn_time_now_ms();
     MDB_cursor *cur;
-    if (mdb_cursor_open(ctx->txn, self->dbi, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(ctx->txn, self->dbi, &cur)) != 0)
         return -1;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);

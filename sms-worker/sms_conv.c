@@ -69,7 +69,7 @@ int sms_conv_add(MDB_txn *txn, MDB_dbi dbi, const char *provider, const char *pr
 
 int sms_conv_publish(MDB_txn *txn, MDB_dbi dbi, cmn_metrics_t *m) {
     MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(txn, dbi, &cur)) != 0)
         return -1;
     MDB_val k, v;
     int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);

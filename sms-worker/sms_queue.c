@@ -27,7 +27,7 @@ struct sms_queue {
 
 int sms_queue_depth(sms_queue_t *self, MDB_txn *txn, uint64_t *n) {
     MDB_stat st;
-    if (mdb_stat(txn, self->queue, &st) != 0)
+    if (cmn_db_note(mdb_stat(txn, self->queue, &st)) != 0)
         return -1;
     *n = st.ms_entries;
     return 0;
@@ -167,7 +167,7 @@ static int s_key_ok(const MDB_val *k) { return k->mv_size > 8 && k->mv_size <= S
 
 int sms_queue_due(sms_queue_t *self, MDB_txn *txn, uint64_t now, sms_job_t *jobs, int max) {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, self->queue, &cur);
+    int rc = cmn_db_note(mdb_cursor_open(txn, self->queue, &cur));
     if (rc != 0) {
         CMN_ERROR(NULL, "sms queue: cursor: %s", mdb_strerror(rc));
         return -1;
@@ -309,7 +309,7 @@ int sms_queue_reschedule(sms_queue_t *self, MDB_txn *txn, sms_job_t *job, uint64
 
 int sms_queue_release(sms_queue_t *self, MDB_txn *txn, uint64_t now) {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, self->queue, &cur);
+    int rc = cmn_db_note(mdb_cursor_open(txn, self->queue, &cur));
     if (rc != 0) {
         CMN_ERROR(NULL, "sms queue: cursor: %s", mdb_strerror(rc));
         return -1;
@@ -359,7 +359,7 @@ void sms_queue_on_forget(sms_queue_t *self, sms_queue_forget_fn *fn, void *arg) 
 
 int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max) {
     MDB_cursor *cur;
-    int rc = mdb_cursor_open(txn, self->done, &cur);
+    int rc = cmn_db_note(mdb_cursor_open(txn, self->done, &cur));
     if (rc != 0) {
         CMN_ERROR(NULL, "sms queue: cursor: %s", mdb_strerror(rc));
         return -1;
@@ -384,7 +384,7 @@ int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max
                 break;
             }
         }
-        if ((rc = mdb_cursor_del(cur, 0)) != 0)
+        if ((rc = cmn_db_note(mdb_cursor_del(cur, 0))) != 0)
             break;
         n++;
     }
@@ -442,7 +442,7 @@ uint32_t sms_queue_backoff_ms(uint32_t tries, uint32_t rnd) {
 int sms_queue_dead_list(sms_queue_t *self, MDB_txn *txn, sms_job_t *jobs, int max,
                         uint64_t *total) {
     MDB_cursor *cur;
-    if (mdb_cursor_open(txn, self->done, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(txn, self->done, &cur)) != 0)
         return -1;
     int n = 0;
     *total = 0;
@@ -508,7 +508,7 @@ int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id
     }
     /* Every dead letter: collect their keys first (the walk must not see its own writes). */
     MDB_cursor *cur;
-    if (mdb_cursor_open(txn, self->done, &cur) != 0)
+    if (cmn_db_note(mdb_cursor_open(txn, self->done, &cur)) != 0)
         return -1;
     uint8_t(*keys)[SMS_KEY_MAX] = NULL;
     size_t *lens = NULL, n = 0, cap = 0;

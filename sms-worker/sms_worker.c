@@ -311,7 +311,7 @@ static void s_final_outcomes(sms_worker_t *self) {
         return;
     }
     int n = sms_worker_outcomes(self, txn, cmn_time_now_ms());
-    rc = n < 0 ? -1 : mdb_txn_commit(txn);
+    rc = n < 0 ? -1 : cmn_db_note(mdb_txn_commit(txn));
     if (n < 0)
         mdb_txn_abort(txn);
     if (rc != 0)
