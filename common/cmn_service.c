@@ -80,7 +80,9 @@ static void s_out_fail_from(cmn_service_t *self, size_t mark, Dvcid__Status stat
         o->early = 0;
         if (o->kind == S_OUT_REPLY) {
             o->data = s_pack_status(o->request_id, status, &o->len);
-        } else {
+        } else if (o->fn) {
+            /* Once only: an item's failure and then its batch's rollback both come here,
+             * and a second continuation without a function would crash the loop. */
             s_pending_add(self, o->request_id, 0, status, o->fn, o->arg);
             o->fn = NULL;
         }

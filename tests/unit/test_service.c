@@ -17,6 +17,7 @@
 #include "cmn_db.h"
 #include "cmn_service.h"
 #include "tap.h"
+#include "tap_service.h"
 
 static MDB_dbi s_dbi;
 static int s_runs;
@@ -48,45 +49,10 @@ static int s_handle(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req)
 static const cmn_route_t s_routes[] = {{DVCID__REQUEST__BODY_CAPTCHA_NEW, s_handle},
                                        {DVCID__REQUEST__BODY_JWKS_GET, s_handle}};
 
-/* A CaptchaNew, or with lookup a JwksGet (a route marked read-only). */
-static void s_send_as(zsock_t *c, uint64_t rid, const char *how, int lookup) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
-    Dvcid__CaptchaNew body = DVCID__CAPTCHA_NEW__INIT;
-    Dvcid__JwksGet jwks = DVCID__JWKS_GET__INIT;
-    req.origin = 77;
-    req.request_id = rid;
-    req.client_ip = (char *)how;
-    req.body_case = lookup ? DVCID__REQUEST__BODY_JWKS_GET : DVCID__REQUEST__BODY_CAPTCHA_NEW;
-    if (lookup)
-        req.jwks_get = &jwks;
-    else
-        req.captcha_new = &body;
-    uint8_t buf[256];
-    size_t n = dvcid__request__pack(&req, buf);
-    CHECK(zsock_send(c, "b", buf, n) == 0, "send %llu", (unsigned long long)rid);
-}
-
-static void s_send(zsock_t *c, uint64_t rid, const char *how) { s_send_as(c, rid, how, 0); }
-
-/* The next reply; NULL after 5 s. Caller frees. */
-static Dvcid__Reply *s_recv(zsock_t *c) {
-    zframe_t *f = zframe_recv(c);
-    if (!f)
-        return NULL;
-    Dvcid__Reply *r = dvcid__reply__unpack(NULL, zframe_size(f), zframe_data(f));
-    zframe_destroy(&f);
-    return r;
-}
+static void s_send(zsock_t *c, uint64_t rid, const char *how) { tap_service_send(c, rid, how, 0); }
 
 static const char *s_said(const Dvcid__Reply *r) {
     return r && r->body_case == DVCID__REPLY__BODY_PONG ? r->pong->service : "";
-}
-
-static int s_status(const Dvcid__Reply *r) { return r && r->error ? (int)r->error->status : 0; }
-
-static void *s_loop(void *arg) {
-    cmn_service_run(arg);
-    return NULL;
 }
 
 int main(void) {
@@ -118,8 +84,8 @@ int main(void) {
     s_send(c, 2, "early");
     usleep(200 * 1000);
     pthread_t loop;
-    CHECK(pthread_create(&loop, NULL, s_loop, svc) == 0, "loop thread");
-    Dvcid__Reply *a = s_recv(c), *b = s_recv(c);
+    CHECK(pthread_create(&loop, NULL, tap_service_loop, svc) == 0, "loop thread");
+    Dvcid__Reply *a = tap_service_recv(c), *b = tap_service_recv(c);
     CHECK(a && a->request_id == 2, "first answer %llu", a ? (unsigned long long)a->request_id : 0);
     CHECK_STR(s_said(a), "early");
     CHECK(b && b->request_id == 1, "second answer %llu", b ? (unsigned long long)b->request_id : 0);
@@ -129,8 +95,8 @@ int main(void) {
 
     /* A repeat of the early one comes from the reply cache. */
     s_send(c, 2, "early");
-    a = s_recv(c);
-    CHECK(a && a->request_id == 2 && s_status(a) == 0, "repeat answered");
+    a = tap_service_recv(c);
+    CHECK(a && a->request_id == 2 && tap_service_status(a) == 0, "repeat answered");
     CHECK_STR(s_said(a), "early");
     CHECK(s_runs == 2, "handler ran %d times", s_runs);
     dvcid__reply__free_unpacked(a, NULL);
@@ -138,18 +104,18 @@ int main(void) {
     /* An item that fails: INTERNAL, not remembered, run again when asked again. */
     for (int i = 0; i < 2; i++) {
         s_send(c, 3, "fail");
-        a = s_recv(c);
-        CHECK(a && a->request_id == 3 && s_status(a) == DVCID__STATUS__STATUS_INTERNAL,
-              "failed item %d: status %d", i, s_status(a));
+        a = tap_service_recv(c);
+        CHECK(a && a->request_id == 3 && tap_service_status(a) == DVCID__STATUS__STATUS_INTERNAL,
+              "failed item %d: status %d", i, tap_service_status(a));
         dvcid__reply__free_unpacked(a, NULL);
     }
     CHECK(s_runs == 4, "handler ran %d times", s_runs);
 
     /* A read-only route: answered, not remembered, so a repeat runs it again. */
     for (int i = 0; i < 2; i++) {
-        s_send_as(c, 4, "early", 1);
-        a = s_recv(c);
-        CHECK(a && a->request_id == 4 && s_status(a) == 0, "lookup %d answered", i);
+        tap_service_send(c, 4, "early", 1);
+        a = tap_service_recv(c);
+        CHECK(a && a->request_id == 4 && tap_service_status(a) == 0, "lookup %d answered", i);
         dvcid__reply__free_unpacked(a, NULL);
     }
     CHECK(s_runs == 6, "handler ran %d times", s_runs);
