@@ -174,6 +174,20 @@ void gw_client_ip_resolve(const gw_client_ip_t *self, const char *peer, const ch
     }
 }
 
+int gw_client_ip_xff_add(gw_xff_t *xff, const char *value) {
+    if (xff->overflow)
+        return -1;
+    size_t used = strlen(xff->list), n = strlen(value), sep = used ? 1 : 0;
+    if (used + sep + n >= sizeof(xff->list)) {
+        xff->overflow = true;
+        return -1;
+    }
+    if (sep)
+        xff->list[used++] = ',';
+    memcpy(xff->list + used, value, n + 1);
+    return 0;
+}
+
 /* Dotted quad of 4 bytes into buf (INET_ADDRSTRLEN): what inet_ntop(AF_INET) writes,
  * without its sprintf, once per request. */
 static void s_ipv4(const unsigned char *b, char *buf) {

@@ -9,7 +9,17 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define GW_IP_MAX 64 /* room for any textual address (INET6_ADDRSTRLEN is 46) */
+#define GW_IP_MAX 64    /* room for any textual address (INET6_ADDRSTRLEN is 46) */
+#define GW_XFF_MAX 1024 /* the joined X-Forwarded-For headers a request may carry */
+
+/* Every X-Forwarded-For header of one request, comma joined in arrival order. A
+ * list that does not fit is marked overflowed rather than cut: the hops a trusted
+ * proxy appends are at its right end, so a cut list would leave the client's own
+ * left-hand entries to be believed. */
+typedef struct {
+    char list[GW_XFF_MAX];
+    bool overflow;
+} gw_xff_t;
 
 typedef struct gw_client_ip gw_client_ip_t;
 
@@ -29,6 +39,10 @@ bool gw_client_ip_trusted(const gw_client_ip_t *self, const char *ip);
  * An unparsable entry ends the walk: the hop to its right is the answer. */
 void gw_client_ip_resolve(const gw_client_ip_t *self, const char *peer, const char *xff, char *out,
                           size_t outlen);
+
+/* Appends one X-Forwarded-For header value to xff. Returns 0, or -1 when the joined
+ * list does not fit (xff->overflow is then set and stays set). */
+int gw_client_ip_xff_add(gw_xff_t *xff, const char *value);
 
 /* The textual form of a socket address; IPv4-mapped IPv6 is shown as IPv4.
  * Writes "" for anything that is not AF_INET/AF_INET6. */

@@ -135,11 +135,9 @@ static void s_mhd_log(void *cls, const char *fmt, va_list ap) {
 static enum MHD_Result s_xff_each(void *cls, enum MHD_ValueKind kind, const char *key,
                                   const char *value) {
     (void)kind;
-    char *acc = cls;
-    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0) {
-        size_t used = strlen(acc);
-        snprintf(acc + used, 1024 - used, "%s%s", used ? "," : "", value);
-    }
+    if (key && value && strcasecmp(key, "X-Forwarded-For") == 0 &&
+        gw_client_ip_xff_add(cls, value) != 0)
+        return MHD_NO; /* overflowed: the rest cannot help */
     return MHD_YES;
 }
 
@@ -176,15 +174,19 @@ static bool s_session_token(struct MHD_Connection *conn, char *out, size_t outle
     return scan.found;
 }
 
-static void s_client_ip(gw_http_t *self, struct MHD_Connection *conn, char *out, size_t outlen) {
+/* The client address into out. Returns -1 when a trusted proxy's X-Forwarded-For
+ * list is longer than GW_XFF_MAX: the request is refused (400) rather than counted
+ * against an address the client chose. */
+static int s_client_ip(gw_http_t *self, struct MHD_Connection *conn, char *out, size_t outlen) {
     const union MHD_ConnectionInfo *info =
         MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
     char peer[GW_IP_MAX];
     gw_client_ip_from_sockaddr(info ? info->client_addr : NULL, peer, sizeof(peer));
-    char xff[1024] = "";
+    gw_xff_t xff = {.list = "", .overflow = false};
     if (gw_client_ip_trusted(self->ips, peer))
-        MHD_get_connection_values(conn, MHD_HEADER_KIND, s_xff_each, xff);
-    gw_client_ip_resolve(self->ips, peer, xff[0] ? xff : NULL, out, outlen);
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, s_xff_each, &xff);
+    gw_client_ip_resolve(self->ips, peer, xff.list[0] ? xff.list : NULL, out, outlen);
+    return xff.overflow ? -1 : 0;
 }
 
 /* --- answers ------------------------------------------------------------------- */
@@ -365,7 +367,10 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         gw_str_copy(ex->method, sizeof(ex->method), method);
         gw_str_copy(ex->path, sizeof(ex->path), url);
         gw_request_trace_new(ex->trace);
-        s_client_ip(self, conn, ex->client_ip, sizeof(ex->client_ip));
+        if (s_client_ip(self, conn, ex->client_ip, sizeof(ex->client_ip)) != 0) {
+            gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_INVALID_REQUEST);
+            return MHD_YES;
+        }
         if (strlen(url) > S_LOG_PATH) { /* longer than any route: keep the log line short */
             gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_NOT_FOUND);
             return MHD_YES;

@@ -1,10 +1,12 @@
-/* otp_limits: fixed one-hour windows that start at their first send. */
+/* otp_limits: fixed one-hour windows that start at their first send. An IPv6 client
+ * counts under its /64 (cmn_ipkey). */
 #include "otp_limits.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "cmn_db.h"
+#include "cmn_ipkey.h"
 #include "proto/store.pb-c.h"
 
 #define S_HOUR_MS 3600000u
@@ -25,7 +27,9 @@ static int s_windows(const cmn_config_t *cfg, const char *phone, const char *ip,
         w[n++].max = cfg->otp_max_sends_per_prefix_hour;
     }
     if (ip && *ip) {
-        snprintf(w[n].key, sizeof(w[n].key), "i:%s", ip);
+        char key[CMN_IPKEY_MAX];
+        cmn_ipkey(ip, key, sizeof(key));
+        snprintf(w[n].key, sizeof(w[n].key), "i:%s", key);
         w[n++].max = cfg->otp_max_sends_per_ip_hour;
     }
     return n;

@@ -102,7 +102,39 @@ static void test_sockaddr(void) {
     }
 }
 
+/* The attack: a client pads its own X-Forwarded-For so that the joined list is
+ * full before the trusted proxy's entry; a list cut at the cap would end in an
+ * address the client chose (a new one per request, past every per-IP limit). The
+ * join refuses instead of cutting. */
+static void test_xff_overflow(void) {
+    gw_xff_t xff = {.list = "", .overflow = false};
+    CHECK(gw_client_ip_xff_add(&xff, "6.6.6.6") == 0 && gw_client_ip_xff_add(&xff, "10.0.0.1") == 0,
+          "two headers join");
+    CHECK_STR(xff.list, "6.6.6.6,10.0.0.1");
+    gw_xff_t big = {.list = "", .overflow = false};
+    char pad[GW_XFF_MAX];
+    size_t n = 0;
+    while (n + 8 < sizeof(pad) - 1) {
+        memcpy(pad + n, "1.1.1.1,", 8);
+        n += 8;
+    }
+    memcpy(pad + n, "6.6.6.6", 7); /* the client's pick, at the very end of the cap */
+    pad[n + 7] = '\0';
+    CHECK(gw_client_ip_xff_add(&big, pad) == 0, "the client's header fits alone (%zu bytes)",
+          strlen(pad));
+    CHECK(gw_client_ip_xff_add(&big, "198.51.100.7") == -1 && big.overflow,
+          "the proxy's entry does not fit: overflow, not a cut");
+    CHECK(strstr(big.list, "198.51") == NULL, "nothing of the proxy's entry was half kept");
+    CHECK(gw_client_ip_xff_add(&big, "1.2.3.4") == -1, "overflow stays");
+    gw_xff_t one = {.list = "", .overflow = false};
+    char huge[GW_XFF_MAX + 10];
+    memset(huge, '1', sizeof(huge) - 1);
+    huge[sizeof(huge) - 1] = '\0';
+    CHECK(gw_client_ip_xff_add(&one, huge) == -1 && one.list[0] == '\0', "one header too long");
+}
+
 int main(void) {
+    test_xff_overflow();
     test_resolve();
     test_nobody_trusted();
     test_bad_lists();

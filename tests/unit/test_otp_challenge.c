@@ -149,6 +149,16 @@ int main(void) {
     CHECK(s_issue("i2", REG, "+84933333332", "203.0.113.9", t0).status ==
               DVCID__STATUS__STATUS_RATE_LIMITED,
           "i2");
+    /* IPv6: one /64 is one client, whatever address of it each request picks. */
+    CHECK(s_issue("i3", REG, "+84922222223", "2001:db8:7:8::1", t0).status ==
+              DVCID__STATUS__STATUS_OK,
+          "i3");
+    CHECK(s_issue("i4", REG, "+84922222224", "2001:db8:7:8:dead:beef:1:2", t0).status ==
+              DVCID__STATUS__STATUS_RATE_LIMITED,
+          "i4: another address of the same /64 shares its window");
+    CHECK(s_issue("i5", REG, "+84922222225", "2001:db8:7:9::1", t0).status ==
+              DVCID__STATUS__STATUS_OK,
+          "i5: the next /64 is another client");
 
     /* Test numbers get the test code and still count in the windows. */
     snprintf(cfg.otp_test_phone_prefix, sizeof(cfg.otp_test_phone_prefix), "+8490000");
