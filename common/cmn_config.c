@@ -101,6 +101,8 @@ static const s_key_t s_keys[] = {
     INT("sms", "receipt_timeout_s", sms_receipt_timeout_s, 1, 604800, "3600"),
     INT("sms", "status_retention_s", sms_status_retention_s, 60, 31536000, "604800"),
     STR("sms", "dlr_listen", sms_dlr_listen, ""),
+    STR("sms", "dlr_token", sms_dlr_token, ""),
+    STR("sms", "dlr_allow", sms_dlr_allow, "127.0.0.1 ::1"),
     STR("sms", "texts_file", sms_texts_file, ""),
     ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
     BOOL("curve", "enabled", curve_enabled, "false"),

@@ -96,6 +96,8 @@ typedef struct {
     int sms_receipt_timeout_s;
     int sms_status_retention_s;
     char sms_dlr_listen[CMN_CONFIG_STR];
+    char sms_dlr_token[CMN_CONFIG_STR]; /* "" = derived from the queue key */
+    char sms_dlr_allow[CMN_CONFIG_STR]; /* CIDRs that may post receipts */
     char sms_texts_file[CMN_CONFIG_STR];
     /* [sms.NAME] sections: further SMS providers by name (sms-worker/sms_settings.h) */
 #define CMN_CONFIG_SMS_NAMED 1

@@ -157,7 +157,7 @@ int sms_dispatch_open(sms_worker_t *self) {
         for (int i = self->nprov - 1; i >= 0; i--)
             if (self->kinds[i] == SMS_KIND_HTTP)
                 http = i;
-        self->dlr = sms_dlrd_new(self->set.dlr_listen, http < 0 ? 0 : http, self->results);
+        self->dlr = sms_dlrd_new(&self->set, http < 0 ? 0 : http, self->results);
         if (!self->dlr)
             return -1;
     }

@@ -119,9 +119,10 @@ static void s_start(sms_http_t *self, sms_req_t *req) {
         return;
     }
     x->req = req;
-    char dlr[512] = "";
+    char dlr[1024] = "";
     if (self->dlr_base[0])
-        snprintf(dlr, sizeof(dlr), "%s?id=%s&type=%%d", self->dlr_base, req->message_id);
+        snprintf(dlr, sizeof(dlr), "%s?id=%s&type=%%d&token=%s", self->dlr_base, req->message_id,
+                 self->set.dlr_token);
     sms_tmpl_vars_t vars = {.to = req->to,
                             .text = req->text,
                             .message_id = req->message_id,

@@ -40,6 +40,20 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
         return 0;
     char id[SMS_ID_MAX + 1], via[SMS_NAME_MAX];
     uint64_t sent_ms = 0;
+    if (res->message_id[0]) {
+        /* A receipt that names our id (dlr-url) counts only for a message we queued:
+         * a made-up id would otherwise become a status record of its own. */
+        sms_job_t job;
+        int known = sms_queue_get(self->queue, txn, res->message_id, &job);
+        if (known == SMS_QUEUE_ERROR)
+            return -1;
+        if (known == SMS_QUEUE_NOTFOUND) {
+            self->stats.receipts_unknown++;
+            CMN_DEBUG(NULL, "sms receipt for an unknown message id dropped");
+            return 0;
+        }
+        sms_job_clear(&job);
+    }
     int rc = sms_status_receipt(self->status, txn, self->names[res->prov], res->message_id,
                                 res->ref, res->dlr, res->at_ms, id, &sent_ms, via);
     /* One listener takes the receipts of every http provider: the record says whose. */
@@ -318,6 +332,15 @@ char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
                     self->stats.verified, help);
     cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"unmatched\"",
                     self->stats.unmatched, help);
+    uint64_t bad_token, bad_source;
+    sms_dlrd_refused(self->dlr, &bad_token, &bad_source);
+    static const char *const refused =
+        "Delivery receipts dropped: unknown message id, wrong dlr-url token, source not allowed";
+    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"unknown_id\"",
+                    self->stats.receipts_unknown, refused);
+    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"token\"", bad_token, refused);
+    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"source\"", bad_source,
+                    refused);
     /* The queue of the environment (every instance that shares it sees the same). */
     uint64_t depth = 0;
     if (sms_queue_depth(self->queue, txn, &depth) == 0)

@@ -39,6 +39,8 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg) {
     s->receipt_timeout_s = cfg->sms_receipt_timeout_s;
     s->status_retention_s = cfg->sms_status_retention_s;
     S_COPY(s->dlr_listen, cfg->sms_dlr_listen);
+    S_COPY(s->dlr_token, cfg->sms_dlr_token);
+    S_COPY(s->dlr_allow, cfg->sms_dlr_allow);
     S_COPY(s->texts_file, cfg->sms_texts_file);
 #else
     S_COPY(s->routes, SMS_DEF_ROUTES);
@@ -57,6 +59,7 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg) {
     s->receipt_timeout_s = SMS_DEF_RECEIPT_TIMEOUT_S;
     s->status_retention_s = SMS_DEF_STATUS_RETENTION_S;
     S_COPY(s->dlr_listen, SMS_DEF_DLR_LISTEN);
+    S_COPY(s->dlr_allow, SMS_DEF_DLR_ALLOW);
     S_COPY(s->texts_file, SMS_DEF_TEXTS_FILE);
 #endif
 }

@@ -27,8 +27,9 @@
 #define SMS_DEF_BREAKER_COOLDOWN_MS 30000
 #define SMS_DEF_RECEIPT_TIMEOUT_S 3600 /* a sent message without receipt: "unconfirmed" */
 #define SMS_DEF_STATUS_RETENTION_S (7 * 24 * 3600)
-#define SMS_DEF_DLR_LISTEN "" /* host:port of the receipt listener (Kannel dlr-url) */
-#define SMS_DEF_TEXTS_FILE "" /* the operator's texts (sms_texts.h); "" = built-in */
+#define SMS_DEF_DLR_LISTEN ""             /* host:port of the receipt listener (Kannel dlr-url) */
+#define SMS_DEF_DLR_ALLOW "127.0.0.1 ::1" /* who may post receipts */
+#define SMS_DEF_TEXTS_FILE ""             /* the operator's texts (sms_texts.h); "" = built-in */
 
 #define SMS_SET_STR 1024
 #define SMS_SET_NAME 16 /* a provider's name, NUL included */
@@ -68,6 +69,8 @@ typedef struct {
     int receipt_timeout_s;
     int status_retention_s;
     char dlr_listen[CMN_CONFIG_STR];
+    char dlr_token[CMN_CONFIG_STR]; /* the secret in the dlr-url; set by the worker if "" */
+    char dlr_allow[CMN_CONFIG_STR]; /* sources the receipt listener answers */
     char texts_file[CMN_CONFIG_STR];
 } sms_settings_t;
 

@@ -65,6 +65,8 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
         return NULL;
     }
     self->queue = sms_queue_new(db, key);
+    if (!self->set.dlr_token[0])
+        sms_dlrd_token_derive(key, self->set.dlr_token, sizeof(self->set.dlr_token));
     cmn_wipe(key, sizeof(key));
     self->status = sms_status_new(db);
     self->conv = cmn_db_dbi(db, 6);

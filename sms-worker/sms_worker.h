@@ -46,13 +46,14 @@ typedef struct sms_worker sms_worker_t;
 
 /* Counters for metrics (exported by a later issue). */
 typedef struct {
-    uint64_t queued;     /* stored for delivery */
-    uint64_t duplicates; /* SmsSend for a message_id already known */
-    uint64_t sent;       /* handed to the provider */
-    uint64_t retried;    /* failed deliveries scheduled again */
-    uint64_t dead;       /* dead-lettered */
-    uint64_t verified;   /* SmsVerified taken (repeats not counted) */
-    uint64_t unmatched;  /* SmsVerified for a message not known here (swept, never sent) */
+    uint64_t queued;           /* stored for delivery */
+    uint64_t duplicates;       /* SmsSend for a message_id already known */
+    uint64_t sent;             /* handed to the provider */
+    uint64_t retried;          /* failed deliveries scheduled again */
+    uint64_t dead;             /* dead-lettered */
+    uint64_t verified;         /* SmsVerified taken (repeats not counted) */
+    uint64_t unmatched;        /* SmsVerified for a message not known here (swept, never sent) */
+    uint64_t receipts_unknown; /* dlr-url receipts for a message id not known here: dropped */
 } sms_stats_t;
 
 enum {

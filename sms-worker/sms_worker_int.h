@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 
+#include "cmn_crypto.h"
 #include "cmn_service.h"
 #include "sms_chan.h"
 #include "sms_conv.h"
@@ -88,9 +89,16 @@ void sms_dispatch_free(sms_worker_t *self);
 int sms_dispatch_landed(sms_worker_t *self, const char *id);
 int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
-/* A receipt listener for Kannel's dlr-url (sms_dlrd.c): GET /dlr?id=&type= on
- * listen ("host:port"), receipts pushed to results as provider prov. */
-sms_dlrd_t *sms_dlrd_new(const char *listen, int prov, sms_chan_t *results);
+/* A receipt listener for Kannel's dlr-url (sms_dlrd.c): GET /dlr?id=&type=&token=
+ * on set->dlr_listen ("host:port") from a source in set->dlr_allow with
+ * set->dlr_token; receipts pushed to results as provider prov. NULL on failure
+ * (logged). */
+sms_dlrd_t *sms_dlrd_new(const sms_settings_t *set, int prov, sms_chan_t *results);
 void sms_dlrd_destroy(sms_dlrd_t **self_p);
+/* Requests refused for their token and for their source (tolerates NULL: 0). */
+void sms_dlrd_refused(const sms_dlrd_t *self, uint64_t *token, uint64_t *source);
+/* The dlr-url secret when sms.dlr_token is "": 32 hex digits keyed by the queue key,
+ * so it survives restarts (receipts of messages sent before one still match). */
+void sms_dlrd_token_derive(const uint8_t key[CMN_KEY_BYTES], char *out, size_t outlen);
 
 #endif
