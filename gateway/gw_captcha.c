@@ -81,6 +81,15 @@ static void s_ink(char out[32]) {
     snprintf(out, 32, "rgb(%d,%d,%d)", r, g, b);
 }
 
+#define S_PIECES_MAX 160   /* paths of letters and decoys in one image */
+#define S_STROKE_POINTS 16 /* points of the longest stroke in the font */
+
+/* The paths of one image, drawn in a shuffled order at the end. */
+typedef struct {
+    char *text[S_PIECES_MAX];
+    int n;
+} s_pieces_t;
+
 typedef struct {
     double cx, cy; /* centre of the glyph in pixels */
     double scale;  /* pixels per grid unit */
@@ -98,29 +107,100 @@ static void s_apply(const s_xform_t *t, double gx, double gy, double *x, double 
     *y = t->cy + ry + t->wave_amp * sin(*x * t->wave_freq + t->wave_phase);
 }
 
-static void s_draw_glyph(FILE *f, const char *strokes, const s_xform_t *t) {
+/* One piece of ink: a polyline of pts (pixels). Glyph pieces and decoys both come
+ * through here, so no attribute, command or number format tells them apart. */
+static void s_piece(s_pieces_t *out, const double *pts, int npts) {
+    if (npts < 2 || out->n == S_PIECES_MAX)
+        return;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    if (!f)
+        return;
     char ink[32];
     s_ink(ink);
     fprintf(f,
             "<path fill=\"none\" stroke=\"%s\" stroke-width=\"%.1f\" "
             "stroke-linecap=\"round\" stroke-linejoin=\"round\" d=\"",
             ink, s_rand(2.0, 2.8));
+    for (int i = 0; i < npts; i++)
+        fprintf(f, "%s %.1f %.1f ", i ? "L" : "M", pts[2 * i], pts[2 * i + 1]);
+    fputs("\"/>", f);
+    if (fclose(f) != 0) {
+        free(buf);
+        return;
+    }
+    out->text[out->n++] = buf;
+}
+
+/* A stroke of npts points, cut into pieces that share their end points (so it still
+ * reads as one line): at each inner point with even odds, and a lone segment in its
+ * middle half the time. How many pieces a glyph has says nothing of which it is. */
+static void s_split(s_pieces_t *out, double *pts, int npts) {
+    double mid[6];
+    if (npts == 2 && randombytes_uniform(2)) {
+        double t = s_rand(0.35, 0.65);
+        mid[0] = pts[0], mid[1] = pts[1];
+        mid[2] = pts[0] + t * (pts[2] - pts[0]), mid[3] = pts[1] + t * (pts[3] - pts[1]);
+        mid[4] = pts[2], mid[5] = pts[3];
+        pts = mid;
+        npts = 3;
+    }
+    int from = 0;
+    for (int i = 1; i < npts - 1; i++) {
+        if (randombytes_uniform(2)) {
+            s_piece(out, pts + 2 * from, i - from + 1);
+            from = i;
+        }
+    }
+    s_piece(out, pts + 2 * from, npts - from);
+}
+
+static void s_draw_glyph(s_pieces_t *out, const char *strokes, const s_xform_t *t) {
     const char *p = strokes;
     while (*p) {
         if (*p == ' ') {
             p++;
             continue;
         }
-        bool first = true;
+        double pts[2 * S_STROKE_POINTS];
+        int n = 0;
         while (p[0] && p[0] != ' ' && p[1]) {
-            double x, y;
-            s_apply(t, s_hex(p[0]), s_hex(p[1]), &x, &y);
-            fprintf(f, "%s %.1f %.1f ", first ? "M" : "L", x, y);
-            first = false;
+            if (n < S_STROKE_POINTS) {
+                s_apply(t, s_hex(p[0]), s_hex(p[1]), &pts[2 * n], &pts[2 * n + 1]);
+                n++;
+            }
             p += 2;
         }
+        s_split(out, pts, n);
     }
-    fputs("\"/>", f);
+}
+
+/* Decoys: short strokes of the same ink, width and form as the pieces of letters,
+ * turned and placed like a letter would be, so counting or sorting paths does not
+ * find the letters. Few and short, so a person still reads the text through them. */
+static void s_draw_decoys(s_pieces_t *out, const s_xform_t *shape) {
+    const double w = GW_CAPTCHA_WIDTH, h = GW_CAPTCHA_HEIGHT;
+    int n = 3 + (int)randombytes_uniform(3);
+    for (int i = 0; i < n; i++) {
+        s_xform_t t = *shape;
+        double angle = s_rand(-0.3, 0.3);
+        t.cx = s_rand(12, w - 12);
+        t.cy = h / 2.0 + s_rand(-6, 6);
+        t.scale = s_rand(1.65, 2.15);
+        t.cosr = cos(angle);
+        t.sinr = sin(angle);
+        t.shear = s_rand(-0.25, 0.25);
+        int npts = 2 + (int)randombytes_uniform(2);
+        double pts[6];
+        double gx = s_rand(0, 10), gy = s_rand(0, 14);
+        for (int k = 0; k < npts; k++) {
+            s_apply(&t, gx, gy, &pts[2 * k], &pts[2 * k + 1]);
+            gx += s_rand(-3.5, 3.5);
+            gy += s_rand(-4.5, 4.5);
+        }
+        s_piece(out, pts, npts);
+    }
 }
 
 /* Noise: curves that cross the text, short strokes like parts of letters, dots. */
@@ -169,6 +249,7 @@ char *gw_captcha_svg(const char *answer) {
             GW_CAPTCHA_WIDTH, GW_CAPTCHA_HEIGHT, 235 + (int)randombytes_uniform(21),
             235 + (int)randombytes_uniform(21), 225 + (int)randombytes_uniform(31));
     size_t n = strlen(answer);
+    s_pieces_t pieces = {.n = 0};
     s_xform_t t = {.wave_amp = s_rand(1.5, 3.0),
                    .wave_freq = s_rand(0.04, 0.09),
                    .wave_phase = s_rand(0, 6.28)};
@@ -187,7 +268,19 @@ char *gw_captcha_svg(const char *answer) {
         t.cosr = cos(angle);
         t.sinr = sin(angle);
         t.shear = s_rand(-0.25, 0.25);
-        s_draw_glyph(f, strokes, &t);
+        s_draw_glyph(&pieces, strokes, &t);
+    }
+    s_draw_decoys(&pieces, &t);
+    /* Fisher-Yates: the order of the paths is not the order of the letters. */
+    for (int i = pieces.n - 1; i > 0; i--) {
+        int j = (int)randombytes_uniform((uint32_t)i + 1);
+        char *tmp = pieces.text[i];
+        pieces.text[i] = pieces.text[j];
+        pieces.text[j] = tmp;
+    }
+    for (int i = 0; i < pieces.n; i++) {
+        fputs(pieces.text[i], f);
+        free(pieces.text[i]);
     }
     s_draw_noise(f);
     fputs("</svg>", f);

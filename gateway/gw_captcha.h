@@ -1,7 +1,12 @@
 /* gw_captcha: draws a captcha answer as an SVG image a person reads and a naive
  * OCR does not: each character stroked from a small font of our own, randomly
  * turned, scaled, moved and wobbled, with noise curves, lines and dots in the same
- * colours. The answer never appears in the SVG as text. Random every time. */
+ * colours. The answer never appears in the SVG as text. Random every time.
+ *
+ * Nor can it be read off the markup (issue 19): a letter's strokes are cut into
+ * pieces at random, each piece its own path with its own ink and width, decoy
+ * pieces of the same form are added, and all of them are written in a shuffled
+ * order, so neither path order nor path counts per letter spell the answer. */
 #ifndef GW_CAPTCHA_H
 #define GW_CAPTCHA_H
 
