@@ -26,8 +26,17 @@ struct cmn_db {
 
 static _Thread_local uint64_t s_faults;
 static _Thread_local int s_map_full;
+static _Thread_local uint64_t s_writes;
 
 uint64_t cmn_db_faults(void) { return s_faults; }
+uint64_t cmn_db_writes(void) { return s_writes; }
+
+/* A write's LMDB code, counted as a write when it went through. */
+static int s_wrote(int rc) {
+    if (rc == 0)
+        s_writes++;
+    return rc;
+}
 
 int cmn_db_map_full_take(void) {
     int was = s_map_full;
@@ -233,12 +242,12 @@ int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const vo
                size_t vlen, int noover) {
     MDB_val k = {klen, (void *)key};
     MDB_val v = {vlen, (void *)val};
-    return s_rc(mdb_put(txn, dbi, &k, &v, noover ? MDB_NOOVERWRITE : 0), "put");
+    return s_rc(s_wrote(mdb_put(txn, dbi, &k, &v, noover ? MDB_NOOVERWRITE : 0)), "put");
 }
 
 int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen) {
     MDB_val k = {klen, (void *)key};
-    return s_rc(mdb_del(txn, dbi, &k, NULL), "del");
+    return s_rc(s_wrote(mdb_del(txn, dbi, &k, NULL)), "del");
 }
 
 int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *msg,
@@ -251,7 +260,7 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
     int rc = mdb_put(txn, dbi, &k, &v, MDB_RESERVE | (noover ? MDB_NOOVERWRITE : 0));
     if (rc == 0)
         protobuf_c_message_pack(m, v.mv_data);
-    return s_rc(rc, "put");
+    return s_rc(s_wrote(rc), "put");
 }
 
 /* Moves cur to the first record of the group after the one k is in (keys ordered by
@@ -311,7 +320,7 @@ int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *exp
                 rc = s_next_group(cur, &k, &v, pos->group_len);
                 continue;
             }
-        } else if (cmn_db_note(mdb_cursor_del(cur, 0)) == 0) {
+        } else if (cmn_db_note(s_wrote(mdb_cursor_del(cur, 0))) == 0) {
             n++;
         } else {
             rc = -1; /* the transaction is dead after a failed write */

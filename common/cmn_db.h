@@ -72,6 +72,10 @@ uint64_t cmn_db_faults(void);
 int cmn_db_map_full_take(void);
 /* Counts rc as a fault when it is one (for callers that use LMDB directly); returns rc. */
 int cmn_db_note(int rc);
+/* Writes that went through (puts and deletes of cmn_db_put, _put_msg, _del, _sweep),
+ * counted per thread: the service loop compares the count around an item, whose answer
+ * may leave before the commit (cmn_call_answer_early) only if the item wrote nothing. */
+uint64_t cmn_db_writes(void);
 
 /* Clears reader slots of dead processes; returns how many, or -1. */
 int cmn_db_reader_check(cmn_db_t *self);

@@ -156,6 +156,7 @@ typedef struct {
     MDB_txn *parent;
     size_t mark;
     uint64_t faults; /* cmn_db_faults() when the item began */
+    uint64_t writes; /* cmn_db_writes() when the item began */
 } s_item_t;
 
 /* Whether this turn takes more work: it has its batch transaction (or no LMDB at all)
@@ -197,6 +198,7 @@ static int s_item_begin(cmn_service_t *self, s_item_t *it) {
     it->parent = NULL;
     it->mark = self->nout;
     it->faults = cmn_db_faults();
+    it->writes = cmn_db_writes();
     self->batch_items++;
     if (!self->db)
         return 0;
@@ -205,6 +207,7 @@ static int s_item_begin(cmn_service_t *self, s_item_t *it) {
             it->parent = self->txn;
             it->mark = self->nout;
             it->faults = cmn_db_faults();
+            it->writes = cmn_db_writes();
             return 0;
         }
         s_batch_reset(self, "a nested transaction could not begin");
@@ -215,8 +218,10 @@ static int s_item_begin(cmn_service_t *self, s_item_t *it) {
 /* After an item's nested commit: its replies go into the reply cache, written in the
  * batch transaction itself (a write in the nested one would copy the cache's pages
  * into it first), then the replies declared early leave at once. An early reply
- * whose entry could not be written waits for the commit like any other. */
-static void s_item_replies(cmn_service_t *self, s_item_t *it) {
+ * whose entry could not be written waits for the commit like any other, and so does
+ * every reply of an item that wrote (wrote): its answer is not true before the commit,
+ * whatever its handler declared (cmn_call_answer_early is for items that write nothing). */
+static void s_item_replies(cmn_service_t *self, s_item_t *it, int wrote) {
     for (size_t i = it->mark; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
         if (o->kind == S_OUT_REPLY && o->cache_origin && o->data &&
@@ -231,7 +236,7 @@ static void s_item_replies(cmn_service_t *self, s_item_t *it) {
         s_out_t *o = &self->out[i];
         /* An early answer leaves before the commit: only while the commit cannot fail
          * for want of space, or the user would hold an answer the store does not. */
-        if (o->kind == S_OUT_REPLY && o->early && self->turn_roomy) {
+        if (o->kind == S_OUT_REPLY && o->early && self->turn_roomy && !wrote) {
             s_send_reply(self, o);
             zframe_destroy(&o->identity);
             free(o->data);
@@ -249,6 +254,7 @@ static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
      * request's: the item is undone and answered 503, and committing its transaction
      * would poison the batch (LMDB marks a parent whose failed child commits). */
     int fault = self->db && cmn_db_faults() != it->faults;
+    int wrote = cmn_db_writes() != it->writes;
     if (it->ctx.txn) {
         if (rc == 0 && !fault) {
             int crc = cmn_db_note(mdb_txn_commit(it->ctx.txn));
@@ -276,7 +282,7 @@ static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
         s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
-    s_item_replies(self, it);
+    s_item_replies(self, it, wrote);
     return 0;
 }
 

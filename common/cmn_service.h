@@ -194,7 +194,8 @@ void cmn_call_rerun_safe(cmn_call_t *call);
  * the process dies in between, a repeat of the request finds the pending mark of its
  * first turn and is answered UNAVAILABLE, as any request caught mid-way is. Never for
  * an answer that follows a write of the same item (it would leave before the write is
- * durable). Call it before cmn_call_reply/cmn_call_fail. */
+ * durable): the loop holds back the early answers of an item that wrote through cmn_db
+ * (cmn_db_writes) until the commit. Call it before cmn_call_reply/cmn_call_fail. */
 void cmn_call_answer_early(cmn_call_t *call);
 
 /* Frees a call without answering (the caller has given up). Tolerates NULL. */

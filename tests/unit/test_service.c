@@ -4,7 +4,9 @@
  * reply cache like any other (a repeat is answered from it, the handler does not run
  * again), and an item that fails after declaring it does not answer early: its
  * answer becomes STATUS_INTERNAL, is not cached, and a repeat runs it again. A route
- * marked read-only (cmn_service_read_only) is never answered from the cache. */
+ * marked read-only (cmn_service_read_only) is never answered from the cache. An item
+ * that wrote and then declared an early answer waits for the commit all the same (its
+ * answer would not be true if the commit failed). */
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
@@ -24,7 +26,8 @@ static int s_runs;
 static const char *const s_dbs[] = {"t"};
 
 /* The client IP says what to do: "late" writes, then answers after the commit;
- * "early" answers early; "fail" declares early, answers, then fails. */
+ * "early" answers early; "fail" declares early, answers, then fails; "wrote" writes,
+ * then declares early (which the loop must not honour). */
 static int s_handle(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     s_runs++;
     const char *how = req->client_ip;
@@ -34,12 +37,14 @@ static int s_handle(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req)
     pong.service = (char *)how;
     r.body_case = DVCID__REPLY__BODY_PONG;
     r.pong = &pong;
-    if (strcmp(how, "late") == 0) {
-        if (cmn_db_put(ctx->txn, s_dbi, "late", 4, "1", 1, 0) != CMN_DB_OK) {
+    int wrote = strcmp(how, "wrote") == 0;
+    if (strcmp(how, "late") == 0 || wrote) {
+        if (cmn_db_put(ctx->txn, s_dbi, how, strlen(how), "1", 1, 0) != CMN_DB_OK) {
             cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
             return -1;
         }
-    } else {
+    }
+    if (wrote || strcmp(how, "late") != 0) {
         cmn_call_answer_early(call);
     }
     cmn_call_reply(ctx, &call, &r);
@@ -82,23 +87,28 @@ int main(void) {
      * staged second, leaves first. */
     s_send(c, 1, "late");
     s_send(c, 2, "early");
+    s_send(c, 7, "wrote"); /* staged last, and it wrote: it leaves after the commit, last */
     usleep(200 * 1000);
     pthread_t loop;
     CHECK(pthread_create(&loop, NULL, tap_service_loop, svc) == 0, "loop thread");
-    Dvcid__Reply *a = tap_service_recv(c), *b = tap_service_recv(c);
+    Dvcid__Reply *a = tap_service_recv(c), *b = tap_service_recv(c), *w = tap_service_recv(c);
     CHECK(a && a->request_id == 2, "first answer %llu", a ? (unsigned long long)a->request_id : 0);
     CHECK_STR(s_said(a), "early");
     CHECK(b && b->request_id == 1, "second answer %llu", b ? (unsigned long long)b->request_id : 0);
     CHECK_STR(s_said(b), "late");
+    CHECK(w && w->request_id == 7, "third answer %llu (an item that wrote answered early?)",
+          w ? (unsigned long long)w->request_id : 0);
+    CHECK_STR(s_said(w), "wrote");
     dvcid__reply__free_unpacked(a, NULL);
     dvcid__reply__free_unpacked(b, NULL);
+    dvcid__reply__free_unpacked(w, NULL);
 
     /* A repeat of the early one comes from the reply cache. */
     s_send(c, 2, "early");
     a = tap_service_recv(c);
     CHECK(a && a->request_id == 2 && tap_service_status(a) == 0, "repeat answered");
     CHECK_STR(s_said(a), "early");
-    CHECK(s_runs == 2, "handler ran %d times", s_runs);
+    CHECK(s_runs == 3, "handler ran %d times", s_runs);
     dvcid__reply__free_unpacked(a, NULL);
 
     /* An item that fails: INTERNAL, not remembered, run again when asked again. */
@@ -109,7 +119,7 @@ int main(void) {
               "failed item %d: status %d", i, tap_service_status(a));
         dvcid__reply__free_unpacked(a, NULL);
     }
-    CHECK(s_runs == 4, "handler ran %d times", s_runs);
+    CHECK(s_runs == 5, "handler ran %d times", s_runs);
 
     /* A read-only route: answered, not remembered, so a repeat runs it again. */
     for (int i = 0; i < 2; i++) {
@@ -118,7 +128,7 @@ int main(void) {
         CHECK(a && a->request_id == 4 && tap_service_status(a) == 0, "lookup %d answered", i);
         dvcid__reply__free_unpacked(a, NULL);
     }
-    CHECK(s_runs == 6, "handler ran %d times", s_runs);
+    CHECK(s_runs == 7, "handler ran %d times", s_runs);
 
     raise(SIGTERM);
     pthread_join(loop, NULL);
