@@ -2,6 +2,7 @@
  * static_configs[]), and the INI loader on inih that checks each value against it. */
 #include "cmn_config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <ini.h>
 #include <stdio.h>
@@ -85,6 +86,9 @@ static const s_key_t s_keys[] = {
     STR("sms", "smpp_system_id", sms_smpp_system_id, ""),
     STR("sms", "smpp_password", sms_smpp_password, ""),
     STR("sms", "smpp_source", sms_smpp_source, "DVCQG"),
+    STR("sms", "smpp_password_file", sms_smpp_password_file, ""),
+    STR("sms", "http_url_file", sms_http_url_file, ""),
+    STR("sms", "http_headers_file", sms_http_headers_file, ""),
     STR("sms", "routes", sms_routes, ""),
     STR("sms", "http_success", sms_http_success, "2xx"),
     STR("sms", "http_headers", sms_http_headers, ""),
@@ -216,8 +220,47 @@ typedef struct {
     size_t errlen;
     int failed;
     int continued;         /* the line just read is indented: it continues the value above */
+    int in_routes;         /* the value being read is a routes list (";" separates groups) */
     cmn_config_t *scratch; /* where a named section's values are checked (lazily) */
 } s_parse_t;
+
+/* routes separates its groups with ";", which INI also takes as the start of a comment
+ * when a space or tab comes before it: "routes = +8498=smpp ; *=http" would silently
+ * lose "*=http". On a routes line (or its continuation) such a ";", or a comment line
+ * indented below it, is refused with file:line instead of guessed at. */
+static int s_routes_line(s_parse_t *p, const char *buf, const char *t) {
+    if (!p->continued) {
+        int indented_comment = t != buf && *t == ';';
+        if (p->in_routes && indented_comment) {
+            snprintf(p->err, p->errlen,
+                     "%s:%d: an indented \";\" line under routes: a comment or a lost route "
+                     "group? Write groups as a;b, or start the continuation with the group",
+                     p->name, p->line);
+            return -1;
+        }
+        size_t klen = strcspn(t, " \t=:");
+        p->in_routes = klen == 6 && strncmp(t, "routes", 6) == 0 && *t != '[';
+    }
+    if (!p->in_routes)
+        return 0;
+    /* "routes =   ; comment" is an empty value, said plainly: the scan starts at the
+     * value's first character. */
+    const char *v = p->continued ? t : strchr(t, '=');
+    if (v && !p->continued) {
+        v += 1 + strspn(v + 1, " \t");
+        if (*v == ';')
+            v = NULL;
+    }
+    for (; v && *v; v++)
+        if ((v[0] == ' ' || v[0] == '\t') && v[1] == ';') {
+            snprintf(p->err, p->errlen,
+                     "%s:%d: routes: a \";\" after a space starts a comment in INI and would "
+                     "drop the groups after it; write groups as a;b with no space before \";\"",
+                     p->name, p->line);
+            return -1;
+        }
+    return 0;
+}
 
 static char *s_reader(char *buf, int size, void *stream) {
     s_parse_t *p = stream;
@@ -250,6 +293,10 @@ static char *s_reader(char *buf, int size, void *stream) {
     }
     const char *t = buf + strspn(buf, " \t");
     p->continued = t != buf && *t && *t != '\n' && *t != '\r' && *t != ';' && *t != '#';
+    if (s_routes_line(p, buf, t) != 0) {
+        p->failed = 1;
+        return NULL;
+    }
     return r;
 }
 
@@ -406,17 +453,90 @@ int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text
     return s_parse(&p);
 }
 
-int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen) {
-    cmn_config_defaults(cfg);
-    if (!path)
-        return 0;
+/* DVCID_<SECTION>_<KEY> over what the file said: for containers and for secrets a
+ * unit passes in its environment. Returns 0 or -1 with err. */
+static int s_env(cmn_config_t *cfg, char *err, size_t errlen) {
+    for (size_t i = 0; i < S_NKEYS; i++) {
+        char name[96];
+        int n = snprintf(name, sizeof(name), "DVCID_%s_%s", s_keys[i].section, s_keys[i].key);
+        for (int j = 0; j < n && j < (int)sizeof(name); j++)
+            name[j] = (char)toupper((unsigned char)name[j]);
+        const char *v = getenv(name);
+        if (!v)
+            continue;
+        char why[400];
+        if (s_set(cfg, &s_keys[i], v, why, sizeof(why)) != 0) {
+            snprintf(err, errlen, "environment %s: %s", name, why);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Reads the secret named by a *_file key into field (size bytes). Returns 0 or -1. */
+static int s_secret_file(const char *key, const char *file, char *field, size_t size, char *err,
+                         size_t errlen) {
+    char path[CMN_CONFIG_STR + 256];
+    const char *creds = getenv("CREDENTIALS_DIRECTORY");
+    if (file[0] != '/' && creds && *creds)
+        snprintf(path, sizeof(path), "%s/%s", creds, file);
+    else
+        snprintf(path, sizeof(path), "%s", file);
     FILE *f = fopen(path, "r");
     if (!f) {
-        snprintf(err, errlen, "%s: cannot open configuration file: %s", path, strerror(errno));
+        snprintf(err, errlen, "[sms] %s = \"%s\": cannot open %s: %s", key, file, path,
+                 strerror(errno));
         return -1;
     }
-    s_parse_t p = {.name = path, .file = f, .cfg = cfg, .err = err, .errlen = errlen};
-    int rc = s_parse(&p);
+    size_t n = fread(field, 1, size, f);
+    int bad = ferror(f) || n == size;
     fclose(f);
-    return rc;
+    if (bad) {
+        field[0] = '\0';
+        snprintf(err, errlen, "[sms] %s: %s unreadable or longer than %zu bytes", key, path,
+                 size - 1);
+        return -1;
+    }
+    if (n && field[n - 1] == '\n')
+        n--;
+    if (n && field[n - 1] == '\r')
+        n--;
+    field[n] = '\0';
+    return 0;
+}
+
+static int s_secrets(cmn_config_t *cfg, char *err, size_t errlen) {
+    const struct {
+        const char *key, *file;
+        char *field;
+        size_t size;
+    } s[] = {
+        {"smpp_password_file", cfg->sms_smpp_password_file, cfg->sms_smpp_password,
+         sizeof(cfg->sms_smpp_password)},
+        {"http_url_file", cfg->sms_http_url_file, cfg->sms_http_url, sizeof(cfg->sms_http_url)},
+        {"http_headers_file", cfg->sms_http_headers_file, cfg->sms_http_headers,
+         sizeof(cfg->sms_http_headers)},
+    };
+    for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+        if (s[i].file[0] &&
+            s_secret_file(s[i].key, s[i].file, s[i].field, s[i].size, err, errlen) != 0)
+            return -1;
+    return 0;
+}
+
+int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen) {
+    cmn_config_defaults(cfg);
+    if (path) {
+        FILE *f = fopen(path, "r");
+        if (!f) {
+            snprintf(err, errlen, "%s: cannot open configuration file: %s", path, strerror(errno));
+            return -1;
+        }
+        s_parse_t p = {.name = path, .file = f, .cfg = cfg, .err = err, .errlen = errlen};
+        int rc = s_parse(&p);
+        fclose(f);
+        if (rc != 0)
+            return rc;
+    }
+    return s_env(cfg, err, errlen) == 0 && s_secrets(cfg, err, errlen) == 0 ? 0 : -1;
 }

@@ -78,6 +78,12 @@ typedef struct {
     char sms_smpp_system_id[CMN_CONFIG_STR];
     char sms_smpp_password[CMN_CONFIG_STR];
     char sms_smpp_source[CMN_CONFIG_STR];
+    /* Secrets kept out of this file: each names a file whose content (one trailing
+     * newline dropped) replaces the key it is named after; a relative name is looked
+     * up in $CREDENTIALS_DIRECTORY (systemd LoadCredential=). */
+    char sms_smpp_password_file[CMN_CONFIG_STR];
+    char sms_http_url_file[CMN_CONFIG_STR];
+    char sms_http_headers_file[CMN_CONFIG_STR];
     /* [sms] delivery keys beyond api.md (sms-worker/sms_settings.h reads them) */
 #define CMN_CONFIG_SMS_DELIVERY 1
     char sms_routes[1024];
@@ -121,8 +127,10 @@ typedef struct {
 /* Fills cfg with every default. */
 void cmn_config_defaults(cmn_config_t *cfg);
 
-/* Loads path over the defaults. Returns 0, or -1 with a one-line "file:line: ..."
- * reason in err. path NULL means defaults only. */
+/* Loads path over the defaults, then DVCID_<SECTION>_<KEY> environment variables
+ * (e.g. DVCID_SMS_SMPP_PASSWORD, checked as the key is), then the *_file keys.
+ * Returns 0, or -1 with a one-line "file:line: ..." reason in err. path NULL means
+ * defaults (and the environment) only. */
 int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen);
 
 /* Loads INI text over cfg as if read from a file called name (tests, fuzzer). */

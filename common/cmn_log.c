@@ -4,16 +4,34 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 static char s_service[32] = "dvcid";
 cmn_log_level_t cmn_log_min = CMN_LEVEL_INFO;
 static const char *const s_names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+/* syslog priorities of the levels (debug 7, info 6, warning 4, err 3) for journald */
+static const char *const s_prio[] = {"<7>", "<6>", "<4>", "<3>"};
+static int s_journal; /* stderr is journald's stream: lines start with <N> */
+
+/* Is stderr the stream systemd gave to journald? It says so in JOURNAL_STREAM
+ * ("DEV:INODE" of that stream), which a child whose stderr went elsewhere inherits:
+ * hence the check of the descriptor itself. */
+static int s_stderr_is_journal(void) {
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+        return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
 
 int cmn_log_init(const char *service, const char *level) {
     snprintf(s_service, sizeof(s_service), "%s", service);
+    s_journal = s_stderr_is_journal();
     const char *levels[] = {"debug", "info", "warn", "error"};
     for (int i = 0; i < 4; i++) {
         if (level && strcmp(level, levels[i]) == 0) {
@@ -59,8 +77,11 @@ void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...) {
     struct tm tm;
     gmtime_r(&now.tv_sec, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
-    int n = snprintf(line, sizeof(line), "%s.%03ldZ %s %s [%s] %s\n", ts, now.tv_nsec / 1000000,
-                     s_names[level], s_service, tr, esc);
+    /* Under journald the line starts with its priority (SyslogLevelPrefix=, on by
+     * default and set in the units): `journalctl -p err` then finds the errors. */
+    int n =
+        snprintf(line, sizeof(line), "%s%s.%03ldZ %s %s [%s] %s\n", s_journal ? s_prio[level] : "",
+                 ts, now.tv_nsec / 1000000, s_names[level], s_service, tr, esc);
     if (n > (int)sizeof(line) - 1) { /* cannot happen with the sizes above; still one line */
         n = (int)sizeof(line) - 1;
         line[n - 1] = '\n';

@@ -1,6 +1,8 @@
 /* cmn_log: one line per event to stderr, for journald or `make run`:
  *   2026-11-25T19:00:00.123Z INFO account-svc [trace] message
- * UTC time, level, service, the request's trace id. Control characters in the
+ * UTC time, level, service, the request's trace id; under journald (stderr is the
+ * stream JOURNAL_STREAM names) each line starts with its syslog priority, <3> for
+ * ERROR to <7> for DEBUG, so the journal keeps it. Control characters in the
  * message are escaped, so no input can forge a line. Callers never pass a password,
  * OTP or token; ID numbers and phones go through cmn_mask_* first. */
 #ifndef CMN_LOG_H
@@ -15,7 +17,8 @@ typedef enum {
     CMN_LEVEL_ERROR
 } cmn_log_level_t;
 
-/* Sets the service name and the lowest level printed ("debug".."error"). Returns 0 or -1. */
+/* Sets the service name and the lowest level printed ("debug".."error"), and looks
+ * whether stderr is journald's (priority prefixes). Returns 0 or -1. */
 int cmn_log_init(const char *service, const char *level);
 
 void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...)

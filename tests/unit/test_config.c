@@ -1,6 +1,9 @@
 /* cmn_config: defaults, every error reported with file:line, unknown keys, bounds,
  * the provider not built yet, and inline comments as api.md writes them. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmn_config.h"
 #include "tap.h"
@@ -35,6 +38,15 @@ static const s_case_t s_cases[] = {
     {"[sms.http]\nkind = http\n", "t.conf:2: [sms.http]: a provider name is"},
     {"[sms.Big]\nkind = http\n", "t.conf:2: [sms.Big]: a provider name is"},
     {"[sms.b]\nkind = http\nkind = smpp\n", "t.conf:3: [sms.b] kind given twice"},
+    /* routes: ";" separates groups, and " ;" would start a comment: refused, not cut. */
+    {"[sms]\nroutes = +8498=smpp;*=http\n", NULL},
+    {"[sms]\nroutes = +8498=smpp; *=http\n", NULL},
+    {"[sms]\nroutes = +8498=smpp ; *=http\n", "t.conf:2: routes: a \";\" after a space"},
+    {"[sms]\nroutes = +8498=smpp\t;*=http\n", "t.conf:2: routes: a \";\" after a space"},
+    {"[sms]\nroutes = +8498=smpp;\n    +8497=http ; *=http\n", "t.conf:3: routes: a \";\""},
+    {"[sms]\nroutes = +8498=smpp\n    ;*=http\n", "t.conf:3: an indented \";\" line under"},
+    {"[sms]\nroutes = +8498=smpp;*=http\nfile = x ; comment\n", NULL},
+    {"[sms]\nroutes =        ; empty, then a comment\n", NULL},
 };
 
 int main(void) {
@@ -105,5 +117,45 @@ int main(void) {
                                  sizeof(err2)) == -1 &&
               strstr(err2, "expected true or false"),
           "bool: %s", err2);
+    /* Route groups split over lines join with nothing lost. */
+    cmn_config_defaults(&cfg);
+    CHECK(cmn_config_load_string(&cfg, "t", "[sms]\nroutes = +8498=smpp;\n    *=http\n", err2,
+                                 sizeof(err2)) == 0 &&
+              strcmp(cfg.sms_routes, "+8498=smpp;*=http") == 0,
+          "routes continued: %s %s", err2, cfg.sms_routes);
+    /* DVCID_<SECTION>_<KEY> over the file, checked as the key is. */
+    setenv("DVCID_OTP_TTL", "99", 1);
+    setenv("DVCID_SMS_SMPP_SOURCE", "FROMENV", 1);
+    CHECK(cmn_config_load(&cfg, DVCID_SRC_DIR "/deploy/dev.conf", err2, sizeof(err2)) == 0 &&
+              cfg.otp_ttl == 99 && strcmp(cfg.sms_smpp_source, "FROMENV") == 0,
+          "environment: %s ttl %d", err2, cfg.otp_ttl);
+    setenv("DVCID_OTP_TTL", "9999", 1);
+    CHECK(cmn_config_load(&cfg, NULL, err2, sizeof(err2)) == -1 &&
+              strstr(err2, "environment DVCID_OTP_TTL: [otp] ttl = \"9999\""),
+          "bad environment: %s", err2);
+    unsetenv("DVCID_OTP_TTL");
+    unsetenv("DVCID_SMS_SMPP_SOURCE");
+    /* *_file: a relative name is read from $CREDENTIALS_DIRECTORY (LoadCredential=). */
+    char dir[] = "/tmp/dvcid-creds-XXXXXX";
+    CHECK(mkdtemp(dir) != NULL, "mkdtemp");
+    char path[128];
+    snprintf(path, sizeof(path), "%s/smpp", dir);
+    FILE *f = fopen(path, "w");
+    CHECK(f && fputs("s3cret\n", f) >= 0, "write credential");
+    if (f)
+        fclose(f);
+    setenv("CREDENTIALS_DIRECTORY", dir, 1);
+    setenv("DVCID_SMS_SMPP_PASSWORD_FILE", "smpp", 1);
+    CHECK(cmn_config_load(&cfg, NULL, err2, sizeof(err2)) == 0 &&
+              strcmp(cfg.sms_smpp_password, "s3cret") == 0,
+          "credential: %s \"%s\"", err2, cfg.sms_smpp_password);
+    setenv("DVCID_SMS_SMPP_PASSWORD_FILE", "missing", 1);
+    CHECK(cmn_config_load(&cfg, NULL, err2, sizeof(err2)) == -1 &&
+              strstr(err2, "smpp_password_file = \"missing\": cannot open"),
+          "missing credential: %s", err2);
+    unsetenv("DVCID_SMS_SMPP_PASSWORD_FILE");
+    unsetenv("CREDENTIALS_DIRECTORY");
+    unlink(path);
+    rmdir(dir);
     return TEST_DONE();
 }

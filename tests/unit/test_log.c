@@ -1,7 +1,47 @@
 /* cmn_log: masks of phones and ID numbers, escaping of control characters, debug
  * lines that cost nothing (not even their arguments) when not printed. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cmn_log.h"
 #include "tap.h"
+
+/* The lines cmn_log writes with stderr moved to a file (journal: JOURNAL_STREAM names
+ * that file, as systemd names its stream). Returns what was written, static. */
+static const char *s_capture(int journal) {
+    static char buf[4096];
+    char path[] = "/tmp/dvcid-log-XXXXXX";
+    int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+    buf[0] = '\0';
+    if (fd < 0 || saved < 0 || dup2(fd, STDERR_FILENO) < 0)
+        return buf;
+    struct stat st;
+    char js[64];
+    fstat(fd, &st);
+    snprintf(js, sizeof(js), "%llu:%llu", (unsigned long long)st.st_dev,
+             (unsigned long long)st.st_ino);
+    if (journal)
+        setenv("JOURNAL_STREAM", js, 1);
+    else
+        setenv("JOURNAL_STREAM", "1:2", 1); /* another stream: inherited, not ours */
+    cmn_log_init("test", "debug");
+    CMN_ERROR("t1", "bad %d", 1);
+    CMN_WARN(NULL, "careful");
+    CMN_INFO(NULL, "fine");
+    CMN_DEBUG(NULL, "detail");
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+    buf[n > 0 ? n : 0] = '\0';
+    close(fd);
+    unlink(path);
+    unsetenv("JOURNAL_STREAM");
+    cmn_log_init("test", "info");
+    return buf;
+}
 
 static int s_evaluated;
 
@@ -38,5 +78,14 @@ int main(void) {
     CHECK(cmn_log_init("test", "debug") == 0, "debug");
     CMN_DEBUG(NULL, "printed: %s", s_arg());
     CHECK(s_evaluated == 1, "a debug line at debug level: %d", s_evaluated);
+    /* Under journald each line opens with its syslog priority; elsewhere it does not. */
+    const char *j = s_capture(1);
+    CHECK(strncmp(j, "<3>", 3) == 0 && strstr(j, "Z ERROR test [t1] bad 1\n") &&
+              strstr(j, "\n<4>") && strstr(j, "Z WARN test [-] careful\n<6>") &&
+              strstr(j, "Z INFO test [-] fine\n<7>") && strstr(j, "Z DEBUG test [-] detail\n"),
+          "journal lines: %s", j);
+    const char *plain = s_capture(0);
+    CHECK(plain[0] == '2' && !strchr(plain, '<') && strstr(plain, "Z ERROR test [t1] bad 1\n"),
+          "plain lines: %s", plain);
     return TEST_DONE();
 }
