@@ -109,6 +109,7 @@ static const s_key_t s_keys[] = {
     STR("sms", "dlr_allow", sms_dlr_allow, "127.0.0.1 ::1"),
     STR("sms", "texts_file", sms_texts_file, ""),
     ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
+    BOOL("service", "allow_test_mode", service_allow_test_mode, "false"),
     BOOL("curve", "enabled", curve_enabled, "false"),
     STR("curve", "cert", curve_cert, ""),
     STR("curve", "clients", curve_clients, ""),
@@ -539,4 +540,18 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
             return rc;
     }
     return s_env(cfg, err, errlen) == 0 && s_secrets(cfg, err, errlen) == 0 ? 0 : -1;
+}
+
+const char *const cmn_config_test_names[CMN_CONFIG_TEST_SETTINGS] = {
+    "sms_file_provider", "test_phone_prefix", "test_code", "captcha_test_answer"};
+
+int cmn_config_test_mode(const cmn_config_t *cfg, const char **what, int max) {
+    const int on[CMN_CONFIG_TEST_SETTINGS] = {
+        strcmp(cfg->sms_provider, "file") == 0, cfg->otp_test_phone_prefix[0] != '\0',
+        cfg->otp_test_code[0] != '\0', cfg->captcha_test_answer[0] != '\0'};
+    int n = 0;
+    for (int i = 0; i < CMN_CONFIG_TEST_SETTINGS; i++)
+        if (on[i] && n < max)
+            what[n++] = cmn_config_test_names[i];
+    return n;
 }

@@ -111,6 +111,8 @@ typedef struct {
     cmn_config_subkey_t sms_sub[CMN_CONFIG_SUBKEYS];
     /* [log] */
     char log_level[CMN_CONFIG_STR];
+    /* [service] */
+    int service_allow_test_mode; /* start under systemd with test settings (staging) */
     /* [curve] (cmn_curve.h) */
     int curve_enabled;
     char curve_cert[CMN_CONFIG_STR];
@@ -132,6 +134,14 @@ void cmn_config_defaults(cmn_config_t *cfg);
  * Returns 0, or -1 with a one-line "file:line: ..." reason in err. path NULL means
  * defaults (and the environment) only. */
 int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errlen);
+
+/* The test settings in force, for warnings, dvcid_test_mode and the refusal to start
+ * under systemd: names ("sms_file_provider", "test_phone_prefix", "test_code",
+ * "captcha_test_answer") into what (up to max). Returns how many are on. The list of
+ * every name: CMN_CONFIG_TEST_SETTINGS. */
+#define CMN_CONFIG_TEST_SETTINGS 4
+int cmn_config_test_mode(const cmn_config_t *cfg, const char **what, int max);
+extern const char *const cmn_config_test_names[CMN_CONFIG_TEST_SETTINGS];
 
 /* Loads INI text over cfg as if read from a file called name (tests, fuzzer). */
 int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text, char *err,

@@ -39,6 +39,30 @@ static int s_instance(const char *text, long *shard, long *instance, int *shard_
     return 0;
 }
 
+/* Test settings are said at every start, and refused under systemd (every dvcid unit is
+ * Type=notify, so NOTIFY_SOCKET is set) unless [service] allow_test_mode says it is
+ * meant: a production host cannot run on them by accident. INVOCATION_ID is not the
+ * sign: every process below any unit has it, a CI runner's test stacks included. */
+static int s_test_mode(const cmn_config_t *cfg) {
+    const char *what[CMN_CONFIG_TEST_SETTINGS];
+    int n = cmn_config_test_mode(cfg, what, CMN_CONFIG_TEST_SETTINGS);
+    for (int i = 0; i < n; i++)
+        CMN_WARN(NULL,
+                 "test mode: %s is on (sms.provider = file, otp.test_phone_prefix, "
+                 "otp.test_code or captcha.test_answer): not for production",
+                 what[i]);
+    const char *ns = getenv("NOTIFY_SOCKET");
+    if (n && ns && *ns && !cfg->service_allow_test_mode) {
+        CMN_ERROR(NULL,
+                  "refusing to start under systemd in test mode (%s%s): configure a real "
+                  "SMS provider and empty the test keys, or set [service] allow_test_mode = "
+                  "true on a staging host",
+                  what[0], n > 1 ? " and more" : "");
+        return -1;
+    }
+    return 0;
+}
+
 int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
                    cmn_config_t *cfg) {
     const char *path = NULL;
@@ -101,7 +125,7 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
     }
     CMN_INFO(NULL, "%s %s starting (config %s, shard %d, instance %d)", name, DVCID_VERSION,
              path ? path : "defaults", cfg->proc_shard, cfg->proc_instance);
-    return 0;
+    return s_test_mode(cfg);
 }
 
 int cmn_main_data_dir(const cmn_config_t *cfg, const char *sub, char *out, size_t outlen) {

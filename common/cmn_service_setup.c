@@ -83,6 +83,28 @@ done:
     return rc;
 }
 
+/* Series that say what runs: the version, and each test setting (1: on), so an alert
+ * sees a host left in test mode (cmn_config_test_mode). */
+static void s_static_metrics(cmn_service_t *self) {
+    char labels[96];
+    snprintf(labels, sizeof(labels), "version=\"%s\"", DVCID_VERSION);
+    cmn_metrics_set(self->metrics, "dvcid_build_info", labels, 1,
+                    "The dvcid version this process runs (always 1)");
+    if (!self->cfg)
+        return;
+    const char *on[CMN_CONFIG_TEST_SETTINGS];
+    int n = cmn_config_test_mode(self->cfg, on, CMN_CONFIG_TEST_SETTINGS);
+    for (int i = 0; i < CMN_CONFIG_TEST_SETTINGS; i++) {
+        int set = 0;
+        for (int k = 0; k < n; k++)
+            set |= on[k] == cmn_config_test_names[i];
+        snprintf(labels, sizeof(labels), "setting=\"%s\"", cmn_config_test_names[i]);
+        cmn_metrics_set(self->metrics, "dvcid_test_mode", labels, set,
+                        "A test setting in force (1): file SMS provider, test phone prefix, "
+                        "test code, captcha test answer");
+    }
+}
+
 cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     /* Our own handlers: czmq's would swallow SIGTERM into zsys_interrupted. */
     zsys_handler_set(NULL);
@@ -126,6 +148,7 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
         free(self);
         return NULL;
     }
+    s_static_metrics(self);
     if (opts->bind && s_bind(self, opts) != 0) {
         cmn_service_destroy(&self);
         return NULL;

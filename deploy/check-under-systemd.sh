@@ -137,6 +137,12 @@ check "systemd-sysusers creates dvcid" ns systemd-sysusers dvcid.conf
 check "systemd-tmpfiles gives the config to group dvcid" ns systemd-tmpfiles --create dvcid.conf
 check "config is root:dvcid 0640" \
     test "$(ns stat -c '%U:%G %a' /opt/dvcid/etc/dvcid/dvcid.conf)" = "root:dvcid 640"
+# The shipped config uses the file SMS provider (no real one here): test mode, which the
+# units refuse unless allowed.
+check "test mode refused under systemd" \
+    bash -c "! nsenter -t $pid1 -a systemctl start dvcid-otp-svc"
+printf '\n[service]\nallow_test_mode = true\n' | ns tee -a /opt/dvcid/etc/dvcid/dvcid.conf >/dev/null
+ns systemctl reset-failed dvcid-otp-svc 2>/dev/null || true
 ns systemctl enable dvcid.target dvcid-sms-worker dvcid-otp-svc dvcid-account-svc \
     dvcid-gateway >/dev/null 2>&1
 check "systemctl start dvcid.target" ns systemctl start dvcid.target
