@@ -22,9 +22,16 @@ static int s_journal; /* stderr is journald's stream: lines start with <N> */
  * hence the check of the descriptor itself. */
 static int s_stderr_is_journal(void) {
     const char *js = getenv("JOURNAL_STREAM");
-    unsigned long long dev, ino;
     struct stat st;
-    if (!js || sscanf(js, "%llu:%llu", &dev, &ino) != 2 || fstat(STDERR_FILENO, &st) != 0)
+    if (!js || fstat(STDERR_FILENO, &st) != 0)
+        return 0;
+    char *end = NULL;
+    unsigned long long dev = strtoull(js, &end, 10);
+    if (end == js || *end != ':')
+        return 0;
+    const char *rest = end + 1;
+    unsigned long long ino = strtoull(rest, &end, 10);
+    if (end == rest || *end != '\0')
         return 0;
     return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
 }
