@@ -85,7 +85,7 @@ int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
         return 0;
     char masked_id[32];
     cmn_mask_id(id, masked_id, sizeof(masked_id));
-    if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), id) != 0) {
+    if (acct_lockout_clear_all(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), id) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }

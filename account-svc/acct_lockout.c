@@ -1,19 +1,48 @@
-/* acct_lockout: the Failures record and its arithmetic. */
+/* acct_lockout: the Failures records ("ID", "ID@source", "@source") and their arithmetic. */
 #include "acct_lockout.h"
 
+#include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "cmn_db.h"
 #include "proto/store.pb-c.h"
 
 #define S_MAX_LOCK_MS (30ull * 86400u * 1000u)
-#define S_HARD_CAP 100u
+#define S_HOUR_MS (3600u * 1000u)
+#define S_KEY_MAX (32 + ACCT_LOCKOUT_SOURCE_MAX) /* an ID number, '@', a source */
 
-/* Reads the record; a missing one reads as zeros. Returns 0 or -1. */
-static int s_read(MDB_txn *txn, MDB_dbi dbi, const char *id, Dvcid__Store__Failures *f) {
+void acct_lockout_source(const char *client_ip, char out[ACCT_LOCKOUT_SOURCE_MAX]) {
+    unsigned char a[16];
+    const char *ip = client_ip ? client_ip : "";
+    if (inet_pton(AF_INET6, ip, a) == 1) {
+        memset(a + 8, 0, 8); /* one customer's whole /64 is one source */
+        char text[INET6_ADDRSTRLEN];
+        if (inet_ntop(AF_INET6, a, text, sizeof(text))) {
+            snprintf(out, ACCT_LOCKOUT_SOURCE_MAX, "%s/64", text);
+            return;
+        }
+    }
+    snprintf(out, ACCT_LOCKOUT_SOURCE_MAX, "%s", ip);
+}
+
+size_t acct_lockout_key_id_len(const void *key, size_t klen) {
+    const char *at = memchr(key, '@', klen);
+    return at ? (size_t)(at - (const char *)key) : klen;
+}
+
+/* "ID", "ID@source" or "@source" (id "" or source NULL as needed). Returns the length. */
+static size_t s_key(char key[S_KEY_MAX], const char *id, const char *source) {
+    int n =
+        source ? snprintf(key, S_KEY_MAX, "%s@%s", id, source) : snprintf(key, S_KEY_MAX, "%s", id);
+    return n < 0 ? 0 : (size_t)n >= S_KEY_MAX ? S_KEY_MAX - 1 : (size_t)n;
+}
+
+/* Reads a record; a missing one reads as zeros. Returns 0 or -1. */
+static int s_read(MDB_txn *txn, MDB_dbi dbi, const char *key, size_t klen,
+                  Dvcid__Store__Failures *f) {
     MDB_val v;
     dvcid__store__failures__init(f);
-    int rc = cmn_db_get(txn, dbi, id, strlen(id), &v);
+    int rc = cmn_db_get(txn, dbi, key, klen, &v);
     if (rc == CMN_DB_NOTFOUND)
         return 0;
     if (rc != CMN_DB_OK)
@@ -25,7 +54,23 @@ static int s_read(MDB_txn *txn, MDB_dbi dbi, const char *id, Dvcid__Store__Failu
         f->consecutive = got->consecutive;
         f->locked_until_ms = got->locked_until_ms;
         f->updated_ms = got->updated_ms;
+        f->window_start_ms = got->window_start_ms;
+        f->not_before_ms = got->not_before_ms;
         dvcid__store__failures__free_unpacked(got, NULL);
+    }
+    return 0;
+}
+
+/* The ID's record with its consecutive count halved for each quiet decay period. */
+static int s_read_id(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
+                     uint64_t now, Dvcid__Store__Failures *f) {
+    if (s_read(txn, dbi, id, strlen(id), f) != 0)
+        return -1;
+    uint64_t decay = (uint64_t)cfg->login_decay_seconds * 1000u;
+    if (f->updated_ms && now > f->updated_ms && decay) {
+        uint64_t halvings = (now - f->updated_ms) / decay;
+        f->consecutive = halvings >= 32 ? 0 : f->consecutive >> halvings;
+        f->count = f->consecutive;
     }
     return 0;
 }
@@ -34,59 +79,160 @@ static uint32_t s_seconds(uint64_t until, uint64_t now) {
     return (uint32_t)((until - now + 999) / 1000);
 }
 
+/* The later of a lock and a slow-down, if either is still on. */
+static uint64_t s_until(const Dvcid__Store__Failures *f, uint64_t now) {
+    uint64_t until = f->locked_until_ms > f->not_before_ms ? f->locked_until_ms : f->not_before_ms;
+    return until > now ? until : 0;
+}
+
 int acct_lockout_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                       uint64_t now, uint32_t *retry_after) {
-    (void)cfg;
-    Dvcid__Store__Failures f;
-    if (s_read(txn, dbi, id, &f) != 0)
+                       const char *source, uint64_t now, uint32_t *retry_after) {
+    char key[S_KEY_MAX];
+    Dvcid__Store__Failures pair, all, src;
+    if (s_read(txn, dbi, key, s_key(key, id, source), &pair) != 0 ||
+        s_read_id(cfg, txn, dbi, id, now, &all) != 0 ||
+        s_read(txn, dbi, key, s_key(key, "", source), &src) != 0)
         return -1;
-    if (f.locked_until_ms > now) {
-        *retry_after = s_seconds(f.locked_until_ms, now);
+    uint64_t until = s_until(&pair, now), other = s_until(&all, now);
+    if (other > until)
+        until = other;
+    if (until) {
+        *retry_after = s_seconds(until, now);
+        return ACCT_LOCKOUT_LOCKED;
+    }
+    if (src.window_start_ms + S_HOUR_MS > now &&
+        src.count >= (uint32_t)cfg->login_max_failures_per_ip_hour) {
+        *retry_after = s_seconds(src.window_start_ms + S_HOUR_MS, now);
+        return ACCT_LOCKOUT_SPRAYING;
+    }
+    return ACCT_LOCKOUT_OK;
+}
+
+/* The pair's round of tries: a lock after max_failures, longer at each repeat. Returns
+ * 1 when locked now. */
+static int s_fail_pair(const cmn_config_t *cfg, Dvcid__Store__Failures *f, uint64_t now) {
+    if (f->locked_until_ms && f->locked_until_ms <= now) {
+        f->count = 0; /* the lock is over: a new round of tries, the next lock longer */
+        f->locked_until_ms = 0;
+    }
+    f->count++;
+    f->updated_ms = now;
+    if (f->count < (uint32_t)cfg->login_max_failures)
+        return 0;
+    uint64_t ms = (uint64_t)cfg->login_lock_seconds * 1000u;
+    for (uint32_t i = 0; i < f->locks && ms < S_MAX_LOCK_MS; i++)
+        ms *= 2;
+    if (ms > S_MAX_LOCK_MS)
+        ms = S_MAX_LOCK_MS;
+    f->locks++;
+    f->count = 0;
+    f->locked_until_ms = now + ms;
+    return 1;
+}
+
+/* The ID's count across sources: the slow-down, then the lock everywhere. Returns 1
+ * when this failure locked it everywhere. */
+static int s_fail_all(const cmn_config_t *cfg, Dvcid__Store__Failures *f, uint64_t now) {
+    f->consecutive++;
+    f->count = f->consecutive;
+    f->updated_ms = now;
+    if (f->consecutive >= (uint32_t)cfg->login_max_consecutive) {
+        f->locked_until_ms = now + S_MAX_LOCK_MS;
+        f->locks++;
         return 1;
+    }
+    if (f->consecutive >= (uint32_t)cfg->login_slow_after) {
+        uint64_t wait = f->consecutive - (uint32_t)cfg->login_slow_after + 1u;
+        if (wait > (uint64_t)cfg->login_slow_max_seconds)
+            wait = (uint64_t)cfg->login_slow_max_seconds;
+        f->not_before_ms = now + wait * 1000u;
     }
     return 0;
 }
 
 int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                      uint64_t now, uint32_t *retry_after) {
-    Dvcid__Store__Failures f;
-    if (s_read(txn, dbi, id, &f) != 0)
+                      const char *source, uint64_t now, uint32_t *retry_after, int *storm) {
+    char pkey[S_KEY_MAX], skey[S_KEY_MAX];
+    size_t plen = s_key(pkey, id, source), slen = s_key(skey, "", source);
+    Dvcid__Store__Failures pair, all, src;
+    *storm = 0;
+    if (s_read(txn, dbi, pkey, plen, &pair) != 0 || s_read_id(cfg, txn, dbi, id, now, &all) != 0 ||
+        s_read(txn, dbi, skey, slen, &src) != 0)
         return -1;
-    if (f.locked_until_ms > now) {
+    uint64_t until = pair.locked_until_ms > now ? pair.locked_until_ms : 0;
+    if (all.locked_until_ms > until)
+        until = all.locked_until_ms;
+    if (until > now) {
         /* Guesses that were already in flight when the lock fell: refused as locked,
          * not counted towards the next lock. */
-        *retry_after = s_seconds(f.locked_until_ms, now);
+        *retry_after = s_seconds(until, now);
         return 1;
     }
-    if (f.locked_until_ms && f.locked_until_ms <= now) {
-        f.count = 0; /* the lock is over: a new round of tries, the next lock longer */
-        f.locked_until_ms = 0;
-    }
-    f.count++;
-    f.consecutive++;
-    f.updated_ms = now;
-    int locked = 0;
-    if (f.consecutive >= S_HARD_CAP) {
-        f.locked_until_ms = now + S_MAX_LOCK_MS;
-        locked = 1;
-    } else if (f.count >= (uint32_t)cfg->login_max_failures) {
-        uint64_t ms = (uint64_t)cfg->login_lock_seconds * 1000u;
-        for (uint32_t i = 0; i < f.locks && ms < S_MAX_LOCK_MS; i++)
-            ms *= 2;
-        if (ms > S_MAX_LOCK_MS)
-            ms = S_MAX_LOCK_MS;
-        f.locks++;
-        f.count = 0;
-        f.locked_until_ms = now + ms;
+    int locked = s_fail_pair(cfg, &pair, now);
+    if (s_fail_all(cfg, &all, now)) {
+        *storm = 1;
         locked = 1;
     }
-    if (locked)
-        *retry_after = s_seconds(f.locked_until_ms, now);
-    if (cmn_db_put_msg(txn, dbi, id, strlen(id), &f, 0) != CMN_DB_OK)
+    if (src.window_start_ms + S_HOUR_MS <= now) {
+        src.window_start_ms = now;
+        src.count = 0;
+    }
+    src.count++;
+    src.updated_ms = now;
+    if (locked) {
+        until =
+            pair.locked_until_ms > all.locked_until_ms ? pair.locked_until_ms : all.locked_until_ms;
+        *retry_after = s_seconds(until, now);
+    }
+    if (cmn_db_put_msg(txn, dbi, pkey, plen, &pair, 0) != CMN_DB_OK ||
+        cmn_db_put_msg(txn, dbi, id, strlen(id), &all, 0) != CMN_DB_OK ||
+        cmn_db_put_msg(txn, dbi, skey, slen, &src, 0) != CMN_DB_OK)
         return -1;
     return locked;
 }
 
-int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id) {
-    return cmn_db_del(txn, dbi, id, strlen(id)) == CMN_DB_ERROR ? -1 : 0;
+int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id, const char *source) {
+    char key[S_KEY_MAX];
+    if (cmn_db_del(txn, dbi, id, strlen(id)) == CMN_DB_ERROR)
+        return -1;
+    return cmn_db_del(txn, dbi, key, s_key(key, id, source)) == CMN_DB_ERROR ? -1 : 0;
+}
+
+int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id) {
+    if (cmn_db_del(txn, dbi, id, strlen(id)) == CMN_DB_ERROR)
+        return -1;
+    char prefix[S_KEY_MAX];
+    size_t plen = s_key(prefix, id, "");
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, dbi, &cur) != MDB_SUCCESS)
+        return -1;
+    MDB_val k = {plen, prefix}, v;
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    while (rc == MDB_SUCCESS && k.mv_size >= plen && memcmp(k.mv_data, prefix, plen) == 0) {
+        rc = mdb_cursor_del(cur, 0);
+        k.mv_size = plen; /* again from the prefix: what follows a deletion is not "current" */
+        k.mv_data = prefix;
+        if (rc == MDB_SUCCESS)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    }
+    mdb_cursor_close(cur);
+    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+/* A record can go once its lock and slow-down are over and it was not touched for
+ * the retention period (cmn_db_expired_fn). Unreadable records go too. */
+static int s_expired(const MDB_val *val, uint64_t now, const void *arg) {
+    const cmn_config_t *cfg = arg;
+    Dvcid__Store__Failures *f = dvcid__store__failures__unpack(NULL, val->mv_size, val->mv_data);
+    if (!f)
+        return 1;
+    uint64_t last = f->updated_ms > f->window_start_ms ? f->updated_ms : f->window_start_ms;
+    int gone = s_until(f, now) == 0 && last + (uint64_t)cfg->login_retention_seconds * 1000u <= now;
+    dvcid__store__failures__free_unpacked(f, NULL);
+    return gone;
+}
+
+int acct_lockout_sweep(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, uint64_t now,
+                       cmn_db_sweep_pos_t *pos) {
+    return cmn_db_sweep(txn, dbi, now, s_expired, cfg, pos);
 }

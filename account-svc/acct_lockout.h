@@ -1,26 +1,67 @@
-/* acct_lockout: wrong-password counters per ID number, known or not (so 401 and 423
- * reveal nothing about whether an account exists). After login.max_failures the ID
- * is locked for login.lock_seconds, twice as long at each repeat (30 days at most);
- * 100 consecutive failures lock it for 30 days (NIST 800-63B 5.2.2). The counters are
- * in LMDB, so they survive restarts. */
+/* acct_lockout: wrong-password counters, kept for ID numbers known or not (so 401 and
+ * 423 reveal nothing about whether an account exists), in LMDB so they survive restarts.
+ * ID numbers are not secret, so a lock must not be a stranger's weapon against a citizen:
+ *   - per ID and source (an IPv4 address or an IPv6 /64): after login.max_failures the
+ *     pair is locked for login.lock_seconds, twice as long at each repeat (30 days at
+ *     most); the same ID from another address is not locked;
+ *   - per ID, all sources together: after login.slow_after consecutive failures each
+ *     further try waits a second more (login.slow_max_seconds at most), and at
+ *     login.max_consecutive (NIST 800-63B 5.2.2: 100 at most) the ID is locked until a
+ *     success elsewhere ends it: the owner's "unlock with your phone", a password reset
+ *     or ops' unlock;
+ *   - per source across IDs (spraying): login.max_failures_per_ip_hour wrong passwords,
+ *     then 429 for the rest of the hour.
+ * The consecutive count halves after each quiet login.decay_seconds, and a record unused
+ * for login.retention_seconds (its lock over) is swept: no record of a failed ID is kept
+ * for ever (personal data, Decree 13). */
 #ifndef ACCT_LOCKOUT_H
 #define ACCT_LOCKOUT_H
 
 #include <lmdb.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "cmn_config.h"
+#include "cmn_db.h"
 
-/* Returns 0 when sign-in may proceed, 1 when locked (*retry_after in seconds), -1 on error. */
+#define ACCT_LOCKOUT_SOURCE_MAX 64
+
+/* Why a sign-in may not go on (acct_lockout_check). */
+typedef enum {
+    ACCT_LOCKOUT_OK = 0,
+    ACCT_LOCKOUT_LOCKED = 1,  /* 423 account_locked */
+    ACCT_LOCKOUT_SPRAYING = 2 /* 429 rate_limited: this source failed on too many IDs */
+} acct_lockout_verdict_t;
+
+/* The source counters are kept for: client_ip itself for IPv4 (or anything that does not
+ * parse), its /64 for IPv6 ("2001:db8:1:2::/64"). out has ACCT_LOCKOUT_SOURCE_MAX bytes. */
+void acct_lockout_source(const char *client_ip, char out[ACCT_LOCKOUT_SOURCE_MAX]);
+
+/* May a sign-in of id from source be checked now? Returns an acct_lockout_verdict_t
+ * (*retry_after in seconds when not OK), or -1 on error. */
 int acct_lockout_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                       uint64_t now, uint32_t *retry_after);
+                       const char *source, uint64_t now, uint32_t *retry_after);
 
-/* Counts a wrong password. Returns 1 when this failure locks the ID (*retry_after
- * set), 0 when not, -1 on error. */
+/* Counts a wrong password. Returns 1 when this failure locks the ID for this source, or
+ * everywhere (*retry_after set), 0 when not, -1 on error. *storm is set to 1 when this
+ * failure locked the ID everywhere (metrics, logs). */
 int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                      uint64_t now, uint32_t *retry_after);
+                      const char *source, uint64_t now, uint32_t *retry_after, int *storm);
 
-/* Forgets the counters after a success (sign-in or password reset). 0 or -1. */
-int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id);
+/* After a success from source (sign-in): forgets the ID's consecutive count, its lock
+ * everywhere and its record for that source; other sources' locks stay. 0 or -1. */
+int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id, const char *source);
+
+/* Forgets every record of the ID, for every source (password reset, ops' unlock). 0 or -1. */
+int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id);
+
+/* Deletes records whose lock is over and that were not touched for
+ * login.retention_seconds, a slice per call (cmn_db_sweep). Returns how many, or -1. */
+int acct_lockout_sweep(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, uint64_t now,
+                       cmn_db_sweep_pos_t *pos);
+
+/* The ID number a record's key belongs to: its length before '@' (0 for a source's own
+ * record, which belongs to no ID). For shard placement. */
+size_t acct_lockout_key_id_len(const void *key, size_t klen);
 
 #endif

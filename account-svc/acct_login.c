@@ -17,6 +17,7 @@
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "cmn_validate.h"
 
@@ -53,6 +54,13 @@ static int s_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *
 }
 
 /* --- start ------------------------------------------------------------------------ */
+
+/* The answer to a sign-in acct_lockout refuses: locked (423), or its source is spraying
+ * guesses across IDs (429). */
+static Dvcid__Status s_refusal(int verdict) {
+    return verdict == ACCT_LOCKOUT_SPRAYING ? DVCID__STATUS__STATUS_RATE_LIMITED
+                                            : DVCID__STATUS__STATUS_ACCOUNT_LOCKED;
+}
 
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
@@ -115,13 +123,15 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
     uint32_t retry = 0;
+    char source[ACCT_LOCKOUT_SOURCE_MAX];
+    acct_lockout_source(cmn_call_client_ip(s->call), source);
     int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
-                                    now, &retry);
+                                    source, now, &retry);
     if (locked != 0) {
         /* A concurrent guess locked the ID while this one was hashing. */
         if (locked < 0)
             return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-        acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
+        acct_reply_retry(ctx, &s->call, s_refusal(locked), retry);
         acct_step_destroy(&s);
         return 0;
     }
@@ -132,12 +142,22 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     if (rc < 0)
         return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     if (rc == 1) {
+        int storm = 0;
         locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
-                                   now, &retry);
+                                   source, now, &retry, &storm);
         if (locked < 0)
             return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
         CMN_INFO(trace, "sign-in refused: id=%s wrong credentials%s", masked,
-                 locked ? ", now locked" : "");
+                 storm    ? ", now locked from every address"
+                 : locked ? ", now locked here"
+                          : "");
+        if (locked)
+            cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_locks_total",
+                            storm ? "scope=\"account\"" : "scope=\"source\"", 1,
+                            "sign-in locks: of an ID from one source, or of an ID everywhere");
+        else
+            cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_failures_total", NULL, 1,
+                            "wrong passwords (known and unknown ID numbers)");
         if (locked) {
             acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
             acct_step_destroy(&s);
@@ -145,7 +165,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
         }
         return s_fail(ctx, &s, DVCID__STATUS__STATUS_INVALID_CREDENTIALS, 0);
     }
-    if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number) != 0)
+    if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number, source) != 0)
         rc = -1;
     if (rc == 0 && s->job->rehashed) {
         char *own = acc->password_hash;
@@ -180,14 +200,19 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     const Dvcid__LoginStart *m = req->login_start;
     uint64_t now = cmn_time_now_ms();
     uint32_t retry = 0;
+    char source[ACCT_LOCKOUT_SOURCE_MAX];
+    acct_lockout_source(req->client_ip, source);
     int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), m->id_number,
-                                    now, &retry);
+                                    source, now, &retry);
     if (locked != 0) {
         if (locked < 0) {
             cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
             return -1;
         }
-        acct_reply_retry(ctx, &call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
+        if (locked == ACCT_LOCKOUT_SPRAYING)
+            cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_spraying_refused_total",
+                            NULL, 1, "sign-ins refused: their source failed on too many IDs");
+        acct_reply_retry(ctx, &call, s_refusal(locked), retry);
         return 0;
     }
     Dvcid__Store__Account *acc = NULL;

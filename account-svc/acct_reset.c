@@ -204,7 +204,7 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         acct_account_free(&acc);
     }
     if (rc == 0)
-        rc = acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number);
+        rc = acct_lockout_clear_all(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number);
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc != 0)

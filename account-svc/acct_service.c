@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acct_flow.h"
+#include "acct_lockout.h"
 #include "acct_session.h"
 #include "acct_shard.h"
 #include "acct_state.h"
@@ -79,9 +80,11 @@ static int s_sweep(cmn_ctx_t *ctx) {
     if (acct_captcha_sweep(&st->captcha, ctx->txn, now, &st->sweeps[0]) < 0 ||
         acct_register_sweep(st, ctx->txn, now, &st->sweeps[1]) < 0 ||
         acct_flow_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), now, &st->sweeps[2]) < 0 ||
-        acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now, &st->sweeps[3]) < 0)
+        acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now, &st->sweeps[3]) < 0 ||
+        acct_lockout_sweep(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), now, &st->sweeps[4]) <
+            0)
         return -1;
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         if (st->sweeps[i].behind)
             cmn_service_wake(ctx->svc, st->sweep_timer);
     return 0;

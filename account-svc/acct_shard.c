@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_lockout.h"
 #include "acct_state.h"
 #include "cmn_log.h"
 #include "cmn_shard.h"
@@ -113,13 +114,18 @@ static int s_record_key(int db, const MDB_val *k, const MDB_val *v, uint16_t *ke
     char idn[64];
     switch (db) {
     case ACCT_DB_ACCOUNTS:
-    case ACCT_DB_FAILURES: /* keyed by the ID number */
-        if (k->mv_size >= sizeof(idn))
+    case ACCT_DB_FAILURES: { /* keyed by the ID number ("ID@source", acct_lockout) */
+        size_t n =
+            db == ACCT_DB_FAILURES ? acct_lockout_key_id_len(k->mv_data, k->mv_size) : k->mv_size;
+        if (n == 0)
+            return 0; /* a source's spraying window: each shard counts its own */
+        if (n >= sizeof(idn))
             return -1;
-        memcpy(idn, k->mv_data, k->mv_size);
-        idn[k->mv_size] = '\0';
+        memcpy(idn, k->mv_data, n);
+        idn[n] = '\0';
         *key = cmn_shard_key_of_id_number(idn);
         return 1;
+    }
     case ACCT_DB_REGISTRATIONS:
     case ACCT_DB_CAPTCHAS:
     case ACCT_DB_FLOWS: /* keyed by an id that carries the key */

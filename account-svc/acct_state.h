@@ -41,9 +41,9 @@ typedef struct {
     uint8_t captcha_key[CMN_KEY_BYTES];
     acct_keys_t *keys;
     acct_notice_t *notice;
-    /* Where each expiry sweep stopped (captchas, registrations, flows, sessions), and the
+    /* Where each expiry sweep stopped (captchas, registrations, flows, sessions, failures), and the
      * timer that runs them: again at the next turn while one is behind. */
-    cmn_db_sweep_pos_t sweeps[4];
+    cmn_db_sweep_pos_t sweeps[5];
     int sweep_timer;
     /* Verified against when the ID number has no account, so an unknown ID costs the
      * same argon2id time as a wrong password (security.md). */

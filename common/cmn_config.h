@@ -29,6 +29,7 @@ typedef struct {
     int gateway_timeout_ms;
     int gateway_threads;
     int gateway_cookie_secure;
+    char gateway_allowed_origins[CMN_CONFIG_STR]; /* origins besides ours that may POST */
     /* [storage] */
     char storage_dir[CMN_CONFIG_STR];
     int storage_map_size_mib; /* the map at start (address space: the file is sparse) */
@@ -57,6 +58,12 @@ typedef struct {
     /* [login] */
     int login_max_failures;
     int login_lock_seconds;
+    int login_slow_after;               /* failures on an ID, all sources, before the slow-down */
+    int login_slow_max_seconds;         /* the longest wait between tries of the slow-down */
+    int login_max_consecutive;          /* then the ID locks until unlocked (NIST: <= 100) */
+    int login_max_failures_per_ip_hour; /* wrong passwords per source across IDs (spraying) */
+    int login_decay_seconds;            /* a quiet period that halves the consecutive count */
+    int login_retention_seconds;        /* an unused failure record is deleted after this */
     /* [token] */
     char token_issuer[CMN_CONFIG_STR];
     char token_audience[CMN_CONFIG_STR];

@@ -61,6 +61,9 @@ static const gw_error_t s_http[GW_ERR_HTTP_COUNT] = {
                                        "Dữ liệu gửi lên phải ở dạng JSON (application/json)."},
     [GW_ERR_METHOD_NOT_ALLOWED] = {405, "method_not_allowed",
                                    "Phương thức này không được hỗ trợ tại địa chỉ này."},
+    [GW_ERR_CROSS_SITE] = {403, "cross_site",
+                           "Yêu cầu không được gửi từ trang của hệ thống nên đã bị từ chối. Vui "
+                           "lòng mở lại trang Dịch vụ công rồi thử lại."},
 };
 
 const gw_error_t *gw_errors_status(int status) {

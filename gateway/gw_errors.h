@@ -20,6 +20,7 @@ typedef enum {
     GW_ERR_PAYLOAD_TOO_LARGE = 0,
     GW_ERR_UNSUPPORTED_MEDIA_TYPE,
     GW_ERR_METHOD_NOT_ALLOWED,
+    GW_ERR_CROSS_SITE, /* a POST from another site's page (gw_csrf) */
     GW_ERR_HTTP_COUNT
 } gw_http_err_t;
 

@@ -19,6 +19,7 @@
 #include "cmn_crypto.h"
 #include "cmn_log.h"
 #include "cmn_time.h"
+#include "gw_csrf.h"
 #include "gw_errors.h"
 #include "gw_loop.h"
 #include "gw_metrics.h"
@@ -40,7 +41,8 @@ struct gw_http {
     const gw_client_ip_t *ips;
     int timeout_ms;
     bool cookie_secure; /* gateway.cookie_secure: behind HTTPS, the cookie says so */
-    atomic_int active;  /* requests between their first call and their completion */
+    char allowed_origins[CMN_CONFIG_STR]; /* gateway.allowed_origins (gw_csrf) */
+    atomic_int active; /* requests between their first call and their completion */
 };
 
 typedef struct {
@@ -189,6 +191,14 @@ static int s_client_ip(gw_http_t *self, struct MHD_Connection *conn, char *out, 
     return xff.overflow ? -1 : 0;
 }
 
+/* May this request change state (gw_csrf)? */
+static bool s_same_site(const gw_http_t *self, struct MHD_Connection *conn) {
+    return gw_csrf_allowed(self->allowed_origins,
+                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Origin"),
+                           MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Sec-Fetch-Site"));
+}
+
 /* --- answers ------------------------------------------------------------------- */
 
 static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw_answer_t *ans) {
@@ -267,6 +277,11 @@ static enum MHD_Result s_on_headers(s_exchange_t *ex, struct MHD_Connection *con
     unsigned long long declared = cl ? strtoull(cl, NULL, 10) : 0;
     if (declared > GW_HTTP_BODY_MAX)
         return s_queue_error(ex, conn, gw_errors_http(GW_ERR_PAYLOAD_TOO_LARGE));
+    /* Every POST changes something: one from another site's page is refused, body or
+     * not, cookie or not (a bodyless POST needs no content type, so the JSON check
+     * below does not cover it). */
+    if (strcmp(ex->route->method, "POST") == 0 && !s_same_site(ex->http, conn))
+        return s_queue_error(ex, conn, gw_errors_http(GW_ERR_CROSS_SITE));
     if (declared > 0 || te) {
         const char *ct =
             MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -462,6 +477,8 @@ gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_cl
     self->ips = ips;
     self->timeout_ms = cfg->gateway_timeout_ms;
     self->cookie_secure = cfg->gateway_cookie_secure != 0;
+    snprintf(self->allowed_origins, sizeof(self->allowed_origins), "%s",
+             cfg->gateway_allowed_origins);
     unsigned threads = cfg->gateway_threads > 1 ? (unsigned)cfg->gateway_threads : 1;
     /* Started once self->loop is set: the access handler reads it. */
     self->loop = gw_loop_new((struct sockaddr *)&addr, alen, threads, s_start_daemon, self);

@@ -123,7 +123,8 @@ export class Stack {
   async start() {
     this.port = await freePort();
     const config = {
-      gateway: { listen: `127.0.0.1:${this.port}`, timeout_ms: 5000 },
+      // Plain HTTP: a Secure cookie would not come back (gateway.cookie_secure is true by default).
+      gateway: { listen: `127.0.0.1:${this.port}`, timeout_ms: 5000, cookie_secure: false },
       storage: { dir: this.var },
       account: {
         endpoint: `ipc://${this.tmp}/account.ipc`,
