@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmn_db.h"
+#include "cmn_id.h"
 
 int acct_account_load(MDB_txn *txn, MDB_dbi dbi, const char *id_number,
                       Dvcid__Store__Account **out) {
@@ -29,6 +30,29 @@ void acct_account_free(Dvcid__Store__Account **acc) {
 int acct_account_save(MDB_txn *txn, MDB_dbi dbi, const char *id_number,
                       const Dvcid__Store__Account *acc) {
     return cmn_db_put_msg(txn, dbi, id_number, strlen(id_number), acc, 0) == CMN_DB_OK ? 0 : -1;
+}
+
+int acct_account_create(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
+                        const char *date_of_birth, const char *email, const char *e164,
+                        const char *password_hash, uint64_t now) {
+    uint8_t account_id[CMN_ID_BYTES];
+    cmn_id_new(account_id);
+    Dvcid__Store__Account acc = DVCID__STORE__ACCOUNT__INIT;
+    Dvcid__Store__Phone phone = DVCID__STORE__PHONE__INIT;
+    Dvcid__Store__Phone *phones[1] = {&phone};
+    phone.e164 = (char *)e164;
+    phone.primary = 1;
+    phone.added_ms = now;
+    acc.account_id.data = account_id;
+    acc.account_id.len = sizeof(account_id);
+    acc.full_name = (char *)full_name;
+    acc.date_of_birth = (char *)date_of_birth;
+    acc.email = (char *)email;
+    acc.n_phones = 1;
+    acc.phones = phones;
+    acc.password_hash = (char *)password_hash;
+    acc.created_ms = now;
+    return cmn_db_put_msg(txn, dbi, id_number, strlen(id_number), &acc, 1);
 }
 
 const char *acct_account_primary(const Dvcid__Store__Account *acc) {

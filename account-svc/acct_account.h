@@ -17,6 +17,14 @@ void acct_account_free(Dvcid__Store__Account **acc);
 int acct_account_save(MDB_txn *txn, MDB_dbi dbi, const char *id_number,
                       const Dvcid__Store__Account *acc);
 
+/* Creates the account of a finished registration (or of a bulk import: dvcctl import):
+ * a new opaque account id, e164 its only (primary) phone, password_hash a
+ * crypto_pwhash_str string, created now. An existing account is left as it is.
+ * Returns CMN_DB_OK, CMN_DB_EXISTS or CMN_DB_ERROR. */
+int acct_account_create(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
+                        const char *date_of_birth, const char *email, const char *e164,
+                        const char *password_hash, uint64_t now);
+
 /* The primary OTP phone (E.164), or NULL. */
 const char *acct_account_primary(const Dvcid__Store__Account *acc);
 

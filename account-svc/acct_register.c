@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_account.h"
 #include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
@@ -291,28 +292,13 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
         acct_step_destroy(&s);
         return rc < 0 ? -1 : 0;
     }
-    uint8_t account_id[CMN_ID_BYTES];
-    cmn_id_new(account_id);
-    Dvcid__Store__Account acc = DVCID__STORE__ACCOUNT__INIT;
-    Dvcid__Store__Phone phone = DVCID__STORE__PHONE__INIT;
-    Dvcid__Store__Phone *phones[1] = {&phone};
-    phone.e164 = reg->phone;
-    phone.primary = 1;
-    phone.added_ms = cmn_time_now_ms();
-    acc.account_id.data = account_id;
-    acc.account_id.len = sizeof(account_id);
-    acc.full_name = reg->full_name;
-    acc.date_of_birth = reg->date_of_birth;
-    acc.email = reg->email;
-    acc.n_phones = 1;
-    acc.phones = phones;
-    acc.password_hash = s->job->hash;
-    acc.created_ms = phone.added_ms;
     MDB_dbi accounts = cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS);
     char masked_id[32], masked_phone[16];
     cmn_mask_id(reg->id_number, masked_id, sizeof(masked_id));
     cmn_mask_phone(reg->phone, masked_phone, sizeof(masked_phone));
-    int put = cmn_db_put_msg(ctx->txn, accounts, reg->id_number, strlen(reg->id_number), &acc, 1);
+    int put =
+        acct_account_create(ctx->txn, accounts, reg->id_number, reg->full_name, reg->date_of_birth,
+                            reg->email, reg->phone, s->job->hash, cmn_time_now_ms());
     int del = put == CMN_DB_ERROR ? CMN_DB_OK
                                   : cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS),
                                                id, CMN_ID_BYTES);

@@ -155,6 +155,13 @@ int acct_service_data_dir(const cmn_config_t *cfg, int shard, char *out, size_t 
     return cmn_main_data_dir(cfg, sub, out, outlen);
 }
 
+cmn_db_t *acct_service_db_open(const cmn_config_t *cfg, int shard) {
+    char dir[512];
+    if (acct_service_data_dir(cfg, shard, dir, sizeof(dir)) != 0)
+        return NULL;
+    return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, s_db_names, ACCT_NDB);
+}
+
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     acct_service_t *self = calloc(1, sizeof(*self));
     cmn_endpoints_t *eps = NULL;
@@ -186,7 +193,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     st->keys = acct_keys_new(path);
     if (!st->keys)
         goto fail;
-    st->db = cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, s_db_names, ACCT_NDB);
+    st->db = acct_service_db_open(cfg, st->shard);
     if (!st->db)
         goto fail;
     /* A hash of a random password with today's parameters: what an unknown ID number's

@@ -7,7 +7,8 @@
 #   scripts/bench-stack.sh config DIR PORT      only write DIR/bench.conf (scripts/bench.sh)
 # Environment: ARGON2_OPS (default 2), ARGON2_MEM (MiB, default 19), LVL (log level, default
 # info), PREFIX / TEST_CODE / CAPTCHA (the test numbers, code and captcha answer, default
-# +8490 / 246810 / BENCH), PRELOAD (an LD_PRELOAD for the services, e.g. another
+# +8490 / 246810 / BENCH), MAP_MIB (each LMDB map, default 65536: sparse, room for 10 M
+# accounts), PRELOAD (an LD_PRELOAD for the services, e.g. another
 # allocator). Then, for example:
 #   dvcid-load --url http://127.0.0.1:PORT --test-code 246810 --captcha-answer BENCH \
 #       --phone-prefix +8490 --no-captcha --flow start --connections 256 --duration 8
@@ -30,6 +31,7 @@ write_config() {
 listen = 127.0.0.1:$P
 [storage]
 dir = $T/var
+map_size_mib = ${MAP_MIB:-65536}
 [account]
 endpoint = ipc://$T/account.ipc
 argon2_ops = ${ARGON2_OPS:-2}

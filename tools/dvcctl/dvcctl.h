@@ -21,6 +21,7 @@ int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shards(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shard_prune(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_import(const cmn_config_t *cfg, int argc, char **argv);
 
 /* The instance list of one shard of eps (cmn_endpoints syntax, "@KEY"s kept). */
 typedef struct cmn_endpoints cmn_endpoints_t;

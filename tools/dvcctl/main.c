@@ -27,6 +27,8 @@ static const struct {
      "records per account shard; fails if any is on the wrong shard"},
     {"shard-prune", dvcctl_shard_prune, "",
      "delete what each shard no longer owns (after a split)"},
+    {"import", dvcctl_import, "COUNT [...]",
+     "write COUNT made-up accounts into account-svc's stores (benchmarks; import --help)"},
 };
 #define S_NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
 
