@@ -10,7 +10,8 @@ from dvcid_stack import StackTestCase, mask_phone  # noqa: E402
 
 
 class DvcctlTest(StackTestCase):
-    stack_config = {"login": {"max_failures": 2, "lock_seconds": 600}}
+    # max_consecutive as low: the lock dvcctl shows and lifts is the ID-wide one.
+    stack_config = {"login": {"max_failures": 2, "max_consecutive": 2, "lock_seconds": 600}}
 
     def ctl(self, *args):
         exe = os.path.join(self.stack.bindir, "dvcctl")

@@ -116,7 +116,9 @@ class Instances(Stack):
                  "max_sends_per_phone_hour": 1000, "max_sends_per_ip_hour": 100000,
                  "max_sends_per_prefix_hour": 100000},
             # Room for a frozen instance's watchdog kill inside a request's deadline.
-            gateway={"timeout_ms": 5000})
+            gateway={"timeout_ms": 5000},
+            # The watchdog below plays systemd (NOTIFY_SOCKET): test mode must be allowed.
+            service={"allow_test_mode": "true"})
         self.order = list(ORDER)
         self.watchdog = Watchdog(self)
         self.watchdog.thread.start()
