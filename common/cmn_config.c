@@ -62,6 +62,8 @@ static const s_key_t s_keys[] = {
     INT("otp", "resend_after", otp_resend_after, 0, 3600, "60"),
     INT("otp", "max_attempts", otp_max_attempts, 1, 100, "5"),
     INT("otp", "max_sends_per_flow", otp_max_sends_per_flow, 1, 100, "5"),
+    INT("otp", "max_failures_per_flow", otp_max_failures_per_flow, 1, 1000, "10"),
+    INT("otp", "max_failures_per_phone_hour", otp_max_failures_per_phone_hour, 1, 100000, "20"),
     INT("otp", "max_sends_per_phone_hour", otp_max_sends_per_phone_hour, 1, 1000000, "5"),
     INT("otp", "max_sends_per_ip_hour", otp_max_sends_per_ip_hour, 1, 100000000, "200"),
     INT("otp", "max_sends_per_prefix_hour", otp_max_sends_per_prefix_hour, 1, 100000000, "200"),

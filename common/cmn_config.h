@@ -50,6 +50,8 @@ typedef struct {
     int otp_resend_after;
     int otp_max_attempts;
     int otp_max_sends_per_flow;
+    int otp_max_failures_per_flow;
+    int otp_max_failures_per_phone_hour;
     int otp_max_sends_per_phone_hour;
     int otp_max_sends_per_ip_hour;
     int otp_max_sends_per_prefix_hour;

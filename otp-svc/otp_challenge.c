@@ -43,9 +43,23 @@ static int s_load(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size
     return *ch ? CMN_DB_OK : CMN_DB_ERROR;
 }
 
-/* Writes a fresh code into ch and counts the send. Returns 0 or -1. */
+/* Tries a fresh code gets: otp.max_attempts, within what the flow's failure budget
+ * leaves. */
+static uint32_t s_tries(const cmn_config_t *cfg, const Dvcid__Store__Challenge *ch) {
+    uint32_t budget = (uint32_t)cfg->otp_max_failures_per_flow;
+    uint32_t left = ch->failures < budget ? budget - ch->failures : 0;
+    return left < (uint32_t)cfg->otp_max_attempts ? left : (uint32_t)cfg->otp_max_attempts;
+}
+
+/* Seconds from now until at_ms, rounded up (0 when past). */
+static uint32_t s_secs_until(uint64_t at_ms, uint64_t now) {
+    return at_ms > now ? (uint32_t)((at_ms - now + 999) / 1000) : 0;
+}
+
+/* Writes a fresh code into ch and counts the send; ask is the phone the request
+ * named ("" for a plain resend). Returns 0 or -1. */
 static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
-                  Dvcid__Store__Challenge *ch, const char *ip, uint64_t now,
+                  Dvcid__Store__Challenge *ch, const char *ask, const char *ip, uint64_t now,
                   uint8_t hash[CMN_HASH_BYTES], otp_result_t *out) {
     memset(out, 0, sizeof(*out));
     snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
@@ -58,11 +72,14 @@ static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size
         ch->code_hash.len = CMN_HASH_BYTES;
     }
     ch->expires_ms = now + (uint64_t)st->cfg->otp_ttl * 1000u;
-    ch->attempts_left = (uint32_t)st->cfg->otp_max_attempts;
+    ch->attempts_left = s_tries(st->cfg, ch);
     ch->sends++;
     ch->last_sent_ms = now;
+    ch->last_ask = (char *)ask;
     ch->used = 0;
-    if (otp_limits_count(st->cfg, txn, st->windows, ch->phone, ip, now) != 0 ||
+    out->expires_in = (uint32_t)st->cfg->otp_ttl;
+    out->resend_in = (uint32_t)st->cfg->otp_resend_after;
+    if (otp_limits_count(st->cfg, txn, st->windows, (int)ch->purpose, ch->phone, ip, now) != 0 ||
         cmn_db_put_msg(txn, st->challenges, flow, flen, ch, 0) != CMN_DB_OK)
         return -1;
     out->status = DVCID__STATUS__STATUS_OK;
@@ -70,10 +87,10 @@ static int s_send(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size
 }
 
 /* Applies the per-phone/IP/prefix windows. Returns 0 allowed, 1 limited, -1 error. */
-static int s_limited(const otp_store_t *st, MDB_txn *txn, const char *phone, const char *ip,
-                     uint64_t now, otp_result_t *out) {
+static int s_limited(const otp_store_t *st, MDB_txn *txn, Dvcid__Purpose purpose, const char *phone,
+                     const char *ip, uint64_t now, otp_result_t *out) {
     uint32_t retry = 0;
-    int rc = otp_limits_check(st->cfg, txn, st->windows, phone, ip, now, &retry);
+    int rc = otp_limits_check(st->cfg, txn, st->windows, (int)purpose, phone, ip, now, &retry);
     if (rc == 1) {
         s_fail(out, DVCID__STATUS__STATUS_RATE_LIMITED);
         out->retry_after = retry;
@@ -92,7 +109,7 @@ int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow
         s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
         return 0;
     }
-    rc = s_limited(st, txn, phone, ip, now, out);
+    rc = s_limited(st, txn, purpose, phone, ip, now, out);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     Dvcid__Store__Challenge ch = DVCID__STORE__CHALLENGE__INIT;
@@ -100,7 +117,7 @@ int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow
     ch.purpose = (uint32_t)purpose;
     ch.phone = (char *)phone;
     ch.silent = silent != 0;
-    return s_send(st, txn, flow, flen, &ch, ip, now, hash, out);
+    return s_send(st, txn, flow, flen, &ch, phone, ip, now, hash, out);
 }
 
 int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
@@ -118,10 +135,28 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
         s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
         goto done;
     }
+    if (s_tries(st->cfg, ch) == 0) {
+        /* Every wrong try the flow may have is spent: a new code would reset nothing. */
+        s_fail(out, DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED);
+        goto done;
+    }
+    const char *ask = new_phone ? new_phone : "";
     uint64_t ready = ch->last_sent_ms + (uint64_t)st->cfg->otp_resend_after * 1000u;
+    if (now < ready && ch->purpose == (uint32_t)purpose && strcmp(ask, ch->last_ask) == 0 &&
+        now < ch->expires_ms) {
+        /* The same request again (a double click, a refresh, a retried POST): the
+         * answer it had, with the time left; no second SMS, nothing counted. */
+        memset(out, 0, sizeof(*out));
+        out->status = DVCID__STATUS__STATUS_OK;
+        out->duplicate = 1;
+        snprintf(out->phone, sizeof(out->phone), "%s", ch->phone);
+        out->expires_in = s_secs_until(ch->expires_ms, now);
+        out->resend_in = s_secs_until(ready, now);
+        goto done;
+    }
     if (now < ready) {
         s_fail(out, DVCID__STATUS__STATUS_RATE_LIMITED);
-        out->retry_after = (uint32_t)((ready - now + 999) / 1000);
+        out->retry_after = s_secs_until(ready, now);
         goto done;
     }
     if (ch->sends >= (uint32_t)st->cfg->otp_max_sends_per_flow) {
@@ -131,17 +166,18 @@ int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
         goto done;
     }
     /* s_send points these at the caller's memory; the unpacked ones go back before free. */
-    char *old_phone = ch->phone;
+    char *old_phone = ch->phone, *old_ask = ch->last_ask;
     ProtobufCBinaryData old_hash = ch->code_hash;
     ch->purpose = (uint32_t)purpose;
-    if (new_phone && *new_phone)
-        ch->phone = (char *)new_phone;
-    rc = s_limited(st, txn, ch->phone, ip, now, out);
+    if (*ask)
+        ch->phone = (char *)ask;
+    rc = s_limited(st, txn, purpose, ch->phone, ip, now, out);
     uint8_t hash[CMN_HASH_BYTES];
     if (rc == 0)
-        rc = s_send(st, txn, flow, flen, ch, ip, now, hash, out);
+        rc = s_send(st, txn, flow, flen, ch, ask, ip, now, hash, out);
     ch->code_hash = old_hash;
     ch->phone = old_phone;
+    ch->last_ask = old_ask;
     dvcid__store__challenge__free_unpacked(ch, NULL);
     return rc < 0 ? -1 : 0;
 done:
@@ -164,6 +200,7 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
                          Dvcid__Purpose purpose, const char *code, uint64_t now,
                          otp_result_t *out) {
     Dvcid__Store__Challenge *ch = NULL;
+    int locked = 0;
     int rc = s_load(st, txn, flow, flen, &ch);
     if (rc == CMN_DB_ERROR)
         return -1;
@@ -171,7 +208,12 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
         s_fail(out, DVCID__STATUS__STATUS_NOT_FOUND);
     } else if (ch->used) {
         s_fail(out, DVCID__STATUS__STATUS_FLOW_STATE);
-    } else if (ch->attempts_left == 0) {
+    } else if (ch->attempts_left == 0 || s_tries(st->cfg, ch) == 0 ||
+               (locked = otp_limits_failures_full(st->cfg, txn, st->windows, (int)ch->purpose,
+                                                  ch->phone, now)) != 0) {
+        /* Locked: the right code and a wrong one get the same answer. */
+        if (locked < 0)
+            rc = CMN_DB_ERROR;
         s_fail(out, DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED);
     } else if (now >= ch->expires_ms) {
         s_fail(out, DVCID__STATUS__STATUS_OTP_EXPIRED);
@@ -192,11 +234,16 @@ int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flo
             ch->used = 1; /* single use: the hash goes, the record stays until the sweep */
             ch->code_hash.len = 0;
         } else {
+            ch->failures++;
             ch->attempts_left--;
+            if (s_tries(st->cfg, ch) == 0)
+                ch->attempts_left = 0; /* the flow's budget ends this code too */
             s_fail(out, ch->attempts_left ? DVCID__STATUS__STATUS_OTP_INVALID
                                           : DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED);
             out->attempts_left = ch->attempts_left;
             out->has_attempts = ch->attempts_left > 0;
+            if (otp_limits_failed(txn, st->windows, (int)ch->purpose, ch->phone, now) != 0)
+                rc = CMN_DB_ERROR;
         }
         if (cmn_db_put_msg(txn, st->challenges, flow, flen, ch, 0) != CMN_DB_OK)
             rc = CMN_DB_ERROR;

@@ -33,8 +33,11 @@ typedef struct {
     uint32_t retry_after;   /* RATE_LIMITED */
     uint32_t attempts_left; /* OTP_INVALID */
     int has_attempts;
-    char code[16];  /* the code to send (issue/resend), NUL-terminated */
-    char phone[16]; /* the phone it goes to (E.164) */
+    int duplicate;       /* resend: the same request as the last send, within its cooldown */
+    uint32_t expires_in; /* issue/resend: seconds the code is valid (left, for a duplicate) */
+    uint32_t resend_in;  /* issue/resend: seconds before another code may be sent */
+    char code[16];       /* the code to send (issue/resend), NUL-terminated; "" for none */
+    char phone[16];      /* the phone it goes to (E.164) */
     /* verify: the SMS whose code was verified ("" when none was recorded) */
     char message_id[OTP_MSG_ID_MAX + 1];
 } otp_result_t;
@@ -46,14 +49,23 @@ int otp_challenge_issue(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow
                         Dvcid__Purpose purpose, const char *phone, const char *ip, uint64_t now,
                         int silent, otp_result_t *out);
 
-/* A new code for the flow (to new_phone when non-empty), with fresh tries. purpose
- * becomes the challenge's purpose: a sign-in flow's lost-phone code is bound to
- * PURPOSE_PHONE_CHANGE, and the cooldown and sends still count per flow. */
+/* A new code for the flow (to new_phone when non-empty), with fresh tries: at most
+ * otp.max_attempts, and never more than the flow's failure budget leaves
+ * (otp.max_failures_per_flow counts every wrong code of the flow; a resend does not
+ * reset it; spent, it answers OTP_ATTEMPTS_EXCEEDED). purpose becomes the
+ * challenge's purpose: a sign-in flow's lost-phone code is bound to
+ * PURPOSE_PHONE_CHANGE, and the cooldown and sends still count per flow. The same
+ * request as the last send (same purpose, same new_phone) within otp.resend_after is
+ * a duplicate (a double click, a retried POST): OK with out->duplicate set, no code,
+ * the time left in expires_in and resend_in, nothing counted. */
 int otp_challenge_resend(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                          Dvcid__Purpose purpose, const char *new_phone, const char *ip,
                          uint64_t now, otp_result_t *out);
 
-/* Checks a code; on success the challenge is spent and out->phone is its phone. */
+/* Checks a code; on success the challenge is spent and out->phone is its phone. A
+ * wrong code counts in the code's tries, the flow's failures and the phone's
+ * failures of this purpose (otp.max_failures_per_phone_hour); once any of them is
+ * spent every code, right or wrong, answers OTP_ATTEMPTS_EXCEEDED. */
 int otp_challenge_verify(const otp_store_t *st, MDB_txn *txn, const uint8_t *flow, size_t flen,
                          Dvcid__Purpose purpose, const char *code, uint64_t now, otp_result_t *out);
 

@@ -24,8 +24,8 @@ enum { S_DB_CHALLENGES, S_DB_WINDOWS, S_DB_OUTBOX, S_NDB };
 static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox"};
 
 /* The events s_count counts, and the purposes whose series are kept at hand. */
-static const char *const s_events[] = {"issued",  "verified", "failed",
-                                       "expired", "exceeded", "limited"};
+static const char *const s_events[] = {"issued",   "verified", "failed",   "expired",
+                                       "exceeded", "limited",  "duplicate"};
 #define S_EVENTS (sizeof(s_events) / sizeof(s_events[0]))
 #define S_PURPOSES 8
 
@@ -53,7 +53,7 @@ static const char *s_purpose_name(Dvcid__Purpose p) {
 }
 
 /* Counts an OTP event ("issued", "verified", "failed", "expired", "exceeded",
- * "limited") by purpose. */
+ * "limited", "duplicate": a repeated resend answered without an SMS) by purpose. */
 static void s_count(cmn_ctx_t *ctx, const char *event, Dvcid__Purpose purpose) {
     otp_service_t *self = ctx->self;
     cmn_metrics_t *m = cmn_service_metrics(ctx->svc);
@@ -69,7 +69,7 @@ static void s_count(cmn_ctx_t *ctx, const char *event, Dvcid__Purpose purpose) {
                  strncmp(p, "PURPOSE_", 8) == 0 ? p + 8 : p);
         s = cmn_metrics_counter(
             m, "dvcid_otp_events_total", labels,
-            "OTP challenges issued, verified, failed, expired, exceeded, limited");
+            "OTP challenges issued, verified, failed, expired, exceeded, limited, duplicate");
         if (keep)
             self->events[e][purpose] = s;
     }
@@ -102,7 +102,8 @@ static void s_fail(cmn_ctx_t *ctx, cmn_call_t **call, const otp_result_t *res) {
 }
 
 /* A code was written: queue its SMS in the same transaction, note the SMS in the
- * challenge (its verification is counted for it), and answer with the otp object. */
+ * challenge (its verification is counted for it), and answer with the otp object.
+ * A duplicate resend has no code: the answer only, its times counting down. */
 static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData flow,
                   Dvcid__Purpose purpose, otp_result_t *res) {
     const char *trace = cmn_call_trace(*call);
@@ -121,14 +122,14 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Protob
     char masked[16];
     cmn_mask_phone(res->phone, masked, sizeof(masked));
     CMN_DEBUG(trace, "otp sent purpose=%s phone=%s", s_purpose_name(purpose), masked);
-    s_count(ctx, "issued", purpose);
+    s_count(ctx, res->duplicate ? "duplicate" : "issued", purpose);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
     Dvcid__OtpInfo info = DVCID__OTP_INFO__INIT;
     info.phone_masked = masked;
     info.length = (uint32_t)self->cfg->otp_length;
-    info.expires_in = (uint32_t)self->cfg->otp_ttl;
-    info.resend_after = (uint32_t)self->cfg->otp_resend_after;
+    info.expires_in = res->expires_in;
+    info.resend_after = res->resend_in;
     sent.otp = &info;
     r.body_case = DVCID__REPLY__BODY_OTP_SENT;
     r.otp_sent = &sent;

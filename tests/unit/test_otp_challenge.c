@@ -196,6 +196,77 @@ int main(void) {
               DVCID__STATUS__STATUS_OK,
           "new purpose");
 
+    /* A duplicate resend (the same request within resend_after) answers OK with the
+     * time left, makes no code and counts no send; another request is still limited. */
+    s_issue("dup", LOGIN, "+84966666661", "", t0);
+    r = s_resend("dup", LOGIN, "", t0 + 60000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK && !r.duplicate && r.code[0], "resend: %d",
+          r.status);
+    snprintf(code, sizeof(code), "%s", r.code);
+    r = s_resend("dup", LOGIN, "", t0 + 61500);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK && r.duplicate && r.code[0] == '\0' &&
+              r.resend_in == 59 && r.expires_in == 299,
+          "duplicate: %d dup %d in %u/%u", r.status, r.duplicate, r.resend_in, r.expires_in);
+    CHECK(s_resend("dup", LOGIN, "+84966666662", t0 + 61500).status ==
+              DVCID__STATUS__STATUS_RATE_LIMITED,
+          "another phone within the cooldown");
+    CHECK(s_verify("dup", LOGIN, code, t0 + 62000).status == DVCID__STATUS__STATUS_OK,
+          "the code of the first answer still works");
+
+    /* The flow's failures survive resends: 10 wrong codes end the flow, whatever code
+     * they were for; then right and wrong codes and resends alike answer exceeded. */
+    s_issue("fl", LOGIN, "+84966666663", "", t0);
+    uint64_t at = t0;
+    for (int i = 0; i < 5; i++)
+        s_verify("fl", LOGIN, "000000", at);
+    at += 60000;
+    r = s_resend("fl", LOGIN, "", at);
+    CHECK(r.status == DVCID__STATUS__STATUS_OK, "resend after 5 wrong: %d", r.status);
+    snprintf(code, sizeof(code), "%s", r.code);
+    s_wrong(code, wrong);
+    for (int i = 4; i >= 1; i--)
+        CHECK(s_verify("fl", LOGIN, wrong, at).attempts_left == (uint32_t)i, "second code %d", i);
+    r = s_verify("fl", LOGIN, wrong, at);
+    CHECK(r.status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED, "10th wrong: %d", r.status);
+    CHECK(s_verify("fl", LOGIN, code, at).status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED,
+          "right code after the flow's budget");
+    r = s_resend("fl", LOGIN, "", at + 60000);
+    CHECK(r.status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED, "no resend resets it: %d",
+          r.status);
+
+    /* Wrong codes per phone across flows: the phone's window locks every flow's code
+     * of that purpose, right or wrong alike; other purposes to it are untouched. */
+    cfg.otp_max_failures_per_phone_hour = 3;
+    s_issue("pf1", LOGIN, "+84966666664", "", t0);
+    for (int i = 0; i < 3; i++)
+        s_verify("pf1", LOGIN, "000000", t0);
+    r = s_issue("pf2", LOGIN, "+84966666664", "", t0);
+    CHECK(s_verify("pf2", LOGIN, r.code, t0).status == DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED,
+          "a new flow's right code on a locked phone");
+    r = s_issue("pf3", REG, "+84966666664", "", t0);
+    CHECK(s_verify("pf3", REG, r.code, t0).status == DVCID__STATUS__STATUS_OK,
+          "another purpose to the phone");
+    cfg.otp_max_failures_per_phone_hour = 20;
+
+    /* Password resets (decoys included) never use up a phone's sign-in sends. */
+    cfg.otp_max_sends_per_phone_hour = 2;
+    {
+        otp_result_t sr;
+        MDB_txn *tx = s_begin();
+        for (int i = 0; i < 3; i++) {
+            char f[8];
+            snprintf(f, sizeof(f), "dr%d", i);
+            otp_challenge_issue(&st, tx, (const uint8_t *)f, strlen(f),
+                                DVCID__PURPOSE__PURPOSE_PASSWORD_RESET, "+84966666665", "", t0, 1,
+                                &sr);
+        }
+        mdb_txn_commit(tx);
+        CHECK(sr.status == DVCID__STATUS__STATUS_RATE_LIMITED, "3rd decoy limited: %d", sr.status);
+    }
+    CHECK(s_issue("dl", LOGIN, "+84966666665", "", t0).status == DVCID__STATUS__STATUS_OK,
+          "sign-in after the decoys");
+    cfg.otp_max_sends_per_phone_hour = 1000;
+
     /* Each SMS of a challenge is noted, oldest first; a verify names the last one
      * (the one whose code it was), for conversion. */
     r = s_issue("flow-m", REG, "+84987654321", "", t0);
