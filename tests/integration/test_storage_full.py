@@ -86,7 +86,10 @@ class StorageFullBase:
         full_at = None
         while not stop.is_set() and time.time() < deadline:
             time.sleep(0.2)
-            if full_at is None and until():
+            with lock:
+                refused = any(status == 503 for status, _, _ in answers[-200:])
+            # A 503 says it at once; /metrics (until) may itself be slow on a busy machine.
+            if full_at is None and (refused or until()):
                 full_at = time.time()
             if full_at is not None and time.time() - full_at > 2:
                 break
