@@ -120,6 +120,15 @@ class StorageFullBase:
         self.assertEqual(self.stack.dead(), [], "a process died")
         return statuses
 
+    def check_answered_starts_go_on(self, answers):
+        """The last 300 starts answered 201 verify with their code: none was lost."""
+        st = self.stack
+        started = [(b["registration_id"], phone) for s, b, phone in answers if s == 201]
+        for rid, phone in started[-300:]:
+            code = st.last_otp(phone)
+            v = st.request("POST", "/v1/registrations/%s/otp/verify" % rid, json={"code": code})
+            self.assertEqual(v.status, 200, "an answered start was lost: %s %r" % (v.status, v.body))
+
     def restart_larger(self):
         self.stack.set_max_map(256)
         self.stack.restart(self.small)
@@ -146,11 +155,7 @@ class AccountStoreFullTest(StorageFullBase, unittest.TestCase):
         self.assertEqual(r.status, 200, "GET /v1/me on a full store: %s %r" % (r.status, r.body))
         # A restart with room: every answered start goes on.
         self.restart_larger()
-        started = [(b["registration_id"], phone) for s, b, phone in answers if s == 201]
-        for rid, phone in started[-300:]:
-            code = st.last_otp(phone)
-            v = st.request("POST", "/v1/registrations/%s/otp/verify" % rid, json={"code": code})
-            self.assertEqual(v.status, 200, "an answered start was lost: %s %r" % (v.status, v.body))
+        self.check_answered_starts_go_on(answers)
         # And new work is accepted again.
         self.assertEqual(st.start_registration().status, 201)
 
@@ -167,11 +172,7 @@ class OtpStoreFullTest(StorageFullBase, unittest.TestCase):
         r = st.request("GET", "/readyz")
         self.assertEqual(r.status, 200, "a full otp-svc still answers: %r" % (r.body,))
         self.restart_larger()
-        started = [(b["registration_id"], phone) for s, b, phone in answers if s == 201]
-        for rid, phone in started[-300:]:
-            code = st.last_otp(phone)
-            v = st.request("POST", "/v1/registrations/%s/otp/verify" % rid, json={"code": code})
-            self.assertEqual(v.status, 200, "an answered start was lost: %s %r" % (v.status, v.body))
+        self.check_answered_starts_go_on(answers)
         self.assertEqual(st.start_registration().status, 201)
 
 
