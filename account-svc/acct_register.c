@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "acct_account.h"
+#include "acct_limits.h"
 #include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
@@ -79,6 +80,11 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     const Dvcid__RegStart *m = req->reg_start;
     const char *trace = cmn_call_trace(call);
     char phone[CMN_PHONE_E164_MAX], name[512];
+    /* Every start past its captcha counts, whatever its answer: a count of only the
+     * account_exists answers would itself tell. */
+    int limited = acct_limits_take(ctx, &call, ACCT_LIMIT_REGISTRATION);
+    if (limited != 0)
+        return limited < 0 ? -1 : 0;
     /* Both were checked before the captcha; normalized again here. */
     if (cmn_valid_phone(m->phone, phone) != NULL ||
         cmn_name_normalize(m->full_name, name, sizeof(name)) != 0) {

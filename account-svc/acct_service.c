@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acct_flow.h"
+#include "acct_limits.h"
 #include "acct_lockout.h"
 #include "acct_session.h"
 #include "acct_shard.h"
@@ -24,12 +25,15 @@ struct acct_service {
  * behind (cmn_db_sweep). */
 #define S_SWEEP_MS 1000
 
-static const char *const s_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
-                                                 "sessions", "failures",      "notices"};
+const char *const acct_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
+                                             "sessions", "failures",      "notices",  "limits"};
 
 static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
     acct_state_t *st = ctx->self;
+    int limited = acct_limits_take(ctx, &call, ACCT_LIMIT_CAPTCHA);
+    if (limited != 0)
+        return limited < 0 ? -1 : 0;
     char id[CMN_ID_HEX], answer[ACCT_CAPTCHA_LEN + 1];
     /* Its id names this shard, where it will be checked whichever shard asks. */
     uint16_t key = cmn_shard_key_random(st->shard, st->nshards);
@@ -82,9 +86,10 @@ static int s_sweep(cmn_ctx_t *ctx) {
         acct_flow_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), now, &st->sweeps[2]) < 0 ||
         acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now, &st->sweeps[3]) < 0 ||
         acct_lockout_sweep(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), now, &st->sweeps[4]) <
-            0)
+            0 ||
+        acct_limits_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_LIMITS), now, &st->sweeps[5]) < 0)
         return -1;
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < 6; i++)
         if (st->sweeps[i].behind)
             cmn_service_wake(ctx->svc, st->sweep_timer);
     return 0;
@@ -159,7 +164,7 @@ cmn_db_t *acct_service_db_open(const cmn_config_t *cfg, int shard) {
     char dir[512];
     if (acct_service_data_dir(cfg, shard, dir, sizeof(dir)) != 0)
         return NULL;
-    return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, s_db_names, ACCT_NDB);
+    return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, acct_db_names, ACCT_NDB);
 }
 
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {

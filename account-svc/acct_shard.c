@@ -143,13 +143,10 @@ static int s_record_key(int db, const MDB_val *k, const MDB_val *v, uint16_t *ke
         dvcid__store__session__free_unpacked(s, NULL);
         return 1;
     }
-    default:
+    default: /* limits: a client address's windows; each shard counts its own */
         return 0;
     }
 }
-
-static const char *const s_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
-                                              "sessions", "failures",      "notices"};
 
 /* Counts (and with budget, deletes up to *budget) the records of db that shard
  * does not own among nshards. Returns 0 or -1. */
@@ -192,7 +189,7 @@ static int s_placement(cmn_ctx_t *ctx, cmn_call_t *call, int nshards, uint32_t *
     Dvcid__ShardTable *ptrs[ACCT_NDB];
     for (int db = 0; db < ACCT_NDB; db++) {
         dvcid__shard_table__init(&tables[db]);
-        tables[db].name = (char *)s_names[db];
+        tables[db].name = (char *)acct_db_names[db];
         ptrs[db] = &tables[db];
         if (s_scan(ctx, db, st->shard, nshards, &tables[db], budget) != 0) {
             cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);

@@ -22,8 +22,12 @@ enum {
     ACCT_DB_SESSIONS,
     ACCT_DB_FAILURES,
     ACCT_DB_NOTICES,
+    ACCT_DB_LIMITS,
     ACCT_NDB
 };
+
+/* The names of those databases, in that order (acct_service.c). */
+extern const char *const acct_db_names[ACCT_NDB];
 
 /* Registration flow states (Registration.state). */
 typedef enum { ACCT_REG_OTP_PENDING = 1, ACCT_REG_OTP_VERIFIED = 2 } acct_reg_state_t;
@@ -41,9 +45,9 @@ typedef struct {
     uint8_t captcha_key[CMN_KEY_BYTES];
     acct_keys_t *keys;
     acct_notice_t *notice;
-    /* Where each expiry sweep stopped (captchas, registrations, flows, sessions, failures), and the
-     * timer that runs them: again at the next turn while one is behind. */
-    cmn_db_sweep_pos_t sweeps[5];
+    /* Where each expiry sweep stopped (captchas, registrations, flows, sessions, failures,
+     * limits), and the timer that runs them: again at the next turn while one is behind. */
+    cmn_db_sweep_pos_t sweeps[6];
     int sweep_timer;
     /* Verified against when the ID number has no account, so an unknown ID costs the
      * same argon2id time as a wrong password (security.md). */

@@ -43,6 +43,7 @@ typedef struct {
     int account_hash_workers;
     int account_hash_queue;
     int account_flow_ttl;
+    int account_max_registration_starts_per_ip_hour; /* per client address: enumeration */
     /* [otp] */
     char otp_endpoint[CMN_CONFIG_LIST];
     int otp_length;
@@ -74,6 +75,7 @@ typedef struct {
     /* [captcha] */
     char captcha_test_answer[CMN_CONFIG_STR];
     int captcha_ttl;
+    int captcha_max_per_ip_hour; /* captchas made per client address (IPv6 /64) */
     /* [sms] */
     char sms_endpoint[CMN_CONFIG_LIST];
     char sms_provider[CMN_CONFIG_STR];

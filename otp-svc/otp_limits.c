@@ -1,5 +1,5 @@
-/* otp_limits: fixed one-hour windows that start at their first send. An IPv6 client
- * counts under its /64 (cmn_ipkey). */
+/* otp_limits: one-hour windows (cmn_window) that start at their first send. An IPv6
+ * client counts under its /64 (cmn_ipkey). */
 #include "otp_limits.h"
 
 #include <stdio.h>
@@ -7,10 +7,8 @@
 
 #include "cmn_db.h"
 #include "cmn_ipkey.h"
+#include "cmn_window.h"
 #include "proto/dvcid.pb-c.h"
-#include "proto/store.pb-c.h"
-
-#define S_HOUR_MS 3600000u
 
 typedef struct {
     char key[96];
@@ -48,28 +46,6 @@ static int s_windows(const cmn_config_t *cfg, int purpose, const char *phone, co
     return n;
 }
 
-/* Reads a window; a missing or ended one reads as empty. Returns 0 or -1. */
-static int s_read(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t now, uint64_t *start,
-                  uint32_t *count) {
-    MDB_val v;
-    *start = now;
-    *count = 0;
-    int rc = cmn_db_get(txn, dbi, key, strlen(key), &v);
-    if (rc == CMN_DB_NOTFOUND)
-        return 0;
-    if (rc != CMN_DB_OK)
-        return -1;
-    Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v.mv_size, v.mv_data);
-    if (!w)
-        return 0; /* unreadable: start afresh rather than lock the phone out forever */
-    if (now - w->start_ms < S_HOUR_MS) {
-        *start = w->start_ms;
-        *count = w->count;
-    }
-    dvcid__store__window__free_unpacked(w, NULL);
-    return 0;
-}
-
 int otp_limits_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int purpose,
                      const char *phone, const char *ip, uint64_t now, uint32_t *retry_after) {
     s_window_t w[3];
@@ -77,12 +53,12 @@ int otp_limits_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int pur
     int limited = 0;
     *retry_after = 0;
     for (int i = 0; i < n; i++) {
-        uint64_t start;
-        uint32_t count;
-        if (s_read(txn, dbi, w[i].key, now, &start, &count) != 0)
+        uint32_t wait = 0;
+        int full =
+            cmn_window_full(txn, dbi, w[i].key, now, CMN_WINDOW_HOUR_MS, (uint32_t)w[i].max, &wait);
+        if (full < 0)
             return -1;
-        if (count >= (uint32_t)w[i].max) {
-            uint32_t wait = (uint32_t)((start + S_HOUR_MS - now + 999) / 1000);
+        if (full) {
             if (wait > *retry_after)
                 *retry_after = wait;
             limited = 1;
@@ -91,24 +67,12 @@ int otp_limits_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int pur
     return limited;
 }
 
-/* Adds one to the window under key. Returns 0 or -1. */
-static int s_add(MDB_txn *txn, MDB_dbi dbi, const char *key, uint64_t now) {
-    Dvcid__Store__Window rec = DVCID__STORE__WINDOW__INIT;
-    uint64_t start;
-    uint32_t count;
-    if (s_read(txn, dbi, key, now, &start, &count) != 0)
-        return -1;
-    rec.start_ms = start;
-    rec.count = count + 1;
-    return cmn_db_put_msg(txn, dbi, key, strlen(key), &rec, 0) == CMN_DB_OK ? 0 : -1;
-}
-
 int otp_limits_count(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int purpose,
                      const char *phone, const char *ip, uint64_t now) {
     s_window_t w[3];
     int n = s_windows(cfg, purpose, phone, ip, w);
     for (int i = 0; i < n; i++)
-        if (s_add(txn, dbi, w[i].key, now) != 0)
+        if (cmn_window_add(txn, dbi, w[i].key, now, CMN_WINDOW_HOUR_MS) != 0)
             return -1;
     return 0;
 }
@@ -116,29 +80,18 @@ int otp_limits_count(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int pur
 int otp_limits_failures_full(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, int purpose,
                              const char *phone, uint64_t now) {
     char key[96];
-    uint64_t start;
-    uint32_t count;
+    uint32_t wait = 0;
     s_phone_key(key, sizeof(key), 'f', purpose, phone);
-    if (s_read(txn, dbi, key, now, &start, &count) != 0)
-        return -1;
-    return count >= (uint32_t)cfg->otp_max_failures_per_phone_hour;
+    return cmn_window_full(txn, dbi, key, now, CMN_WINDOW_HOUR_MS,
+                           (uint32_t)cfg->otp_max_failures_per_phone_hour, &wait);
 }
 
 int otp_limits_failed(MDB_txn *txn, MDB_dbi dbi, int purpose, const char *phone, uint64_t now) {
     char key[96];
     s_phone_key(key, sizeof(key), 'f', purpose, phone);
-    return s_add(txn, dbi, key, now);
-}
-
-static int s_window_ended(const MDB_val *v, uint64_t now, const void *arg) {
-    (void)arg;
-    Dvcid__Store__Window *w = dvcid__store__window__unpack(NULL, v->mv_size, v->mv_data);
-    int ended = !w || now - w->start_ms >= S_HOUR_MS;
-    if (w)
-        dvcid__store__window__free_unpacked(w, NULL);
-    return ended;
+    return cmn_window_add(txn, dbi, key, now, CMN_WINDOW_HOUR_MS);
 }
 
 int otp_limits_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos) {
-    return cmn_db_sweep(txn, dbi, now, s_window_ended, NULL, pos);
+    return cmn_window_sweep(txn, dbi, now, CMN_WINDOW_HOUR_MS, pos);
 }

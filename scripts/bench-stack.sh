@@ -36,6 +36,7 @@ map_size_mib = ${MAP_MIB:-65536}
 endpoint = ipc://$T/account.ipc
 argon2_ops = ${ARGON2_OPS:-2}
 argon2_mem_mib = ${ARGON2_MEM:-19}
+max_registration_starts_per_ip_hour = 100000000
 [otp]
 endpoint = ipc://$T/otp.ipc
 resend_after = 0
@@ -48,6 +49,7 @@ test_phone_prefix = ${PREFIX:-+8490}
 test_code = ${TEST_CODE:-246810}
 [captcha]
 test_answer = ${CAPTCHA:-BENCH}
+max_per_ip_hour = 100000000
 [sms]
 endpoint = ipc://$T/sms.ipc
 provider = file

@@ -117,6 +117,8 @@ class FaultTest(StackTestCase):
     stack_config = {
         "otp": {"max_sends_per_phone_hour": 1000, "max_sends_per_ip_hour": 100000,
                 "max_sends_per_prefix_hour": 100000},
+        "account": {"max_registration_starts_per_ip_hour": 100000000},
+        "captcha": {"max_per_ip_hour": 100000000},
     }
 
     def _settle(self, st):

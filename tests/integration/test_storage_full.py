@@ -54,7 +54,9 @@ class StorageFullBase:
     def setUp(self):
         self.stack = SmallStoreStack(self.small, self.max_mib, otp={
             "resend_after": 1, "max_sends_per_ip_hour": 10000000,
-            "max_sends_per_prefix_hour": 10000000})
+            "max_sends_per_prefix_hour": 10000000},
+            account={"max_registration_starts_per_ip_hour": 100000000},
+            captcha={"max_per_ip_hour": 100000000})
         self.stack.__enter__()
         self.addCleanup(self.stack.close)
 
