@@ -72,7 +72,9 @@ format:
 # exit status is 0 only if all passed. The ASan tree replays every fuzz corpus (GCC has
 # no libFuzzer); then the clang tree fuzzes each target for FUZZ_TEST_SECONDS, and a
 # crash prints its reproducer (tests/fuzz/fuzz_test.sh). The ASan ctest ends with its
-# summary and why each skipped test could not run here (its "SKIPPED:" line).
+# summary and why each skipped test could not run here (its "SKIPPED:" line). Between
+# them the Release units boot under a real systemd where this machine lets one run
+# (root, namespaces), else a SKIPPED: line says why.
 test: deps-test
 	@failed=; \
 	if ! $(MAKE) --no-print-directory build-release; then failed="$$failed release-build"; \
@@ -83,6 +85,12 @@ test: deps-test
 		$(CTEST) --test-dir $(ASAN) --output-on-failure --no-tests=error -j$(CTEST_JOBS) \
 			|| failed="$$failed ctest"; \
 		grep -h '^SKIPPED:' $(ASAN)/Testing/Temporary/LastTest.log 2>/dev/null || true; \
+	fi; \
+	if [ -x $(RELEASE)/gateway ]; then \
+		if why=$$(deploy/check-under-systemd.sh --probe); then \
+			echo "make test: the units under a real systemd (deploy/check-under-systemd.sh)"; \
+			deploy/check-under-systemd.sh $(RELEASE) || failed="$$failed systemd"; \
+		else echo "SKIPPED: deploy/check-under-systemd.sh: $$why"; fi; \
 	fi; \
 	if ! $(MAKE) --no-print-directory build-fuzz; then failed="$$failed fuzz-build"; \
 	else \
