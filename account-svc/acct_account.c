@@ -35,6 +35,13 @@ int acct_account_save(MDB_txn *txn, MDB_dbi dbi, const char *id_number,
 int acct_account_create(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
                         const char *date_of_birth, const char *email, const char *e164,
                         const char *password_hash, uint64_t now) {
+    return acct_account_create_put(txn, dbi, id_number, full_name, date_of_birth, email, e164,
+                                   password_hash, now, CMN_DB_NOOVER);
+}
+
+int acct_account_create_put(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
+                            const char *date_of_birth, const char *email, const char *e164,
+                            const char *password_hash, uint64_t now, int how) {
     uint8_t account_id[CMN_ID_BYTES];
     cmn_id_new(account_id);
     Dvcid__Store__Account acc = DVCID__STORE__ACCOUNT__INIT;
@@ -52,7 +59,7 @@ int acct_account_create(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const 
     acc.phones = phones;
     acc.password_hash = (char *)password_hash;
     acc.created_ms = now;
-    return cmn_db_put_msg(txn, dbi, id_number, strlen(id_number), &acc, 1);
+    return cmn_db_put_msg(txn, dbi, id_number, strlen(id_number), &acc, how);
 }
 
 const char *acct_account_primary(const Dvcid__Store__Account *acc) {

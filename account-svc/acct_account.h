@@ -24,6 +24,11 @@ int acct_account_save(MDB_txn *txn, MDB_dbi dbi, const char *id_number,
 int acct_account_create(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
                         const char *date_of_birth, const char *email, const char *e164,
                         const char *password_hash, uint64_t now);
+/* The same record, put with how (cmn_db's CMN_DB_NOOVER, or | CMN_DB_APPEND for a bulk
+ * load in key order: dvcctl import). */
+int acct_account_create_put(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *full_name,
+                            const char *date_of_birth, const char *email, const char *e164,
+                            const char *password_hash, uint64_t now, int how);
 
 /* The primary OTP phone (E.164), or NULL. */
 const char *acct_account_primary(const Dvcid__Store__Account *acc);

@@ -221,6 +221,11 @@ int cmn_db_txn_begin(cmn_db_t *self, MDB_txn *parent, unsigned flags, MDB_txn **
     return cmn_db_note(rc);
 }
 
+/* LMDB's put flags for a cmn_db put's noover (CMN_DB_NOOVER, CMN_DB_APPEND). */
+static unsigned s_put_flags(int noover) {
+    return (noover ? MDB_NOOVERWRITE : 0u) | ((noover & CMN_DB_APPEND) ? MDB_APPEND : 0u);
+}
+
 static int s_rc(int rc, const char *what) {
     cmn_db_note(rc);
     if (rc == 0)
@@ -242,7 +247,7 @@ int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const vo
                size_t vlen, int noover) {
     MDB_val k = {klen, (void *)key};
     MDB_val v = {vlen, (void *)val};
-    return s_rc(s_wrote(mdb_put(txn, dbi, &k, &v, noover ? MDB_NOOVERWRITE : 0)), "put");
+    return s_rc(s_wrote(mdb_put(txn, dbi, &k, &v, s_put_flags(noover))), "put");
 }
 
 int cmn_db_del(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen) {
@@ -257,7 +262,7 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
     MDB_val k = {klen, (void *)key};
     MDB_val v = {len, NULL};
     /* MDB_RESERVE lets protobuf-c pack straight into the page. */
-    int rc = mdb_put(txn, dbi, &k, &v, MDB_RESERVE | (noover ? MDB_NOOVERWRITE : 0));
+    int rc = mdb_put(txn, dbi, &k, &v, MDB_RESERVE | s_put_flags(noover));
     if (rc == 0)
         protobuf_c_message_pack(m, v.mv_data);
     return s_rc(s_wrote(rc), "put");

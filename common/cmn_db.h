@@ -82,7 +82,13 @@ int cmn_db_reader_check(cmn_db_t *self);
 
 /* Reads key; on CMN_DB_OK *val points into the map and lives until txn ends. */
 int cmn_db_get(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, MDB_val *val);
-/* Writes key; with noover, an existing key gives CMN_DB_EXISTS. */
+/* How a put treats the key: with CMN_DB_NOOVER an existing key gives CMN_DB_EXISTS;
+ * with CMN_DB_APPEND too the key must sort after every key of dbi (else CMN_DB_EXISTS),
+ * and LMDB fills each leaf before it starts the next (bulk loads written in key order:
+ * dense pages, no page split). 0 overwrites. */
+enum { CMN_DB_NOOVER = 1, CMN_DB_APPEND = 2 };
+
+/* Writes key; noover is 0 or CMN_DB_NOOVER / CMN_DB_APPEND (above). */
 int cmn_db_put(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, const void *val,
                size_t vlen, int noover);
 /* Deletes key; a missing key gives CMN_DB_NOTFOUND. */

@@ -2,9 +2,13 @@
 store with account-svc's own record code are real accounts: sign-in with the bench
 password works end to end (argon2id verified, OTP to the stored phone), a wrong
 password is refused, the account is looked up like any other, a second import of the
-same people creates nothing, and a registration of an imported ID meets the account."""
+same people creates nothing, and a registration of an imported ID meets the account.
+The import is written in key order (MDB_APPEND) over several commits: full leaves and no
+freelist left behind (runs sorted apart interleave, free most pages, and LMDB then rewrites
+that freelist at every later commit of account-svc: docs/BENCHMARKS.md "Data size")."""
 import os
 import random
+import re
 import subprocess
 import sys
 import unittest
@@ -24,18 +28,31 @@ class DvcctlImportTest(StackTestCase):
         return subprocess.run([exe, "--config", self.stack.config_path] + list(args),
                               capture_output=True, text=True, timeout=60)
 
+    def assert_dense(self, env, n):
+        """The accounts table of env holds n records in full leaves (an account record is
+        about 200 bytes: 20 to a 4 KiB page, at most 17 at 85 %), with no freelist."""
+        stat = subprocess.run(["mdb_stat", "-ef", "-s", "accounts", env], capture_output=True,
+                              text=True, timeout=30)
+        self.assertEqual(stat.returncode, 0, stat.stderr)
+        free = int(re.search(r"Free pages: (\d+)", stat.stdout).group(1))
+        leaves = int(re.findall(r"Leaf pages: (\d+)", stat.stdout)[-1])
+        self.assertLessEqual(free, 16, stat.stdout)
+        self.assertLessEqual(leaves, n // 17 + 1, stat.stdout)
+
     def test_imported_accounts_sign_in(self):
         st = self.stack
         listing = os.path.join(st.tmp, "imported.txt")
         seed = str(random.randrange(1, 1 << 40))
         args = ("import", "3000", "--seed", seed, "--password", PASSWORD,
-                "--phone-prefix", "+84919", "--accounts", listing, "--sample", "20")
+                "--phone-prefix", "+84919", "--accounts", listing, "--sample", "20",
+                "--commit-every", "500")
         st.stop("account-svc")
         r = self.ctl(*args)
-        st.start("account-svc")
-        st.wait_ready()
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         self.assertIn("imported 3000 accounts (0 were there)", r.stdout)
+        self.assert_dense(os.path.join(st.var, "account"), 3000)
+        st.start("account-svc")
+        st.wait_ready()
         with open(listing) as f:
             people = [line.split() for line in f if line.strip()]
         self.assertEqual(len(people), 20, "--sample 20 of 3000")
