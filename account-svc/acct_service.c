@@ -243,7 +243,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     if (st->nshards > 1) {
         char labels[32];
         snprintf(labels, sizeof(labels), "shard=\"%d\"", st->shard);
-        cmn_metrics_set_labels(cmn_service_metrics(st->svc), labels);
+        cmn_metrics_add_labels(cmn_service_metrics(st->svc), labels);
     }
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
     if (st->otp_peer < 0 || s_shard_peers(st, eps) != 0 ||

@@ -19,6 +19,7 @@ typedef struct cmn_ask {
     struct cmn_ask *next; /* in the failed list */
     int peer;             /* peer group it went to */
     int inst;             /* instance of the group it was last sent to, -1: none */
+    int pin;              /* 0: any instance; n: only instance n - 1 (no failover) */
     uint8_t *data;        /* the packed request, kept to re-send it to another instance */
     size_t len;
 } cmn_ask_t;

@@ -29,7 +29,8 @@ typedef struct cmn_metrics_series {
 
 struct cmn_metrics {
     char service[32];
-    char extra[64]; /* labels every series carries, after service (e.g. shard="1") */
+    char instance[16]; /* "S-I", or empty */
+    char extra[64];    /* labels every series carries after those (e.g. shard="1") */
     pthread_mutex_t mu;
     zhashx_t *series; /* "name{labels}" -> s_series_t */
 };
@@ -44,8 +45,31 @@ static void s_series_free(void **item) {
     *item = NULL;
 }
 
-void cmn_metrics_set_labels(cmn_metrics_t *self, const char *labels) {
-    snprintf(self->extra, sizeof(self->extra), "%s", labels);
+void cmn_metrics_set_instance(cmn_metrics_t *self, const char *instance) {
+    snprintf(self->instance, sizeof(self->instance), "%s", instance);
+}
+
+const char *cmn_metrics_instance(const cmn_metrics_t *self) { return self->instance; }
+
+void cmn_metrics_add_labels(cmn_metrics_t *self, const char *labels) {
+    size_t n = strlen(self->extra);
+    if (labels[0])
+        snprintf(self->extra + n, sizeof(self->extra) - n, "%s%s", n ? "," : "", labels);
+}
+
+char *cmn_metrics_identity(const cmn_metrics_t *self, char *out, size_t outlen) {
+    snprintf(out, outlen, "service=\"%s\"%s%s%s", self->service,
+             self->instance[0] ? ",instance=\"" : "", self->instance,
+             self->instance[0] ? "\"" : "");
+    return out;
+}
+
+char *cmn_metrics_prefix(const cmn_metrics_t *self, char *out, size_t outlen) {
+    cmn_metrics_identity(self, out, outlen);
+    size_t n = strlen(out);
+    if (self->extra[0])
+        snprintf(out + n, outlen - n, ",%s", self->extra);
+    return out;
 }
 
 cmn_metrics_t *cmn_metrics_new(const char *service) {
@@ -272,11 +296,12 @@ char *cmn_metrics_render(cmn_metrics_t *self) {
         qsort(all, i, sizeof(s_series_t *), s_by_key);
     const char *last = "";
     static const char *const kinds[] = {"counter", "gauge", "histogram"};
+    char prefix[160];
+    cmn_metrics_prefix(self, prefix, sizeof(prefix));
     for (size_t k = 0; all && k < i; k++) {
         s_series_t *s = all[k];
-        char lab[600];
-        snprintf(lab, sizeof(lab), "service=\"%s\"%s%s%s%s", self->service,
-                 self->extra[0] ? "," : "", self->extra, s->labels[0] ? "," : "", s->labels);
+        char lab[700];
+        snprintf(lab, sizeof(lab), "%s%s%s", prefix, s->labels[0] ? "," : "", s->labels);
         if (strcmp(last, s->name) != 0) {
             if (s->help)
                 s_printf(&o, "# HELP %s %s\n", s->name, s->help);

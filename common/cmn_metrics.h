@@ -14,9 +14,26 @@ typedef struct cmn_metrics cmn_metrics_t;
 cmn_metrics_t *cmn_metrics_new(const char *service);
 void cmn_metrics_destroy(cmn_metrics_t **self_p);
 
-/* Labels every series carries after service (e.g. `shard="1"`), so processes of one
- * service stay apart once merged. Call before other threads count. */
-void cmn_metrics_set_labels(cmn_metrics_t *self, const char *labels);
+/* The process's instance ("S-I": --shard S --instance I, systemd's %i): every series
+ * carries instance="S-I" right after service, so the processes of one service stay
+ * apart once merged and no counter of one seems to reset into another's. Call before
+ * other threads count. */
+void cmn_metrics_set_instance(cmn_metrics_t *self, const char *instance);
+/* The instance set ("" when none). */
+const char *cmn_metrics_instance(const cmn_metrics_t *self);
+
+/* More labels every series carries after service and instance (e.g. `shard="1"`),
+ * appended to those set before. Call before other threads count. */
+void cmn_metrics_add_labels(cmn_metrics_t *self, const char *labels);
+
+/* What names this process in every series: `service="S",instance="I"` (no instance
+ * part when none was set). Returns out. */
+char *cmn_metrics_identity(const cmn_metrics_t *self, char *out, size_t outlen);
+
+/* Every label the registry puts before a series' own: the identity plus the labels of
+ * cmn_metrics_add_labels, for text rendered by hand (sms-worker's provider series).
+ * Returns out. */
+char *cmn_metrics_prefix(const cmn_metrics_t *self, char *out, size_t outlen);
 
 /* Adds n to a counter (created at 0 on first use). help is kept from the first call. */
 void cmn_metrics_add(cmn_metrics_t *self, const char *name, const char *labels, uint64_t n,
@@ -51,7 +68,8 @@ void cmn_metrics_series_observe(cmn_metrics_t *self, cmn_metrics_series_t *s, do
 /* The current value of a counter or gauge (tests, status), 0 when unknown. */
 double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labels);
 
-/* Prometheus text of every series, each with service="<service>". Caller frees. */
+/* Prometheus text of every series, each with cmn_metrics_prefix's labels first. Caller
+ * frees. */
 char *cmn_metrics_render(cmn_metrics_t *self);
 
 /* Merges the texts of several processes into one valid exposition: each metric's

@@ -99,6 +99,7 @@ static void s_ask_send(cmn_service_t *self, s_out_t *o) {
     a->fn = o->fn;
     a->arg = o->arg;
     a->peer = o->peer;
+    a->pin = o->pin;
     a->data = o->data;
     a->len = o->len;
     o->data = NULL;
@@ -402,8 +403,15 @@ void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Re
 
 void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *trace_id,
                      uint64_t deadline_ms, cmn_reply_fn *fn, void *arg) {
+    cmn_service_ask_instance(ctx, peer, -1, req, trace_id, deadline_ms, fn, arg);
+}
+
+void cmn_service_ask_instance(cmn_ctx_t *ctx, int peer, int inst, Dvcid__Request *req,
+                              const char *trace_id, uint64_t deadline_ms, cmn_reply_fn *fn,
+                              void *arg) {
     cmn_service_t *self = ctx->svc;
     assert(peer >= 0 && peer < self->npeers);
+    assert(inst < self->peers[peer].ninst);
     s_out_t *o = s_out_push(self);
     uint64_t rid = ++self->next_request_id;
     if (rid == 0) /* 0 is no key for cmn_asks */
@@ -421,6 +429,7 @@ void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *
     o->kind = S_OUT_ASK;
     o->request_id = rid;
     o->peer = peer;
+    o->pin = inst >= 0 ? inst + 1 : 0;
     o->deadline_ms = deadline_ms;
     o->fn = fn;
     o->arg = arg;

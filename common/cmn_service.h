@@ -111,6 +111,8 @@ int cmn_service_peer_shards(cmn_service_t *self, const char *name, const cmn_end
 /* Instances in group peer, and how many of them are live now (0 when out of range). */
 int cmn_service_peer_instances(cmn_service_t *self, int peer);
 int cmn_service_peer_live(cmn_service_t *self, int peer);
+/* True when instance inst of group peer is live now. */
+bool cmn_service_peer_instance_live(cmn_service_t *self, int peer, int inst);
 
 /* Says that the route of body only reads (it writes nothing and asks no peer that
  * writes), so running it again is harmless: its answers are not kept in the reply cache
@@ -135,6 +137,14 @@ int cmn_service_run(cmn_service_t *self);
 void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *trace_id,
                      uint64_t deadline_ms, cmn_reply_fn *fn, void *arg);
 
+/* cmn_service_ask to one instance of peer (0 .. cmn_service_peer_instances - 1; -1:
+ * any) and no other: no failover, so the answer is that process's (its metrics). An
+ * instance that is down answers STATUS_UNAVAILABLE at once; one that drops with the ask
+ * in flight, STATUS_TIMEOUT at the deadline. */
+void cmn_service_ask_instance(cmn_ctx_t *ctx, int peer, int inst, Dvcid__Request *req,
+                              const char *trace_id, uint64_t deadline_ms, cmn_reply_fn *fn,
+                              void *arg);
+
 /* Runs work(arg) on a pool thread, then done(ctx, arg) in a batch. Returns 0, or -1
  * when the queue is full (the caller answers STATUS_UNAVAILABLE). */
 int cmn_service_offload(cmn_ctx_t *ctx, cmn_work_fn *work, cmn_done_fn *done, void *arg);
@@ -150,9 +160,12 @@ char *cmn_service_metrics_render(cmn_service_t *self);
 /* Answers Ping: ready when peer (the backend this service needs) answers Ping ready. */
 int cmn_service_ping_through(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req, int peer);
 
-/* Answers MetricsGet with this service's text and those of the given peers (NULL:
- * peers 0 .. npeers-1), asked in turn; none when the request says own_only. For a
- * service whose peers are not all its backends (an account shard's sibling shards). */
+/* Answers MetricsGet with this service's text and those of every instance of the given
+ * peers (NULL: peers 0 .. npeers-1), each asked for its own text and the first live
+ * one of each group for its backends' too; none when the request says own_only. The
+ * reply names every process whose text it holds (MetricsReply.instances). The peers
+ * argument is for a service whose peers are not all its backends (an account shard's
+ * sibling shards). */
 int cmn_service_metrics_gather(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req,
                                const int *peers, int npeers);
 

@@ -49,6 +49,7 @@ typedef struct {
     uint64_t cache_deadline; /* ... its request's deadline (how long it is kept) */
     int early;               /* reply: leaves when its item ends, before the commit */
     int peer;                /* ask */
+    int pin;                 /* ask: 0 any instance of peer, n only instance n - 1 */
     uint64_t deadline_ms;
     cmn_reply_fn *fn;
     void *arg;
@@ -171,8 +172,9 @@ int cmn_peers_nitems(const cmn_service_t *self);
 /* Handles what polled ready: replies (through cmn_service_on_peer_reply) and socket
  * events (liveness, failover). */
 void cmn_peers_turn(cmn_service_t *self, const zmq_pollitem_t *items);
-/* Sends a->data to a live instance of group a->peer other than avoid (-1: any); sets
- * a->inst. Returns 0, or -1 when no instance could take it. */
+/* Sends a->data to a live instance of group a->peer other than avoid (-1: any), or to
+ * its pinned instance only (a->pin); sets a->inst. Returns 0, or -1 when no instance
+ * could take it. */
 int cmn_peers_send(cmn_service_t *self, cmn_ask_t *a, int avoid);
 /* An ask sent by cmn_peers_send ended (answered or failed). */
 void cmn_peers_done(cmn_service_t *self, const cmn_ask_t *a);

@@ -10,6 +10,7 @@
 #include "cmn_db.h"
 #include "cmn_log.h"
 #include "cmn_service_int.h"
+#include "cmn_time.h"
 
 uint64_t cmn_service_now_us(void) {
     struct timespec ts;
@@ -107,25 +108,36 @@ static void s_gauges(cmn_service_t *self) {
     }
 }
 
+/* A list of strings (texts, instances) that grows. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} s_list_t;
+
 typedef struct {
     cmn_call_t *call;
     int waiting;
-    char **texts;
-    size_t n, cap;
+    s_list_t texts, instances;
 } s_gather_t;
 
-static void s_gather_add(s_gather_t *g, const char *text) {
-    if (g->n == g->cap) {
-        size_t cap = g->cap ? g->cap * 2 : 8;
-        char **t = realloc(g->texts, cap * sizeof(*t));
+static void s_list_add(s_list_t *l, const char *text) {
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? l->cap * 2 : 8;
+        char **t = realloc(l->v, cap * sizeof(*t));
         if (!t)
             return;
-        g->texts = t;
-        g->cap = cap;
+        l->v = t;
+        l->cap = cap;
     }
     char *copy = strdup(text);
     if (copy)
-        g->texts[g->n++] = copy;
+        l->v[l->n++] = copy;
+}
+
+static void s_list_free(s_list_t *l) {
+    for (size_t i = 0; i < l->n; i++)
+        free(l->v[i]);
+    free(l->v);
 }
 
 char *cmn_service_metrics_render(cmn_service_t *self) {
@@ -136,27 +148,33 @@ char *cmn_service_metrics_render(cmn_service_t *self) {
 static void s_gather_finish(cmn_ctx_t *ctx, s_gather_t *g) {
     char *own = cmn_service_metrics_render(ctx->svc);
     if (own) {
-        s_gather_add(g, own);
+        char id[128];
+        s_list_add(&g->texts, own);
+        s_list_add(&g->instances, cmn_metrics_identity(ctx->svc->metrics, id, sizeof(id)));
         free(own);
     }
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
-    m.n_texts = g->n;
-    m.texts = g->texts;
+    m.n_texts = g->texts.n;
+    m.texts = g->texts.v;
+    m.n_instances = g->instances.n;
+    m.instances = g->instances.v;
     r.body_case = DVCID__REPLY__BODY_METRICS;
     r.metrics = &m;
     cmn_call_reply(ctx, &g->call, &r);
-    for (size_t i = 0; i < g->n; i++)
-        free(g->texts[i]);
-    free(g->texts);
+    s_list_free(&g->texts);
+    s_list_free(&g->instances);
     free(g);
 }
 
 static int s_on_peer_metrics(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     s_gather_t *g = arg;
-    if (!reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS)
+    if (!reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS) {
         for (size_t i = 0; i < reply->metrics->n_texts; i++)
-            s_gather_add(g, reply->metrics->texts[i]);
+            s_list_add(&g->texts, reply->metrics->texts[i]);
+        for (size_t i = 0; i < reply->metrics->n_instances; i++)
+            s_list_add(&g->instances, reply->metrics->instances[i]);
+    }
     if (--g->waiting == 0)
         s_gather_finish(ctx, g);
     return 0;
@@ -164,6 +182,15 @@ static int s_on_peer_metrics(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *ar
 
 int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     return cmn_service_metrics_gather(ctx, call, req, NULL, ctx->svc->npeers);
+}
+
+/* The instance of group p whose backends are asked too: the first live one (0 when none
+ * is), so one dead instance costs only its own text. */
+static int s_full_instance(cmn_service_t *svc, int p) {
+    for (int i = 0; i < cmn_service_peer_instances(svc, p); i++)
+        if (cmn_service_peer_instance_live(svc, p, i))
+            return i;
+    return 0;
 }
 
 int cmn_service_metrics_gather(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req,
@@ -176,19 +203,31 @@ int cmn_service_metrics_gather(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Re
     if (req->body_case == DVCID__REQUEST__BODY_METRICS_GET && req->metrics_get->own_only)
         npeers = 0;
     g->call = call;
-    g->waiting = npeers;
-    if (npeers == 0) {
+    for (int i = 0; i < npeers; i++)
+        g->waiting += cmn_service_peer_instances(ctx->svc, peers ? peers[i] : i);
+    if (g->waiting == 0) {
         s_gather_finish(ctx, g);
         return 0;
     }
-    /* A peer that does not answer in time costs only its own part of the text. */
+    /* Every instance of every peer, each asked for its own text (no failover: another
+     * instance's counters under its name would seem to reset), and one of each group for
+     * its backends' too. A peer that does not answer in time costs only its own part. */
+    uint64_t now = cmn_time_now_ms(), deadline = cmn_call_deadline(call);
+    /* A quarter of the time left is kept for the answer: a backend that dropped with the
+     * ask in flight times out here before the asker gives up on this whole text. */
+    if (deadline > now)
+        deadline = now + (deadline - now) * 3 / 4;
     for (int i = 0; i < npeers; i++) {
-        int p = peers ? peers[i] : i;
-        Dvcid__Request ask = DVCID__REQUEST__INIT;
-        Dvcid__MetricsGet body = DVCID__METRICS_GET__INIT;
-        ask.body_case = DVCID__REQUEST__BODY_METRICS_GET;
-        ask.metrics_get = &body;
-        cmn_service_ask(ctx, p, &ask, req->trace_id, cmn_call_deadline(call), s_on_peer_metrics, g);
+        int p = peers ? peers[i] : i, full = s_full_instance(ctx->svc, p);
+        for (int k = 0; k < cmn_service_peer_instances(ctx->svc, p); k++) {
+            Dvcid__Request ask = DVCID__REQUEST__INIT;
+            Dvcid__MetricsGet body = DVCID__METRICS_GET__INIT;
+            body.own_only = k != full;
+            ask.body_case = DVCID__REQUEST__BODY_METRICS_GET;
+            ask.metrics_get = &body;
+            cmn_service_ask_instance(ctx, p, k, &ask, req->trace_id, deadline, s_on_peer_metrics,
+                                     g);
+        }
     }
     /* g now belongs to the continuations: the last one to run replies and frees it. */
     return 0; // NOLINT(clang-analyzer-unix.Malloc)

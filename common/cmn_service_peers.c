@@ -176,6 +176,11 @@ int cmn_service_peer_instances(cmn_service_t *self, int peer) {
     return peer >= 0 && peer < self->npeers ? self->peers[peer].ninst : 0;
 }
 
+bool cmn_service_peer_instance_live(cmn_service_t *self, int peer, int inst) {
+    return peer >= 0 && peer < self->npeers && inst >= 0 && inst < self->peers[peer].ninst &&
+           self->peers[peer].inst[inst].up;
+}
+
 int cmn_service_peer_live(cmn_service_t *self, int peer) {
     int n = 0;
     for (int i = 0; peer >= 0 && peer < self->npeers && i < self->peers[peer].ninst; i++)
@@ -208,6 +213,8 @@ static int s_try(cmn_service_t *self, cmn_ask_t *a, int i) {
 int cmn_peers_send(cmn_service_t *self, cmn_ask_t *a, int avoid) {
     s_peer_t *g = &self->peers[a->peer];
     a->inst = -1;
+    if (a->pin > 0) /* that instance or none: its own metrics are asked, not any copy's */
+        return a->pin - 1 < g->ninst && a->pin - 1 != avoid ? s_try(self, a, a->pin - 1) : -1;
     /* Live instances first, fewest in flight; then any other (a connection may be up
      * before its event was read). */
     int order[CMN_EP_MAX_INSTANCES], n = 0;

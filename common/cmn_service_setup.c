@@ -148,6 +148,10 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
         free(self);
         return NULL;
     }
+    char inst[16];
+    snprintf(inst, sizeof(inst), "%d-%d", self->cfg ? self->cfg->proc_shard : 0,
+             self->cfg ? self->cfg->proc_instance : 0);
+    cmn_metrics_set_instance(self->metrics, inst);
     s_static_metrics(self);
     if (opts->bind && s_bind(self, opts) != 0) {
         cmn_service_destroy(&self);

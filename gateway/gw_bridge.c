@@ -43,7 +43,8 @@ struct gw_bridge {
     cmn_service_t *svc;
     int peer[CMN_SHARD_MAX]; /* one per account shard */
     int nshards;
-    unsigned next_any; /* round robin for requests any shard may answer */
+    unsigned next_any;       /* round robin for requests any shard may answer */
+    gw_backends_t *backends; /* every backend process, for dvcid_backend_up */
     int efd;
     pthread_mutex_t lock;
     bool closed;
@@ -95,7 +96,7 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     gw_bridge_t *self = job->bridge;
     gw_answer_t ans = {0};
     int rc = job->route->flags & GW_ROUTE_METRICS
-                 ? gw_metrics_answer(cmn_service_metrics(ctx->svc), reply, &ans)
+                 ? gw_metrics_answer(cmn_service_metrics(ctx->svc), self->backends, reply, &ans)
                  : gw_routes_render(job->route, reply, &ans);
     if (rc != 0)
         CMN_ERROR(job->trace, "reply to %s %s did not fit (body %d, status %d)", job->route->method,
@@ -119,7 +120,10 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
     Dvcid__Request *msg = &job->req->msg;
     uint16_t key = 0;
-    cmn_shard_route_t where = self->nshards > 1 ? cmn_shard_route(msg, &key) : CMN_SHARD_KEYED;
+    bool metrics = msg->body_case == DVCID__REQUEST__BODY_METRICS_GET;
+    cmn_shard_route_t where = metrics ? CMN_SHARD_ALL /* every instance, even of 1 shard */
+                              : self->nshards > 1 ? cmn_shard_route(msg, &key)
+                                                  : CMN_SHARD_KEYED;
     if (where != CMN_SHARD_ALL) {
         int shard = self->nshards == 1         ? 0
                     : where == CMN_SHARD_KEYED ? cmn_shard_of(key, self->nshards)
@@ -128,7 +132,19 @@ static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
                         s_on_reply, job);
         return;
     }
-    gw_fanout_t *fan = gw_fanout_new(msg->body_case, self->nshards, s_on_reply, job);
+    int n = 0, full_shard = 0, full_inst = -1;
+    for (int s = 0; s < self->nshards; s++) {
+        int ninst = metrics ? cmn_service_peer_instances(self->svc, self->peer[s]) : 1;
+        for (int i = 0; metrics && i < ninst && full_inst < 0; i++)
+            if (cmn_service_peer_instance_live(self->svc, self->peer[s], i)) {
+                full_shard = s;
+                full_inst = i;
+            }
+        n += ninst;
+    }
+    if (full_inst < 0)
+        full_inst = 0;
+    gw_fanout_t *fan = gw_fanout_new(msg->body_case, n, s_on_reply, job);
     if (!fan) {
         Dvcid__Reply r = DVCID__REPLY__INIT;
         Dvcid__Error e = DVCID__ERROR__INIT;
@@ -138,11 +154,18 @@ static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
         return;
     }
     for (int s = 0; s < self->nshards; s++) {
-        cmn_service_ask(ctx, self->peer[s], msg, job->req->trace, job->req->deadline_ms,
-                        gw_fanout_on_reply, fan);
-        /* otp-svc's and sms-worker's text once, through shard 0, not once per shard. */
-        if (msg->body_case == DVCID__REQUEST__BODY_METRICS_GET)
-            msg->metrics_get->own_only = true;
+        if (!metrics) {
+            cmn_service_ask(ctx, self->peer[s], msg, job->req->trace, job->req->deadline_ms,
+                            gw_fanout_on_reply, fan);
+            continue;
+        }
+        /* Metrics: every instance for its own text (each under its own instance label),
+         * and one live instance for otp-svc's and sms-worker's (once, not per shard). */
+        for (int i = 0; i < cmn_service_peer_instances(self->svc, self->peer[s]); i++) {
+            msg->metrics_get->own_only = s != full_shard || i != full_inst;
+            cmn_service_ask_instance(ctx, self->peer[s], i, msg, job->req->trace,
+                                     job->req->deadline_ms, gw_fanout_on_reply, fan);
+        }
     }
 }
 
@@ -191,6 +214,8 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
         goto fail;
     for (int s = 0; s < self->nshards; s++)
         self->peer[s] = first + s;
+    if (!(self->backends = gw_backends_new(cfg)))
+        goto fail;
     self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (self->efd < 0) {
         CMN_ERROR(NULL, "eventfd: %s", strerror(errno));
@@ -227,6 +252,7 @@ void gw_bridge_destroy(gw_bridge_t **self_p) {
     pthread_mutex_unlock(&self->lock);
     if (self->efd >= 0)
         close(self->efd);
+    gw_backends_destroy(&self->backends);
     pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;

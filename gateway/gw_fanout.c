@@ -16,6 +16,8 @@ struct gw_fanout {
     bool not_ready;
     char **texts; /* metrics */
     size_t ntexts;
+    char **instances; /* metrics: who answered (MetricsReply.instances) */
+    size_t ninstances;
     Dvcid__Jwk keys[S_MAX_KEYS]; /* JWKS, strings owned */
     size_t nkeys;
 };
@@ -40,6 +42,9 @@ static void s_free(gw_fanout_t *self) {
     for (size_t i = 0; i < self->ntexts; i++)
         free(self->texts[i]);
     free(self->texts);
+    for (size_t i = 0; i < self->ninstances; i++)
+        free(self->instances[i]);
+    free(self->instances);
     for (size_t i = 0; i < self->nkeys; i++) {
         free(self->keys[i].kid);
         free(self->keys[i].x);
@@ -66,6 +71,16 @@ static void s_add_key(gw_fanout_t *self, const Dvcid__Jwk *k) {
     self->nkeys++;
 }
 
+/* Appends a copy of text to the list (*v, *n); nothing on out-of-memory. */
+static void s_push(char ***v, size_t *n, const char *text) {
+    char **t = realloc(*v, (*n + 1) * sizeof(char *));
+    if (!t)
+        return;
+    *v = t;
+    if ((t[*n] = strdup(text)) != NULL)
+        (*n)++;
+}
+
 static void s_take(gw_fanout_t *self, const Dvcid__Reply *reply) {
     bool failed = reply->error && reply->error->status != DVCID__STATUS__STATUS_OK;
     switch (self->body) {
@@ -74,15 +89,12 @@ static void s_take(gw_fanout_t *self, const Dvcid__Reply *reply) {
             self->not_ready = true;
         return;
     case DVCID__REQUEST__BODY_METRICS_GET:
-        if (!failed && reply->body_case == DVCID__REPLY__BODY_METRICS)
-            for (size_t i = 0; i < reply->metrics->n_texts; i++) {
-                char **t = realloc(self->texts, (self->ntexts + 1) * sizeof(char *));
-                if (!t)
-                    return;
-                self->texts = t;
-                if ((t[self->ntexts] = strdup(reply->metrics->texts[i])) != NULL)
-                    self->ntexts++;
-            }
+        if (!failed && reply->body_case == DVCID__REPLY__BODY_METRICS) {
+            for (size_t i = 0; i < reply->metrics->n_texts; i++)
+                s_push(&self->texts, &self->ntexts, reply->metrics->texts[i]);
+            for (size_t i = 0; i < reply->metrics->n_instances; i++)
+                s_push(&self->instances, &self->ninstances, reply->metrics->instances[i]);
+        }
         return;
     default:
         break;
@@ -111,6 +123,8 @@ static int s_finish(cmn_ctx_t *ctx, gw_fanout_t *self) {
     } else if (self->body == DVCID__REQUEST__BODY_METRICS_GET) {
         m.texts = self->texts;
         m.n_texts = self->ntexts;
+        m.instances = self->instances;
+        m.n_instances = self->ninstances;
         r.body_case = DVCID__REPLY__BODY_METRICS;
         r.metrics = &m;
     } else if (self->error != DVCID__STATUS__STATUS_OK) {

@@ -1,5 +1,6 @@
-/* gw_fanout: one request asked of every account shard, the answers merged into one
- * reply: readiness (ready when every shard is), metrics (every shard's text) and
+/* gw_fanout: one request asked of every account shard (metrics: of every instance of
+ * every shard), the answers merged into one reply: readiness (ready when every shard
+ * is), metrics (every text, and who answered) and
  * the signing keys (the union of every shard's JWKS, by kid). A shard's error makes
  * the merged reply that error, except for readiness (not ready) and metrics (that
  * shard's part is missing). Lives on the bridge's loop thread only. */

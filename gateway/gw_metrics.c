@@ -1,11 +1,83 @@
 /* gw_metrics: the /metrics route and the HTTP series. */
 #include "gw_metrics.h"
 
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_endpoints.h"
+#include "cmn_log.h"
 #include "gw_routes_impl.h"
 #include "gw_str.h"
+
+struct gw_backends {
+    char (*id)[96];
+    int n;
+};
+
+/* Adds the identity of every instance of every shard of list (key: its config key). */
+static int s_backends_add(gw_backends_t *self, const char *service, const char *key,
+                          const char *list) {
+    char err[256];
+    cmn_endpoints_t *eps = cmn_endpoints_new(key, list, err, sizeof(err));
+    if (!eps) {
+        CMN_ERROR(NULL, "%s", err);
+        return -1;
+    }
+    int rc = 0;
+    for (int s = 0; s < cmn_endpoints_shards(eps) && rc == 0; s++)
+        for (int i = 0; i < cmn_endpoints_instances(eps, s) && rc == 0; i++) {
+            char(*id)[96] = realloc(self->id, (size_t)(self->n + 1) * sizeof(*id));
+            if (!id) {
+                rc = -1;
+                break;
+            }
+            self->id = id;
+            snprintf(id[self->n++], sizeof(*id), "service=\"%s\",instance=\"%d-%d\"", service, s,
+                     i);
+        }
+    cmn_endpoints_destroy(&eps);
+    return rc;
+}
+
+gw_backends_t *gw_backends_new(const cmn_config_t *cfg) {
+    gw_backends_t *self = calloc(1, sizeof(*self));
+    if (self &&
+        s_backends_add(self, "account-svc", "[account] endpoint", cfg->account_endpoint) == 0 &&
+        s_backends_add(self, "otp-svc", "[otp] endpoint", cfg->otp_endpoint) == 0 &&
+        s_backends_add(self, "sms-worker", "[sms] endpoint", cfg->sms_endpoint) == 0)
+        return self;
+    gw_backends_destroy(&self);
+    return NULL;
+}
+
+void gw_backends_destroy(gw_backends_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    free((*self_p)->id);
+    free(*self_p);
+    *self_p = NULL;
+}
+
+/* dvcid_backend_up of every backend: 1 when one of the n identities in got is its. */
+static char *s_backends_up(const gw_backends_t *self, char *const *got, size_t n) {
+    size_t cap = 256 + (size_t)self->n * 128;
+    char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    size_t len = (size_t)snprintf(out, cap,
+                                  "# HELP dvcid_backend_up 1 when the backend instance answered "
+                                  "this scrape, 0 when it did not (down, or too late)\n"
+                                  "# TYPE dvcid_backend_up gauge\n");
+    for (int b = 0; b < self->n && len < cap; b++) {
+        int up = 0;
+        for (size_t k = 0; k < n && !up; k++)
+            up = strcmp(got[k], self->id[b]) == 0;
+        len += (size_t)snprintf(out + len, cap - len, "dvcid_backend_up{%s} %d\n", self->id[b], up);
+    }
+    return out;
+}
 
 void gw_metrics_build(gw_request_t *req, gw_body_t *body) {
     (void)body;
@@ -13,21 +85,25 @@ void gw_metrics_build(gw_request_t *req, gw_body_t *body) {
     GW_SET_BODY(req, metrics_get, METRICS_GET);
 }
 
-int gw_metrics_answer(cmn_metrics_t *own, const Dvcid__Reply *reply, gw_answer_t *ans) {
-    size_t n = !reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS
-                   ? reply->metrics->n_texts
-                   : 0;
-    const char **texts = calloc(n + 1, sizeof(*texts));
+int gw_metrics_answer(cmn_metrics_t *own, const gw_backends_t *backends, const Dvcid__Reply *reply,
+                      gw_answer_t *ans) {
+    bool got = !reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS;
+    size_t n = got ? reply->metrics->n_texts : 0;
+    const char **texts = calloc(n + 2, sizeof(*texts));
     char *mine = cmn_metrics_render(own);
+    char *up = s_backends_up(backends, got ? reply->metrics->instances : NULL,
+                             got ? reply->metrics->n_instances : 0);
     char *all = NULL;
-    if (texts && mine) {
+    if (texts && mine && up) {
         texts[0] = mine;
+        texts[1] = up;
         for (size_t i = 0; i < n; i++)
-            texts[i + 1] = reply->metrics->texts[i];
-        all = cmn_metrics_merge(texts, n + 1);
+            texts[i + 2] = reply->metrics->texts[i];
+        all = cmn_metrics_merge(texts, n + 2);
     }
     int rc = all ? gw_answer_text(ans, 200, "text/plain; version=0.0.4; charset=utf-8", all) : -1;
     free(all);
+    free(up);
     free(mine);
     free(texts);
     return rc;

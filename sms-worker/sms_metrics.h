@@ -35,9 +35,11 @@ typedef struct {
 void sms_metrics_latency(sms_prov_stats_t *p, uint64_t ms);
 
 /* Writes the Prometheus text exposition of n providers' stats plus the queue
- * totals (sent: taken by any provider, `file` included) into out. Returns the
- * length, or -1 when out is too small. */
+ * totals (sent: taken by any provider, `file` included) into out, HELP and TYPE on
+ * each metric, labels (the process's, `service="sms-worker",instance="0-0"`:
+ * cmn_metrics_prefix) first on every series. Returns the length, or -1 when out is
+ * too small. */
 int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64_t duplicates,
-                       uint64_t sent, uint64_t dead, char *out, size_t outlen);
+                       uint64_t sent, uint64_t dead, const char *labels, char *out, size_t outlen);
 
 #endif

@@ -318,14 +318,19 @@ const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n) {
 int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen) {
     int n;
     const sms_prov_stats_t *p = sms_worker_provider_stats(self, &n);
+    char labels[160] = "service=\"sms-worker\""; /* no service (unit tests): no instance */
+    if (self->svc)
+        cmn_metrics_prefix(cmn_service_metrics(self->svc), labels, sizeof(labels));
     return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.sent,
-                              self->stats.dead, out, outlen);
+                              self->stats.dead, labels, out, outlen);
 }
 
 char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
     cmn_metrics_t *m = cmn_metrics_new("sms-worker");
     if (!m)
         return NULL;
+    if (self->svc) /* the same instance label as the service's own series */
+        cmn_metrics_set_instance(m, cmn_metrics_instance(cmn_service_metrics(self->svc)));
     static const char *const help =
         "SmsVerified events from otp-svc: counted, or for messages not known here";
     cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"counted\"",

@@ -430,11 +430,14 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    char *texts[] = {own, sms, conv};
+    char *texts[] = {own, sms, conv}, id[128];
+    char *ids[] = {cmn_metrics_identity(cmn_service_metrics(ctx->svc), id, sizeof(id))};
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
     m.n_texts = 3;
     m.texts = texts;
+    m.n_instances = 1;
+    m.instances = ids;
     r.body_case = DVCID__REPLY__BODY_METRICS;
     r.metrics = &m;
     cmn_call_reply(ctx, &call, &r);

@@ -306,11 +306,7 @@ def sms_metric(stack, name, provider):
     when absent)."""
     r = stack.request("GET", "/metrics")
     assert r.status == 200, r.status
-    needle = '%s{service="sms-worker",provider="%s"} ' % (name, provider)
-    for line in r.body.splitlines():
-        if line.startswith(needle):
-            return float(line[len(needle):])
-    return 0.0
+    return series(r.body, name, service="sms-worker", provider=provider)
 
 
 def series(text, name, **labels):

@@ -32,7 +32,7 @@ class DvcctlTest(StackTestCase):
             self.assertRegex(r.stdout, r"\n%s\s+yes.*\s\d+ MiB \d+\.\d%%\s+\d+ MiB\n" % name)
         m = self.stack.request("GET", "/metrics")
         self.assertRegex(m.body if isinstance(m.body, str) else m.body.decode(),
-                         r'dvcid_sms_queue_depth\{service="sms-worker"\} \d+')
+                         r'dvcid_sms_queue_depth\{service="sms-worker",instance="0-0"\} \d+')
         self.stack.stop("sms-worker")
         try:
             r = self.ctl("status")

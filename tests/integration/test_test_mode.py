@@ -72,11 +72,10 @@ class TestModeMetricsTest(StackTestCase):
     def test_exported(self):
         text = self.stack.request("GET", "/metrics").body
         for service in ("gateway", "account-svc", "otp-svc", "sms-worker"):
-            self.assertIn('dvcid_test_mode{service="%s",setting="sms_file_provider"} 1'
-                          % service, text)
-            self.assertIn('dvcid_test_mode{service="%s",setting="test_code"} 0' % service, text)
-            self.assertRegex(text, r'dvcid_build_info\{service="%s",version="[0-9][^"]*"\} 1'
-                             % service)
+            labels = 'service="%s",instance="0-0"' % service
+            self.assertIn('dvcid_test_mode{%s,setting="sms_file_provider"} 1' % labels, text)
+            self.assertIn('dvcid_test_mode{%s,setting="test_code"} 0' % labels, text)
+            self.assertRegex(text, r'dvcid_build_info\{%s,version="[0-9][^"]*"\} 1' % labels)
 
 
 if __name__ == "__main__":

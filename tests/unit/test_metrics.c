@@ -74,6 +74,25 @@ int main(void) {
               strstr(ta, "dvcid_batch_items_bucket{service=\"otp-svc\",le=\"4\"} 1\n"),
           "count buckets");
     free(ta);
+
+    /* A process's labels: service, its instance, then the added ones, on every series;
+     * the identity is the first two only. */
+    cmn_metrics_set_instance(b, "1-0");
+    cmn_metrics_add_labels(b, "shard=\"1\"");
+    cmn_metrics_add_labels(b, "zone=\"x\"");
+    char id[128], prefix[160];
+    CHECK(strcmp(cmn_metrics_identity(b, id, sizeof(id)),
+                 "service=\"sms-worker\",instance=\"1-0\"") == 0,
+          "identity %s", id);
+    CHECK(strcmp(cmn_metrics_prefix(b, prefix, sizeof(prefix)),
+                 "service=\"sms-worker\",instance=\"1-0\",shard=\"1\",zone=\"x\"") == 0,
+          "prefix %s", prefix);
+    CHECK(strcmp(cmn_metrics_instance(b), "1-0") == 0, "instance");
+    tb = cmn_metrics_render(b);
+    CHECK(tb && strstr(tb, "dvcid_requests_total{service=\"sms-worker\",instance=\"1-0\","
+                           "shard=\"1\",zone=\"x\",op=\"sms_send\",status=\"ok\"} 5\n"),
+          "labelled series:\n%s", tb ? tb : "(null)");
+    free(tb);
     cmn_metrics_destroy(&a);
     cmn_metrics_destroy(&b);
     CHECK(a == NULL, "destroy nulls");

@@ -197,7 +197,7 @@ int main(void) {
     sms_metrics_latency(&p[0], 700);
     sms_metrics_latency(&p[0], 99999999);
     char text[8192];
-    int n = sms_metrics_render(p, 2, 10, 1, 7, 2, text, sizeof(text));
+    int n = sms_metrics_render(p, 2, 10, 1, 7, 2, "service=\"sms-worker\"", text, sizeof(text));
     CHECK(n > 0, "render");
     CHECK(strstr(text,
                  "dvcid_sms_provider_sent_total{service=\"sms-worker\",provider=\"smpp\"} 3\n") !=
@@ -221,7 +221,18 @@ int main(void) {
           "count");
     CHECK(strstr(text, "dvcid_sms_dead_total{service=\"sms-worker\"} 2\n"), "dead");
     CHECK(strstr(text, "dvcid_sms_sent_total{service=\"sms-worker\"} 7\n"), "sent");
-    CHECK(sms_metrics_render(p, 2, 0, 0, 0, 0, text, 64) == -1, "small buffer accepted");
+    /* HELP and TYPE on every family, the HELP first. */
+    for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+        if (strncmp(l, "# TYPE ", 7) == 0) {
+            char name[96];
+            snprintf(name, sizeof(name), "%.*s", (int)strcspn(l + 7, " "), l + 7);
+            char help[128];
+            snprintf(help, sizeof(help), "# HELP %s ", name);
+            const char *h = strstr(text, help);
+            CHECK(h && h < l, "HELP of %s", name);
+        }
+    CHECK(sms_metrics_render(p, 2, 0, 0, 0, 0, "service=\"sms-worker\"", text, 64) == -1,
+          "small buffer accepted");
 
     cmn_db_destroy(&s_db);
     CHECK(tap_rm_rf(dir) == 0, "cleanup");
