@@ -30,6 +30,9 @@ typedef struct {
     int gateway_threads;
     int gateway_cookie_secure;
     char gateway_allowed_origins[CMN_CONFIG_STR]; /* origins besides ours that may POST */
+    /* host:port of the listener for /metrics and /readyz with details ("": none) */
+    char gateway_management_listen[CMN_CONFIG_STR];
+    int gateway_public_metrics; /* the public listener serves /metrics and details too */
     /* [storage] */
     char storage_dir[CMN_CONFIG_STR];
     int storage_map_size_mib; /* the map at start (address space: the file is sparse) */

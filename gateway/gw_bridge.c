@@ -97,6 +97,8 @@ static int s_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     gw_answer_t ans = {0};
     int rc = job->route->flags & GW_ROUTE_METRICS
                  ? gw_metrics_answer(cmn_service_metrics(ctx->svc), self->backends, reply, &ans)
+             : job->route->flags & GW_ROUTE_READY_DETAILS
+                 ? gw_metrics_ready(self->backends, reply, &ans)
                  : gw_routes_render(job->route, reply, &ans);
     if (rc != 0)
         CMN_ERROR(job->trace, "reply to %s %s did not fit (body %d, status %d)", job->route->method,

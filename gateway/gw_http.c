@@ -37,6 +37,8 @@
 
 struct gw_http {
     gw_loop_t *loop;
+    gw_loop_t *mgmt;     /* gateway.management_listen: /metrics, /readyz details; or NULL */
+    bool public_metrics; /* gateway.public_metrics: the public listener serves them too */
     gw_bridge_t *bridge;
     const gw_client_ip_t *ips;
     int timeout_ms;
@@ -61,6 +63,7 @@ typedef struct {
     size_t discarded;
     gw_answer_t early; /* decided from the headers, sent once the request is read */
     gw_job_t *job;     /* set while the bridge has the request */
+    bool mgmt;         /* came to the management listener */
     unsigned status;   /* what was sent; 0 while nothing */
 } s_exchange_t;
 
@@ -266,6 +269,20 @@ static enum MHD_Result s_on_headers(s_exchange_t *ex, struct MHD_Connection *con
         memcpy(ex->early.allow, allow, sizeof(allow));
         return MHD_YES;
     }
+    /* What only ops may see stays off the public listener (issue 21.3): /metrics is not
+     * there (unless gateway.public_metrics), and /readyz there says only ready or not (a
+     * ping down the chain). The management listener serves /metrics, /readyz with every
+     * backend instance's state, and /healthz: nothing of the API. */
+    bool ops = ex->mgmt || ex->http->public_metrics;
+    bool probe =
+        strcmp(ex->route->pattern, "/readyz") == 0 || strcmp(ex->route->pattern, "/healthz") == 0;
+    if (((ex->route->flags & GW_ROUTE_MANAGEMENT) && !ops) ||
+        (ex->mgmt && !probe && !(ex->route->flags & GW_ROUTE_MANAGEMENT))) {
+        gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_NOT_FOUND);
+        return MHD_YES;
+    }
+    if (ex->mgmt && strcmp(ex->route->pattern, "/readyz") == 0)
+        ex->route = gw_routes_ready_details();
     if (!ex->route->build) {
         ex->route->local(&ex->early);
         return MHD_YES;
@@ -326,6 +343,16 @@ static enum MHD_Result s_on_data(s_exchange_t *ex, const char *data, size_t *siz
     return MHD_YES;
 }
 
+/* The HTTP thread that runs conn, on the public or the management listener. */
+static gw_loop_thread_t *s_thread_of(gw_http_t *self, struct MHD_Connection *conn) {
+    const union MHD_ConnectionInfo *info =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+    if (!info)
+        return NULL;
+    gw_loop_thread_t *t = gw_loop_thread_of(self->loop, info->daemon);
+    return t || !self->mgmt ? t : gw_loop_thread_of(self->mgmt, info->daemon);
+}
+
 /* The body is complete: build the Request and hand it to the bridge. */
 static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *conn) {
     if (ex->too_large)
@@ -344,9 +371,7 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
         gw_request_destroy(&req);
         return s_queue(ex, conn, &ans);
     }
-    const union MHD_ConnectionInfo *info =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
-    gw_loop_thread_t *thread = info ? gw_loop_thread_of(ex->http->loop, info->daemon) : NULL;
+    gw_loop_thread_t *thread = s_thread_of(ex->http, conn);
     ex->job = gw_bridge_submit(ex->http->bridge, conn, thread, ex->route, &req);
     if (!ex->job) {
         gw_request_destroy(&req);
@@ -382,6 +407,11 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         gw_str_copy(ex->method, sizeof(ex->method), method);
         gw_str_copy(ex->path, sizeof(ex->path), url);
         gw_request_trace_new(ex->trace);
+        if (self->mgmt) {
+            const union MHD_ConnectionInfo *info =
+                MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
+            ex->mgmt = info && gw_loop_thread_of(self->mgmt, info->daemon) != NULL;
+        }
         if (s_client_ip(self, conn, ex->client_ip, sizeof(ex->client_ip)) != 0) {
             gw_errors_answer_status(&ex->early, DVCID__STATUS__STATUS_INVALID_REQUEST);
             return MHD_YES;
@@ -405,7 +435,7 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         return s_on_data(ex, upload_data, upload_data_size);
     if (ex->early.status) {
         /* The web page and its files: answered from the binary, with their own headers. */
-        int page = gw_page_queue(conn, method, url, ex->trace);
+        int page = ex->mgmt ? 0 : gw_page_queue(conn, method, url, ex->trace);
         if (page != 0) {
             ex->status = page > 0 ? (unsigned)page : 0;
             return page > 0 ? MHD_YES : MHD_NO;
@@ -463,6 +493,28 @@ static struct MHD_Daemon *s_start_daemon(int listen_fd, unsigned limit, void *ar
                             MHD_OPTION_END);
 }
 
+/* The management listener: one thread, its own socket (gateway.management_listen). */
+static int s_mgmt_start(gw_http_t *self, const cmn_config_t *cfg) {
+    struct sockaddr_storage addr;
+    socklen_t alen;
+    if (gw_http_listen_addr(cfg->gateway_management_listen, &addr, &alen) != 0) {
+        CMN_ERROR(NULL, "gateway.management_listen: \"%s\" is not host:port (\"\" for none)",
+                  cfg->gateway_management_listen);
+        return -1;
+    }
+    self->mgmt = gw_loop_new((struct sockaddr *)&addr, alen, 1, s_start_daemon, self);
+    if (!self->mgmt || gw_loop_start(self->mgmt) != 0) {
+        CMN_ERROR(NULL, "cannot serve management HTTP on %s (gateway.management_listen)",
+                  cfg->gateway_management_listen);
+        gw_loop_destroy(&self->mgmt);
+        return -1;
+    }
+    CMN_INFO(NULL, "management HTTP (/metrics, /readyz with details) on %s%s",
+             cfg->gateway_management_listen,
+             self->public_metrics ? "; the public listener serves them too (public_metrics)" : "");
+    return 0;
+}
+
 gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_client_ip_t *ips) {
     struct sockaddr_storage addr;
     socklen_t alen;
@@ -490,6 +542,11 @@ gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_cl
     }
     CMN_INFO(NULL, "HTTP on %s (%u threads, up to %u connections)", cfg->gateway_listen, threads,
              gw_loop_connection_limit(self->loop));
+    self->public_metrics = cfg->gateway_public_metrics != 0;
+    if (cfg->gateway_management_listen[0] && s_mgmt_start(self, cfg) != 0) {
+        gw_http_destroy(&self);
+        return NULL;
+    }
     return self;
 }
 
@@ -500,9 +557,12 @@ void gw_http_destroy(gw_http_t **self_p) {
     /* Stop accepting, then let the answers gw_bridge_close() made reach their clients
      * before every connection is cut. */
     gw_loop_quiesce(self->loop);
+    if (self->mgmt)
+        gw_loop_quiesce(self->mgmt);
     uint64_t until = cmn_time_mono_ms() + S_DRAIN_MS;
     while (atomic_load(&self->active) > 0 && cmn_time_mono_ms() < until)
         nanosleep(&(struct timespec){.tv_nsec = 10 * 1000 * 1000}, NULL);
+    gw_loop_destroy(&self->mgmt);
     gw_loop_destroy(&self->loop);
     free(self);
     *self_p = NULL;

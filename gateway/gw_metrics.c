@@ -11,8 +11,14 @@
 #include "gw_routes_impl.h"
 #include "gw_str.h"
 
+typedef struct {
+    char service[16];
+    int shard, inst;
+    char id[96]; /* service="S",instance="shard-inst" */
+} s_backend_t;
+
 struct gw_backends {
-    char (*id)[96];
+    s_backend_t *b;
     int n;
 };
 
@@ -28,14 +34,17 @@ static int s_backends_add(gw_backends_t *self, const char *service, const char *
     int rc = 0;
     for (int s = 0; s < cmn_endpoints_shards(eps) && rc == 0; s++)
         for (int i = 0; i < cmn_endpoints_instances(eps, s) && rc == 0; i++) {
-            char(*id)[96] = realloc(self->id, (size_t)(self->n + 1) * sizeof(*id));
-            if (!id) {
+            s_backend_t *b = realloc(self->b, (size_t)(self->n + 1) * sizeof(*b));
+            if (!b) {
                 rc = -1;
                 break;
             }
-            self->id = id;
-            snprintf(id[self->n++], sizeof(*id), "service=\"%s\",instance=\"%d-%d\"", service, s,
-                     i);
+            self->b = b;
+            b += self->n++;
+            snprintf(b->service, sizeof(b->service), "%s", service);
+            b->shard = s;
+            b->inst = i;
+            snprintf(b->id, sizeof(b->id), "service=\"%s\",instance=\"%d-%d\"", service, s, i);
         }
     cmn_endpoints_destroy(&eps);
     return rc;
@@ -55,9 +64,17 @@ gw_backends_t *gw_backends_new(const cmn_config_t *cfg) {
 void gw_backends_destroy(gw_backends_t **self_p) {
     if (!self_p || !*self_p)
         return;
-    free((*self_p)->id);
+    free((*self_p)->b);
     free(*self_p);
     *self_p = NULL;
+}
+
+/* Whether backend b's identity is one of the n in got. */
+static bool s_answered(const s_backend_t *b, char *const *got, size_t n) {
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(got[k], b->id) == 0)
+            return true;
+    return false;
 }
 
 /* dvcid_backend_up of every backend: 1 when one of the n identities in got is its. */
@@ -70,12 +87,9 @@ static char *s_backends_up(const gw_backends_t *self, char *const *got, size_t n
                                   "# HELP dvcid_backend_up 1 when the backend instance answered "
                                   "this scrape, 0 when it did not (down, or too late)\n"
                                   "# TYPE dvcid_backend_up gauge\n");
-    for (int b = 0; b < self->n && len < cap; b++) {
-        int up = 0;
-        for (size_t k = 0; k < n && !up; k++)
-            up = strcmp(got[k], self->id[b]) == 0;
-        len += (size_t)snprintf(out + len, cap - len, "dvcid_backend_up{%s} %d\n", self->id[b], up);
-    }
+    for (int b = 0; b < self->n && len < cap; b++)
+        len += (size_t)snprintf(out + len, cap - len, "dvcid_backend_up{%s} %d\n", self->b[b].id,
+                                s_answered(&self->b[b], got, n));
     return out;
 }
 
@@ -129,4 +143,31 @@ void gw_metrics_count(cmn_metrics_t *own, const gw_route_t *route, unsigned stat
     labels[route_end] = '\0';
     cmn_metrics_observe(own, "dvcid_http_request_seconds", labels, seconds,
                         "HTTP request latency at the gateway, first byte in to answer queued");
+}
+
+int gw_metrics_ready(const gw_backends_t *backends, const Dvcid__Reply *reply, gw_answer_t *ans) {
+    bool got = !reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS;
+    char *const *ids = got ? reply->metrics->instances : NULL;
+    size_t nids = got ? reply->metrics->n_instances : 0;
+    json_t *list = json_array();
+    bool ready = got;
+    for (int i = 0; list && i < backends->n; i++) {
+        const s_backend_t *b = &backends->b[i];
+        bool up = s_answered(b, ids, nids);
+        char inst[24];
+        snprintf(inst, sizeof(inst), "%d-%d", b->shard, b->inst);
+        json_array_append_new(
+            list, json_pack("{s:s, s:s, s:b}", "service", b->service, "instance", inst, "up", up));
+        /* Ready when each group (a service, or a shard of it) has an instance up. */
+        bool group_up = up;
+        for (int k = 0; !group_up && k < backends->n; k++)
+            group_up = strcmp(backends->b[k].service, b->service) == 0 &&
+                       backends->b[k].shard == b->shard && s_answered(&backends->b[k], ids, nids);
+        ready = ready && group_up;
+    }
+    if (!list)
+        return -1;
+    return gw_routes_answer(
+        ans, ready ? 200 : 503,
+        json_pack("{s:s, s:o}", "status", ready ? "ready" : "unavailable", "backends", list));
 }

@@ -27,6 +27,12 @@ void gw_metrics_build(gw_request_t *req, gw_body_t *body);
 int gw_metrics_answer(cmn_metrics_t *own, const gw_backends_t *backends, const Dvcid__Reply *reply,
                       gw_answer_t *ans);
 
+/* The answer of GET /readyz on the management listener, from the reply to MetricsGet:
+ * 200 {"status":"ready","backends":[{"service","instance","up"}...]} when every group
+ * (a service, or one shard of account-svc) has an instance that answered, else 503
+ * {"status":"unavailable",...}. Returns 0 or -1. */
+int gw_metrics_ready(const gw_backends_t *backends, const Dvcid__Reply *reply, gw_answer_t *ans);
+
 /* Counts one finished HTTP request (route NULL: no route matched). */
 void gw_metrics_count(cmn_metrics_t *own, const gw_route_t *route, unsigned status, double seconds);
 

@@ -28,7 +28,8 @@ static const gw_route_t s_routes[] = {
     LOCAL("/healthz", gw_reg_local_health),
     GET("/readyz", gw_reg_build_ping, gw_reg_render_ready, 200, GW_ROUTE_OWN_ERRORS),
     GET("/.well-known/jwks.json", gw_jwks_build, gw_jwks_render, 200, 0),
-    GET("/metrics", gw_metrics_build, NULL, 200, GW_ROUTE_OWN_ERRORS | GW_ROUTE_METRICS),
+    GET("/metrics", gw_metrics_build, NULL, 200,
+        GW_ROUTE_OWN_ERRORS | GW_ROUTE_METRICS | GW_ROUTE_MANAGEMENT),
     POST("/v1/captcha", gw_reg_build_captcha, gw_reg_render_captcha, 201, 0),
     /* registration (flows.md section 1) */
     POST("/v1/registrations", gw_reg_build_start, gw_reg_render_start, 201, 0),
@@ -61,6 +62,11 @@ static const gw_route_t s_routes[] = {
     POST("/v1/logout", gw_me_build_logout, gw_me_render_logout, 204,
          GW_ROUTE_SESSION | GW_ROUTE_CLEAR_COOKIE),
 };
+
+static const gw_route_t s_ready_details =
+    GET("/readyz", gw_metrics_build, NULL, 200, GW_ROUTE_OWN_ERRORS | GW_ROUTE_READY_DETAILS);
+
+const gw_route_t *gw_routes_ready_details(void) { return &s_ready_details; }
 
 #define S_NROUTES (sizeof(s_routes) / sizeof(s_routes[0]))
 

@@ -30,7 +30,10 @@ enum {
     GW_ROUTE_SESSION = 1u << 1,      /* needs the session token (Bearer or cookie); the
                                       * HTTP layer answers 401 itself when there is none */
     GW_ROUTE_CLEAR_COOKIE = 1u << 2, /* a 204 or 401 also deletes the session cookie */
-    GW_ROUTE_METRICS = 1u << 3       /* answered by gw_metrics with the gateway's own series */
+    GW_ROUTE_METRICS = 1u << 3,      /* answered by gw_metrics with the gateway's own series */
+    GW_ROUTE_MANAGEMENT = 1u << 4,   /* only on the management listener (unless
+                                      * gateway.public_metrics): 404 on the public one */
+    GW_ROUTE_READY_DETAILS = 1u << 5 /* answered by gw_metrics_ready (management /readyz) */
 };
 
 typedef struct {
@@ -51,6 +54,10 @@ typedef enum { GW_MATCH_OK = 0, GW_MATCH_NOT_FOUND, GW_MATCH_BAD_METHOD } gw_mat
  * GW_ID_MAX or with bytes outside printable ASCII does not match. HEAD matches GET. */
 gw_match_t gw_routes_match(const char *method, const char *path, const gw_route_t **route,
                            char id[GW_ID_MAX + 1], char *allow, size_t allowlen);
+
+/* The route of GET /readyz on the management listener: readiness with every backend
+ * instance's state (gw_metrics_ready), where the public listener says only the status. */
+const gw_route_t *gw_routes_ready_details(void);
 
 /* Parses body (len 0: no body) and builds req's message. Returns 0, or -1 with the
  * 400/422 answer in err. */

@@ -29,6 +29,8 @@ write_config() {
 ; written by scripts/bench-stack.sh: defaults except what a load run needs
 [gateway]
 listen = 127.0.0.1:$P
+management_listen =
+public_metrics = true
 [storage]
 dir = $T/var
 map_size_mib = ${MAP_MIB:-65536}

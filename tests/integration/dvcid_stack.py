@@ -131,7 +131,10 @@ class Stack:
         self.sink = os.path.join(self.var, "sms-outbox.jsonl")
         self.port = free_port()
         self.config = {
-            "gateway": {"listen": "127.0.0.1:%d" % self.port, "timeout_ms": 2000},
+            # /metrics and /readyz details on the API's port, as in deploy/dev.conf: no
+            # management listener, so stacks side by side need no second free port.
+            "gateway": {"listen": "127.0.0.1:%d" % self.port, "timeout_ms": 2000,
+                        "management_listen": "", "public_metrics": "true"},
             "storage": {"dir": self.var},
             "account": {
                 "endpoint": "ipc://%s/account.ipc" % self.tmp,

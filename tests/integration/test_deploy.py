@@ -12,6 +12,9 @@ Runs without a running systemd: `systemd-analyze verify` and `security --offline
 read unit files. Standard library only; DVCID_BIN is the build dir, DVCID_SRC the tree.
 """
 
+import collections
+import http.client
+import json
 import os
 import re
 import shutil
@@ -23,7 +26,7 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from dvcid_stack import Stack  # noqa: E402
+from dvcid_stack import Stack, free_port  # noqa: E402
 
 SERVICES = {  # unit stem -> (binary, StateDirectory leaf, binds an ipc socket)
     "gateway": ("gateway", "gateway", False),
@@ -54,6 +57,20 @@ REQUIRED = {
         "SystemCallArchitectures": "native", "StateDirectoryMode": "0700",
     },
 }
+
+
+Answer = collections.namedtuple("Answer", "status body")
+
+
+def _get(host, port, path):
+    """GET path on host:port (the gateway's management listener): (status, text)."""
+    conn = http.client.HTTPConnection(host, port, timeout=10)
+    try:
+        conn.request("GET", path)
+        r = conn.getresponse()
+        return Answer(r.status, r.read().decode("utf-8"))
+    finally:
+        conn.close()
 
 
 def cmake_command(bindir):
@@ -297,6 +314,10 @@ class DeployTest(unittest.TestCase):
                 os.makedirs(os.path.join(run, leaf), mode=0o700)
             text = prod.replace("/var/lib/dvcid", st.var).replace("/run/dvcid", run)
             text = re.sub(r"(?m)^listen = \S+", "listen = 127.0.0.1:%d" % st.port, text)
+            mport = free_port()
+            text, n = re.subn(r"(?m)^management_listen = \S+",
+                              "management_listen = 127.0.0.1:%d" % mport, text)
+            self.assertEqual(n, 1, "dvcid.conf names gateway.management_listen")
             # argon2's production memory is not what this test is about
             text = re.sub(r"(?m)^argon2_mem_mib = \S+", "argon2_mem_mib = 19", text)
             with open(st.config_path, "w", encoding="utf-8") as f:
@@ -306,6 +327,21 @@ class DeployTest(unittest.TestCase):
             st.start_all()
             r = st.request("GET", "/readyz")
             self.assertEqual(r.status, 200, r)
+            # Production: what only ops may see is off the public listener (issue 21.3).
+            self.assertEqual(r.body, {"status": "ready"}, "public /readyz: the status only")
+            self.assertEqual(st.request("GET", "/metrics").status, 404, "public /metrics")
+            m = _get("127.0.0.1", mport, "/metrics")
+            self.assertEqual(m.status, 200, m)
+            self.assertIn('dvcid_backend_up{service="otp-svc",instance="0-0"} 1', m.body)
+            d = _get("127.0.0.1", mport, "/readyz")
+            self.assertEqual(d.status, 200, d)
+            self.assertEqual(json.loads(d.body)["status"], "ready")
+            self.assertEqual(sorted((b["service"], b["instance"], b["up"])
+                                    for b in json.loads(d.body)["backends"]),
+                             [("account-svc", "0-0", True), ("otp-svc", "0-0", True),
+                              ("sms-worker", "0-0", True)])
+            self.assertEqual(_get("127.0.0.1", mport, "/v1/me").status, 404,
+                             "the management listener serves no API route")
         except BaseException:
             st.close(failed=True)
             raise

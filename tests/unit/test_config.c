@@ -113,6 +113,13 @@ int main(void) {
           "dev.conf: %s", err2);
     CHECK(cfg.token_access_ttl == 300 && cfg.account_flow_ttl == 900 && !cfg.gateway_cookie_secure,
           "dev.conf values");
+    CHECK(cfg.gateway_public_metrics &&
+              strcmp(cfg.gateway_management_listen, "127.0.0.1:9180") == 0,
+          "dev.conf: /metrics public, management listener on loopback");
+    cmn_config_defaults(&cfg);
+    CHECK(!cfg.gateway_public_metrics &&
+              strcmp(cfg.gateway_management_listen, "127.0.0.1:9180") == 0,
+          "production defaults: /metrics only on the management listener");
     CHECK(cmn_config_load_string(&cfg, "t", "[gateway]\ncookie_secure = maybe\n", err2,
                                  sizeof(err2)) == -1 &&
               strstr(err2, "expected true or false"),

@@ -124,7 +124,11 @@ export class Stack {
     this.port = await freePort();
     const config = {
       // Plain HTTP: a Secure cookie would not come back (gateway.cookie_secure is true by default).
-      gateway: { listen: `127.0.0.1:${this.port}`, timeout_ms: 5000, cookie_secure: false },
+      // No management listener (no second port to find); /metrics on the API's port.
+      gateway: {
+        listen: `127.0.0.1:${this.port}`, timeout_ms: 5000, cookie_secure: false,
+        management_listen: '', public_metrics: true
+      },
       storage: { dir: this.var },
       account: {
         endpoint: `ipc://${this.tmp}/account.ipc`,
