@@ -81,7 +81,15 @@ class MetricsInstancesTest(unittest.TestCase):
         traffic.start()
         scrapes = 0
         try:
-            last, _, _ = scrape(st)
+            # /readyz is green once one instance of each answers; the gateway's links to
+            # the others may still be coming up: wait for all, then every scrape has them.
+            deadline = time.monotonic() + 10
+            while True:
+                last, up, _ = scrape(st)
+                if all(up.get(b) == 1.0 for b in BACKENDS):
+                    break
+                self.assertLess(time.monotonic(), deadline, "not every instance up: %r" % up)
+                time.sleep(0.1)
             seen = {}
             deadline = time.monotonic() + 12
             while time.monotonic() < deadline:
