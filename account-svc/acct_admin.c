@@ -90,6 +90,8 @@ int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
         return -1;
     }
     CMN_INFO(cmn_call_trace(call), "ops unlocked sign-in for %s", masked_id);
+    cmn_metrics_add(cmn_service_metrics(ctx->svc), ACCT_UNLOCKS_METRIC, "kind=\"admin\"", 1,
+                    ACCT_UNLOCKS_HELP);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__FlowStateReply fs = DVCID__FLOW_STATE_REPLY__INIT;
     fs.state = "unlocked";

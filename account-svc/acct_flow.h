@@ -1,4 +1,4 @@
-/* acct_flow: sign-in, password-reset and add-phone flows: small state machines kept
+/* acct_flow: sign-in, password-reset, add-phone and unlock flows: small state machines kept
  * in account-svc's LMDB under their 16-byte id, expiring after account.flow_ttl
  * (personal data is kept no longer than the flow). Private to account-svc. */
 #ifndef ACCT_FLOW_H
@@ -12,7 +12,12 @@
 #include "cmn_id.h"
 #include "proto/store.pb-c.h"
 
-typedef enum { ACCT_FLOW_LOGIN = 1, ACCT_FLOW_RESET = 2, ACCT_FLOW_ADD_PHONE = 3 } acct_flow_kind_t;
+typedef enum {
+    ACCT_FLOW_LOGIN = 1,
+    ACCT_FLOW_RESET = 2,
+    ACCT_FLOW_ADD_PHONE = 3,
+    ACCT_FLOW_UNLOCK = 4 /* unlock with your phone (acct_unlock.c) */
+} acct_flow_kind_t;
 
 typedef enum {
     ACCT_FLOW_OTP_PENDING = 1,   /* a code went out; waiting for it */

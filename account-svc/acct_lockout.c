@@ -130,32 +130,35 @@ static int s_fail_pair(const cmn_config_t *cfg, Dvcid__Store__Failures *f, uint6
     return 1;
 }
 
-/* The ID's count across sources: the slow-down, then the lock everywhere. Returns 1
- * when this failure locked it everywhere. */
-static int s_fail_all(const cmn_config_t *cfg, Dvcid__Store__Failures *f, uint64_t now) {
+/* The ID's count across sources: the slow-down, then the lock everywhere. Returns the
+ * ACCT_LOCKOUT_EV_ bits of what began: EV_ACCOUNT when this failure locked it
+ * everywhere, EV_SLOW when its slow-down began. */
+static unsigned s_fail_all(const cmn_config_t *cfg, Dvcid__Store__Failures *f, uint64_t now) {
     f->consecutive++;
     f->count = f->consecutive;
     f->updated_ms = now;
     if (f->consecutive >= (uint32_t)cfg->login_max_consecutive) {
         f->locked_until_ms = now + S_MAX_LOCK_MS;
         f->locks++;
-        return 1;
+        return ACCT_LOCKOUT_EV_ACCOUNT;
     }
     if (f->consecutive >= (uint32_t)cfg->login_slow_after) {
         uint64_t wait = f->consecutive - (uint32_t)cfg->login_slow_after + 1u;
         if (wait > (uint64_t)cfg->login_slow_max_seconds)
             wait = (uint64_t)cfg->login_slow_max_seconds;
         f->not_before_ms = now + wait * 1000u;
+        if (f->consecutive == (uint32_t)cfg->login_slow_after)
+            return ACCT_LOCKOUT_EV_SLOW;
     }
     return 0;
 }
 
 int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                      const char *source, uint64_t now, uint32_t *retry_after, int *storm) {
+                      const char *source, uint64_t now, uint32_t *retry_after, unsigned *events) {
     char pkey[S_KEY_MAX], skey[S_KEY_MAX];
     size_t plen = s_key(pkey, id, source), slen = s_key(skey, "", source);
     Dvcid__Store__Failures pair, all, src;
-    *storm = 0;
+    *events = 0;
     if (s_read(txn, dbi, pkey, plen, &pair) != 0 || s_read_id(cfg, txn, dbi, id, now, &all) != 0 ||
         s_read(txn, dbi, skey, slen, &src) != 0)
         return -1;
@@ -169,10 +172,11 @@ int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const 
         return 1;
     }
     int locked = s_fail_pair(cfg, &pair, now);
-    if (s_fail_all(cfg, &all, now)) {
-        *storm = 1;
+    if (locked)
+        *events |= ACCT_LOCKOUT_EV_SOURCE;
+    *events |= s_fail_all(cfg, &all, now);
+    if (*events & ACCT_LOCKOUT_EV_ACCOUNT)
         locked = 1;
-    }
     if (src.window_start_ms + S_HOUR_MS <= now) {
         src.window_start_ms = now;
         src.count = 0;
@@ -198,25 +202,71 @@ int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id, const char *so
     return cmn_db_del(txn, dbi, key, s_key(key, id, source)) == CMN_DB_ERROR ? -1 : 0;
 }
 
-int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id) {
-    if (cmn_db_del(txn, dbi, id, strlen(id)) == CMN_DB_ERROR)
-        return -1;
+/* What s_each_source's visitor asks for next. */
+enum { S_NEXT, S_DELETE, S_STOP };
+
+/* Visits the ID's record of every source ("ID@..."); fn returns S_NEXT, S_DELETE (the
+ * record goes) or S_STOP. Returns 1 when fn stopped, 0 at the end, -1 on error. */
+static int s_each_source(MDB_txn *txn, MDB_dbi dbi, const char *id,
+                         int (*fn)(const MDB_val *val, const void *arg), const void *arg) {
     char prefix[S_KEY_MAX];
     size_t plen = s_key(prefix, id, "");
     MDB_cursor *cur;
     if (mdb_cursor_open(txn, dbi, &cur) != MDB_SUCCESS)
         return -1;
     MDB_val k = {plen, prefix}, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), stopped = 0;
     while (rc == MDB_SUCCESS && k.mv_size >= plen && memcmp(k.mv_data, prefix, plen) == 0) {
-        rc = mdb_cursor_del(cur, 0);
-        k.mv_size = plen; /* again from the prefix: what follows a deletion is not "current" */
-        k.mv_data = prefix;
-        if (rc == MDB_SUCCESS)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        int next = fn(&v, arg);
+        if (next == S_STOP) {
+            stopped = 1;
+            break;
+        }
+        if (next == S_DELETE) {
+            rc = mdb_cursor_del(cur, 0);
+            k.mv_size = plen; /* again from the prefix: what follows a deletion is not "current" */
+            k.mv_data = prefix;
+            if (rc == MDB_SUCCESS)
+                rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        } else {
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        }
     }
     mdb_cursor_close(cur);
+    if (stopped)
+        return 1;
     return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : -1;
+}
+
+static int s_delete(const MDB_val *val, const void *arg) {
+    (void)val;
+    (void)arg;
+    return S_DELETE;
+}
+
+int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id) {
+    if (cmn_db_del(txn, dbi, id, strlen(id)) == CMN_DB_ERROR)
+        return -1;
+    return s_each_source(txn, dbi, id, s_delete, NULL) < 0 ? -1 : 0;
+}
+
+/* Stops at a source's record whose lock is still on (arg: the time now). */
+static int s_on(const MDB_val *val, const void *arg) {
+    Dvcid__Store__Failures *f = dvcid__store__failures__unpack(NULL, val->mv_size, val->mv_data);
+    int on = f && f->locked_until_ms > *(const uint64_t *)arg;
+    if (f)
+        dvcid__store__failures__free_unpacked(f, NULL);
+    return on ? S_STOP : S_NEXT;
+}
+
+int acct_lockout_any(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
+                     uint64_t now) {
+    Dvcid__Store__Failures all;
+    if (s_read_id(cfg, txn, dbi, id, now, &all) != 0)
+        return -1;
+    if (s_until(&all, now))
+        return 1;
+    return s_each_source(txn, dbi, id, s_on, &now);
 }
 
 /* A record can go once its lock and slow-down are over and it was not touched for
@@ -235,4 +285,31 @@ static int s_expired(const MDB_val *val, uint64_t now, const void *arg) {
 int acct_lockout_sweep(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, uint64_t now,
                        cmn_db_sweep_pos_t *pos) {
     return cmn_db_sweep(txn, dbi, now, s_expired, cfg, pos);
+}
+
+static const char s_locks_help[] = "sign-in locks begun: of an ID from one source, of an ID "
+                                   "everywhere, slow-downs of an ID across sources";
+static const char s_failures_help[] = "wrong passwords (known and unknown ID numbers)";
+static const struct {
+    unsigned bit;
+    const char *labels;
+} s_scopes[] = {{ACCT_LOCKOUT_EV_SOURCE, "scope=\"source\""},
+                {ACCT_LOCKOUT_EV_ACCOUNT, "scope=\"account\""},
+                {ACCT_LOCKOUT_EV_SLOW, "scope=\"slowdown\""}};
+#define S_NSCOPES (sizeof(s_scopes) / sizeof(s_scopes[0]))
+
+void acct_lockout_count(cmn_metrics_t *m, unsigned events) {
+    for (size_t i = 0; i < S_NSCOPES; i++)
+        if (events & s_scopes[i].bit)
+            cmn_metrics_add(m, "dvcid_login_locks_total", s_scopes[i].labels, 1, s_locks_help);
+    if (!(events & (ACCT_LOCKOUT_EV_SOURCE | ACCT_LOCKOUT_EV_ACCOUNT)))
+        cmn_metrics_add(m, "dvcid_login_failures_total", NULL, 1, s_failures_help);
+}
+
+void acct_lockout_metrics_init(cmn_metrics_t *m) {
+    for (size_t i = 0; i < S_NSCOPES; i++)
+        cmn_metrics_add(m, "dvcid_login_locks_total", s_scopes[i].labels, 0, s_locks_help);
+    cmn_metrics_add(m, "dvcid_login_failures_total", NULL, 0, s_failures_help);
+    cmn_metrics_add(m, ACCT_UNLOCKS_METRIC, "kind=\"phone\"", 0, ACCT_UNLOCKS_HELP);
+    cmn_metrics_add(m, ACCT_UNLOCKS_METRIC, "kind=\"admin\"", 0, ACCT_UNLOCKS_HELP);
 }

@@ -23,6 +23,7 @@
 
 #include "cmn_config.h"
 #include "cmn_db.h"
+#include "cmn_metrics.h"
 
 #define ACCT_LOCKOUT_SOURCE_MAX 64
 
@@ -42,11 +43,38 @@ void acct_lockout_source(const char *client_ip, char out[ACCT_LOCKOUT_SOURCE_MAX
 int acct_lockout_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
                        const char *source, uint64_t now, uint32_t *retry_after);
 
+/* What one wrong password set off (acct_lockout_fail's *events, a set of these bits), for
+ * the lock metrics and logs: a lock storm shows as many of them at once. */
+enum {
+    ACCT_LOCKOUT_EV_SOURCE = 1u << 0, /* the ID is locked for this source */
+    ACCT_LOCKOUT_EV_SLOW = 1u << 1,   /* the ID's slow-down began (login.slow_after reached) */
+    ACCT_LOCKOUT_EV_ACCOUNT = 1u << 2 /* the ID is locked everywhere (login.max_consecutive) */
+};
+
 /* Counts a wrong password. Returns 1 when this failure locks the ID for this source, or
- * everywhere (*retry_after set), 0 when not, -1 on error. *storm is set to 1 when this
- * failure locked the ID everywhere (metrics, logs). */
+ * everywhere (*retry_after set), 0 when not, -1 on error. *events receives the
+ * ACCT_LOCKOUT_EV_ bits of what this failure began (0 for none). */
 int acct_lockout_fail(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
-                      const char *source, uint64_t now, uint32_t *retry_after, int *storm);
+                      const char *source, uint64_t now, uint32_t *retry_after, unsigned *events);
+
+/* Counts one wrong password's events in the lock metrics: dvcid_login_locks_total by
+ * scope (source, account, slowdown: what began; a lock storm is many of them at once,
+ * alert DvcidLoginLockStorm), or dvcid_login_failures_total when it locked nothing. */
+void acct_lockout_count(cmn_metrics_t *m, unsigned events);
+
+/* Locks lifted before their time, by kind: "phone" (unlock with your phone), "admin"
+ * (dvcctl unlock). */
+#define ACCT_UNLOCKS_METRIC "dvcid_login_unlocks_total"
+#define ACCT_UNLOCKS_HELP "sign-in locks lifted: by the owner's phone, by ops"
+
+/* Creates every lock and unlock series at 0, so dashboards and alerts see them before
+ * the first lock. */
+void acct_lockout_metrics_init(cmn_metrics_t *m);
+
+/* Is the ID locked or slowed down now, for any source or everywhere? Returns 1 yes, 0 no,
+ * -1 on error. What "unlock with your phone" sends a real code for. */
+int acct_lockout_any(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
+                     uint64_t now);
 
 /* After a success from source (sign-in): forgets the ID's consecutive count, its lock
  * everywhere and its record for that source; other sources' locks stay. 0 or -1. */

@@ -24,33 +24,12 @@
 #define S_LOGIN DVCID__PURPOSE__PURPOSE_LOGIN
 #define S_PHONE DVCID__PURPOSE__PURPOSE_PHONE_CHANGE
 
-/* Finishes a step with an error status; returns rc. */
-static int s_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc) {
-    cmn_call_fail(ctx, &(*s)->call, status);
-    acct_step_destroy(s);
-    return rc;
-}
-
 /* The sign-in flow a request names, in one of states (see acct_step_for_flow). */
 static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, unsigned states,
                                Dvcid__Store__Flow **flow, int *rc) {
     acct_state_t *st = ctx->self;
     return acct_step_for_flow(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), call, hex, ACCT_FLOW_LOGIN, states,
                               flow, rc);
-}
-
-/* Finishes a step with the error of a peer's reply. */
-static int s_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
-    cmn_call_forward_error(ctx, &(*s)->call, reply);
-    acct_step_destroy(s);
-    return 0;
-}
-
-/* Finishes a step with the error of a peer's reply, when nothing else was done in this
- * item: the answer need not wait for the batch's commit. */
-static int s_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
-    cmn_call_answer_early((*s)->call);
-    return s_forward(ctx, s, reply);
 }
 
 /* --- start ------------------------------------------------------------------------ */
@@ -65,15 +44,12 @@ static Dvcid__Status s_refusal(int verdict) {
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (!acct_reply_is_otp(reply)) {
-        if (acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id) != 0)
-            return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-        return s_forward(ctx, &s, reply);
-    }
+    if (!acct_reply_is_otp(reply))
+        return acct_step_unissued(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), &s, reply);
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
     size_t n = acc->n_phones;
     Dvcid__Method *items = calloc(n ? n : 1, sizeof(*items));
     Dvcid__Method **ptrs = calloc(n ? n : 1, sizeof(Dvcid__Method *));
@@ -107,7 +83,7 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     free(masks);
     acct_account_free(&acc);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     acct_step_destroy(&s);
     return 0;
 }
@@ -130,7 +106,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     if (locked != 0) {
         /* A concurrent guess locked the ID while this one was hashing. */
         if (locked < 0)
-            return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+            return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
         acct_reply_retry(ctx, &s->call, s_refusal(locked), retry);
         acct_step_destroy(&s);
         return 0;
@@ -140,30 +116,25 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
                  ? acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc)
                  : 1;
     if (rc < 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     if (rc == 1) {
-        int storm = 0;
+        unsigned events = 0;
         locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
-                                   source, now, &retry, &storm);
+                                   source, now, &retry, &events);
         if (locked < 0)
-            return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-        CMN_INFO(trace, "sign-in refused: id=%s wrong credentials%s", masked,
-                 storm    ? ", now locked from every address"
-                 : locked ? ", now locked here"
-                          : "");
-        if (locked)
-            cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_locks_total",
-                            storm ? "scope=\"account\"" : "scope=\"source\"", 1,
-                            "sign-in locks: of an ID from one source, or of an ID everywhere");
-        else
-            cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_failures_total", NULL, 1,
-                            "wrong passwords (known and unknown ID numbers)");
+            return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        CMN_INFO(trace, "sign-in refused: id=%s wrong credentials%s%s", masked,
+                 events & ACCT_LOCKOUT_EV_ACCOUNT  ? ", now locked from every address"
+                 : events & ACCT_LOCKOUT_EV_SOURCE ? ", now locked here"
+                                                   : "",
+                 events & ACCT_LOCKOUT_EV_SLOW ? ", now slowed down" : "");
+        acct_lockout_count(cmn_service_metrics(ctx->svc), events);
         if (locked) {
             acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
             acct_step_destroy(&s);
             return 0;
         }
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INVALID_CREDENTIALS, 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INVALID_CREDENTIALS, 0);
     }
     if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number, source) != 0)
         rc = -1;
@@ -177,7 +148,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     const char *primary = rc == 0 ? acct_account_primary(acc) : NULL;
     if (!primary) {
         acct_account_free(&acc);
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     }
     snprintf(s->phone, sizeof(s->phone), "%s", primary);
     acct_account_free(&acc);
@@ -188,7 +159,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     flow.phone = s->phone;
     flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
     if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     CMN_INFO(trace, "sign-in %s: password accepted for id=%s", s->hex, masked);
     acct_step_issue(ctx, st->otp_peer, s, S_LOGIN, s->phone, 0, s_issued);
     return 0;
@@ -254,7 +225,7 @@ static int s_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
     if (!acct_reply_is_otp(reply))
-        return s_forward(ctx, &s, reply);
+        return acct_step_forward(ctx, &s, reply);
     acct_reply_otp(ctx, &s->call, reply);
     acct_step_destroy(&s);
     return 0;
@@ -290,7 +261,7 @@ int acct_login_method(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     Dvcid__Store__Account *acc = NULL;
     rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
     char *end = NULL;
     long idx = m->method_id[0] == 'm' ? strtol(m->method_id + 1, &end, 10) : -1;
     if (idx < 0 || !end || *end || end == m->method_id + 1 || (size_t)idx >= acc->n_phones) {
@@ -313,12 +284,12 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return s_forward_early(ctx, &s, reply);
+        return acct_step_forward_early(ctx, &s, reply);
     uint64_t now = cmn_time_now_ms();
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
     char token[ACCT_TOKEN_MAX], sub[CMN_ID_HEX];
     char *jwt = NULL;
     if (acc->account_id.len == CMN_ID_BYTES)
@@ -336,7 +307,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_account_free(&acc);
     if (rc != 0) {
         free(jwt);
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     }
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
@@ -374,14 +345,14 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (!acct_reply_is_otp(reply))
-        return s_forward_early(ctx, &s, reply);
+        return acct_step_forward_early(ctx, &s, reply);
     Dvcid__Store__Flow *flow = NULL;
     int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_LOGIN,
                                cmn_time_now_ms(), &flow);
     if (rc != 0)
-        return s_fail(ctx, &s,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-                      rc < 0 ? -1 : 0);
+        return acct_step_fail(
+            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+            rc < 0 ? -1 : 0);
     char *old = flow->new_phone;
     flow->state = ACCT_FLOW_PHONE_PENDING;
     flow->new_phone = s->phone;
@@ -389,7 +360,7 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     flow->new_phone = old;
     acct_flow_free(&flow);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     acct_reply_otp(ctx, &s->call, reply);
     acct_step_destroy(&s);
     return 0;
@@ -424,13 +395,13 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return s_forward_early(ctx, &s, reply);
+        return acct_step_forward_early(ctx, &s, reply);
     /* The phone the verified code went to is the one that becomes primary. */
     const char *phone = reply->otp_verified->phone;
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
     char old[16] = "";
     const char *primary = acct_account_primary(acc);
     if (primary && strcmp(primary, phone) != 0)
@@ -445,7 +416,7 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     char masked[16], masked_id[32];
     cmn_mask_phone(phone, masked, sizeof(masked));
     cmn_mask_id(s->id_number, masked_id, sizeof(masked_id));

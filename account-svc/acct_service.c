@@ -117,6 +117,9 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_RESET_RESEND, acct_reset_resend},
     {DVCID__REQUEST__BODY_RESET_VERIFY, acct_reset_verify},
     {DVCID__REQUEST__BODY_RESET_PASSWORD, acct_reset_password},
+    {DVCID__REQUEST__BODY_UNLOCK_START, acct_unlock_start},
+    {DVCID__REQUEST__BODY_UNLOCK_RESEND, acct_unlock_resend},
+    {DVCID__REQUEST__BODY_UNLOCK_VERIFY, acct_unlock_verify},
     {DVCID__REQUEST__BODY_ME_GET, acct_me_get},
     {DVCID__REQUEST__BODY_ME_ADD_PHONE, acct_me_add_phone},
     {DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, acct_me_add_phone_verify},
@@ -245,6 +248,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
         snprintf(labels, sizeof(labels), "shard=\"%d\"", st->shard);
         cmn_metrics_add_labels(cmn_service_metrics(st->svc), labels);
     }
+    acct_lockout_metrics_init(cmn_service_metrics(st->svc));
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
     if (st->otp_peer < 0 || s_shard_peers(st, eps) != 0 ||
         (st->sweep_timer = cmn_service_every(st->svc, S_SWEEP_MS, s_sweep)) < 0)

@@ -76,6 +76,11 @@ int acct_reset_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
 int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 
+/* Unlock with your phone (acct_unlock.c). */
+int acct_unlock_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_unlock_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+int acct_unlock_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+
 /* The signed-in user (acct_me.c). */
 int acct_me_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);

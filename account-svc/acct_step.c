@@ -80,13 +80,40 @@ int acct_reply_is_otp(const Dvcid__Reply *from) {
     return !from->error && from->body_case == DVCID__REPLY__BODY_OTP_SENT && from->otp_sent->otp;
 }
 
-void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from) {
+void acct_reply_otp_info(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__OtpInfo *otp) {
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
-    sent.otp = from->otp_sent->otp;
+    sent.otp = (Dvcid__OtpInfo *)otp;
     r.body_case = DVCID__REPLY__BODY_OTP_SENT;
     r.otp_sent = &sent;
     cmn_call_reply(ctx, call, &r);
+}
+
+void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from) {
+    acct_reply_otp_info(ctx, call, from->otp_sent->otp);
+}
+
+int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc) {
+    cmn_call_fail(ctx, &(*s)->call, status);
+    acct_step_destroy(s);
+    return rc;
+}
+
+int acct_step_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
+    cmn_call_forward_error(ctx, &(*s)->call, reply);
+    acct_step_destroy(s);
+    return 0;
+}
+
+int acct_step_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
+    cmn_call_answer_early((*s)->call);
+    return acct_step_forward(ctx, s, reply);
+}
+
+int acct_step_unissued(cmn_ctx_t *ctx, MDB_dbi flows, acct_step_t **s, const Dvcid__Reply *reply) {
+    if (acct_flow_del(ctx->txn, flows, (*s)->id) != 0)
+        return acct_step_fail(ctx, s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    return acct_step_forward(ctx, s, reply);
 }
 
 void acct_reply_state(cmn_ctx_t *ctx, cmn_call_t **call, const char *state) {

@@ -52,6 +52,20 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
 void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                       const char *code, cmn_reply_fn *fn);
 
+/* Finishes a step with an error status (the step is destroyed); returns rc. */
+int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc);
+
+/* Finishes a step with the error of a peer's reply. Returns 0. */
+int acct_step_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply);
+
+/* The same when nothing else was done in this item (a wrong code): the answer need not
+ * wait for the batch's commit. */
+int acct_step_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply);
+
+/* A first code that did not go out (otp-svc's error in reply): the step's flow goes from
+ * flows and the error is the answer. Returns 0, or -1 after a storage error. */
+int acct_step_unissued(cmn_ctx_t *ctx, MDB_dbi flows, acct_step_t **s, const Dvcid__Reply *reply);
+
 /* Records the argon2id time of the step's finished password job. */
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s);
 
@@ -78,6 +92,9 @@ void acct_reply_retry(cmn_ctx_t *ctx, cmn_call_t **call, Dvcid__Status status, u
 
 /* Answers {otp} from otp-svc's reply. */
 void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from);
+
+/* Answers {otp} with this otp object. */
+void acct_reply_otp_info(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__OtpInfo *otp);
 
 /* Answers {state}. */
 void acct_reply_state(cmn_ctx_t *ctx, cmn_call_t **call, const char *state);

@@ -106,6 +106,8 @@ cmn_shard_route_t cmn_shard_route(const Dvcid__Request *req, uint16_t *key) {
         return s_by_id_number(req->login_start->id_number, key);
     case DVCID__REQUEST__BODY_RESET_START:
         return s_by_id_number(req->reset_start->id_number, key);
+    case DVCID__REQUEST__BODY_UNLOCK_START:
+        return s_by_id_number(req->unlock_start->id_number, key);
     case DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET:
         return s_by_id_number(req->admin_account_get->id_number, key);
     case DVCID__REQUEST__BODY_ADMIN_UNLOCK:
@@ -134,6 +136,10 @@ cmn_shard_route_t cmn_shard_route(const Dvcid__Request *req, uint16_t *key) {
         return s_by_hex(req->reset_verify->reset_id, key);
     case DVCID__REQUEST__BODY_RESET_PASSWORD:
         return s_by_hex(req->reset_password->reset_id, key);
+    case DVCID__REQUEST__BODY_UNLOCK_RESEND:
+        return s_by_hex(req->unlock_resend->unlock_id, key);
+    case DVCID__REQUEST__BODY_UNLOCK_VERIFY:
+        return s_by_hex(req->unlock_verify->unlock_id, key);
     case DVCID__REQUEST__BODY_ME_GET:
         return s_by_token(req->me_get->token, key);
     case DVCID__REQUEST__BODY_ME_ADD_PHONE:

@@ -27,10 +27,12 @@ static const gw_error_t s_status[] = {
     [S(INVALID_CREDENTIALS)] = {401, "invalid_credentials",
                                 "Số CMND/CCCD hoặc mật khẩu không đúng."},
     /* Said of the sign-in, not of "the account": an unknown ID number locks too, and
-     * the answer must not tell the two apart (security.md). */
+     * the answer must not tell the two apart (security.md). The owner need not wait:
+     * a code to the account's phone lifts the lock (POST /v1/unlocks). */
     [S(ACCOUNT_LOCKED)] = {423, "account_locked",
                            "Bạn đã nhập sai thông tin đăng nhập quá số lần cho phép. Vui lòng "
-                           "thử lại sau."},
+                           "thử lại sau, hoặc mở khóa ngay bằng mã OTP gửi đến số điện thoại "
+                           "của tài khoản (“Mở khóa bằng điện thoại”)."},
     [S(OTP_INVALID)] = {400, "otp_invalid", "Mã OTP không đúng."},
     [S(OTP_EXPIRED)] = {410, "otp_expired",
                         "Mã OTP đã hết hiệu lực. Vui lòng bấm “Gửi lại OTP” để nhận mã mới."},

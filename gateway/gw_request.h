@@ -34,6 +34,9 @@ typedef struct {
         Dvcid__ResetResend reset_resend;
         Dvcid__ResetVerify reset_verify;
         Dvcid__ResetPassword reset_password;
+        Dvcid__UnlockStart unlock_start;
+        Dvcid__UnlockResend unlock_resend;
+        Dvcid__UnlockVerify unlock_verify;
         Dvcid__MeGet me_get;
         Dvcid__MeAddPhone me_add_phone;
         Dvcid__MeAddPhoneVerify me_add_phone_verify;

@@ -54,6 +54,12 @@ static const gw_route_t s_routes[] = {
          200, 0),
     POST("/v1/password-resets/{id}/password", gw_reset_build_password, gw_routes_render_flow_state,
          200, 0),
+    /* unlock with your phone (issue 21): 202, the same whether or not the ID is a locked
+     * account; lifts the sign-in locks, signs nobody in */
+    POST("/v1/unlocks", gw_unlock_build_start, gw_unlock_render_start, 202, 0),
+    POST("/v1/unlocks/{id}/otp/resend", gw_unlock_build_resend, gw_routes_render_otp_sent, 200, 0),
+    POST("/v1/unlocks/{id}/otp/verify", gw_unlock_build_verify, gw_routes_render_flow_state, 200,
+         0),
     /* the signed-in user */
     GET("/v1/me", gw_me_build_get, gw_me_render_get, 200, GW_ROUTE_SESSION),
     POST("/v1/me/phones", gw_me_build_add_phone, gw_routes_render_otp_sent, 200, GW_ROUTE_SESSION),

@@ -1,9 +1,10 @@
 /* gw_routes_impl: what the route table (gw_routes.c) needs from the files that
  * build and render each area's endpoints: gw_routes_reg.c (service, captcha,
- * registration), gw_routes_login.c (sign-in, lost phone, forgot password) and
- * gw_routes_me.c (the signed-in user, logout, JWKS). Private to the gateway.
- * Builders fill req->msg from the body fields (typed and length-capped by gw_body;
- * content rules are account-svc's); renderers follow gw_render_fn. */
+ * registration), gw_routes_login.c (sign-in, lost phone, forgot password),
+ * gw_routes_unlock.c (unlock with your phone) and gw_routes_me.c (the signed-in
+ * user, logout, JWKS). Private to the gateway. Builders fill req->msg from the body
+ * fields (typed and length-capped by gw_body; content rules are account-svc's);
+ * renderers follow gw_render_fn. */
 #ifndef GW_ROUTES_IMPL_H
 #define GW_ROUTES_IMPL_H
 
@@ -65,6 +66,13 @@ gw_render_fn gw_reset_render_start;
 gw_build_fn gw_reset_build_resend;
 gw_build_fn gw_reset_build_verify;
 gw_build_fn gw_reset_build_password;
+
+/* --- unlock with your phone (gw_routes_unlock.c) -------------------------------- */
+
+gw_build_fn gw_unlock_build_start;
+gw_render_fn gw_unlock_render_start;
+gw_build_fn gw_unlock_build_resend;
+gw_build_fn gw_unlock_build_verify;
 
 /* --- the signed-in user, logout, JWKS (gw_routes_me.c) -------------------------- */
 

@@ -151,8 +151,10 @@ static int s_bad_input(cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData fl
         phone_ok = plen == 0 ? !phone_required
                              : plen == 12 && strncmp(phone, "+84", 3) == 0 && digits == 11;
     }
-    if (flow.len == CMN_ID_BYTES && purpose >= DVCID__PURPOSE__PURPOSE_REGISTER &&
-        purpose <= DVCID__PURPOSE__PURPOSE_ADD_PHONE && phone_ok)
+    int coded = (purpose >= DVCID__PURPOSE__PURPOSE_REGISTER &&
+                 purpose <= DVCID__PURPOSE__PURPOSE_ADD_PHONE) ||
+                purpose == DVCID__PURPOSE__PURPOSE_UNLOCK; /* every purpose but the notice */
+    if (flow.len == CMN_ID_BYTES && coded && phone_ok)
         return 0;
     CMN_WARN(cmn_call_trace(*call), "refused a malformed OTP request (flow %zu bytes, purpose %d)",
              flow.len, (int)purpose);

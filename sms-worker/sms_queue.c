@@ -414,7 +414,7 @@ int sms_queue_valid(const Dvcid__SmsSend *msg, const char **field) {
             return -1;
     *field = "purpose";
     if (msg->purpose < DVCID__PURPOSE__PURPOSE_REGISTER ||
-        msg->purpose > DVCID__PURPOSE__PURPOSE_NOTICE)
+        msg->purpose > DVCID__PURPOSE__PURPOSE_UNLOCK)
         return -1;
     *field = "code";
     len = strlen(msg->code);

@@ -29,6 +29,7 @@ static const s_purpose_t s_purposes[] = {
      "reset your password"},
     {DVCID__PURPOSE__PURPOSE_ADD_PHONE, "add_phone", "them so dien thoai", "add a phone number"},
     {DVCID__PURPOSE__PURPOSE_NOTICE, "notice", NULL, NULL},
+    {DVCID__PURPOSE__PURPOSE_UNLOCK, "unlock", "mo khoa dang nhap", "unlock your sign-in"},
 };
 
 static const char s_notice_vi[] =

@@ -12,7 +12,7 @@
 #define SMS_TEXT_MAX 256
 
 /* The api.md name of a Dvcid__Purpose ("register", "login", "phone_change",
- * "password_reset", "add_phone", "notice"); NULL for any other value. */
+ * "password_reset", "add_phone", "notice", "unlock"); NULL for any other value. */
 const char *sms_text_purpose_name(int purpose);
 
 /* Renders the SMS for purpose into out. code is the OTP (1..9 digits; must be

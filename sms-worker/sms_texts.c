@@ -14,7 +14,7 @@
 #include "sms_gsm.h"
 #include "sms_text.h"
 
-#define S_PURPOSES 7 /* Dvcid__Purpose values 1..6 */
+#define S_PURPOSES 8 /* Dvcid__Purpose values 1..7 */
 #define S_CODE_MAX 9
 #define S_MINUTES_MAX 99999
 
@@ -128,7 +128,7 @@ static int s_handler(void *user, const char *section, const char *name, const ch
     snprintf(ld->key, sizeof(ld->key), "[%s] %s", section, name);
     if (!purpose) {
         ld->why = "unknown purpose (register, login, phone_change, password_reset, add_phone, "
-                  "notice)";
+                  "notice, unlock)";
         return 0;
     }
     if (lang < 0) {

@@ -54,7 +54,7 @@ async function busy(form, fn) {
 // Flow state and timers
 
 /* The flow in progress: {kind, id, otp, ...}. kind names what the OTP screen confirms:
- * register | login | phone (lost phone, inside a sign-in) | reset | add_phone. */
+ * register | login | phone (lost phone, inside a sign-in) | reset | add_phone | unlock. */
 let flow = null;
 
 function setOtp(otp) {
@@ -191,7 +191,7 @@ const SCREENS = {
     },
     render(node) {
       const o = flow.otp;
-      const sent = flow.kind === 'reset' ? 'otp.sent.reset' : 'otp.sent';
+      const sent = { reset: 'otp.sent.reset', unlock: 'otp.sent.unlock' }[flow.kind] || 'otp.sent';
       $(node, 'title').textContent = t('otp.title.' + flow.kind);
       $(node, 'sent').textContent = t(sent, { length: o.length, phone: o.phone });
       const left = secondsUntil(o.expiresAt);
@@ -261,6 +261,12 @@ const SCREENS = {
       setupCaptcha(form);
       // One tab today; pressing it (as the guide says) keeps it selected.
       node.querySelector('[role="tab"]').addEventListener('click', () => field(form, 'id_number').focus());
+      // "Locked": the owner need not wait, a code to the account's phone lifts the lock.
+      $(node, 'to-unlock').addEventListener('click', () => {
+        const id = field(form, 'id_number').value;
+        show('unlock');
+        field(SCREENS.unlock.node.querySelector('form'), 'id_number').value = id;
+      });
       form.addEventListener('submit', (e) => {
         e.preventDefault();
         const ok = checkForm(form, {
@@ -269,6 +275,25 @@ const SCREENS = {
           captcha_answer: CHECK.required
         });
         if (ok) busy(form, () => startLogin(form));
+      });
+    },
+    show(node, params = {}) {
+      const form = node.querySelector('form');
+      clearErrors(form);
+      $(node, 'locked').hidden = true;
+      if (params.alert) setAlert(form, params.alert);
+      loadCaptcha(form);
+    }
+  },
+
+  unlock: {
+    setup(node) {
+      const form = node.querySelector('form');
+      setupCaptcha(form);
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        const ok = checkForm(form, { id_number: CHECK.idNumber, captcha_answer: CHECK.required });
+        if (ok) busy(form, () => startUnlock(form));
       });
     },
     show(node, params = {}) {
@@ -398,7 +423,7 @@ const main = () => document.getElementById('main');
 let current = null;
 
 /* Screens shown on a reload or the back button without any flow state. */
-const ALWAYS = new Set(['home', 'register-type', 'register', 'login-choose', 'login', 'forgot']);
+const ALWAYS = new Set(['home', 'register-type', 'register', 'login-choose', 'login', 'forgot', 'unlock']);
 
 function pageTitle() {
   const h1 = main().querySelector('h1');
@@ -484,7 +509,9 @@ async function startLogin(form) {
     captcha_answer: field(form, 'captcha_answer').value.trim()
   });
   if (!r.ok) {
-    // The same answer for a wrong ID number and a wrong password, shown above the form.
+    // The same answer for a wrong ID number and a wrong password, shown above the form;
+    // a locked sign-in offers the unlock with the phone next to it.
+    $(SCREENS.login.node, 'locked').hidden = r.error.code !== 'account_locked';
     return failWithCaptcha(form, r.error);
   }
   const methods = Array.isArray(r.data.methods) ? r.data.methods : [];
@@ -504,6 +531,19 @@ async function startReset(form) {
   });
   if (!r.ok) return failWithCaptcha(form, r.error);
   flow = { kind: 'reset', id: r.data.reset_id };
+  setOtp(r.data.otp);
+  show('otp', { fresh: true });
+}
+
+async function startUnlock(form) {
+  const idNumber = digits(field(form, 'id_number').value);
+  const r = await api('POST', '/v1/unlocks', {
+    id_number: idNumber,
+    captcha_id: form.dataset.captchaId || '',
+    captcha_answer: field(form, 'captcha_answer').value.trim()
+  });
+  if (!r.ok) return failWithCaptcha(form, r.error);
+  flow = { kind: 'unlock', id: r.data.unlock_id, idNumber };
   setOtp(r.data.otp);
   show('otp', { fresh: true });
 }
@@ -585,6 +625,17 @@ const OTP = {
     next: () => show('password', undefined, { history: 'replace' }),
     back: 'forgot'
   },
+  unlock: {
+    verify: (code) => api('POST', `/v1/unlocks/${seg(flow.id)}/otp/verify`, { code }),
+    resend: () => api('POST', `/v1/unlocks/${seg(flow.id)}/otp/resend`),
+    next: () => {
+      flow.done = true;
+      const idNumber = flow.idNumber;
+      show('login', { alert: { key: 'unlock.done' } }, { history: 'replace' });
+      field(SCREENS.login.node.querySelector('form'), 'id_number').value = idNumber;
+    },
+    back: 'unlock'
+  },
   add_phone: {
     verify: (code) => api('POST', '/v1/me/phones/verify', { code }),
     resend: () => api('POST', '/v1/me/phones', { phone: flow.phone }),
@@ -629,13 +680,18 @@ async function resendOtp(form) {
     if (r.error.code === 'not_found' && flow.kind === 'reset') {
       return show('forgot', { alert: { key: 'reset.again' } }, { history: 'replace' });
     }
+    if (r.error.code === 'not_found' && flow.kind === 'unlock') {
+      return show('unlock', { alert: { key: 'unlock.again' } }, { history: 'replace' });
+    }
     noteRetry(r.error);
     return showError(form, r.error);
   }
   setOtp(r.data.otp);
   clearErrors(form);
   field(form, 'code').value = '';
-  setMsg($(node, 'status'), { key: 'otp.resent', vars: { phone: flow.otp.phone } }, { hide: false });
+  // An unlock's answer names no phone (it would tell a stranger who owns the ID).
+  const resent = flow.kind === 'unlock' ? 'otp.resent.unlock' : 'otp.resent';
+  setMsg($(node, 'status'), { key: resent, vars: { phone: flow.otp.phone } }, { hide: false });
   field(form, 'code').focus();
 }
 

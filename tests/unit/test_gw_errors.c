@@ -81,6 +81,8 @@ static void test_messages(void) {
     CHECK(strstr(gw_errors_status(S(ACCOUNT_EXISTS))->message, "Quên mật khẩu") != NULL,
           "account_exists points to forgot password (flows.md 1)");
     CHECK_STR(gw_errors_status(S(OTP_INVALID))->message, "Mã OTP không đúng.");
+    CHECK(strstr(gw_errors_status(S(ACCOUNT_LOCKED))->message, "Mở khóa bằng điện thoại") != NULL,
+          "account_locked offers the unlock with the phone");
 }
 
 static void test_body(void) {

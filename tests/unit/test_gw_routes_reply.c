@@ -213,6 +213,25 @@ static void test_phone_and_reset(void) {
     /* the reply of another step: 500 */
     s_do("POST", "/v1/password-resets/R1/password", &rr, &ans, &rc);
     CHECK(rc != 0 && ans.status == 500, "wrong reply kind");
+
+    /* unlock with your phone: 202 {unlock_id, otp}, then {state: "unlocked"} */
+    Dvcid__Reply ur = DVCID__REPLY__INIT;
+    Dvcid__UnlockStartReply us = DVCID__UNLOCK_START_REPLY__INIT;
+    us.unlock_id = "U1";
+    us.otp = &s_otp;
+    ur.body_case = DVCID__REPLY__BODY_UNLOCK_START;
+    ur.unlock_start = &us;
+    j = s_render("POST", "/v1/unlocks", &ur, &ans, &rc);
+    CHECK(rc == 0 && ans.status == 202, "unlock 202 (%u)", ans.status);
+    CHECK_STR(s_str(j, "unlock_id"), "U1");
+    CHECK(s_otp_ok(json_object_get(j, "otp")) && json_object_size(j) == 2, "{unlock_id, otp}");
+    json_decref(j);
+    s_do("POST", "/v1/unlocks", &rr, &ans, &rc);
+    CHECK(rc != 0 && ans.status == 500, "unlock start: a reset's reply is the wrong kind");
+    fs.state = "unlocked";
+    s_do("POST", "/v1/unlocks/U1/otp/verify", &fr, &ans, &rc);
+    CHECK(rc == 0 && ans.status == 200 && strcmp(ans.body, "{\"state\":\"unlocked\"}") == 0,
+          "unlock verify");
     gw_answer_clear(&ans);
 }
 

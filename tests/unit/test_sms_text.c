@@ -46,6 +46,7 @@ static const row_t s_rows[] = {
     {DVCID__PURPOSE__PURPOSE_PASSWORD_RESET, "password_reset", "dat lai mat khau",
      "reset your password"},
     {DVCID__PURPOSE__PURPOSE_ADD_PHONE, "add_phone", "them so dien thoai", "add a phone"},
+    {DVCID__PURPOSE__PURPOSE_UNLOCK, "unlock", "mo khoa dang nhap", "unlock your sign-in"},
 };
 
 static void s_check_otp_texts(void) {
@@ -139,7 +140,7 @@ static void s_check_refusals(void) {
                           sizeof(text)) == -1,
           "unspecified purpose rendered");
     CHECK(sms_text_render(99, "123456", "vi", 300, text, sizeof(text)) == -1, "purpose 99");
-    CHECK(sms_text_purpose_name(0) == NULL && sms_text_purpose_name(7) == NULL, "names");
+    CHECK(sms_text_purpose_name(0) == NULL && sms_text_purpose_name(8) == NULL, "names");
     char small[40];
     CHECK(sms_text_render(DVCID__PURPOSE__PURPOSE_LOGIN, "123456", "vi", 300, small,
                           sizeof(small)) == -1 &&
