@@ -70,7 +70,6 @@ function setOtp(otp) {
 
 /* Seconds until ms (epoch), at least 0. */
 const secondsUntil = (ms) => Math.max(0, Math.ceil((ms - Date.now()) / 1000));
-const duration = (s) => (s < 90 ? t('dur.s', { n: s }) : t('dur.m', { n: Math.ceil(s / 60) }));
 const clock = (s) => `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 
 /* A rate-limited answer says when to try again: move the resend deadline there. */

@@ -5,7 +5,7 @@
  */
 
 import { MSG } from './text.js';
-import { setMsg } from './i18n.js';
+import { setMsg, t } from './i18n.js';
 
 // ---------------------------------------------------------------------------------------
 // The API
@@ -96,6 +96,9 @@ const ERROR_FIELD = {
 /* Shows a failed answer on form: each detail next to its field, an error that concerns
  * one field next to it, anything else at the top of the form; then focuses the first
  * field in error (or the alert), so keyboard and screen-reader users land on it. */
+/* A wait in words: "40 giây", "15 phút". */
+export const duration = (s) => (s < 90 ? t('dur.s', { n: s }) : t('dur.m', { n: Math.ceil(s / 60) }));
+
 export function showError(form, error) {
   clearErrors(form);
   const marked = [];
