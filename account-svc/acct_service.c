@@ -243,6 +243,36 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     for (size_t i = 0; i < sizeof(read_only) / sizeof(read_only[0]); i++)
         if (cmn_service_read_only(st->svc, read_only[i]) != 0)
             goto fail;
+    /* Method classes (issue 19.5): administration only from dvcctl's key; a captcha of
+     * another shard only from account-svc; the citizens' routes from the gateway. */
+    static const cmn_caller_t callers[] = {
+        {DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_ADMIN_UNLOCK, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_SHARD_STATS, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_SHARD_PRUNE, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_CAPTCHA_CHECK, CMN_ROLE_ACCOUNT},
+        {DVCID__REQUEST__BODY_CAPTCHA_NEW, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_REG_START, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_REG_RESEND, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_REG_VERIFY, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_REG_PASSWORD, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_START, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_RESEND, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_METHOD, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_VERIFY, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_PHONE, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_RESET_START, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_RESET_RESEND, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_RESET_VERIFY, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_RESET_PASSWORD, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_ME_GET, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_ME_ADD_PHONE, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_LOGOUT, CMN_ROLE_GATEWAY},
+        {DVCID__REQUEST__BODY_JWKS_GET, CMN_ROLE_GATEWAY}};
+    if (cmn_service_callers(st->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
+        goto fail;
     if (st->nshards > 1) {
         char labels[32];
         snprintf(labels, sizeof(labels), "shard=\"%d\"", st->shard);

@@ -130,6 +130,7 @@ static const s_key_t s_keys[] = {
     STR("curve", "servers", curve_servers, ""),
     BOOL("curve", "allow_plain_local", curve_allow_plain_local, "true"),
     BOOL("curve", "allow_plain_remote", curve_allow_plain_remote, "false"),
+    BOOL("curve", "require_roles", curve_require_roles, "false"),
 };
 #define S_NKEYS (sizeof(s_keys) / sizeof(s_keys[0]))
 

@@ -134,6 +134,7 @@ typedef struct {
     char curve_servers[CMN_CONFIG_STR];
     int curve_allow_plain_local;
     int curve_allow_plain_remote;
+    int curve_require_roles;
     /* From the command line (cmn_main), not the file: which endpoint of its own
      * service's list this process binds, [shard][instance], both 0-based. */
     int proc_shard;

@@ -13,6 +13,7 @@
 struct cmn_curve {
     int enabled;
     int plain_local, plain_remote;
+    int require_roles;
     char clients[CMN_CONFIG_STR];
     char servers[CMN_CONFIG_STR];
     zcert_t *cert;
@@ -42,6 +43,7 @@ cmn_curve_t *cmn_curve_new(const cmn_config_t *cfg, char *err, size_t errlen) {
     }
     self->plain_local = cfg ? cfg->curve_allow_plain_local : 1;
     self->plain_remote = cfg ? cfg->curve_allow_plain_remote : 0;
+    self->require_roles = cfg ? cfg->curve_require_roles : 0;
     if (!cfg || !cfg->curve_enabled)
         return self;
     self->enabled = 1;
@@ -193,8 +195,56 @@ const char *cmn_curve_event(unsigned event, unsigned value) {
     return "handshake failed without detail (CURVE on one side only, or not a dvcid peer)";
 }
 
-int cmn_curve_keygen(const char *name, const char *dir, char *err, size_t errlen) {
+static const struct {
+    const char *name;
+    unsigned bits;
+} s_roles[] = {{"gateway", CMN_ROLE_GATEWAY}, {"account-svc", CMN_ROLE_ACCOUNT},
+               {"otp-svc", CMN_ROLE_OTP},     {"sms-worker", CMN_ROLE_SMS},
+               {"admin", CMN_ROLE_ADMIN},     {"host", CMN_ROLE_ALL}};
+
+int cmn_curve_roles_parse(const char *text) {
+    unsigned bits = 0;
+    const char *p = text;
+    while (p && *p) {
+        size_t n = strcspn(p, ",");
+        const char *a = p, *b = p + n;
+        while (a < b && (*a == ' ' || *a == '\t'))
+            a++;
+        while (b > a && (b[-1] == ' ' || b[-1] == '\t'))
+            b--;
+        size_t i = 0;
+        for (; i < sizeof(s_roles) / sizeof(s_roles[0]); i++)
+            if (strlen(s_roles[i].name) == (size_t)(b - a) &&
+                memcmp(s_roles[i].name, a, (size_t)(b - a)) == 0)
+                break;
+        if (i == sizeof(s_roles) / sizeof(s_roles[0]))
+            return -1;
+        bits |= s_roles[i].bits;
+        p += n + (p[n] == ',');
+    }
+    return bits ? (int)bits : -1;
+}
+
+unsigned cmn_curve_peer_roles(const cmn_curve_t *self, zmq_msg_t *m) {
+    if (!self || !self->enabled)
+        return CMN_ROLE_ALL;
+    const char *roles = zmq_msg_gets(m, "roles");
+    if (!roles)
+        return self->require_roles ? 0 : CMN_ROLE_ALL;
+    int bits = cmn_curve_roles_parse(roles);
+    return bits < 0 ? 0 : (unsigned)bits; /* a cert with a role we do not know: none */
+}
+
+int cmn_curve_keygen(const char *name, const char *dir, const char *roles, char *err,
+                     size_t errlen) {
     char path[1024], secret[1100];
+    if (roles && roles[0] && cmn_curve_roles_parse(roles) < 0) {
+        snprintf(err, errlen,
+                 "roles \"%s\": a comma list of gateway, account-svc, otp-svc, sms-worker, "
+                 "admin, host",
+                 roles);
+        return -1;
+    }
     for (const char *p = name; *p; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
               *p == '-' || *p == '_' || (*p == '.' && p != name))) {
@@ -222,6 +272,8 @@ int cmn_curve_keygen(const char *name, const char *dir, char *err, size_t errlen
     }
     zcert_set_meta(c, "name", "%s", name);
     zcert_set_meta(c, "made-by", "dvcctl keygen");
+    if (roles && roles[0])
+        zcert_set_meta(c, "roles", "%s", roles);
     mode_t old = umask(077); /* the secret half is never readable by others */
     int rc = zcert_save(c, path);
     umask(old);

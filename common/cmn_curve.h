@@ -11,6 +11,15 @@
  *   allow_plain_local  without CURVE, plaintext on ipc:// and tcp loopback (default true)
  *   allow_plain_remote without CURVE, plaintext on tcp to other hosts (default false:
  *                      such an endpoint stops start-up)
+ *   require_roles      a peer whose cert names no roles may call nothing (default false:
+ *                      such a peer, a host key of before roles, may call everything)
+ *
+ * Roles: a cert made with `dvcctl keygen NAME DIR ROLES` carries "roles" metadata
+ * (gateway, account-svc, otp-svc, sms-worker, admin; "host" for all). zauth hands the
+ * metadata of the allowed cert in the server's clients directory (the server's own copy,
+ * not what the peer claims) to every message of that peer, and cmn_service checks it
+ * against the roles each method class allows (cmn_service_callers), so a stolen gateway
+ * key cannot unlock accounts or send SMS.
  *
  * A server socket gets the host cert and curve_server; czmq's zauth actor (one per
  * process, started with the first server socket) checks each client's public key
@@ -58,8 +67,29 @@ int cmn_curve_client(cmn_curve_t *self, zsock_t *sock, const char *key, const ch
  * in words for the log: "peer key not allowed (ZAP 400)", "wrong server key?"... */
 const char *cmn_curve_event(unsigned event, unsigned value);
 
-/* Writes a new key pair: dir/name.cert (public) and dir/name.cert_secret (0600).
+/* Roles, as bits. */
+enum {
+    CMN_ROLE_GATEWAY = 1u << 0,
+    CMN_ROLE_ACCOUNT = 1u << 1,
+    CMN_ROLE_OTP = 1u << 2,
+    CMN_ROLE_SMS = 1u << 3,
+    CMN_ROLE_ADMIN = 1u << 4,
+    CMN_ROLE_ALL = (1u << 5) - 1,
+};
+
+/* The roles of a comma list ("gateway,admin"; "host" is all). Returns the bits, or -1
+ * for an empty list or a name that is not a role. */
+int cmn_curve_roles_parse(const char *text);
+
+/* The roles of the peer that sent m (a frame received on a server socket): every role
+ * without CURVE (plaintext is local, see allow_plain_*), the cert's roles with CURVE,
+ * and for a cert that names none every role, or none under require_roles. */
+unsigned cmn_curve_peer_roles(const cmn_curve_t *self, zmq_msg_t *m);
+
+/* Writes a new key pair: dir/name.cert (public) and dir/name.cert_secret (0600), with
+ * roles (a comma list for cmn_curve_roles_parse, NULL or "" for none) in its metadata.
  * Refuses to overwrite. Returns 0, or -1 with a reason in err. */
-int cmn_curve_keygen(const char *name, const char *dir, char *err, size_t errlen);
+int cmn_curve_keygen(const char *name, const char *dir, const char *roles, char *err,
+                     size_t errlen);
 
 #endif

@@ -565,7 +565,20 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
         return;
     }
     call->svc = self;
-    if (call->origin && self->txn && self->has_replies && s_replay(self, self->txn, &call))
+    /* A peer outside the method's class is refused before anything, the reply cache
+     * included: its answer is never cached, nor another peer's replayed to it. */
+    unsigned need =
+        req->body_case >= 0 && req->body_case < S_BODIES ? self->callers[req->body_case] : 0;
+    int refused = need && !(cmn_curve_peer_roles(self->curve, &f[1]) & need);
+    if (refused) {
+        const char *name = zmq_msg_gets(&f[1], "name");
+        CMN_WARN(req->trace_id,
+                 "refused request body %d from peer \"%s\": its cert's roles "
+                 "do not include the callers of this method",
+                 (int)req->body_case, name ? name : "?");
+    }
+    if (!refused && call->origin && self->txn && self->has_replies &&
+        s_replay(self, self->txn, &call))
         return;
     s_item_t it;
     if (s_item_begin(self, &it) != 0) {
@@ -573,14 +586,23 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
         return;
     }
     /* Below the disk's low-water mark only what changes nothing runs. */
-    if (self->db && !self->writable && req->body_case != DVCID__REQUEST__BODY_PING &&
-        req->body_case != DVCID__REQUEST__BODY_METRICS_GET &&
-        !(req->body_case >= 0 && req->body_case < S_BODIES &&
-          (self->read_only >> req->body_case & 1))) {
-        cmn_metrics_add(self->metrics, "dvcid_storage_refused_total", "", 1,
-                        "Writes refused because free disk space is below storage.min_free_mib");
-        cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
-        s_out_fail_from(self, it.mark, DVCID__STATUS__STATUS_UNAVAILABLE); /* not cached */
+    int low = self->db && !self->writable && req->body_case != DVCID__REQUEST__BODY_PING &&
+              req->body_case != DVCID__REQUEST__BODY_METRICS_GET &&
+              !(req->body_case >= 0 && req->body_case < S_BODIES &&
+                (self->read_only >> req->body_case & 1));
+    if (refused || low) {
+        if (refused)
+            cmn_metrics_add(self->metrics, "dvcid_peer_refused_total", "", 1,
+                            "Requests refused because the peer's CURVE cert lacks the roles "
+                            "of the method ([curve] roles)");
+        else
+            cmn_metrics_add(self->metrics, "dvcid_storage_refused_total", "", 1,
+                            "Writes refused because free disk space is below "
+                            "storage.min_free_mib");
+        Dvcid__Status st =
+            refused ? DVCID__STATUS__STATUS_UNAUTHORIZED : DVCID__STATUS__STATUS_UNAVAILABLE;
+        cmn_call_fail(&it.ctx, &call, st);
+        s_out_fail_from(self, it.mark, st); /* not cached */
         s_item_end(self, &it, 0);
         return;
     }

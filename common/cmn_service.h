@@ -24,6 +24,7 @@
 #include <stdint.h>
 
 #include "cmn_config.h"
+#include "cmn_curve.h"
 #include "proto/dvcid.pb-c.h"
 
 typedef struct cmn_service cmn_service_t;
@@ -119,6 +120,18 @@ bool cmn_service_peer_instance_live(cmn_service_t *self, int peer, int inst);
  * (no write and no seal per request) and a repeat of the request runs it again, as Ping
  * and MetricsGet always do. Returns 0, or -1 for a body it cannot mark (>= 64). */
 int cmn_service_read_only(cmn_service_t *self, Dvcid__Request__BodyCase body);
+
+/* A method class: the roles (CMN_ROLE_* bits of cmn_curve.h) that may call body. */
+typedef struct {
+    Dvcid__Request__BodyCase body;
+    unsigned roles;
+} cmn_caller_t;
+
+/* Says which roles may call each body of rows: a request from a peer whose CURVE cert
+ * carries none of them is answered STATUS_UNAUTHORIZED, logged and counted
+ * (dvcid_peer_refused_total). Bodies never named take any authenticated peer.
+ * Returns 0, or -1 for a body it cannot mark (>= 64) or a row without roles. */
+int cmn_service_callers(cmn_service_t *self, const cmn_caller_t *rows, size_t n);
 
 /* Calls fn every interval_ms inside a batch. Returns the timer id or -1. */
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn);

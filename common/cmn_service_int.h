@@ -97,6 +97,7 @@ struct cmn_service {
     size_t nroutes;
     const cmn_route_t *route_of[S_BODIES]; /* routes by body, for the bodies below S_BODIES */
     uint64_t read_only;                    /* bit b: body b is read-only (cmn_service_read_only) */
+    unsigned char callers[S_BODIES]; /* roles that may call body b, 0: any (cmn_service_callers) */
     cmn_admit_fn *admit;
     void *self;
     cmn_db_t *db;

@@ -205,6 +205,16 @@ int cmn_service_read_only(cmn_service_t *self, Dvcid__Request__BodyCase body) {
     return 0;
 }
 
+int cmn_service_callers(cmn_service_t *self, const cmn_caller_t *rows, size_t n) {
+    for (size_t i = 0; i < n; i++) {
+        if (rows[i].body < 0 || rows[i].body >= S_BODIES || rows[i].roles == 0 ||
+            rows[i].roles > CMN_ROLE_ALL)
+            return -1;
+        self->callers[rows[i].body] = (unsigned char)rows[i].roles;
+    }
+    return 0;
+}
+
 int cmn_service_every(cmn_service_t *self, int interval_ms, cmn_timer_fn *fn) {
     if (self->ntimers == S_MAX_TIMERS)
         return -1;

@@ -367,7 +367,15 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
      * and they last an hour: a pass a minute is enough. */
     self->sweeps[0].ordered = 1;
     self->sweeps[1].lap_ms = 60000;
-    if (!self->svc || cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_FLOW_GET) != 0)
+    /* Method classes (issue 19.5): codes and notices only for account-svc, a flow's SMS
+     * only for dvcctl. */
+    static const cmn_caller_t callers[] = {{DVCID__REQUEST__BODY_OTP_ISSUE, CMN_ROLE_ACCOUNT},
+                                           {DVCID__REQUEST__BODY_OTP_RESEND, CMN_ROLE_ACCOUNT},
+                                           {DVCID__REQUEST__BODY_OTP_VERIFY, CMN_ROLE_ACCOUNT},
+                                           {DVCID__REQUEST__BODY_OTP_NOTICE, CMN_ROLE_ACCOUNT},
+                                           {DVCID__REQUEST__BODY_OTP_FLOW_GET, CMN_ROLE_ADMIN}};
+    if (!self->svc || cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_FLOW_GET) != 0 ||
+        cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
         goto fail;
     self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);
     if (self->sms_peer < 0)

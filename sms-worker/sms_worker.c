@@ -541,7 +541,15 @@ int sms_worker_run(sms_worker_t *self) {
                                .self = self,
                                .db = self->db};
     self->svc = cmn_service_new(&opts);
-    if (!self->svc)
+    /* Method classes (issue 19.5): SMS only from otp-svc (dvcid-load's sms flow needs an
+     * otp-svc key under CURVE), their records and dead letters only for dvcctl. */
+    static const cmn_caller_t callers[] = {{DVCID__REQUEST__BODY_SMS_SEND, CMN_ROLE_OTP},
+                                           {DVCID__REQUEST__BODY_SMS_VERIFIED, CMN_ROLE_OTP},
+                                           {DVCID__REQUEST__BODY_SMS_STATUS_GET, CMN_ROLE_ADMIN},
+                                           {DVCID__REQUEST__BODY_SMS_DEAD_LIST, CMN_ROLE_ADMIN},
+                                           {DVCID__REQUEST__BODY_SMS_DEAD_RETRY, CMN_ROLE_ADMIN}};
+    if (!self->svc ||
+        cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
         return -1;
     self->timer = cmn_service_every(self->svc, SMS_TICK_MS, s_on_tick);
     if (self->timer < 0) {

@@ -20,20 +20,25 @@ BINDIR = os.environ.get("DVCID_BIN") or os.path.join(
 DVCCTL = os.path.join(BINDIR, "dvcctl")
 
 
-def keygen(name, directory):
-    r = subprocess.run([DVCCTL, "keygen", name, directory], capture_output=True, text=True,
-                       timeout=30)
+def keygen(name, directory, roles=None):
+    r = subprocess.run([DVCCTL, "keygen", name, directory] + ([roles] if roles else []),
+                       capture_output=True, text=True, timeout=30)
     assert r.returncode == 0, "dvcctl keygen %s: %s%s" % (name, r.stdout, r.stderr)
     return os.path.join(directory, name + ".cert")
+
+
+def key_dirs(cls, prefix):
+    """A temp tree of keys for a test class: cls.keys, cls.clients; returns the secret dir."""
+    cls.keys = tempfile.mkdtemp(prefix=prefix)
+    cls.clients = os.path.join(cls.keys, "clients")
+    os.makedirs(cls.clients)
+    return os.path.join(cls.keys, "secret")
 
 
 class CurveTest(StackTestCase):
     @classmethod
     def setUpClass(cls):
-        cls.keys = tempfile.mkdtemp(prefix="dvcid-curve-")
-        secret = os.path.join(cls.keys, "secret")
-        cls.clients = os.path.join(cls.keys, "clients")
-        os.makedirs(cls.clients)
+        secret = key_dirs(cls, "dvcid-curve-")
         # This host's cert (every process here uses it, as server and as client), the ops
         # team's key, and a stranger's.
         cls.host = keygen("host", secret)
@@ -132,6 +137,132 @@ class CurveTest(StackTestCase):
         # The service still serves the allowed ones.
         self.assertEqual(self.ctl_with({"enabled": "true", "cert": self.ops},
                                        "status").returncode, 0)
+
+
+class RolesStack(Stack):
+    """Each process with its own key ([curve] cert through DVCID_CURVE_CERT)."""
+
+    certs = {}
+
+    def environment(self, name):
+        env = super().environment(name)
+        env["DVCID_CURVE_CERT"] = self.certs[name]
+        return env
+
+
+class CurveRolesTest(StackTestCase):
+    """Issue 19.5: each service its own key, and an allow-list per method class: with
+    [curve] require_roles, administration (unlock, dead letters, a flow's SMS) only from
+    a key with the admin role, SmsSend only from otp-svc's, OtpIssue only from
+    account-svc's; a key without roles calls nothing; the citizens' flows still work."""
+
+    @classmethod
+    def setUpClass(cls):
+        secret = key_dirs(cls, "dvcid-roles-")
+        cls.servers = cls.clients  # each endpoint names its server's public cert
+        roles = {"gateway": "gateway", "account-svc": "account-svc", "otp-svc": "otp-svc",
+                 "sms-worker": "sms-worker", "ops": "admin", "norole": None}
+        cls.cert = {n: keygen(n, secret, r) for n, r in roles.items()}
+        for n in roles:
+            shutil.copy(cls.cert[n], cls.clients)
+        RolesStack.certs = {n: cls.cert[n] for n in
+                            ("gateway", "account-svc", "otp-svc", "sms-worker")}
+        ports = [free_port() for _ in range(3)]
+        cls.stack_config = {
+            "account": {"endpoint": "tcp://127.0.0.1:%d@account-svc" % ports[0]},
+            "otp": {"endpoint": "tcp://127.0.0.1:%d@otp-svc" % ports[1]},
+            "sms": {"endpoint": "tcp://127.0.0.1:%d@sms-worker" % ports[2]},
+            "curve": {"enabled": "true", "cert": cls.cert["gateway"], "clients": cls.clients,
+                      "servers": cls.servers, "allow_plain_local": "false",
+                      "require_roles": "true"},
+        }
+        cls._failed = False
+        cls.stack = RolesStack(**cls.stack_config)
+        cls.stack.__enter__()
+
+    @classmethod
+    def tearDownClass(cls):
+        super().tearDownClass()
+        shutil.rmtree(cls.keys, ignore_errors=True)
+
+    def ctl_as(self, who, *args):
+        config = {s: dict(k) for s, k in self.stack.config.items()}
+        config["curve"]["cert"] = self.cert[who]
+        path = os.path.join(self.stack.tmp, "dvcctl-%s-%d.conf" % (who, time.monotonic_ns()))
+        write_config(path, config)
+        return subprocess.run([DVCCTL, "--config", path] + list(args), capture_output=True,
+                              text=True, timeout=30)
+
+    def raw(self, who, endpoint, server_pub, body):
+        """The Reply (text) to one Request with body (empty) sent as who over CURVE."""
+        from test_hostile_frames import Wire, decode_reply
+        _rid, msg = Wire().request(body)
+        env = dict(os.environ, ZFRAMES_CERT=self.cert[who], ZFRAMES_SERVER=server_pub)
+        r = subprocess.run([os.path.join(self.stack.bindir, "dvcid-zframes"), "send",
+                            endpoint], input="5000 %s\n" % msg.hex(), env=env,
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = r.stdout.split()
+        self.assertEqual(out[0], "reply", "%s %s: no answer (%s)" % (who, body, r.stdout))
+        return decode_reply(out[1]) or ""
+
+    def refused_count(self):
+        r = self.stack.request("GET", "/metrics")
+        self.assertStatus(r, 200, "metrics")
+        return sum(float(ln.rsplit(" ", 1)[1]) for ln in r.body.splitlines()
+                   if ln.startswith("dvcid_peer_refused_total"))
+
+    def test_keygen_roles(self):
+        with open(self.cert["ops"], encoding="utf-8") as f:
+            self.assertIn('roles = "admin"', f.read())
+        r = subprocess.run([DVCCTL, "keygen", "bad", self.keys, "root"], capture_output=True,
+                           text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, "an unknown role is refused")
+        self.assertIn("roles", r.stderr)
+
+    def test_flows_with_a_key_per_service(self):
+        st = self.stack
+        acc = st.register()
+        r = st.request("POST", "/v1/logins", json={
+            "id_number": acc["id_number"], "password": acc["password"], "captcha_id": "x",
+            "captcha_answer": "TEST"})
+        self.assertStatus(r, 201, "sign-in with a key per service")
+        # The admin key is served for administration.
+        r = self.ctl_as("ops", "account", acc["id_number"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = self.ctl_as("ops", "dead-letters")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+
+    def test_method_classes(self):
+        st = self.stack
+        acc = st.register()
+        before = self.refused_count()
+        # A stolen gateway key (or otp-svc's) cannot unlock, read accounts or dead letters.
+        for who in ("gateway", "otp-svc", "norole"):
+            for args in (("unlock", acc["id_number"]), ("account", acc["id_number"]),
+                         ("dead-letters",)):
+                r = self.ctl_as(who, *args)
+                self.assertNotEqual(r.returncode, 0, "%s may not %s: %s" % (who, args, r.stdout))
+        # Straight to the services with raw frames: SmsSend with the gateway's key and
+        # OtpIssue with otp-svc's own are refused before any handler runs; the same
+        # (empty) SmsSend with otp-svc's key reaches the handler, which refuses it as
+        # invalid instead.
+        sms_ep = st.config["sms"]["endpoint"].split("@")[0]
+        otp_ep = st.config["otp"]["endpoint"].split("@")[0]
+        sms_pub = os.path.join(self.clients, "sms-worker.cert")
+        otp_pub = os.path.join(self.clients, "otp-svc.cert")
+        self.assertIn("UNAUTHORIZED", self.raw("gateway", sms_ep, sms_pub, "sms_send"))
+        self.assertIn("UNAUTHORIZED", self.raw("otp-svc", otp_ep, otp_pub, "otp_issue"))
+        self.assertNotIn("UNAUTHORIZED", self.raw("otp-svc", sms_ep, sms_pub, "sms_send"))
+        self.assertIn("UNAUTHORIZED", self.raw("norole", sms_ep, sms_pub, "sms_send"))
+        after = self.refused_count()
+        self.assertGreaterEqual(after - before, 12, "each refusal is counted")
+        for name in ("account-svc", "sms-worker"):
+            with open(st.log_path(name), encoding="utf-8", errors="replace") as f:
+                self.assertIn("its cert's roles do not include", f.read())
+        # The allowed key still unlocks.
+        r = self.ctl_as("ops", "unlock", acc["id_number"])
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
 
 class PlaintextPolicyTest(unittest.TestCase):

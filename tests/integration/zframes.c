@@ -15,6 +15,10 @@
  *       with the next line of stdin, "FRAME [FRAME...]" ("drop" answers nothing). Ends
  *       at the end of stdin.
  *
+ * With ZFRAMES_CERT=NAME.cert (its NAME.cert_secret beside it) and ZFRAMES_SERVER=a
+ * server's public cert in the environment, send speaks CURVE with that key pair (the
+ * role tests of tests/integration/test_curve.py).
+ *
  * Exit status 0, 1 on a socket error, 2 on bad usage or a bad line. */
 #include <czmq.h>
 #include <stdio.h>
@@ -95,6 +99,21 @@ static void s_print(const char *what, zmsg_t *msg) {
 
 static int s_send(const char *endpoint, char *line) {
     zsock_t *s = zsock_new(ZMQ_DEALER);
+    const char *cert_path = getenv("ZFRAMES_CERT"), *server_path = getenv("ZFRAMES_SERVER");
+    if (s && cert_path && server_path) {
+        zcert_t *cert = zcert_load(cert_path), *server = zcert_load(server_path);
+        if (!cert || !server) {
+            fprintf(stderr, "zframes: cannot read %s or %s\n", cert_path, server_path);
+            zcert_destroy(&cert);
+            zcert_destroy(&server);
+            zsock_destroy(&s);
+            return 1;
+        }
+        zcert_apply(cert, zsock_resolve(s));
+        zsock_set_curve_serverkey(s, zcert_public_txt(server));
+        zcert_destroy(&cert);
+        zcert_destroy(&server);
+    }
     if (!s || zsock_connect(s, "%s", endpoint) < 0) {
         fprintf(stderr, "zframes: cannot connect to %s\n", endpoint);
         zsock_destroy(&s);

@@ -6,12 +6,14 @@
 
 int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv) {
     (void)cfg;
-    if (argc != 2) {
-        fprintf(stderr, "usage: dvcctl keygen NAME DIR\n");
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: dvcctl keygen NAME DIR [ROLES]\n"
+                        "  ROLES: what the key may call, a comma list of gateway, account-svc, "
+                        "otp-svc, sms-worker, admin (dvcctl), host (all)\n");
         return DVCCTL_USAGE;
     }
     char err[512];
-    if (cmn_curve_keygen(argv[0], argv[1], err, sizeof(err)) != 0) {
+    if (cmn_curve_keygen(argv[0], argv[1], argc == 3 ? argv[2] : NULL, err, sizeof(err)) != 0) {
         fprintf(stderr, "dvcctl: keygen: %s\n", err);
         return DVCCTL_FAILED;
     }

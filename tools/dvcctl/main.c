@@ -21,7 +21,7 @@ static const struct {
      "one SMS: state, provider, receipt, verified (or --flow FLOW_ID: each SMS of a flow)"},
     {"rotate-key", dvcctl_rotate_key, "[SHARD]",
      "add an Ed25519 signing key (signs after account-svc restarts)"},
-    {"keygen", dvcctl_keygen, "NAME DIR",
+    {"keygen", dvcctl_keygen, "NAME DIR [ROLES]",
      "write a CURVE key pair: DIR/NAME.cert (public), DIR/NAME.cert_secret"},
     {"shards", dvcctl_shards, "[COUNT]",
      "records per account shard; fails if any is on the wrong shard"},
