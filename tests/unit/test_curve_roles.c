@@ -55,9 +55,12 @@ static void s_keygen(void) {
     cert = zcert_load(path);
     CHECK(cert && zcert_meta(cert, "roles") == NULL, "a cert without roles");
     zcert_destroy(&cert);
-    char cmd[160];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    CHECK(system(cmd) == 0, "cleanup");
+    const char *files[] = {"ops.cert", "ops.cert_secret", "plain.cert", "plain.cert_secret"};
+    for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        CHECK(unlink(path) == 0, "remove %s", files[i]);
+    }
+    CHECK(rmdir(dir) == 0, "cleanup");
 }
 
 int main(void) {
