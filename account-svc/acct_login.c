@@ -3,8 +3,9 @@
  * pool, against a dummy hash for an unknown ID, and wrong ones are counted for known
  * and unknown IDs alike -> an OTP to the primary phone -> resend / another method ->
  * verify -> a session and an access token. Lost phone: after the password step, a
- * code to the new phone; its verification makes it the primary phone, notifies the
- * old one and ends every session. */
+ * code to the new phone; its verification notifies the account's phones and makes it
+ * the primary phone, ending every session, at once or after a cooling-off
+ * (acct_phone_change). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "acct_account.h"
 #include "acct_flow.h"
 #include "acct_lockout.h"
+#include "acct_phone_change.h"
 #include "acct_session.h"
 #include "acct_shard.h"
 #include "acct_state.h"
@@ -297,6 +299,9 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     else
         rc = -1;
     uint32_t ttl = (uint32_t)st->cfg->token_session_ttl;
+    if (rc == 0) /* a code to one of the account's phones: its owner cancels a pending change */
+        rc = acct_phone_change_cancel(ctx, cmn_call_trace(s->call), s->id_number, acc,
+                                      reply->otp_verified->phone);
     if (rc == 0)
         rc = acct_session_new(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), s->id_number,
                               acc->session_gen, now, ttl, token);
@@ -396,34 +401,23 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     acct_state_t *st = ctx->self;
     if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
         return acct_step_forward_early(ctx, &s, reply);
-    /* The phone the verified code went to is the one that becomes primary. */
+    /* The phone the verified code went to is the one that becomes primary, now or after
+     * the cooling-off (acct_phone_change). */
     const char *phone = reply->otp_verified->phone;
-    Dvcid__Store__Account *acc = NULL;
-    int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
-    if (rc != 0)
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
-    char old[16] = "";
-    const char *primary = acct_account_primary(acc);
-    if (primary && strcmp(primary, phone) != 0)
-        snprintf(old, sizeof(old), "%s", primary);
-    acc->session_gen++; /* every session of the account ends */
-    rc = acct_account_save_with_phone(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, acc,
-                                      phone, 1, cmn_time_now_ms());
-    acct_account_free(&acc);
-    const char *trace = cmn_call_trace(s->call);
-    if (rc == 0 && old[0])
-        rc = acct_notice_put(st->notice, ctx, trace, s->id_number, old);
+    uint32_t effective_in = 0;
+    int rc =
+        acct_phone_change_start(ctx, cmn_call_trace(s->call), s->id_number, phone, &effective_in);
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc != 0)
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-    char masked[16], masked_id[32];
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, rc < 0 ? -1 : 0);
+    char masked[16];
     cmn_mask_phone(phone, masked, sizeof(masked));
-    cmn_mask_id(s->id_number, masked_id, sizeof(masked_id));
-    CMN_INFO(trace, "OTP phone changed: id=%s new=%s; sessions ended", masked_id, masked);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__PhoneChangedReply body = DVCID__PHONE_CHANGED_REPLY__INIT;
     body.phone_masked = masked;
+    body.pending = effective_in > 0;
+    body.effective_in = effective_in;
     r.body_case = DVCID__REPLY__BODY_PHONE_CHANGED;
     r.phone_changed = &body;
     cmn_call_reply(ctx, &s->call, &r);

@@ -8,11 +8,13 @@
 
 #include "acct_account.h"
 #include "acct_flow.h"
+#include "acct_lockout.h"
 #include "acct_session.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_db.h"
 #include "cmn_log.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "cmn_validate.h"
 
@@ -194,19 +196,132 @@ static int s_add_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return 0;
 }
 
-/* The session's add-phone flow, if one is alive: returns 1 with id set, else 0. */
-static int s_add_flow(cmn_ctx_t *ctx, const Dvcid__Store__Session *sess, uint8_t *id) {
+/* The session's add-phone flow, if one is alive: returns 1 with id set (and *same set
+ * to whether its code went to phone, when both are given), else 0. */
+static int s_add_flow_to(cmn_ctx_t *ctx, const Dvcid__Store__Session *sess, uint8_t *id,
+                         const char *phone, int *same) {
     acct_state_t *st = ctx->self;
     if (sess->add_flow.len != CMN_ID_BYTES)
         return 0;
     Dvcid__Store__Flow *flow = NULL;
     int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), sess->add_flow.data,
                                ACCT_FLOW_ADD_PHONE, cmn_time_now_ms(), &flow);
+    if (rc == 0 && phone && same)
+        *same = strcmp(flow->new_phone, phone) == 0;
     acct_flow_free(&flow);
     if (rc != 0)
         return 0;
     memcpy(id, sess->add_flow.data, CMN_ID_BYTES);
     return 1;
+}
+
+static int s_add_flow(cmn_ctx_t *ctx, const Dvcid__Store__Session *sess, uint8_t *id) {
+    return s_add_flow_to(ctx, sess, id, NULL, NULL);
+}
+
+/* Sends the add-phone code of step s: again in the session's flow (its id in s->id)
+ * or in a new one. */
+static void s_add_send(cmn_ctx_t *ctx, acct_step_t *s, int again) {
+    acct_state_t *st = ctx->self;
+    /* A second phone in the same session reuses its flow: the resend cooldown and the
+     * send cap hold across attempts. */
+    if (again)
+        acct_step_resend(ctx, st->otp_peer, s, S_ADD, s->phone, s_add_sent);
+    else
+        acct_step_issue(ctx, st->otp_peer, s, S_ADD, s->phone, 0, s_add_sent);
+}
+
+/* Is the session's sign-in recent enough to stand for the password (account.reauth_seconds;
+ * 0: never)? A session alone (a stolen cookie, a shared computer) must not add a phone. */
+static int s_fresh(const cmn_config_t *cfg, const Dvcid__Store__Session *sess) {
+    uint64_t window = (uint64_t)cfg->account_reauth_seconds * 1000u;
+    return window && sess->created_ms + window > cmn_time_now_ms();
+}
+
+static void s_reauth_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
+
+/* The password of an add-phone came back from the pool: a wrong one counts like a
+ * sign-in's (acct_lockout); with the right one the code goes to the phone. */
+static int s_reauthed(cmn_ctx_t *ctx, void *arg) {
+    acct_step_t *s = arg;
+    acct_step_count_hash(ctx, s);
+    acct_state_t *st = ctx->self;
+    uint64_t now = cmn_time_now_ms();
+    char source[ACCT_LOCKOUT_SOURCE_MAX];
+    acct_lockout_source(cmn_call_client_ip(s->call), source);
+    if (s->job->failed) {
+        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAVAILABLE);
+        acct_step_destroy(&s);
+        return 0;
+    }
+    if (!s->job->ok) {
+        uint32_t retry = 0;
+        int storm = 0;
+        int locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES),
+                                       s->id_number, source, now, &retry, &storm);
+        if (locked < 0) {
+            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
+            acct_step_destroy(&s);
+            return -1;
+        }
+        cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_reauth_failures_total", NULL, 1,
+                        "wrong passwords given to add a phone to a signed-in account");
+        if (locked)
+            acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
+        else
+            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INVALID_CREDENTIALS);
+        acct_step_destroy(&s);
+        return 0;
+    }
+    /* The session may have ended while the password was hashed. */
+    Dvcid__Store__Session *sess = NULL;
+    Dvcid__Store__Account *acc = NULL;
+    int rc = acct_session_find_key(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS),
+                                   ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->session, now, &sess, &acc);
+    if (rc != 0) {
+        cmn_call_fail(ctx, &s->call,
+                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_UNAUTHORIZED);
+        acct_step_destroy(&s);
+        return rc < 0 ? -1 : 0;
+    }
+    uint8_t id[CMN_ID_BYTES];
+    int again = s_add_flow(ctx, sess, id);
+    if (again) {
+        memcpy(s->id, id, CMN_ID_BYTES);
+        cmn_id_to_hex(s->id, s->hex);
+    }
+    s_free(&sess, &acc);
+    s_add_send(ctx, s, again);
+    return 0;
+}
+
+/* Checks the lockout and hands the password of an add-phone to the hashing pool.
+ * Returns 0, or -1 after a storage error (the call answered either way). */
+static int s_reauth(cmn_ctx_t *ctx, acct_step_t *s, const char *password, const char *hash) {
+    acct_state_t *st = ctx->self;
+    char source[ACCT_LOCKOUT_SOURCE_MAX];
+    acct_lockout_source(cmn_call_client_ip(s->call), source);
+    uint32_t retry = 0;
+    int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
+                                    source, cmn_time_now_ms(), &retry);
+    if (locked != 0) {
+        if (locked < 0)
+            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
+        else
+            acct_reply_retry(ctx, &s->call,
+                             locked == ACCT_LOCKOUT_SPRAYING ? DVCID__STATUS__STATUS_RATE_LIMITED
+                                                             : DVCID__STATUS__STATUS_ACCOUNT_LOCKED,
+                             retry);
+        acct_step_destroy(&s);
+        return locked < 0 ? -1 : 0;
+    }
+    s->job = acct_password_job_verify(password, hash, st->cfg->account_argon2_ops,
+                                      st->cfg->account_argon2_mem_mib);
+    if (!s->job || cmn_service_offload(ctx, s_reauth_work, s_reauthed, s) != 0) {
+        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAVAILABLE);
+        acct_step_destroy(&s);
+    }
+    return 0;
 }
 
 int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -222,14 +337,20 @@ int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     const char *bad = cmn_valid_phone(m->phone, phone);
     if (!bad && acct_account_phone_index(acc, phone) >= 0)
         bad = "already_added";
-    if (bad) {
+    /* A resend to the phone of the session's live flow was re-authenticated when the
+     * flow began. */
+    int same = 0;
+    int again = bad ? 0 : s_add_flow_to(ctx, sess, id, phone, &same);
+    int fresh = s_fresh(st->cfg, sess) || (again && same);
+    if (bad || (!fresh && !m->password[0])) {
         s_free(&sess, &acc);
         acct_details_t d = {.n = 0};
         acct_details_add(&d, "phone", bad);
+        if (!fresh && !m->password[0])
+            acct_details_add(&d, "password", "required"); /* re-authentication */
         acct_reply_details(ctx, &call, &d);
         return 0;
     }
-    int again = s_add_flow(ctx, sess, id);
     acct_step_t *s = acct_step_new(call, again ? id : NULL, sess->id_number);
     if (!s) {
         s_free(&sess, &acc);
@@ -239,13 +360,13 @@ int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     snprintf(s->id_number, sizeof(s->id_number), "%s", sess->id_number);
     snprintf(s->phone, sizeof(s->phone), "%s", phone);
     memcpy(s->session, key, CMN_HASH_BYTES);
+    if (!fresh) {
+        rc = s_reauth(ctx, s, m->password, acc->password_hash);
+        s_free(&sess, &acc);
+        return rc;
+    }
     s_free(&sess, &acc);
-    /* A second phone in the same session reuses its flow: the resend cooldown and the
-     * send cap hold across attempts. */
-    if (again)
-        acct_step_resend(ctx, st->otp_peer, s, S_ADD, s->phone, s_add_sent);
-    else
-        acct_step_issue(ctx, st->otp_peer, s, S_ADD, s->phone, 0, s_add_sent);
+    s_add_send(ctx, s, again);
     return 0;
 }
 
@@ -260,6 +381,9 @@ static int s_add_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) 
     }
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
+    if (rc == 0) /* the phones the account has hear of the new one */
+        rc = acct_notice_put_all(st->notice, ctx, cmn_call_trace(s->call), s->id_number, acc,
+                                 reply->otp_verified->phone);
     if (rc == 0)
         rc = acct_account_save_with_phone(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number,
                                           acc, reply->otp_verified->phone, 0, cmn_time_now_ms());

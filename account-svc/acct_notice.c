@@ -91,6 +91,19 @@ int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, cons
     return 0;
 }
 
+int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
+                        const char *id_number, const Dvcid__Store__Account *acc,
+                        const char *except) {
+    for (size_t i = 0; i < acc->n_phones; i++) {
+        const char *phone = acc->phones[i]->e164;
+        if (except && strcmp(phone, except) == 0)
+            continue;
+        if (acct_notice_put(self, ctx, trace, id_number, phone) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
     MDB_cursor *cur;
     if (cmn_db_note(mdb_cursor_open(ctx->txn, self->dbi, &cur)) != 0)

@@ -1,4 +1,5 @@
-/* acct_notice: SMS notices (the old phone after a phone change) as an outbox: the
+/* acct_notice: SMS notices (to every phone of an account after a phone change, an added
+ * phone or a password reset) as an outbox: the
  * notice is written in the same transaction as the change it reports, then handed
  * to otp-svc (OtpNotice, idempotent by message id) until otp-svc acknowledges it, so
  * a crash or an otp-svc restart never loses one. Private to account-svc. */
@@ -8,6 +9,7 @@
 #include <stddef.h>
 
 #include "cmn_service.h"
+#include "proto/store.pb-c.h"
 
 typedef struct acct_notice acct_notice_t;
 
@@ -18,6 +20,12 @@ void acct_notice_destroy(acct_notice_t **self_p);
  * shard key of id_number, the account it is about. 0 or -1. */
 int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
                     const char *phone);
+
+/* Queues a notice to every phone of acc but except (NULL: none), as acct_notice_put.
+ * 0 or -1. */
+int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
+                        const char *id_number, const Dvcid__Store__Account *acc,
+                        const char *except);
 
 /* Sends again every notice neither acknowledged nor in flight (a timer). 0 or -1. */
 int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx);

@@ -201,6 +201,9 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         acc->session_gen++; /* every session of the account ends */
         rc = acct_account_save(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, acc);
         acc->password_hash = own;
+        if (rc == 0) /* every phone of the account hears of it */
+            rc = acct_notice_put_all(st->notice, ctx, cmn_call_trace(s->call), s->id_number, acc,
+                                     NULL);
         acct_account_free(&acc);
     }
     if (rc == 0)

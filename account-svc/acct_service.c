@@ -8,6 +8,7 @@
 #include "acct_flow.h"
 #include "acct_limits.h"
 #include "acct_lockout.h"
+#include "acct_phone_change.h"
 #include "acct_session.h"
 #include "acct_shard.h"
 #include "acct_state.h"
@@ -25,8 +26,9 @@ struct acct_service {
  * behind (cmn_db_sweep). */
 #define S_SWEEP_MS 1000
 
-const char *const acct_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas", "flows",
-                                             "sessions", "failures",      "notices",  "limits"};
+const char *const acct_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas",
+                                             "flows",    "sessions",      "failures",
+                                             "notices",  "limits",        "phone_changes"};
 
 static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
@@ -87,7 +89,8 @@ static int s_sweep(cmn_ctx_t *ctx) {
         acct_session_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), now, &st->sweeps[3]) < 0 ||
         acct_lockout_sweep(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), now, &st->sweeps[4]) <
             0 ||
-        acct_limits_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_LIMITS), now, &st->sweeps[5]) < 0)
+        acct_limits_sweep(ctx->txn, ACCT_DBI(st, ACCT_DB_LIMITS), now, &st->sweeps[5]) < 0 ||
+        acct_phone_change_due(ctx) < 0)
         return -1;
     for (int i = 0; i < 6; i++)
         if (st->sweeps[i].behind)

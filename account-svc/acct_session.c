@@ -41,6 +41,14 @@ int acct_session_find(MDB_txn *txn, MDB_dbi sessions, MDB_dbi accounts, const ch
     if (len < 32 || len >= ACCT_TOKEN_MAX)
         return 1;
     acct_session_key(token, key);
+    return acct_session_find_key(txn, sessions, accounts, key, now, sess, acc);
+}
+
+int acct_session_find_key(MDB_txn *txn, MDB_dbi sessions, MDB_dbi accounts,
+                          const uint8_t key[CMN_HASH_BYTES], uint64_t now,
+                          Dvcid__Store__Session **sess, Dvcid__Store__Account **acc) {
+    *sess = NULL;
+    *acc = NULL;
     MDB_val v;
     int rc = cmn_db_get(txn, sessions, key, CMN_HASH_BYTES, &v);
     if (rc == CMN_DB_NOTFOUND)

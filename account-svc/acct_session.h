@@ -29,6 +29,11 @@ int acct_session_find(MDB_txn *txn, MDB_dbi sessions, MDB_dbi accounts, const ch
                       uint64_t now, uint8_t key[CMN_HASH_BYTES], Dvcid__Store__Session **sess,
                       Dvcid__Store__Account **acc);
 
+/* The same for a session's storage key (a step that waited on the hashing pool). */
+int acct_session_find_key(MDB_txn *txn, MDB_dbi sessions, MDB_dbi accounts,
+                          const uint8_t key[CMN_HASH_BYTES], uint64_t now,
+                          Dvcid__Store__Session **sess, Dvcid__Store__Account **acc);
+
 int acct_session_save(MDB_txn *txn, MDB_dbi dbi, const uint8_t key[CMN_HASH_BYTES],
                       const Dvcid__Store__Session *sess);
 /* Ends a session. Returns 0 or -1. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "acct_lockout.h"
+#include "acct_phone_change.h"
 #include "acct_state.h"
 #include "cmn_log.h"
 #include "cmn_shard.h"
@@ -133,6 +134,16 @@ static int s_record_key(int db, const MDB_val *k, const MDB_val *v, uint16_t *ke
             return -1;
         *key = cmn_shard_id_key(k->mv_data);
         return 1;
+    case ACCT_DB_PHONE_CHANGES: { /* a due time, then the ID number */
+        const char *at = NULL;
+        size_t n = acct_phone_change_key_id(k->mv_data, k->mv_size, &at);
+        if (n == 0 || n >= sizeof(idn))
+            return -1;
+        memcpy(idn, at, n);
+        idn[n] = '\0';
+        *key = cmn_shard_key_of_id_number(idn);
+        return 1;
+    }
     case ACCT_DB_NOTICES: /* the hex form of such an id */
         return k->mv_size == CMN_ID_HEX - 1 && cmn_shard_hex_key(k->mv_data, key) ? 1 : -1;
     case ACCT_DB_SESSIONS: { /* keyed by a token hash: the record names its account */

@@ -107,9 +107,15 @@ void gw_login_build_phone_verify(gw_request_t *req, gw_body_t *body) {
 int gw_login_render_phone_changed(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
     if (reply->body_case != DVCID__REPLY__BODY_PHONE_CHANGED)
         return -1;
-    return gw_routes_answer(
-        ans, ok,
-        json_pack("{s:b, s:s}", "changed", 1, "phone_masked", reply->phone_changed->phone_masked));
+    const Dvcid__PhoneChangedReply *p = reply->phone_changed;
+    /* Waiting out account.phone_change_cooling_off: not changed yet (api.md addition). */
+    if (p->pending)
+        return gw_routes_answer(ans, ok,
+                                json_pack("{s:b, s:b, s:s, s:I}", "changed", 0, "pending", 1,
+                                          "phone_masked", p->phone_masked, "effective_in",
+                                          (json_int_t)p->effective_in));
+    return gw_routes_answer(ans, ok,
+                            json_pack("{s:b, s:s}", "changed", 1, "phone_masked", p->phone_masked));
 }
 
 /* --- forgot password -------------------------------------------------------------- */

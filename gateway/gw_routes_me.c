@@ -42,6 +42,7 @@ void gw_me_build_add_phone(gw_request_t *req, gw_body_t *body) {
     dvcid__me_add_phone__init(m);
     m->token = req->token;
     m->phone = gw_body_str(body, "phone", true);
+    m->password = gw_body_str(body, "password", false); /* re-authentication, when asked */
     GW_SET_BODY(req, me_add_phone, ME_ADD_PHONE);
 }
 

@@ -32,12 +32,14 @@ static const s_purpose_t s_purposes[] = {
     {DVCID__PURPOSE__PURPOSE_UNLOCK, "unlock", "mo khoa dang nhap", "unlock your sign-in"},
 };
 
+/* One notice for every change it reports (a lost-phone change, pending or done, an
+ * added phone, a password reset): each phone of the account gets it. */
 static const char s_notice_vi[] =
-    "DVCQG: So dien thoai nhan OTP cua tai khoan da duoc thay doi. Neu khong phai ban thuc "
-    "hien, hay lien he tong dai ho tro hoac quay giao dich.";
+    "DVCQG: Mat khau hoac so dien thoai nhan OTP cua tai khoan da duoc thay doi. Neu khong "
+    "phai ban, hay dang nhap ngay de huy doi so va goi tong dai ho tro.";
 static const char s_notice_en[] =
-    "DVCQG: The OTP phone number of your account has been changed. If this was not you, "
-    "call the support line or visit a service counter.";
+    "DVCQG: The password or an OTP phone of your account has been changed. If this was not "
+    "you, sign in at once (it cancels a phone change) and call support.";
 
 static const s_purpose_t *s_find(int purpose) {
     for (size_t i = 0; i < sizeof(s_purposes) / sizeof(s_purposes[0]); i++)

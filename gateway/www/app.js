@@ -580,7 +580,9 @@ async function chooseMethod(form, methodId) {
 
 async function startAddPhone(form) {
   const phone = field(form, 'phone').value.trim();
-  const r = await api('POST', '/v1/me/phones', { phone });
+  // The password again, when the session is no longer fresh (account.reauth_seconds).
+  const password = field(form, 'password').value;
+  const r = await api('POST', '/v1/me/phones', password ? { phone, password } : { phone });
   if (!r.ok) {
     if (r.error.code === 'unauthorized') return sessionOver();
     return showError(form, r.error);

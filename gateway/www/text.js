@@ -93,6 +93,8 @@ export const EN = {
   'profile.phones': 'Phones that receive OTPs',
   'profile.add': 'Add a phone number',
   'profile.add.hint': 'The new number receives an OTP; once confirmed it can receive sign-in OTPs.',
+  'profile.add.password': 'Password',
+  'profile.add.password.hint': 'Needed a few minutes after signing in: type your password again to confirm it is you.',
   'profile.logout': 'Sign out'
 };
 

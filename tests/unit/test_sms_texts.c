@@ -53,7 +53,8 @@ int main(void) {
     n = sms_texts_render(t, DVCID__PURPOSE__PURPOSE_NOTICE, "", "en", 300, out, sizeof(out));
     CHECK(n > 0 && strstr(out, "Call 1900 1234") != NULL, "notice: %s", out);
     n = sms_texts_render(t, DVCID__PURPOSE__PURPOSE_NOTICE, "", "vi", 300, out, sizeof(out));
-    CHECK(n > 0 && strstr(out, "So dien thoai nhan OTP") != NULL, "built-in notice: %s", out);
+    CHECK(n > 0 && strstr(out, "so dien thoai nhan OTP cua tai khoan") != NULL,
+          "built-in notice: %s", out);
     /* Bad codes are refused, and a small buffer fails cleanly. */
     CHECK(sms_texts_render(t, DVCID__PURPOSE__PURPOSE_REGISTER, "", "", 300, out, sizeof(out)) ==
               -1,
