@@ -256,14 +256,15 @@ static int s_reauthed(cmn_ctx_t *ctx, void *arg) {
     }
     if (!s->job->ok) {
         uint32_t retry = 0;
-        int storm = 0;
+        unsigned events = 0;
         int locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES),
-                                       s->id_number, source, now, &retry, &storm);
+                                       s->id_number, source, now, &retry, &events);
         if (locked < 0) {
             cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
             acct_step_destroy(&s);
             return -1;
         }
+        acct_lockout_count(cmn_service_metrics(ctx->svc), events);
         cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_reauth_failures_total", NULL, 1,
                         "wrong passwords given to add a phone to a signed-in account");
         if (locked)
