@@ -225,8 +225,13 @@ static int s_item_begin(cmn_service_t *self, s_item_t *it) {
 static void s_item_replies(cmn_service_t *self, s_item_t *it, int wrote) {
     for (size_t i = it->mark; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
-        if (o->kind == S_OUT_REPLY && o->cache_origin && o->data &&
-            cmn_service_replies_put(self, it->parent, o->cache_origin, o->request_id,
+        if (o->kind != S_OUT_REPLY || !o->cache_origin || !o->data)
+            continue;
+        /* An answer that leaves now for work that wrote nothing: its entry waits for a
+         * commit that happens anyway (cmn_service_later_write). */
+        if (o->early && self->turn_roomy && !wrote && cmn_service_later_add(self, o) == 0)
+            continue;
+        if (cmn_service_replies_put(self, it->parent, o->cache_origin, o->request_id,
                                     o->cache_deadline, o->data, o->len) != 0) {
             s_batch_reset(self, "the reply cache refused a write");
             return;
@@ -486,7 +491,9 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
     cmn_call_t *call = *call_p;
     uint8_t *data = NULL;
     size_t len = 0;
-    int found = cmn_service_replies_get(self, txn, call->origin, call->request_id, &data, &len);
+    int found = cmn_service_later_find(self, call->origin, call->request_id, &data, &len);
+    if (!found)
+        found = cmn_service_replies_get(self, txn, call->origin, call->request_id, &data, &len);
     if (found == 2) {
         CMN_WARN(call->req->trace_id,
                  "request %llu asked again while begun elsewhere (an instance that dropped in "
@@ -803,6 +810,8 @@ static void s_batch_begin(cmn_service_t *self) {
     self->txn = NULL;
     self->turn_stop = 0;
     self->batch_items = 0;
+    self->turn_writes = cmn_db_writes();
+    self->turn_cache_wrote = 0;
     if (!self->db)
         return;
     if (cmn_db_grow(self->db, self->grow_wanted) >= 0)
@@ -828,10 +837,12 @@ static void s_batch_begin(cmn_service_t *self) {
     }
 }
 
-/* The one durable commit of this turn: nothing but early answers leaves before it. */
-static void s_batch_commit(cmn_service_t *self) {
+/* The one durable commit of this turn: nothing but early answers leaves before it. With
+ * force (at a stop) the reply-cache entries still waiting go into it. */
+static void s_batch_commit(cmn_service_t *self, int force) {
     if (!self->txn)
         return;
+    cmn_service_later_write(self, force);
     uint64_t t0 = cmn_service_now_us();
     int rc = cmn_db_note(mdb_txn_commit(self->txn));
     self->txn = NULL;
@@ -880,7 +891,7 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
             s_item_end(self, &it, rc);
         }
     }
-    s_batch_commit(self);
+    s_batch_commit(self, 0);
     s_flush(self);
     if (no_txn) {
         /* The store refuses even to begin (an I/O error, say): answer what came and
@@ -897,7 +908,7 @@ static void s_final_batch(cmn_service_t *self) {
     if (self->pool)
         s_run_jobs(self);
     s_expire(self, cmn_time_now_ms());
-    s_batch_commit(self);
+    s_batch_commit(self, 1);
     s_flush(self);
 }
 
@@ -915,6 +926,8 @@ static void s_finish(cmn_service_t *self) {
         cmn_asks_fail_all(self->asks, DVCID__STATUS__STATUS_UNAVAILABLE);
         s_final_batch(self);
     }
+    if (self->nlater)
+        s_final_batch(self); /* the reply-cache entries still waiting */
 }
 
 /* Pets systemd's watchdog while the loop waits for LMDB's write lock: a process held

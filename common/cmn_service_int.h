@@ -55,6 +55,14 @@ typedef struct {
     void *arg;
 } s_out_t;
 
+/* A reply-cache entry not written yet (cmn_service_later_*): the reply of an item that
+ * wrote nothing, already sent, kept here until a batch commits anyway. */
+typedef struct {
+    uint64_t origin, request_id, deadline_ms;
+    uint8_t *data; /* the packed reply, in clear (sealed when written) */
+    size_t len;
+} s_later_t;
+
 /* One instance of a peer group: a DEALER and the PAIR end of its socket monitor. */
 typedef struct {
     zsock_t *sock;
@@ -115,7 +123,12 @@ struct cmn_service {
     int has_replies;
     cmn_db_sweep_pos_t replies_sweep; /* where the cache's sweep stopped */
     int replies_timer;
-    zmq_pollitem_t *items; /* poll set, rebuilt each turn */
+    s_later_t *later; /* reply-cache entries waiting for a commit that happens anyway */
+    size_t nlater, caplater;
+    uint64_t later_since_mono; /* when the oldest of them came */
+    uint64_t turn_writes;      /* cmn_db_writes() when this turn's batch began */
+    int turn_cache_wrote;      /* ... and the reply cache was written in it since */
+    zmq_pollitem_t *items;     /* poll set, rebuilt each turn */
     int capitems;
     s_peer_t peers[S_MAX_PEERS];
     int npeers;
@@ -205,6 +218,17 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
 /* Marks (origin, rid) as begun and not answered yet, in txn. Returns 0 or -1. */
 int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t origin, uint64_t rid,
                                 uint64_t deadline_ms);
+
+/* Reply-cache entries that wait for a commit happening anyway (cmn_service_replies.c):
+ * keeps the entry of o, an early reply of an item that wrote nothing (0, or -1 when out
+ * of memory: write it now); finds one (1 with a copy in *data, caller frees; else 0);
+ * writes them into the batch transaction before its commit when it writes anyway, when
+ * they waited long enough, or with force; forgets them. */
+int cmn_service_later_add(cmn_service_t *self, const s_out_t *o);
+int cmn_service_later_find(const cmn_service_t *self, uint64_t origin, uint64_t rid, uint8_t **data,
+                           size_t *len);
+void cmn_service_later_write(cmn_service_t *self, int force);
+void cmn_service_later_clear(cmn_service_t *self);
 
 /* Reads the next message waiting on sock (never waits): its first max frames into f
  * (to close with cmn_service_recv_close), the rest read and dropped. Returns how many

@@ -20,6 +20,16 @@
  * A timer sweeps them a slice at a time (cmn_db_sweep): at 10k requests/s the cache
  * holds every reply of the last few seconds, and walking it whole stalled the loop.
  *
+ * The reply of an item that wrote nothing and answered early (cmn_call_answer_early: the
+ * continuation of a registration start, whose effects committed before its ask left) is
+ * not worth a durable commit of its own: at a few starts per second that commit was a
+ * third of what account-svc wrote (docs/BENCHMARKS.md "Write amplification"). Such entries
+ * wait in memory (cmn_service_later_*) and are written in the next batch that commits
+ * anyway, or after S_LATER_MS at the latest; a repeat meanwhile is answered from memory. A
+ * crash before then loses them, which is the crash window early answers always had: the
+ * repeat finds the pending mark and gets UNAVAILABLE, nothing runs twice, nothing answered
+ * is lost (the effects committed before the answer left).
+ *
  * Not in the item's nested transaction: a nested write first copies every page it
  * touches (malloc, zeroing, copy, free of 4 KiB each), and every item touches the
  * cache's pages. An answer declared early (cmn_call_answer_early) leaves once its
@@ -149,6 +159,7 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
         CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
         return -1;
     }
+    self->turn_cache_wrote = 1;
     uint64_t now = cmn_time_now_ms();
     uint64_t exp =
         deadline_ms ? (deadline_ms > now ? deadline_ms : now) + S_KEEP_MS : now + S_NO_DEADLINE_MS;
@@ -165,4 +176,87 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
                               self->replies_key);
     }
     return 0;
+}
+
+/* --- entries that wait for a commit (cmn_service_int.h) ------------------------- */
+
+#define S_LATER_MS 1000  /* written by then at the latest */
+#define S_LATER_MAX 4096 /* ... or when this many wait */
+
+/* Keeps the cache entry of o, an early reply of an item that wrote nothing, for a later
+ * commit (o->data itself leaves now). Returns 0, or -1 when out of memory (write it now). */
+int cmn_service_later_add(cmn_service_t *self, const s_out_t *o) {
+    if (self->nlater == self->caplater) {
+        size_t cap = self->caplater ? self->caplater * 2 : 64;
+        s_later_t *n = realloc(self->later, cap * sizeof(*n));
+        if (!n)
+            return -1;
+        self->later = n;
+        self->caplater = cap;
+    }
+    uint8_t *copy = malloc(o->len ? o->len : 1);
+    if (!copy)
+        return -1;
+    memcpy(copy, o->data, o->len);
+    if (self->nlater == 0)
+        self->later_since_mono = cmn_time_mono_ms();
+    self->later[self->nlater++] =
+        (s_later_t){o->cache_origin, o->request_id, o->cache_deadline, copy, o->len};
+    return 0;
+}
+
+void cmn_service_later_clear(cmn_service_t *self) {
+    for (size_t i = 0; i < self->nlater; i++) {
+        cmn_wipe(self->later[i].data, self->later[i].len); /* replies carry tokens */
+        free(self->later[i].data);
+    }
+    self->nlater = 0;
+}
+
+/* The waiting entry of (origin, rid): a copy of its reply in *data (caller frees).
+ * Returns 1, or 0 when none waits (or out of memory: the store is asked then). */
+int cmn_service_later_find(const cmn_service_t *self, uint64_t origin, uint64_t rid, uint8_t **data,
+                           size_t *len) {
+    for (size_t i = self->nlater; i-- > 0;) {
+        const s_later_t *l = &self->later[i];
+        if (l->origin == origin && l->request_id == rid) {
+            *data = malloc(l->len ? l->len : 1);
+            if (!*data)
+                return 0;
+            memcpy(*data, l->data, l->len);
+            *len = l->len;
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Before the batch commits: writes the waiting entries when the batch writes anyway, when
+ * the oldest has waited S_LATER_MS or too many wait, or with force (at a stop). In a nested
+ * transaction, so an entry that cannot be written leaves the batch intact (the entries
+ * are then lost, as in a crash: repeats get UNAVAILABLE from the pending marks). */
+void cmn_service_later_write(cmn_service_t *self, int force) {
+    if (!self->nlater || !self->txn)
+        return;
+    int dirty = cmn_db_writes() != self->turn_writes || self->turn_cache_wrote;
+    if (!force && !dirty && self->nlater < S_LATER_MAX &&
+        cmn_time_mono_ms() - self->later_since_mono < S_LATER_MS)
+        return;
+    MDB_txn *nested = NULL;
+    int rc = cmn_db_txn_begin(self->db, self->txn, 0, &nested);
+    for (size_t i = 0; rc == 0 && i < self->nlater; i++) {
+        const s_later_t *l = &self->later[i];
+        rc = cmn_service_replies_put(self, nested, l->origin, l->request_id, l->deadline_ms,
+                                     l->data, l->len);
+    }
+    if (rc == 0)
+        rc = cmn_db_note(mdb_txn_commit(nested));
+    else if (nested)
+        mdb_txn_abort(nested);
+    if (rc != 0)
+        CMN_WARN(NULL,
+                 "reply cache: %zu answers already sent not remembered (a repeat gets "
+                 "UNAVAILABLE)",
+                 self->nlater);
+    cmn_service_later_clear(self);
 }

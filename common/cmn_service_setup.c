@@ -187,6 +187,8 @@ void cmn_service_destroy(cmn_service_t **self_p) {
         free(self->out[i].data);
     }
     free(self->out);
+    cmn_service_later_clear(self);
+    free(self->later);
     cmn_asks_destroy(&self->asks);
     cmn_peers_close(self);
     cmn_peers_unmonitor(self->router, &self->router_monitor);
