@@ -200,8 +200,12 @@ int cmn_service_later_add(cmn_service_t *self, const s_out_t *o) {
     memcpy(copy, o->data, o->len);
     if (self->nlater == 0)
         self->later_since_mono = cmn_time_mono_ms();
-    self->later[self->nlater++] =
-        (s_later_t){o->cache_origin, o->request_id, o->cache_deadline, copy, o->len};
+    s_later_t *l = &self->later[self->nlater++];
+    l->origin = o->cache_origin;
+    l->request_id = o->request_id;
+    l->deadline_ms = o->cache_deadline;
+    l->data = copy;
+    l->len = o->len;
     return 0;
 }
 

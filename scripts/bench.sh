@@ -11,7 +11,10 @@
 #   (at 10 % of the OTP maximum, the target's run, and at 50 %);
 #   then (a)-(c) again, keeping the higher values (other work on the machine only lowers them);
 #   then sms-worker alone (scripts/bench-sms.sh): SMS/s with the file provider, and over SMPP
-#   to the simulator of tests/sms-smsc against a plain SMPP client at the same window.
+#   to the simulator of tests/sms-smsc against a plain SMPP client at the same window;
+#   then the data-size runs (scripts/bench-size.sh, issue 14): start, verify and sign-in at
+#   0, 1 M and 10 M accounts loaded by `dvcctl import` (BENCH_SIZES; BENCH_SIZES=none skips
+#   them; 10 M needs ~3 GB of disk and ~5 minutes), appended to results.md.
 # Writes $OUT/results.json, $OUT/results.md and $OUT/latency.png; prints the ratios.
 # It never runs under `make test`. Needs nginx (Debian nginx-light) and, for the plot,
 # gnuplot (gnuplot-nox); python3 assembles the results; the SMPP runs need Node.js (nodejs, npm).
@@ -75,10 +78,10 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
     # Only what the bench runs: a unit test that does not build must not stop it.
     cmake --build "$BUILD" -j"$NPROC" --target gateway account-svc otp-svc sms-worker dvcid-load \
-        >/dev/null
+        dvcctl >/dev/null
 fi
 BUILD=$(cd "$BUILD" && pwd)
-for b in gateway account-svc otp-svc sms-worker dvcid-load; do
+for b in gateway account-svc otp-svc sms-worker dvcid-load dvcctl; do
     [[ -x $BUILD/$b ]] || die "$BUILD/$b is missing (build first, or unset BENCH_SKIP_BUILD)"
 done
 LOAD=$BUILD/dvcid-load
@@ -651,4 +654,14 @@ EOF
     say "plot: $OUT/latency.png"
 else
     say "gnuplot not found (apt-get install gnuplot-nox): no plot"
+fi
+
+# --- the data-size runs (issue 14) -------------------------------------------------------------
+if [[ ${BENCH_SIZES:-} != none ]]; then
+    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    pids=()
+    say "data-size runs: scripts/bench-size.sh (BENCH_SIZES=${BENCH_SIZES:-0 1000000 10000000})"
+    BENCH_SKIP_BUILD=1 BENCH_BUILD="$BUILD" BENCH_OUT="$OUT" "$root/scripts/bench-size.sh"
+    { echo; cat "$OUT/size.md"; } >>"$OUT/results.md"
 fi
