@@ -15,6 +15,7 @@
 
 #include "cmn_crypto.h"
 #include "cmn_log.h"
+#include "cmn_owner.h"
 #include "cmn_time.h"
 
 #define S_MAX_KEYS 16
@@ -47,7 +48,7 @@ static void s_kid(const uint8_t *pk, char kid[S_KID_LEN]) {
 int acct_keys_create(const char *dir, char *kid, size_t kidlen) {
     uint8_t pk[crypto_sign_PUBLICKEYBYTES], sk[crypto_sign_SECRETKEYBYTES];
     char k[S_KID_LEN], path[600], tmp[640];
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (cmn_owner_mkdir(dir, 0700) != 0) /* as root: the state dir's owner's */
         return -1;
     crypto_sign_keypair(pk, sk);
     s_kid(pk, k);
@@ -55,7 +56,10 @@ int acct_keys_create(const char *dir, char *kid, size_t kidlen) {
              k);
     snprintf(tmp, sizeof(tmp), "%s.tmp", path);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-    int ok = fd >= 0 && write(fd, sk, sizeof(sk)) == (ssize_t)sizeof(sk) && fsync(fd) == 0;
+    /* Run as root (account-svc --new-signing-key, dvcctl rotate-key), the key goes to the
+     * owner of keys/ (dvcid): a root-owned 0600 key would stop sign-ins at the next start. */
+    int ok = fd >= 0 && write(fd, sk, sizeof(sk)) == (ssize_t)sizeof(sk) &&
+             cmn_owner_like_dir(fd, path) == 0 && fsync(fd) == 0;
     if (fd >= 0)
         close(fd);
     cmn_wipe(sk, sizeof(sk));
@@ -113,7 +117,7 @@ acct_keys_t *acct_keys_new(const char *dir) {
     if (!self)
         return NULL;
     char kid[S_KID_LEN];
-    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    if (cmn_owner_mkdir(dir, 0700) != 0)
         goto fail;
     /* Instances starting together on one directory: one makes the first key, the others
      * wait on the lock and load it. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cmn_log.h"
+#include "cmn_owner.h"
 
 int cmn_crypto_init(void) {
     /* libsodium's default source on Linux is one getrandom() system call per call; ids,
@@ -64,7 +65,9 @@ int cmn_key_load(const char *path, uint8_t key[CMN_KEY_BYTES]) {
         CMN_ERROR(NULL, "cannot create key file %s: %s", tmp, strerror(errno));
         return -1;
     }
-    int ok = write(fd, key, CMN_KEY_BYTES) == CMN_KEY_BYTES && fsync(fd) == 0;
+    /* Made as root (a service run by hand): the service's user must read it later. */
+    int ok = write(fd, key, CMN_KEY_BYTES) == CMN_KEY_BYTES && cmn_owner_like_dir(fd, path) == 0 &&
+             fsync(fd) == 0;
     close(fd);
     int linked = ok ? link(tmp, path) : -1;
     int why = errno;

@@ -43,7 +43,7 @@ static int s_instance(const char *text, long *shard, long *instance, int *shard_
  * Type=notify, so NOTIFY_SOCKET is set) unless [service] allow_test_mode says it is
  * meant: a production host cannot run on them by accident. INVOCATION_ID is not the
  * sign: every process below any unit has it, a CI runner's test stacks included. */
-static int s_test_mode(const cmn_config_t *cfg) {
+static int s_test_mode(const cmn_config_t *cfg, const char *path) {
     const char *what[CMN_CONFIG_TEST_SETTINGS];
     int n = cmn_config_test_mode(cfg, what, CMN_CONFIG_TEST_SETTINGS);
     for (int i = 0; i < n; i++)
@@ -54,10 +54,13 @@ static int s_test_mode(const cmn_config_t *cfg) {
     const char *ns = getenv("NOTIFY_SOCKET");
     if (n && ns && *ns && !cfg->service_allow_test_mode) {
         CMN_ERROR(NULL,
-                  "refusing to start under systemd in test mode (%s%s): configure a real "
-                  "SMS provider and empty the test keys, or set [service] allow_test_mode = "
-                  "true on a staging host",
-                  what[0], n > 1 ? " and more" : "");
+                  "refusing to start under systemd in test mode (%s%s) with %s: "
+                  "sms.provider = file writes every code to a file and no phone gets one, "
+                  "the test keys give known codes. Set [sms] provider = http or smpp with its "
+                  "keys (commented examples in the shipped dvcid.conf), empty "
+                  "otp.test_phone_prefix, otp.test_code and captcha.test_answer, or set "
+                  "[service] allow_test_mode = true on a staging host",
+                  what[0], n > 1 ? " and more" : "", path ? path : "the built-in defaults");
         return -1;
     }
     return 0;
@@ -125,7 +128,7 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
     }
     CMN_INFO(NULL, "%s %s starting (config %s, shard %d, instance %d)", name, DVCID_VERSION,
              path ? path : "defaults", cfg->proc_shard, cfg->proc_instance);
-    return s_test_mode(cfg);
+    return s_test_mode(cfg, path);
 }
 
 int cmn_main_data_dir(const cmn_config_t *cfg, const char *sub, char *out, size_t outlen) {

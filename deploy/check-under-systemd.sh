@@ -167,12 +167,19 @@ check "systemd-sysusers creates dvcid" ns systemd-sysusers dvcid.conf
 check "systemd-tmpfiles gives the config to group dvcid" ns systemd-tmpfiles --create dvcid.conf
 check "config is root:dvcid 0640" \
     test "$(ns stat -c '%U:%G %a' /opt/dvcid/etc/dvcid/dvcid.conf)" = "root:dvcid 640"
-# The shipped config uses the file SMS provider (no real one here): test mode, which the
-# units refuse unless allowed.
+# The shipped config leaves the SMS provider to fill in: sms-worker refuses to start and
+# says which key. No real provider here: the file provider, test mode, which the units
+# refuse unless allowed.
+check "no SMS provider: sms-worker refuses to start" \
+    bash -c "! nsenter -t $pid1 -a systemctl start dvcid-sms-worker"
+check "... and says which key to set" \
+    bash -c "nsenter -t $pid1 -a journalctl -b -q --no-pager -u dvcid-sms-worker |
+        grep -q 'sms.http_url is empty: set the send URL'"
+ns sed -i -e 's#^provider = http #provider = file #' /opt/dvcid/etc/dvcid/dvcid.conf
 check "test mode refused under systemd" \
     bash -c "! nsenter -t $pid1 -a systemctl start dvcid-otp-svc"
 printf '\n[service]\nallow_test_mode = true\n' | ns tee -a /opt/dvcid/etc/dvcid/dvcid.conf >/dev/null
-ns systemctl reset-failed dvcid-otp-svc 2>/dev/null || true
+ns systemctl reset-failed dvcid-otp-svc dvcid-sms-worker 2>/dev/null || true
 ns systemctl enable dvcid.target dvcid-sms-worker dvcid-otp-svc dvcid-account-svc \
     dvcid-gateway >/dev/null 2>&1
 check "systemctl start dvcid.target" ns systemctl start dvcid.target
@@ -245,9 +252,10 @@ pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc@0)
 ns kill -9 "$pid"
 check "another registration right after kill -9 of otp-svc@0" flow 001099012346 0912345679
 check "kill -9 of otp-svc@0: restarted within 5 s" restarted dvcid-otp-svc@0 "$pid" 5
-# The refusal of test mode above is an ERROR on purpose; any other is a finding.
+# The refusals above (no SMS provider, test mode) are ERRORs on purpose; any other is a
+# finding.
 errors=$(ns journalctl -b -q --no-pager -u 'dvcid-*' | grep -E ' ERROR ' |
-    grep -v 'refusing to start under systemd in test mode' || true)
+    grep -v -e 'refusing to start under systemd in test mode' -e 'sms.http_url is empty' || true)
 check "no ERROR line in the services' logs" test -z "$errors"
 [[ -z $errors ]] || echo "$errors"
 

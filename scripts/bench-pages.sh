@@ -41,7 +41,7 @@ for _ in $(seq 200); do
 done
 dur=$((3 + 3 * (SAMPLES + 2)))
 "$B/dvcid-load" --url "http://127.0.0.1:$port" --test-code 246810 --captcha-answer BENCH \
-    --phone-prefix +8490 --no-captcha --flow start ${LOAD:---connections $CONN} --duration "$dur" \
+    --phone-prefix +8430 --no-captcha --flow start ${LOAD:---connections $CONN} --duration "$dur" \
     --progress >"$tmp/load.out" 2>&1 &
 load=$!
 sleep 2

@@ -26,7 +26,7 @@ RATE=${BENCH_SIZE_RATE:-200}
 PASSWORD='Tr0ng!Dong2024'
 TEST_CODE=246810
 CAPTCHA=BENCH
-PREFIX=+8490
+PREFIX=+8430
 say() { printf 'bench-size: %s\n' "$*" >&2; }
 
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then

@@ -7,11 +7,11 @@
 #   scripts/bench-stack.sh config DIR PORT      only write DIR/bench.conf (scripts/bench.sh)
 # Environment: ARGON2_OPS (default 2), ARGON2_MEM (MiB, default 19), LVL (log level, default
 # info), PREFIX / TEST_CODE / CAPTCHA (the test numbers, code and captcha answer, default
-# +8490 / 246810 / BENCH), MAP_MIB (each LMDB map, default 65536: sparse, room for 10 M
+# +8430 / 246810 / BENCH), MAP_MIB (each LMDB map, default 65536: sparse, room for 10 M
 # accounts), PRELOAD (an LD_PRELOAD for the services, e.g. another
 # allocator). Then, for example:
 #   dvcid-load --url http://127.0.0.1:PORT --test-code 246810 --captcha-answer BENCH \
-#       --phone-prefix +8490 --no-captcha --flow start --connections 256 --duration 8
+#       --phone-prefix +8430 --no-captcha --flow start --connections 256 --duration 8
 set -euo pipefail
 
 if [[ ${1:-} == stop ]]; then
@@ -49,7 +49,7 @@ max_sends_per_flow = 100
 max_sends_per_phone_hour = 1000000
 max_sends_per_ip_hour = 100000000
 max_sends_per_prefix_hour = 100000000
-test_phone_prefix = ${PREFIX:-+8490}
+test_phone_prefix = ${PREFIX:-+8430}
 test_code = ${TEST_CODE:-246810}
 [captcha]
 test_answer = ${CAPTCHA:-BENCH}

@@ -39,7 +39,7 @@ NPROC=$(nproc 2>/dev/null || echo 2)
 PASSWORD='Tr0ng!Dong2024'
 TEST_CODE=246810
 CAPTCHA=BENCH
-PREFIX=+8490 # test numbers: +8490xxxxxxx, 10^7 of them (90x is a VN mobile range)
+PREFIX=+8430 # test numbers: +8430xxxxxxx, 10^7 of them (030: no operator has it, README "Load testing")
 # Closed-loop connections for flows without argon2: a closed loop is bound by latency
 # (Little's law) as much as by capacity, so each is tried and the best kept as the maximum.
 CONNS=(64 256)

@@ -314,7 +314,11 @@ static int s_headers(sms_http_t *self) {
 sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
     const char *bad = NULL;
     if (!s->http_url[0]) {
-        CMN_ERROR(NULL, "sms %s: sms.http_url is empty", S_NAME(s));
+        CMN_ERROR(NULL,
+                  "sms %s: sms.http_url is empty: set the send URL of your SMS gateway in "
+                  "[sms] http_url (or http_url_file), or provider = smpp with smpp_host; the "
+                  "shipped dvcid.conf has both, commented (no SMS can go out without one)",
+                  S_NAME(s));
         return NULL;
     }
     if (sms_tmpl_check(s->http_url, &bad) != 0 || sms_tmpl_check(s->http_body, &bad) != 0) {

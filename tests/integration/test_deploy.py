@@ -320,6 +320,21 @@ class DeployTest(unittest.TestCase):
             self.assertEqual(n, 1, "dvcid.conf names gateway.management_listen")
             # argon2's production memory is not what this test is about
             text = re.sub(r"(?m)^argon2_mem_mib = \S+", "argon2_mem_mib = 19", text)
+            # As shipped, the SMS provider is left to fill in: sms-worker says so and stops.
+            with open(st.config_path, "w", encoding="utf-8") as f:
+                f.write(text)
+            r = subprocess.run([os.path.join(self.prefix, "bin", "sms-worker"), "--config",
+                                st.config_path], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, universal_newlines=True, timeout=30,
+                               cwd=st.tmp)
+            self.assertNotEqual(r.returncode, 0, "started with no SMS provider:\n" + r.stdout)
+            self.assertIn("sms.http_url is empty: set the send URL of your SMS gateway",
+                          r.stdout)
+            # The operator's step: a provider (here one that delivers nowhere).
+            text, n = re.subn(r"(?m)^http_url = *(;.*)?$",
+                              "http_url = http://127.0.0.1:9/send?to={to_digits}&text={text}",
+                              text)
+            self.assertEqual(n, 1, "dvcid.conf has an empty http_url to fill in")
             with open(st.config_path, "w", encoding="utf-8") as f:
                 f.write(text)
             for stem, (binary, _, _) in SERVICES.items():

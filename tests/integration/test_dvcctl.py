@@ -18,6 +18,17 @@ class DvcctlTest(StackTestCase):
         return subprocess.run([exe, "--config", self.stack.config_path] + list(args),
                               capture_output=True, text=True, timeout=30)
 
+    def test_config_by_default(self):
+        """No --config: $DVCID_CONFIG names the file (else /etc/dvcid/dvcid.conf when it
+        exists): status reaches this stack's services, which the defaults would not."""
+        exe = os.path.join(self.stack.bindir, "dvcctl")
+        env = dict(os.environ, DVCID_CONFIG=self.stack.config_path)
+        r = subprocess.run([exe, "status"], capture_output=True, text=True, timeout=30, env=env)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertRegex(r.stdout, r"otp-svc\s+yes\s+yes")
+        r = subprocess.run([exe, "--help"], capture_output=True, text=True, timeout=30)
+        self.assertIn("/etc/dvcid/dvcid.conf when it exists", r.stdout)
+
     def test_status(self):
         r = self.ctl("status")
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)

@@ -18,7 +18,7 @@ TEST_CODE = "123456"
 
 class LoadgenSmokeTest(StackTestCase):
     stack_config = {
-        "otp": {"test_phone_prefix": "+8490", "test_code": TEST_CODE, "resend_after": 0,
+        "otp": {"test_phone_prefix": "+8430", "test_code": TEST_CODE, "resend_after": 0,
                 "max_sends_per_phone_hour": 1000000, "max_sends_per_ip_hour": 100000000,
                 "max_sends_per_prefix_hour": 100000000},
         # Every flow comes from 127.0.0.1: no per-address limit of account-svc either.
@@ -30,7 +30,7 @@ class LoadgenSmokeTest(StackTestCase):
         """Runs dvcid-load against the stack with --json; returns the parsed result."""
         exe = os.path.join(self.stack.bindir, "dvcid-load")
         cmd = [exe, "--url", self.stack.url, "--test-code", TEST_CODE, "--captcha-answer", "TEST",
-               "--phone-prefix", "+8490", "--json"] + list(args)
+               "--phone-prefix", "+8430", "--json"] + list(args)
         p = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
         self.assertEqual(p.returncode, expect_rc, "%s\n%s" % (" ".join(cmd), p.stderr))
         return json.loads(p.stdout)

@@ -92,7 +92,7 @@ class LoadgenSmsTest(unittest.TestCase):
                 lines = [json.loads(line) for line in f]
             self.assertEqual(len(lines), 1000)
             self.assertEqual(len({x["message_id"] for x in lines}), 1000)
-            self.assertTrue(all(x["to"].startswith("+8490") and len(x["to"]) == 12
+            self.assertTrue(all(x["to"].startswith("+8430") and len(x["to"]) == 12
                                 for x in lines), lines[0])
         finally:
             w.stop()

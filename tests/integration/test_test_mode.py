@@ -45,6 +45,9 @@ class TestModeStartTest(unittest.TestCase):
         self.assertNotEqual(rc, 0)
         self.assertIn("refusing to start under systemd in test mode", log)
         self.assertIn("test mode: test_phone_prefix is on", log)
+        # The refusal names the file to edit and what to put there.
+        self.assertRegex(log, r"test mode \(\w+ and more\) with /\S+/t\.conf: ")
+        self.assertIn("Set [sms] provider = http or smpp", log)
 
     def test_allowed_explicitly(self):
         rc, log = self.run_otp({"service": {"allow_test_mode": "true"}}, notify=True)

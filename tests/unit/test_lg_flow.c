@@ -163,6 +163,19 @@ static void s_mix(void) {
 static void s_ident(void) {
     lg_ident_t id;
     char err[128];
+    /* The default test prefix is in 030, a mobile range no operator was given (README
+     * "Load testing"): valid to the server, no real subscriber's. */
+    lg_opts_t opts;
+    char *argv[] = {"dvcid-load", NULL};
+    CHECK(lg_opts_parse(&opts, 1, argv, err, sizeof(err)) == 0, "default options: %s", err);
+    CHECK_STR(opts.phone_prefix, "+8430000");
+    CHECK(lg_ident_init(&id, opts.phone_prefix, 1, err, sizeof(err)) == 0, "default: %s", err);
+    for (uint64_t k = 0; k < 100; k++) {
+        char phone[LG_PHONE_LEN + 1], e164[CMN_PHONE_E164_MAX];
+        lg_ident_phone(&id, k, phone);
+        CHECK(cmn_valid_phone(phone, e164) == NULL && strncmp(phone, "030", 3) == 0,
+              "default prefix phone %s", phone);
+    }
     CHECK(lg_ident_init(&id, "+8490000", 12345, err, sizeof(err)) == 0, "init: %s", err);
     CHECK(lg_ident_init(&id, "+8420", 1, err, sizeof(err)) == -1, "landline prefix refused");
     CHECK(lg_ident_init(&id, "+84900001234", 1, err, sizeof(err)) == -1, "no digit left");

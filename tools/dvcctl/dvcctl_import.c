@@ -71,7 +71,7 @@ static int s_usage(void) {
             "  writes COUNT accounts (persons K.. of dvcid-load's identities for seed N)\n"
             "  into account-svc's stores; best with account-svc stopped. --accounts writes\n"
             "  up to --sample (default 10000) of them, spread evenly, as \"ID PHONE\" lines\n"
-            "  for dvcid-load --accounts. Password default Tr0ng!Dong2024, prefix +8490000.\n"
+            "  for dvcid-load --accounts. Password default Tr0ng!Dong2024, prefix +8430000.\n"
             "  Written in ID order, a commit per --commit-every (1000000) accounts a shard.\n");
     return DVCCTL_USAGE;
 }
@@ -89,7 +89,7 @@ static int s_parse(int argc, char **argv, s_opts_t *o) {
                     .sample = 10000,
                     .chunk = S_CHUNK,
                     .password = "Tr0ng!Dong2024",
-                    .prefix = "+8490000",
+                    .prefix = "+8430000",
                     .name = "Nguyễn Văn An"};
     /* argv[0] is the first argument: getopt wants a program name before it. */
     char *args[64];

@@ -1,6 +1,8 @@
 /* dvcctl: status, accounts, locks, dead letters and signing keys for the ops team. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmn_crypto.h"
 #include "cmn_log.h"
@@ -31,9 +33,13 @@ static const struct {
      "write COUNT made-up accounts into account-svc's stores (benchmarks; import --help)"},
 };
 #define S_NCMDS (sizeof(s_cmds) / sizeof(s_cmds[0]))
+/* Where cmake --install puts the configuration for the prefixes /usr and /usr/local. */
+#define S_DEFAULT_CONFIG "/etc/dvcid/dvcid.conf"
 
 static void s_usage(FILE *out) {
-    fprintf(out, "usage: dvcctl [--config FILE] COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(out, "usage: dvcctl [--config FILE] COMMAND [ARGS]\n\n"
+                 "  --config FILE  default: $DVCID_CONFIG, else " S_DEFAULT_CONFIG
+                 " when it exists,\n                 else the built-in defaults\n\ncommands:\n");
     for (size_t i = 0; i < S_NCMDS; i++)
         fprintf(out, "  %-13s %-14s %s\n", s_cmds[i].name, s_cmds[i].args, s_cmds[i].help);
     fprintf(out, "\nexit status: 0 done, 1 failed, 2 bad usage, 3 a service did not answer\n");
@@ -62,6 +68,13 @@ int main(int argc, char **argv) {
         s_usage(stderr);
         return DVCCTL_USAGE;
     }
+    /* No --config: $DVCID_CONFIG, else the installed config when there is one, so that
+     * `dvcctl status` on a host means that host's services, not the built-in defaults. */
+    const char *env = getenv("DVCID_CONFIG");
+    if (!path && env && *env)
+        path = env;
+    else if (!path && access(S_DEFAULT_CONFIG, F_OK) == 0)
+        path = S_DEFAULT_CONFIG;
     cmn_config_t cfg;
     char err[512];
     if (cmn_config_load(&cfg, path, err, sizeof(err)) != 0) {

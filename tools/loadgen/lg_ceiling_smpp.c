@@ -90,7 +90,7 @@ static int s_flush(s_cli_t *c) {
 /* Submit i goes with sequence number i + 2 (1 is the bind's). */
 static int s_submit(s_cli_t *c, long i) {
     char to[24], text[160];
-    snprintf(to, sizeof(to), "+8490%07ld", i % 10000000);
+    snprintf(to, sizeof(to), "+8430%07ld", i % 10000000);
     snprintf(text, sizeof(text), S_TEXT, (i * 7919) % 1000000);
     uint8_t pdu[SMS_PDU_MAX];
     int n = sms_pdu_submit((uint32_t)i + 2, c->o.source, to, text, pdu, sizeof(pdu));

@@ -20,8 +20,8 @@ typedef struct {
     int free_digits;     /* 9 - strlen(nsn_prefix) */
 } lg_ident_t;
 
-/* Sets up identities for a run with this seed. phone_prefix is E.164 ("+8490000"),
- * "8490000" or national ("090000"). Returns 0, or -1 with a reason in err when the prefix
+/* Sets up identities for a run with this seed. phone_prefix is E.164 ("+8430000"),
+ * "8430000" or national ("030000"). Returns 0, or -1 with a reason in err when the prefix
  * leaves no digit free or no number under it is a Vietnamese mobile. */
 int lg_ident_init(lg_ident_t *self, const char *phone_prefix, uint64_t seed, char *err,
                   size_t errlen);

@@ -35,7 +35,7 @@ void lg_opts_usage(FILE *f) {
           "  --threads T         worker threads, each with its own connections (default 1)\n"
           "  --timeout MS        a request unanswered after MS fails as timeout (default 10000)\n"
           "  --test-code CODE    the server's otp.test_code (default 123456)\n"
-          "  --phone-prefix P    the server's otp.test_phone_prefix (default +8490000)\n"
+          "  --phone-prefix P    the server's otp.test_phone_prefix (default +8430000)\n"
           "  --captcha-answer A  the server's captcha.test_answer (default TEST)\n"
           "  --no-captcha        no captcha step: starts send a made-up captcha id\n"
           "  --password PW       password of the accounts made and signed in (default "
@@ -165,7 +165,7 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
     memset(self, 0, sizeof(*self));
     snprintf(self->url, sizeof(self->url), "http://127.0.0.1:8080");
     snprintf(self->flow_spec, sizeof(self->flow_spec), "register");
-    snprintf(self->phone_prefix, sizeof(self->phone_prefix), "+8490000");
+    snprintf(self->phone_prefix, sizeof(self->phone_prefix), "+8430000");
     self->flow.test_code = "123456";
     self->flow.captcha_answer = "TEST";
     self->flow.password = "Tr0ng!Dong2024";

@@ -424,7 +424,7 @@ int lg_sms(int argc, char **argv) {
     s_run_t *r = calloc(1, sizeof(*r));
     if (!r)
         return 1;
-    r->o = (s_opts_t){.prefix = "+8490", .count = 100000, .inflight = 1000, .timeout_s = 30};
+    r->o = (s_opts_t){.prefix = "+8430", .count = 100000, .inflight = 1000, .timeout_s = 30};
     if (s_parse(&r->o, argc, argv) != 0) {
         fprintf(stderr, "usage: dvcid-load sms --endpoint EP [--count N] [--inflight W] "
                         "[--phone-prefix +CC..] [--timeout S] [--sink FILE] [--json]\n");
