@@ -14,7 +14,7 @@ ASAN := build/asan
 # The clang tree of the libFuzzer targets (tests/fuzz/README.md), shared with `make fuzz`.
 FUZZ := build/fuzz
 # Seconds of libFuzzer per target in make test (two targets at a time on two cores).
-FUZZ_TEST_SECONDS ?= 10
+FUZZ_TEST_SECONDS ?= 6
 CMAKE ?= cmake
 CTEST ?= ctest
 # The builds of cmake are sub-makes; their directory chatter adds nothing.
