@@ -47,6 +47,7 @@ static const s_key_t s_keys[] = {
     STR("gateway", "allowed_origins", gateway_allowed_origins, ""),
     STR("gateway", "management_listen", gateway_management_listen, "127.0.0.1:9180"),
     BOOL("gateway", "public_metrics", gateway_public_metrics, "false"),
+    STR("gateway", "public_url", gateway_public_url, ""),
     STR("storage", "dir", storage_dir, "./var"),
     INT("storage", "map_size_mib", storage_map_size_mib, 1, 1048576, "65536"),
     INT("storage", "max_map_mib", storage_max_map_mib, 1, 1048576, "1048576"),

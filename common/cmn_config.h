@@ -33,6 +33,7 @@ typedef struct {
     /* host:port of the listener for /metrics and /readyz with details ("": none) */
     char gateway_management_listen[CMN_CONFIG_STR];
     int gateway_public_metrics; /* the public listener serves /metrics and details too */
+    char gateway_public_url[CMN_CONFIG_STR]; /* base URL of the OIDC discovery's URLs */
     /* [storage] */
     char storage_dir[CMN_CONFIG_STR];
     int storage_map_size_mib; /* the map at start (address space: the file is sparse) */

@@ -41,6 +41,7 @@ struct gw_http {
     bool public_metrics; /* gateway.public_metrics: the public listener serves them too */
     gw_bridge_t *bridge;
     const gw_client_ip_t *ips;
+    const cmn_config_t *cfg; /* the process's, alive as long as the gateway runs */
     int timeout_ms;
     bool cookie_secure; /* gateway.cookie_secure: behind HTTPS, the cookie says so */
     char allowed_origins[CMN_CONFIG_STR]; /* gateway.allowed_origins (gw_csrf) */
@@ -284,7 +285,9 @@ static enum MHD_Result s_on_headers(s_exchange_t *ex, struct MHD_Connection *con
     if (ex->mgmt && strcmp(ex->route->pattern, "/readyz") == 0)
         ex->route = gw_routes_ready_details();
     if (!ex->route->build) {
-        ex->route->local(&ex->early);
+        gw_local_t in = {MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST),
+                         ex->http->cfg};
+        ex->route->local(&ex->early, &in);
         return MHD_YES;
     }
     const char *cl =
@@ -527,6 +530,7 @@ gw_http_t *gw_http_new(const cmn_config_t *cfg, gw_bridge_t *bridge, const gw_cl
         return NULL;
     self->bridge = bridge;
     self->ips = ips;
+    self->cfg = cfg;
     self->timeout_ms = cfg->gateway_timeout_ms;
     self->cookie_secure = cfg->gateway_cookie_secure != 0;
     snprintf(self->allowed_origins, sizeof(self->allowed_origins), "%s",

@@ -28,6 +28,7 @@ static const gw_route_t s_routes[] = {
     LOCAL("/healthz", gw_reg_local_health),
     GET("/readyz", gw_reg_build_ping, gw_reg_render_ready, 200, GW_ROUTE_OWN_ERRORS),
     GET("/.well-known/jwks.json", gw_jwks_build, gw_jwks_render, 200, 0),
+    LOCAL("/.well-known/openid-configuration", gw_oidc_local),
     GET("/metrics", gw_metrics_build, NULL, 200,
         GW_ROUTE_OWN_ERRORS | GW_ROUTE_METRICS | GW_ROUTE_MANAGEMENT),
     POST("/v1/captcha", gw_reg_build_captcha, gw_reg_render_captcha, 201, 0),

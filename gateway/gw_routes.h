@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cmn_config.h"
 #include "gw_answer.h"
 #include "gw_body.h"
 #include "gw_request.h"
@@ -21,8 +22,15 @@ typedef void(gw_build_fn)(gw_request_t *req, gw_body_t *body);
  * not carry what the route expects (the caller answers 500). */
 typedef int(gw_render_fn)(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans);
 
+/* What a route that asks no backend may read: the Host header (NULL when absent) and
+ * the configuration. */
+typedef struct {
+    const char *host;
+    const cmn_config_t *cfg;
+} gw_local_t;
+
 /* Answers a route that asks no backend. */
-typedef void(gw_local_fn)(gw_answer_t *ans);
+typedef void(gw_local_fn)(gw_answer_t *ans, const gw_local_t *in);
 
 /* Route flags. */
 enum {

@@ -2,7 +2,7 @@
  * build and render each area's endpoints: gw_routes_reg.c (service, captcha,
  * registration), gw_routes_login.c (sign-in, lost phone, forgot password),
  * gw_routes_unlock.c (unlock with your phone) and gw_routes_me.c (the signed-in
- * user, logout, JWKS). Private to the gateway. Builders fill req->msg from the body
+ * user, logout, JWKS, OIDC discovery). Private to the gateway. Builders fill req->msg from the body
  * fields (typed and length-capped by gw_body; content rules are account-svc's);
  * renderers follow gw_render_fn. */
 #ifndef GW_ROUTES_IMPL_H
@@ -74,7 +74,7 @@ gw_render_fn gw_unlock_render_start;
 gw_build_fn gw_unlock_build_resend;
 gw_build_fn gw_unlock_build_verify;
 
-/* --- the signed-in user, logout, JWKS (gw_routes_me.c) -------------------------- */
+/* --- the signed-in user, logout, JWKS, discovery (gw_routes_me.c) -------------------------- */
 
 gw_build_fn gw_me_build_get;
 gw_render_fn gw_me_render_get;
@@ -85,5 +85,6 @@ gw_build_fn gw_me_build_logout;
 gw_render_fn gw_me_render_logout; /* 204, no body */
 gw_build_fn gw_jwks_build;
 gw_render_fn gw_jwks_render; /* cacheable: public, max-age=300 */
+gw_local_fn gw_oidc_local;   /* the OIDC discovery document (gw_oidc) */
 
 #endif

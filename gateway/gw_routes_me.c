@@ -1,8 +1,12 @@
 /* gw_routes_me: the endpoints of the signed-in user (/v1/me, adding a phone),
- * logout, and the JWKS that lets other portals verify access tokens offline.
+ * logout, the JWKS that lets other portals verify access tokens offline, and the
+ * OIDC discovery document that points their libraries at it.
  * The session token comes from the HTTP layer (req->token, see gw_session); the
  * routes here never see how it arrived. */
 #include "gw_routes_impl.h"
+
+#include "gw_errors.h"
+#include "gw_oidc.h"
 
 /* --- the signed-in user ------------------------------------------------------------ */
 
@@ -108,4 +112,18 @@ int gw_jwks_render(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
         return -1;
     ans->cache_control = "public, max-age=300";
     return 0;
+}
+
+/* --- OIDC discovery (gw_oidc) ------------------------------------------------------ */
+
+void gw_oidc_local(gw_answer_t *ans, const gw_local_t *in) {
+    char base[GW_OIDC_URL_MAX];
+    bool from_host;
+    if (!gw_oidc_base(in->cfg->gateway_public_url, in->cfg->token_issuer, in->host, base,
+                      sizeof(base), &from_host)) {
+        gw_errors_answer_status(ans, DVCID__STATUS__STATUS_INVALID_REQUEST);
+        return;
+    }
+    if (gw_oidc_answer(ans, in->cfg->token_issuer, base, from_host) != 0)
+        gw_errors_answer_status(ans, DVCID__STATUS__STATUS_INTERNAL);
 }

@@ -63,9 +63,13 @@ int gw_routes_render_flow_state(const Dvcid__Reply *reply, unsigned ok, gw_answe
 
 /* --- the service ------------------------------------------------------------------ */
 
-void gw_reg_local_page(gw_answer_t *ans) { gw_answer_text(ans, 200, GW_CT_HTML, gw_page_html()); }
+void gw_reg_local_page(gw_answer_t *ans, const gw_local_t *in) {
+    (void)in;
+    gw_answer_text(ans, 200, GW_CT_HTML, gw_page_html());
+}
 
-void gw_reg_local_health(gw_answer_t *ans) {
+void gw_reg_local_health(gw_answer_t *ans, const gw_local_t *in) {
+    (void)in;
     gw_answer_json(ans, 200, json_pack("{s:s}", "status", "ok"));
 }
 

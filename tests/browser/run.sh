@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# run.sh: the browser end-to-end tests. Installs playwright-core from the lock file (npm ci,
-# only when node_modules is missing or the lock changed since), then runs the tests with
-# node's own test runner, one file at a time (each file starts its own four processes and
-# chromium; two cores are not enough to run them side by side).
+# run.sh: the browser end-to-end tests, and the tests that check dvcid's answers with an
+# independent library (jose: oidc.test.mjs). Installs playwright-core and jose from the lock
+# file (npm ci, only when node_modules is missing or the lock changed since), then runs the
+# tests with node's own test runner, one file at a time (each file starts its own four
+# processes and chromium; two cores are not enough to run them side by side).
 #   tests/browser/run.sh [file.test.mjs ...]     default: every *.test.mjs here
 # Environment: DVCID_BIN (the CMake build dir whose binaries are tested; default
 # ../../build), DVCID_SCREENSHOTS (where screenshots go; default tests/browser/screenshots),

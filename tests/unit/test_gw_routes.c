@@ -375,12 +375,13 @@ static void test_local(void) {
     CHECK(r && !r->build && r->local, "healthz is local");
     if (!r)
         return;
-    r->local(&ans);
+    gw_local_t in = {"127.0.0.1:8080", NULL};
+    r->local(&ans, &in);
     CHECK(ans.status == 200 && strcmp(ans.body, "{\"status\":\"ok\"}") == 0, "healthz");
     r = s_route("GET", "/");
     if (!r)
         return;
-    r->local(&ans);
+    r->local(&ans, &in);
     /* The page's content is gw_page's (tested there); the route serves it as HTML. */
     CHECK(ans.status == 200 && strstr(ans.content_type, "text/html") &&
               strcmp(ans.body, gw_page_html()) == 0,

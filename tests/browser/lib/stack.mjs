@@ -283,6 +283,11 @@ export class Stack {
 
   /** Signs in over the API (the OTP from the sink); returns the session token. */
   async signIn(account) {
+    return (await this.signInAnswer(account)).session.token;
+  }
+
+  /** The same sign-in; returns the whole answer of otp/verify ({session, access_token, …}). */
+  async signInAnswer(account) {
     const cap = await this.request('POST', '/v1/captcha');
     const r = await this.request('POST', '/v1/logins', {
       id_number: account.idNumber,
@@ -294,7 +299,7 @@ export class Stack {
     const code = await this.lastOtp(account.phone, 'login');
     const v = await this.request('POST', `/v1/logins/${r.body.login_id}/otp/verify`, { code });
     if (v.status !== 200) throw new Error(`login verify: ${v.status} ${JSON.stringify(v.body)}`);
-    return v.body.session.token;
+    return v.body;
   }
 
   /** Adds phone to the account over the API (signs in, then /v1/me/phones). */
