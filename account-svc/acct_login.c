@@ -340,8 +340,7 @@ int acct_login_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     if (!s)
         return rc;
     acct_flow_free(&flow);
-    acct_step_verify(ctx, st->otp_peer, s, S_LOGIN, req->login_verify->code, s_verified);
-    return 0;
+    return acct_step_verify(ctx, st->otp_peer, s, S_LOGIN, req->login_verify->code, s_verified);
 }
 
 /* --- lost phone ------------------------------------------------------------------------ */
@@ -434,7 +433,6 @@ int acct_login_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reque
     if (!s)
         return rc;
     acct_flow_free(&flow);
-    acct_step_verify(ctx, st->otp_peer, s, S_PHONE, req->login_phone_verify->code,
-                     s_phone_verified);
-    return 0;
+    return acct_step_verify(ctx, st->otp_peer, s, S_PHONE, req->login_phone_verify->code,
+                            s_phone_verified);
 }

@@ -427,6 +427,6 @@ int acct_me_add_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Requ
                       pending ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_FLOW_STATE);
         return 0;
     }
-    acct_step_verify(ctx, st->otp_peer, s, S_ADD, req->me_add_phone_verify->code, s_add_verified);
-    return 0;
+    return acct_step_verify(ctx, st->otp_peer, s, S_ADD, req->me_add_phone_verify->code,
+                            s_add_verified);
 }

@@ -158,8 +158,7 @@ int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     acct_step_t *s = s_step_for(ctx, call, req->reset_verify->reset_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
-    acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code, s_verified);
-    return 0;
+    return acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code, s_verified);
 }
 
 static void s_hash_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }

@@ -285,6 +285,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
         cmn_metrics_add_labels(cmn_service_metrics(st->svc), labels);
     }
     acct_lockout_metrics_init(cmn_service_metrics(st->svc));
+    acct_limits_metrics_init(cmn_service_metrics(st->svc));
     st->otp_peer = cmn_service_peer(st->svc, "otp-svc", cfg->otp_endpoint);
     if (st->otp_peer < 0 || s_shard_peers(st, eps) != 0 ||
         (st->sweep_timer = cmn_service_every(st->svc, S_SWEEP_MS, s_sweep)) < 0)

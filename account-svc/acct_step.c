@@ -1,15 +1,15 @@
 /* acct_step: pending steps and the answers shared by every flow. */
 #include "acct_step.h"
 
-#include "cmn_validate.h"
-
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_limits.h"
 #include "cmn_metrics.h"
 #include "cmn_shard.h"
 #include "cmn_time.h"
+#include "cmn_validate.h"
 
 acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_number) {
     acct_step_t *self = calloc(1, sizeof(*self));
@@ -158,8 +158,26 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
     s_ask(ctx, peer, s, &ask, fn);
 }
 
-void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
-                      const char *code, cmn_reply_fn *fn) {
+/* otp-svc's answer to a code: a wrong one (or one refused because the flow or the phone
+ * spent its tries) counts against the account before the answer; it is written, so the
+ * answer waits for the commit. */
+static int s_verify_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    acct_step_t *s = arg;
+    if (!reply->error || (reply->error->status != DVCID__STATUS__STATUS_OTP_INVALID &&
+                          reply->error->status != DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED))
+        return s->verified(ctx, reply, s);
+    if (acct_limits_otp_failed(ctx, s->id_number) != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    return acct_step_forward(ctx, &s, reply);
+}
+
+int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                     const char *code, cmn_reply_fn *fn) {
+    int refused = acct_limits_otp_refused(ctx, &s->call, s->id_number);
+    if (refused != 0) {
+        acct_step_destroy(&s);
+        return refused < 0 ? -1 : 0;
+    }
     Dvcid__Request ask = DVCID__REQUEST__INIT;
     Dvcid__OtpVerify m = DVCID__OTP_VERIFY__INIT;
     m.flow_id.data = s->id;
@@ -168,7 +186,9 @@ void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
     m.code = (char *)code;
     ask.body_case = DVCID__REQUEST__BODY_OTP_VERIFY;
     ask.otp_verify = &m;
-    s_ask(ctx, peer, s, &ask, fn);
+    s->verified = fn;
+    s_ask(ctx, peer, s, &ask, s_verify_reply);
+    return 0;
 }
 
 acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,

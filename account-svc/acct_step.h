@@ -21,6 +21,7 @@ typedef struct {
     char phone[16];                  /* E.164 */
     uint8_t session[CMN_HASH_BYTES]; /* the session's key, for /v1/me steps */
     int has_account;
+    cmn_reply_fn *verified; /* acct_step_verify's continuation, after the wrong-code count */
 } acct_step_t;
 
 /* Takes call; id may be NULL: a new flow id is made, carrying the shard key of
@@ -49,8 +50,13 @@ void acct_step_issue(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose pu
                      const char *phone, int silent, cmn_reply_fn *fn);
 void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                       const char *phone, cmn_reply_fn *fn);
-void acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
-                      const char *code, cmn_reply_fn *fn);
+
+/* Asks otp-svc to check a code of the step's flow, unless the account of s->id_number is
+ * over its wrong-code limit (acct_limits: then 429, s destroyed). A wrong code is counted
+ * against the account and answered here; fn runs with every other reply. Returns 0, or
+ * -1 after a storage error (answered). */
+int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
+                     const char *code, cmn_reply_fn *fn);
 
 /* Finishes a step with an error status (the step is destroyed); returns rc. */
 int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc);

@@ -183,6 +183,5 @@ int acct_unlock_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     acct_step_t *s = s_step_for(ctx, call, req->unlock_verify->unlock_id, &rc);
     if (!s)
         return rc;
-    acct_step_verify(ctx, st->otp_peer, s, S_UNLOCK, req->unlock_verify->code, s_verified);
-    return 0;
+    return acct_step_verify(ctx, st->otp_peer, s, S_UNLOCK, req->unlock_verify->code, s_verified);
 }

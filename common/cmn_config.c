@@ -63,6 +63,8 @@ static const s_key_t s_keys[] = {
         account_max_registration_starts_per_ip_hour, 1, 100000000, "200"),
     INT("account", "reauth_seconds", account_reauth_seconds, 0, 86400, "300"),
     INT("account", "phone_change_cooling_off", account_phone_change_cooling_off, 0, 2592000, "0"),
+    INT("account", "max_otp_failures_per_hour", account_max_otp_failures_per_hour, 1, 100000, "20"),
+    INT("account", "otp_failures_window", account_otp_failures_window, 1, 3600, "3600"),
     STR("otp", "endpoint", otp_endpoint, "tcp://127.0.0.1:7102"),
     INT("otp", "length", otp_length, 6, 9, "6"),
     INT("otp", "ttl", otp_ttl, 1, 300, "300"),

@@ -49,7 +49,9 @@ typedef struct {
     int account_flow_ttl;
     int account_max_registration_starts_per_ip_hour; /* per client address: enumeration */
     int account_reauth_seconds; /* a session this old needs the password again to add a phone */
-    int account_phone_change_cooling_off; /* seconds a lost-phone change waits (0: at once) */
+    int account_phone_change_cooling_off;  /* seconds a lost-phone change waits (0: at once) */
+    int account_max_otp_failures_per_hour; /* wrong codes per account across phones and flows */
+    int account_otp_failures_window;       /* their window in seconds (3600; tests shorten it) */
     /* [otp] */
     char otp_endpoint[CMN_CONFIG_LIST];
     int otp_length;
