@@ -173,6 +173,27 @@ cmn_db_t *acct_service_db_open(const cmn_config_t *cfg, int shard) {
     return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, acct_db_names, ACCT_NDB);
 }
 
+/* SIGHUP: the signing keys are read again, so a key made by dvcctl rotate-key signs from
+ * now on and is in the JWKS without a restart. Limits, TTLs and token claims need nothing
+ * here: they are read from cfg where they are used. */
+static int s_reload(void *self, const cmn_config_t *next, char *err, size_t errlen) {
+    acct_state_t *st = self;
+    char dir[512], path[600];
+    if (acct_service_data_dir(next, st->shard, dir, sizeof(dir)) != 0) {
+        snprintf(err, errlen, "cannot find this shard's data directory (logged above)");
+        return -1;
+    }
+    snprintf(path, sizeof(path), "%s/keys", dir);
+    acct_keys_t *keys = acct_keys_new(path);
+    if (!keys) {
+        snprintf(err, errlen, "%s: cannot load the signing keys (logged above)", path);
+        return -1;
+    }
+    acct_keys_destroy(&st->keys);
+    st->keys = keys;
+    return 0;
+}
+
 acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     acct_service_t *self = calloc(1, sizeof(*self));
     cmn_endpoints_t *eps = NULL;
@@ -232,7 +253,8 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
                                .db = st->db,
                                .workers = cfg->account_hash_workers,
                                .worker_queue = cfg->account_hash_queue,
-                               .admit = acct_shard_admit};
+                               .admit = acct_shard_admit,
+                               .reload = s_reload};
     st->svc = cmn_service_new(&opts);
     /* Captchas, registrations and flows are keyed by time-ordered ids; session keys are
      * random. */

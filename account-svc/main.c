@@ -23,8 +23,8 @@ int main(int argc, char **argv) {
                             "Owns accounts, registration, sign-in and password-reset flows, "
                             "sessions, signing keys and captchas; asks otp-svc for one-time "
                             "codes.\n  --new-signing-key  add an Ed25519 key for access tokens "
-                            "(it signs from the next start) and exit",
-                            &cfg);
+                            "(it signs from the next start or reload, SIGHUP) and exit",
+                            NULL, &cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
     if (new_key) {
@@ -34,7 +34,9 @@ int main(int argc, char **argv) {
         snprintf(dir, sizeof(dir), "%s/keys", data);
         if (acct_keys_create(dir, kid, sizeof(kid)) != 0)
             return 1;
-        printf("new signing key %s in %s: it signs after account-svc restarts\n", kid, dir);
+        printf("new signing key %s in %s: it signs once account-svc reloads (systemctl reload "
+               "dvcid-account-svc, or SIGHUP) or restarts\n",
+               kid, dir);
         return 0;
     }
     acct_service_t *svc = acct_service_new(&cfg);

@@ -243,6 +243,7 @@ typedef struct {
     int continued;         /* the line just read is indented: it continues the value above */
     int in_routes;         /* the value being read is a routes list (";" separates groups) */
     cmn_config_t *scratch; /* where a named section's values are checked (lazily) */
+    int seen[S_NKEYS];     /* the line each key was set on (0: not yet): a second is refused */
 } s_parse_t;
 
 /* routes separates its groups with ";", which INI also takes as the start of a comment
@@ -440,7 +441,12 @@ static int s_handler(void *user, const char *section, const char *name, const ch
                 /* An indented line continues a long string value (URLs, routes). */
                 if (s_append(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0)
                     return 1;
+            } else if (p->seen[i]) {
+                /* inih would let the last line win in silence: say which two lines. */
+                snprintf(why, sizeof(why), "[%s] %s given twice (first at line %d): keep one",
+                         section, name, p->seen[i]);
             } else if (s_set(p->cfg, &s_keys[i], value, why, sizeof(why)) == 0) {
+                p->seen[i] = p->line;
                 return 1;
             }
             snprintf(p->err, p->errlen, "%s:%d: %s", p->name, p->line, why);
@@ -560,6 +566,86 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
             return rc;
     }
     return s_env(cfg, err, errlen) == 0 && s_secrets(cfg, err, errlen) == 0 ? 0 : -1;
+}
+
+/* The keys a running process keeps (cmn_config_keep_fixed): a name ending in '.' is a
+ * whole section; in [sms] only what the worker re-applies on its own thread is live. */
+static const char *const s_fixed[] = {
+    "gateway.",
+    "curve.",
+    "log.",
+    "storage.dir",
+    "storage.map_size_mib",
+    "account.endpoint",
+    "account.argon2_ops",
+    "account.argon2_mem_mib",
+    "account.hash_workers",
+    "account.hash_queue",
+    "otp.endpoint",
+    "otp.length",
+    "sms.",
+};
+static const char *const s_live_sms[] = {
+    "routes",           "texts_file",          "http_tps",          "smpp_tps",
+    "breaker_failures", "breaker_cooldown_ms", "receipt_timeout_s", "status_retention_s"};
+
+static int s_is_fixed(const s_key_t *k) {
+    if (strcmp(k->section, "sms") == 0)
+        for (size_t i = 0; i < sizeof(s_live_sms) / sizeof(s_live_sms[0]); i++)
+            if (strcmp(k->key, s_live_sms[i]) == 0)
+                return 0;
+    char name[80];
+    snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
+    for (size_t i = 0; i < sizeof(s_fixed) / sizeof(s_fixed[0]); i++) {
+        size_t n = strlen(s_fixed[i]);
+        if (s_fixed[i][n - 1] == '.' ? strncmp(name, s_fixed[i], n) == 0
+                                     : strcmp(name, s_fixed[i]) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static void s_name_add(char *names, size_t len, size_t *pos, const char *name) {
+    if (*pos < len)
+        *pos += (size_t)snprintf(names + *pos, len - *pos, "%s%s", *pos ? ", " : "", name);
+}
+
+int cmn_config_keep_fixed(const cmn_config_t *cur, cmn_config_t *next, char *names, size_t len) {
+    size_t pos = 0;
+    int kept = 0;
+    if (len)
+        names[0] = '\0';
+    for (size_t i = 0; i < S_NKEYS; i++) {
+        const s_key_t *k = &s_keys[i];
+        const char *a = (const char *)cur + k->offset;
+        char *b = (char *)next + k->offset;
+        size_t size = k->type == T_INT || k->type == T_BOOL ? sizeof(int) : k->size;
+        int same =
+            k->type == T_INT || k->type == T_BOOL ? memcmp(a, b, size) == 0 : strcmp(a, b) == 0;
+        if (same || !s_is_fixed(k))
+            continue;
+        memcpy(b, a, size);
+        char name[80];
+        snprintf(name, sizeof(name), "[%s] %s", k->section, k->key);
+        s_name_add(names, len, &pos, name);
+        kept++;
+    }
+    /* [sms.NAME] providers are threads with their own copies: kept whole. */
+    int subs_same = cur->sms_nsub == next->sms_nsub;
+    for (int i = 0; subs_same && i < cur->sms_nsub; i++)
+        subs_same = strcmp(cur->sms_sub[i].section, next->sms_sub[i].section) == 0 &&
+                    strcmp(cur->sms_sub[i].key, next->sms_sub[i].key) == 0 &&
+                    strcmp(cur->sms_sub[i].value, next->sms_sub[i].value) == 0;
+    if (!subs_same) {
+        memcpy(next->sms_sub, cur->sms_sub, sizeof(next->sms_sub));
+        next->sms_nsub = cur->sms_nsub;
+        s_name_add(names, len, &pos, "[sms.NAME] sections");
+        kept++;
+    }
+    next->proc_shard = cur->proc_shard;
+    next->proc_instance = cur->proc_instance;
+    next->proc_path = cur->proc_path;
+    return kept;
 }
 
 const char *const cmn_config_test_names[CMN_CONFIG_TEST_SETTINGS] = {

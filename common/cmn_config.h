@@ -144,6 +144,8 @@ typedef struct {
      * service's list this process binds, [shard][instance], both 0-based. */
     int proc_shard;
     int proc_instance;
+    /* The file it was loaded from (argv's, NULL: the defaults): what SIGHUP rereads. */
+    const char *proc_path;
 } cmn_config_t;
 
 /* Fills cfg with every default. */
@@ -162,6 +164,15 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
 #define CMN_CONFIG_TEST_SETTINGS 4
 int cmn_config_test_mode(const cmn_config_t *cfg, const char **what, int max);
 extern const char *const cmn_config_test_names[CMN_CONFIG_TEST_SETTINGS];
+
+/* Live reload (SIGHUP, cmn_service_reload.c): some keys cannot change in a running
+ * process: where it listens and connects, its threads, its storage's place and map size,
+ * argon2 and the OTP length (codes in flight), CURVE, logging, and the SMS providers'
+ * connections (their threads hold copies; routes, texts, caps and breakers do reload).
+ * Copies cur's value of every such key that next changes into next (so next keeps them,
+ * with the command-line proc_* fields), and names them in names ("[gateway] listen,
+ * [sms.b] sections"; "" when none). Returns how many it kept. */
+int cmn_config_keep_fixed(const cmn_config_t *cur, cmn_config_t *next, char *names, size_t len);
 
 /* Loads INI text over cfg as if read from a file called name (tests, fuzzer). */
 int cmn_config_load_string(cmn_config_t *cfg, const char *name, const char *text, char *err,

@@ -945,7 +945,7 @@ static void *s_watchdog_thread(void *arg) {
 }
 
 int cmn_service_run(cmn_service_t *self) {
-    self->capitems = 3 + cmn_peers_nitems(self) + S_MAX_WATCHES;
+    self->capitems = 4 + cmn_peers_nitems(self) + S_MAX_WATCHES;
     self->items = calloc((size_t)self->capitems, sizeof(*self->items));
     if (!self->items)
         return -1;
@@ -961,6 +961,7 @@ int cmn_service_run(cmn_service_t *self) {
     int rc = 0;
     zmq_pollitem_t *items = self->items;
     while (!cmn_service_stopping()) {
+        cmn_service_reload(self); /* after a SIGHUP, between two batches */
         int n = 0;
         if (self->router)
             items[n++] = (zmq_pollitem_t){zsock_resolve(self->router), 0, ZMQ_POLLIN, 0};
@@ -971,6 +972,8 @@ int cmn_service_run(cmn_service_t *self) {
             items[n++] = (zmq_pollitem_t){NULL, cmn_pool_fd(self->pool), ZMQ_POLLIN, 0};
         for (int w = 0; w < self->nwatches; w++)
             items[n++] = (zmq_pollitem_t){NULL, self->watches[w].fd, ZMQ_POLLIN, 0};
+        if (cmn_service_reload_fd() >= 0) /* last: s_turn reads the items before it */
+            items[n++] = (zmq_pollitem_t){NULL, cmn_service_reload_fd(), ZMQ_POLLIN, 0};
         int prc = zmq_poll(items, n, s_timeout_ms(self));
         if (prc < 0 && zmq_errno() != EINTR) {
             CMN_ERROR(NULL, "poll: %s", zmq_strerror(zmq_errno()));

@@ -15,7 +15,8 @@
  * is not connected. Many requests are in flight on every socket at once.
  *
  * Signals SIGINT/SIGTERM stop the loop; sd_notify READY=1 is sent when the loop
- * starts and STOPPING=1 when it ends (no-ops without systemd). */
+ * starts and STOPPING=1 when it ends (no-ops without systemd). SIGHUP rereads the
+ * configuration between two batches (cmn_reload_fn below). */
 #ifndef CMN_SERVICE_H
 #define CMN_SERVICE_H
 
@@ -67,6 +68,14 @@ typedef int(cmn_fd_fn)(cmn_ctx_t *ctx, void *arg);
 
 typedef struct cmn_endpoints cmn_endpoints_t;
 
+/* What a service applies itself of its configuration reread on SIGHUP, between batches
+ * (cmn_service_reload.c): next is the file as read, the keys that cannot change live set
+ * back to the running ones (cmn_config_keep_fixed). The hook checks and swaps in what the
+ * service built from the old file (templates, routes, signing keys) and returns 0, after
+ * which the running configuration becomes next; or it changes nothing and returns -1
+ * with why in err ("file:line: ..."): the reload is refused and everything stays. */
+typedef int(cmn_reload_fn)(void *self, const cmn_config_t *next, char *err, size_t errlen);
+
 typedef struct {
     const char *name; /* service name for logs and Pong */
     /* This service's endpoint list (cmn_endpoints.h), NULL for no ROUTER: the process
@@ -76,11 +85,12 @@ typedef struct {
     const cmn_config_t *cfg;   /* [curve] keys and --shard/--instance; NULL: none, 0, 0 */
     const cmn_route_t *routes; /* handlers by oneof case */
     size_t nroutes;
-    void *self;          /* passed to every handler as ctx->self */
-    cmn_db_t *db;        /* LMDB environment, NULL for none; not owned */
-    int workers;         /* pool threads, 0 for no pool */
-    int worker_queue;    /* jobs waiting at most; cmn_service_offload fails beyond */
-    cmn_admit_fn *admit; /* NULL: every request goes straight to its route */
+    void *self;            /* passed to every handler as ctx->self */
+    cmn_db_t *db;          /* LMDB environment, NULL for none; not owned */
+    int workers;           /* pool threads, 0 for no pool */
+    int worker_queue;      /* jobs waiting at most; cmn_service_offload fails beyond */
+    cmn_admit_fn *admit;   /* NULL: every request goes straight to its route */
+    cmn_reload_fn *reload; /* NULL: a reload only rereads cfg (read where it is used) */
 } cmn_service_opts_t;
 
 /* Creates the service and binds its socket. Returns NULL on failure (logged). */

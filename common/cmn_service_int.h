@@ -107,6 +107,7 @@ struct cmn_service {
     uint64_t read_only;                    /* bit b: body b is read-only (cmn_service_read_only) */
     unsigned char callers[S_BODIES]; /* roles that may call body b, 0: any (cmn_service_callers) */
     cmn_admit_fn *admit;
+    cmn_reload_fn *reload; /* what a SIGHUP applies of this service's own (opts) */
     void *self;
     cmn_db_t *db;
     zsock_t *router;
@@ -163,6 +164,21 @@ struct cmn_service {
     atomic_int lock_wait;       /* the loop waits for LMDB's write lock (watchdog thread) */
     atomic_int wd_thread_stop;
 };
+
+/* --- reload on SIGHUP (cmn_service_reload.c) --- */
+
+/* Installs the SIGHUP handler and makes its wake-up pipe (once). Returns 0 or -1. */
+int cmn_service_reload_signal(void);
+/* The pipe's read end, polled by the loop: readable after a SIGHUP. */
+int cmn_service_reload_fd(void);
+/* dvcid_config_reloads_total{result="ok"|"refused"}, at 0 from the start. */
+void cmn_service_reload_metrics(cmn_service_t *self);
+/* After a SIGHUP, between batches: rereads cfg->proc_path, keeps the keys that cannot
+ * change (warned), checks test settings and the service's hook, then applies it all or
+ * nothing (logged, counted, RELOADING=1 ... READY=1 to systemd). Nothing without one. */
+void cmn_service_reload(cmn_service_t *self);
+/* The series that say what runs: version, test settings (again after a reload). */
+void cmn_service_static_metrics(cmn_service_t *self);
 
 /* Counts a reply to call in the request metrics (op, status, latency). */
 void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,

@@ -1,7 +1,9 @@
 /* cmn_service_setup: making and destroying a service (its ROUTER bound to its entry of
  * the endpoint list, the reply cache, the worker pool), its timers and watched fds, and
- * the signals that stop every loop. The loop itself is cmn_service.c. */
+ * the signals that stop every loop (SIGHUP's: cmn_service_reload.c). The loop itself is
+ * cmn_service.c. */
 #include <czmq.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -85,7 +87,7 @@ done:
 
 /* Series that say what runs: the version, and each test setting (1: on), so an alert
  * sees a host left in test mode (cmn_config_test_mode). */
-static void s_static_metrics(cmn_service_t *self) {
+void cmn_service_static_metrics(cmn_service_t *self) {
     char labels[96];
     snprintf(labels, sizeof(labels), "version=\"%s\"", DVCID_VERSION);
     cmn_metrics_set(self->metrics, "dvcid_build_info", labels, 1,
@@ -115,6 +117,8 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (cmn_service_reload_signal() != 0)
+        CMN_WARN(NULL, "cannot set up SIGHUP (reload): %s", strerror(errno));
 
     cmn_service_t *self = calloc(1, sizeof(*self));
     if (!self)
@@ -126,6 +130,7 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
         if (opts->routes[i].body >= 0 && opts->routes[i].body < S_BODIES)
             self->route_of[opts->routes[i].body] = &opts->routes[i];
     self->admit = opts->admit;
+    self->reload = opts->reload;
     self->self = opts->self;
     self->db = opts->db;
     self->cfg = opts->cfg;
@@ -152,7 +157,8 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     snprintf(inst, sizeof(inst), "%d-%d", self->cfg ? self->cfg->proc_shard : 0,
              self->cfg ? self->cfg->proc_instance : 0);
     cmn_metrics_set_instance(self->metrics, inst);
-    s_static_metrics(self);
+    cmn_service_static_metrics(self);
+    cmn_service_reload_metrics(self);
     if (opts->bind && s_bind(self, opts) != 0) {
         cmn_service_destroy(&self);
         return NULL;

@@ -3,8 +3,8 @@
 # check-under-systemd.sh: runs the installed units under a real systemd (PID 1) on a build
 # machine that has no systemd of its own (a container), and checks what unit files alone
 # cannot show: the services start with the whole sandbox, become ready, run as several
-# instances from the templates, serve registrations, come back after kill -9 and after a
-# watchdog timeout, and stop cleanly.
+# instances from the templates, serve registrations, reload their config on systemctl
+# reload, come back after kill -9 and after a watchdog timeout, and stop cleanly.
 #   deploy/check-under-systemd.sh BUILD_DIR      (a Release build: see below) as root
 #   deploy/check-under-systemd.sh --probe        exit 0 if systemd can boot here, else 77
 #                                                and why (make test runs or skips on it)
@@ -248,6 +248,27 @@ EOF
 }
 check "a whole registration (captcha, SMS code, password) under the sandbox" \
     flow 001099012345 0912345678
+# systemctl reload: ExecReload's SIGHUP makes each process reread the config, keeping its
+# PID (RELOADING=1 then READY=1: the unit is active again, not reloading).
+reloaded() { # reloaded UNIT OLDPID: the same process logged the reread, and is active
+    for _ in $(seq 50); do
+        if ns journalctl -b -q --no-pager -u "$1" | grep -q 'configuration reloaded from' &&
+            [[ $(ns systemctl show -p MainPID --value "$1") == "$2" &&
+                $(ns systemctl is-active "$1") == active ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    return 1
+}
+units=(dvcid-sms-worker dvcid-otp-svc@0 dvcid-account-svc@0-0 dvcid-gateway)
+pids=()
+for u in "${units[@]}"; do pids+=("$(ns systemctl show -p MainPID --value "$u")"); done
+check "systemctl reload of the four services" ns systemctl reload "${units[@]}"
+for i in "${!units[@]}"; do
+    check "${units[$i]} reread its config in the same process" reloaded "${units[$i]}" "${pids[$i]}"
+done
+check "GET /readyz is 200 after the reload" ready 8080
 pid=$(ns systemctl show -p MainPID --value dvcid-otp-svc@0)
 ns kill -9 "$pid"
 check "another registration right after kill -9 of otp-svc@0" flow 001099012346 0912345679

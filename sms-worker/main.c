@@ -13,7 +13,7 @@ int main(int argc, char **argv) {
     int rc = cmn_main_start(argc, argv, "sms-worker",
                             "Stores SMS from otp-svc (encrypted, deduplicated by message_id) and "
                             "delivers them to the configured provider with retries.",
-                            &cfg);
+                            sms_worker_config_check, &cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
     char dir[PATH_MAX];

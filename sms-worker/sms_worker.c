@@ -539,7 +539,8 @@ int sms_worker_run(sms_worker_t *self) {
                                .routes = s_routes,
                                .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
                                .self = self,
-                               .db = self->db};
+                               .db = self->db,
+                               .reload = sms_worker_reload};
     self->svc = cmn_service_new(&opts);
     /* Method classes (issue 19.5): SMS only from otp-svc (dvcid-load's sms flow needs an
      * otp-svc key under CURVE), their records and dead letters only for dvcctl. */

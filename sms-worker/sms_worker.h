@@ -129,4 +129,8 @@ int sms_worker_sweep(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
 const sms_stats_t *sms_worker_stats(const sms_worker_t *self);
 
+/* --check-config (sms_reload.c): the texts, and with an http/smpp provider the routes
+ * and every provider they name, checked as a start would. Returns 0 or -1 with why. */
+int sms_worker_config_check(const cmn_config_t *cfg, char *err, size_t errlen);
+
 #endif

@@ -78,6 +78,9 @@ int sms_worker_taken(sms_worker_t *self, MDB_txn *txn, const sms_job_t *job, con
 const char *sms_worker_purpose(uint32_t purpose);
 bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone);
 
+/* sms_reload.c: what a SIGHUP applies (texts, routes, caps, breakers): a cmn_reload_fn. */
+int sms_worker_reload(void *self, const cmn_config_t *next, char *err, size_t errlen);
+
 /* sms_dispatch.c: starts the providers, routes and the receipt listener the
  * settings name (0 or -1, logged); stops them (threads joined, their last
  * outcomes left in results); sms_worker_deliver's asynchronous half. */

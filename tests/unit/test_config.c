@@ -1,5 +1,6 @@
-/* cmn_config: defaults, every error reported with file:line, unknown keys, bounds,
- * the provider not built yet, and inline comments as api.md writes them. */
+/* cmn_config: defaults, every error reported with file:line, unknown keys, keys given
+ * twice, bounds, the provider not built yet, inline comments as api.md writes them, and
+ * what a reload keeps (cmn_config_keep_fixed). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ static const s_case_t s_cases[] = {
     {"[sms]\nroutes = +8498=smpp\n    ;*=http\n", "t.conf:3: an indented \";\" line under"},
     {"[sms]\nroutes = +8498=smpp;*=http\nfile = x ; comment\n", NULL},
     {"[sms]\nroutes =        ; empty, then a comment\n", NULL},
+    /* A key given twice is refused with both lines, not settled by the last one. */
+    {"[captcha]\ntest_answer = A\nttl = 60\ntest_answer = B\n",
+     "t.conf:4: [captcha] test_answer given twice (first at line 2)"},
+    {"[otp]\nttl = 60\n[login]\nmax_failures = 3\n[otp]\nttl = 90\n",
+     "t.conf:6: [otp] ttl given twice (first at line 2)"},
+    {"[otp]\nttl = 60\n[login]\nmax_failures = 3\n[otp]\nlength = 8\n", NULL},
+    {"[sms]\nhttp_url = http://k/s?a=1\n    &b=2\nhttp_url = x\n",
+     "t.conf:4: [sms] http_url given twice (first at line 2)"},
 };
 
 int main(void) {
@@ -142,6 +151,36 @@ int main(void) {
           "bad environment: %s", err2);
     unsetenv("DVCID_OTP_TTL");
     unsetenv("DVCID_SMS_SMPP_SOURCE");
+    /* A reload keeps the keys that cannot change live, names them, and takes the rest. */
+    cmn_config_t cur, next;
+    cmn_config_defaults(&cur);
+    cur.proc_shard = 1;
+    cur.proc_path = "t.conf";
+    cmn_config_defaults(&next);
+    CHECK(cmn_config_load_string(&next, "t",
+                                 "[gateway]\nlisten = 127.0.0.1:9999\n[otp]\nmax_attempts = 3\n"
+                                 "endpoint = tcp://127.0.0.1:1\n[sms]\nroutes = *=http\n"
+                                 "http_url = http://x/{to}\n[storage]\nmin_free_mib = 7\n"
+                                 "[sms.b]\nkind = http\n",
+                                 err2, sizeof(err2)) == 0,
+          "reload text: %s", err2);
+    char kept[512];
+    int nkept = cmn_config_keep_fixed(&cur, &next, kept, sizeof(kept));
+    CHECK(nkept == 4, "4 kept: %d (%s)", nkept, kept);
+    CHECK(strcmp(kept, "[gateway] listen, [otp] endpoint, [sms] http_url, [sms.NAME] sections") ==
+              0,
+          "kept named: %s", kept);
+    CHECK(strcmp(next.gateway_listen, cur.gateway_listen) == 0 &&
+              strcmp(next.otp_endpoint, cur.otp_endpoint) == 0 && next.sms_http_url[0] == '\0' &&
+              next.sms_nsub == 0,
+          "fixed keys keep their running values");
+    CHECK(next.otp_max_attempts == 3 && strcmp(next.sms_routes, "*=http") == 0 &&
+              next.storage_min_free_mib == 7,
+          "live keys take the file's");
+    CHECK(next.proc_shard == 1 && next.proc_path && strcmp(next.proc_path, "t.conf") == 0,
+          "the command line's settings stay");
+    CHECK(cmn_config_keep_fixed(&cur, &cur, kept, sizeof(kept)) == 0 && kept[0] == '\0',
+          "nothing kept when nothing changed: %s", kept);
     /* *_file: a relative name is read from $CREDENTIALS_DIRECTORY (LoadCredential=). */
     char dir[] = "/tmp/dvcid-creds-XXXXXX";
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");

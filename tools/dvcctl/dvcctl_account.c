@@ -90,8 +90,9 @@ int dvcctl_rotate_key(const cmn_config_t *cfg, int argc, char **argv) {
         fprintf(stderr, "dvcctl: cannot create a key in %s\n", keys);
         return DVCCTL_FAILED;
     }
-    printf("new signing key %s in %s\nit signs after account-svc restarts; the old key stays in "
-           "the JWKS until its file is deleted\n",
+    printf("new signing key %s in %s\nit signs once account-svc reloads (systemctl reload "
+           "dvcid-account-svc, or kill -HUP: no restart needed) and is in the JWKS from then; "
+           "the old key stays in the JWKS until its file is deleted\n",
            kid, keys);
     return DVCCTL_OK;
 }
