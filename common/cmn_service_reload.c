@@ -52,14 +52,18 @@ int cmn_service_reload_signal(void) {
 
 int cmn_service_reload_fd(void) { return s_pipe[0]; }
 
-/* Was SIGHUP seen since the last call? Empties the pipe. */
+/* Was SIGHUP seen since the last call? Then empties the pipe. No system call on the
+ * loop's every turn: the flag first. It is cleared before the pipe is read, and the
+ * handler sets it before writing, so a byte left in the pipe always has its flag set
+ * (the poll never spins on a wake-up nobody takes). */
 static int s_take(void) {
+    if (!s_hup)
+        return 0;
+    s_hup = 0;
     char buf[64];
     while (s_pipe[0] >= 0 && read(s_pipe[0], buf, sizeof(buf)) > 0)
         continue;
-    int was = s_hup != 0;
-    s_hup = 0;
-    return was;
+    return 1;
 }
 
 static const char s_help[] = "Configuration rereads on SIGHUP: applied (ok) or refused (a bad "
