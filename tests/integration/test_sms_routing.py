@@ -1,16 +1,18 @@
 """Routing between two real providers at once: an HTTP provider (a stub) and an
 SMPP SMSC (the Node simulator). Numbers of one prefix go to SMPP by route; the rest
 to HTTP, with SMPP as stand-by; when HTTP fails, its breaker opens and traffic
-moves to SMPP; once it works again a probe finds it and traffic comes back.
+moves to SMPP; once it works again a probe finds it and traffic comes back. SIGHUP
+rereads the routes and weights (issue 17.4); a route to a provider not running is refused.
 
 Needs [sms] provider = http accepted by the configuration, and the delivery keys
 of sms-worker/sms_settings.h (routes, breaker_*) in the config table."""
 
 import random
+import signal
 import time
 import unittest
 
-from dvcid_stack import Stack, e164, new_phone
+from dvcid_stack import Stack, e164, new_phone, write_config
 from sms_peers import Smsc, StubHttp, wait_log
 
 
@@ -95,6 +97,41 @@ class RoutingTest(unittest.TestCase):
         self.stub.wait_for(e164(after), timeout=10)
         wait_log(self.stack, "sms-worker", "sms provider http: breaker closed")
         self.assertEqual([s for s in self.smsc.submits() if s["dest"] == e164(after)[1:]], [])
+
+    def test_routes_reload(self):
+        # SIGHUP rereads the routes and their weights over the providers running: every
+        # number to the SMSC, HTTP only as stand-by; then a route to a provider that does
+        # not run is refused and the routes in force stay; the first routes come back.
+        st = self.stack
+        routes = st.config["sms"]["routes"]
+
+        def reload(new, needle, count):
+            st.config["sms"]["routes"] = new
+            write_config(st.config_path, st.config)
+            st.kill("sms-worker", signal.SIGHUP)
+            for _ in range(100):
+                if wait_log(st, "sms-worker", needle).count(needle) >= count:
+                    return
+                time.sleep(0.05)
+            self.fail("no %d x %r in the sms-worker log" % (count, needle))
+
+        try:
+            reload("*=smpp*1,http*0", "configuration reloaded from", 1)
+            moved = new_phone()
+            self.start(moved)
+            self.smsc.wait_for(e164(moved)[1:], timeout=10)
+            self.assertEqual(self.stub.for_phone(e164(moved)), [], "the new weights route it")
+            reload("*=pigeon", "configuration reload refused, the running settings stay: "
+                               "[sms] routes:", 1)
+            still = new_phone()
+            self.start(still)
+            self.smsc.wait_for(e164(still)[1:], timeout=10)
+            self.assertEqual(self.stub.for_phone(e164(still)), [], "the routes in force stay")
+        finally:
+            reload(routes, "configuration reloaded from", 2)
+        back = new_phone()
+        self.start(back)
+        self.stub.wait_for(e164(back), timeout=10)
 
 
 if __name__ == "__main__":
