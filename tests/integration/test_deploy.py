@@ -55,6 +55,8 @@ REQUIRED = {
         "RestrictRealtime": "yes", "RestrictSUIDSGID": "yes", "ProtectKernelTunables": "yes",
         "ProtectKernelModules": "yes", "ProtectControlGroups": "yes",
         "SystemCallArchitectures": "native", "StateDirectoryMode": "0700",
+        # systemctl reload: SIGHUP rereads the config (cmn_service_reload.c)
+        "ExecReload": "/bin/kill -HUP $MAINPID",
     },
 }
 
