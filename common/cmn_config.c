@@ -569,7 +569,9 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
 }
 
 /* The keys a running process keeps (cmn_config_keep_fixed): a name ending in '.' is a
- * whole section; in [sms] only what the worker re-applies on its own thread is live. */
+ * whole section; in [sms] only what the worker re-applies on its own thread is live. The
+ * issuer too: the gateway's HTTP threads publish it (OIDC discovery), and tokens already
+ * out carry the old one. */
 static const char *const s_fixed[] = {
     "gateway.",
     "curve.",
@@ -583,6 +585,7 @@ static const char *const s_fixed[] = {
     "account.hash_queue",
     "otp.endpoint",
     "otp.length",
+    "token.issuer",
     "sms.",
 };
 static const char *const s_live_sms[] = {

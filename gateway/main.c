@@ -41,8 +41,13 @@ int main(int argc, char **argv) {
                             s_check, &cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
+    /* The HTTP threads read cfg at any time: a reload (SIGHUP, on the bridge's loop)
+     * writes the loop's copy only, never a struct another thread reads. What the threads
+     * read cannot change live anyway ([gateway], [token] issuer: cmn_config_keep_fixed). */
+    static cmn_config_t loop_cfg;
+    loop_cfg = cfg;
     gw_client_ip_t *ips = gw_client_ip_new(cfg.gateway_trusted_proxies);
-    gw_bridge_t *bridge = ips ? gw_bridge_new(&cfg) : NULL;
+    gw_bridge_t *bridge = ips ? gw_bridge_new(&loop_cfg) : NULL;
     gw_http_t *http = bridge ? gw_http_new(&cfg, bridge, ips) : NULL;
     rc = http ? gw_bridge_run(bridge) : -1;
     /* Order matters: answer what still waits, so MHD can stop; then stop MHD, so no
