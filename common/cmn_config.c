@@ -568,10 +568,11 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
     return s_env(cfg, err, errlen) == 0 && s_secrets(cfg, err, errlen) == 0 ? 0 : -1;
 }
 
-/* The keys a running process keeps (cmn_config_keep_fixed): a name ending in '.' is a
- * whole section; in [sms] only what the worker re-applies on its own thread is live. The
- * issuer too: the gateway's HTTP threads publish it (OIDC discovery), and tokens already
- * out carry the old one. */
+/* The keys a running process keeps (cmn_config_keep_fixed): a name ending in '.' or '_'
+ * is a prefix (a whole section, a family of keys); in [sms] only what the worker
+ * re-applies on its own thread is live. The issuer too: the gateway's HTTP threads
+ * publish it (OIDC discovery), and tokens already out carry the old one. otp-svc's
+ * pumping defence builds its rules and prefix tables once, at the start. */
 static const char *const s_fixed[] = {
     "gateway.",
     "curve.",
@@ -586,6 +587,9 @@ static const char *const s_fixed[] = {
     "otp.endpoint",
     "otp.length",
     "token.issuer",
+    "otp.pump_",
+    "otp.operators",
+    "otp.allowed_countries",
     "sms.",
 };
 static const char *const s_live_sms[] = {
@@ -601,8 +605,8 @@ static int s_is_fixed(const s_key_t *k) {
     snprintf(name, sizeof(name), "%s.%s", k->section, k->key);
     for (size_t i = 0; i < sizeof(s_fixed) / sizeof(s_fixed[0]); i++) {
         size_t n = strlen(s_fixed[i]);
-        if (s_fixed[i][n - 1] == '.' ? strncmp(name, s_fixed[i], n) == 0
-                                     : strcmp(name, s_fixed[i]) == 0)
+        if (s_fixed[i][n - 1] == '.' || s_fixed[i][n - 1] == '_' ? strncmp(name, s_fixed[i], n) == 0
+                                                                 : strcmp(name, s_fixed[i]) == 0)
             return 1;
     }
     return 0;
