@@ -84,8 +84,8 @@ static int s_read(cmn_service_t *self, cmn_config_t *next, char *err, size_t err
     char kept[1024];
     if (cmn_config_keep_fixed(self->cfg, next, kept, sizeof(kept)) > 0)
         CMN_WARN(NULL,
-                 "reload: %s cannot change in a running process: kept as running, a "
-                 "restart applies the file's",
+                 "reload: %s cannot change in a running process: kept as running; a "
+                 "restart of the processes that use it applies the file's",
                  kept);
     if (cmn_main_test_mode(next, path, "reload") != 0) {
         snprintf(err, errlen, "%s: test settings under systemd (logged above)",
