@@ -169,6 +169,11 @@ int cmn_pool_take(cmn_pool_t *self, void **arg, void **tag) {
     return 1;
 }
 
+size_t cmn_pool_capacity(const cmn_pool_t *self) {
+    /* Both fixed after cmn_pool_new: no lock needed. */
+    return self->cap + (size_t)self->nthreads;
+}
+
 size_t cmn_pool_depth(cmn_pool_t *self) {
     pthread_mutex_lock(&self->mu);
     size_t n = self->waiting + self->running;

@@ -30,4 +30,9 @@ int cmn_pool_take(cmn_pool_t *self, void **arg, void **tag);
 /* Jobs waiting or running. */
 size_t cmn_pool_depth(cmn_pool_t *self);
 
+/* The most jobs the pool holds, waiting or running (its queue plus its workers): a
+ * submit past it is refused. cmn_pool_depth / cmn_pool_capacity is how full it is,
+ * whatever account.hash_queue and the core count are. */
+size_t cmn_pool_capacity(const cmn_pool_t *self);
+
 #endif

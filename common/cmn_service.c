@@ -177,8 +177,7 @@ static void s_batch_reset(cmn_service_t *self, const char *why) {
         mdb_txn_abort(self->txn);
     self->txn = NULL;
     s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
-    cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1,
-                    "Batches rolled back because the store refused a write (answered 503)");
+    cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1, CMN_HELP_ROLLBACKS);
     CMN_ERROR(NULL, "batch rolled back (%s): %zu staged answers turned into 503", why, n);
     self->turn_roomy = 0;
     self->turn_stop = 1;
@@ -277,8 +276,7 @@ static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
     }
     if (fault) {
         s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_UNAVAILABLE);
-        cmn_metrics_add(self->metrics, "dvcid_storage_faults_total", "", 1,
-                        "Requests and jobs undone because the store refused them (503)");
+        cmn_metrics_add(self->metrics, "dvcid_storage_faults_total", "", 1, CMN_HELP_FAULTS);
         if (cmn_db_map_full_take())
             self->grow_wanted = 1;
         self->turn_stop = 1; /* the rest waits for the next turn, after the map grows */
@@ -848,8 +846,7 @@ static void s_batch_commit(cmn_service_t *self, int force) {
     self->txn = NULL;
     if (rc != 0) {
         CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
-        cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1,
-                        "Batches rolled back because the store refused a write (answered 503)");
+        cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1, CMN_HELP_ROLLBACKS);
         s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
         if (cmn_db_map_full_take())
             self->grow_wanted = 1;

@@ -25,6 +25,10 @@
 #define S_DEFAULT_DEADLINE_MS 2000
 #define S_BODIES 64 /* request bodies (oneof field numbers) with a route and series at hand */
 #define S_METRIC_STATUSES 32 /* ... and statuses */
+/* HELP of the storage counters: counted in cmn_service.c, made at 0 before their first
+ * event by the scrape (cmn_service_metrics.c), so increase() sees the first one. */
+#define CMN_HELP_ROLLBACKS "Batches rolled back because the store refused a write (answered 503)"
+#define CMN_HELP_FAULTS "Requests and jobs undone because the store refused them (503)"
 
 struct cmn_call {
     zframe_t *identity;

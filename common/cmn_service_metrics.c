@@ -86,9 +86,20 @@ void cmn_service_count_batch(cmn_service_t *self, uint64_t commit_us, size_t ite
 static void s_gauges(cmn_service_t *self) {
     cmn_metrics_set(self->metrics, "dvcid_pending_asks", "", (double)cmn_asks_count(self->asks),
                     "Requests to peers waiting for an answer");
-    if (self->pool)
+    if (self->pool) {
         cmn_metrics_set(self->metrics, "dvcid_pool_depth", "", (double)cmn_pool_depth(self->pool),
                         "Jobs waiting or running on the worker pool");
+        cmn_metrics_set(self->metrics, "dvcid_pool_capacity", "",
+                        (double)cmn_pool_capacity(self->pool),
+                        "Most jobs the worker pool holds (its workers plus account.hash_queue); "
+                        "past it a job is refused (503)");
+    }
+    /* Counters the alerts read with increase(): a series that appears at its first event
+     * is no increase to Prometheus, so they exist at 0 from the first scrape. */
+    if (self->db) {
+        cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 0, CMN_HELP_ROLLBACKS);
+        cmn_metrics_add(self->metrics, "dvcid_storage_faults_total", "", 0, CMN_HELP_FAULTS);
+    }
     cmn_db_usage_t u;
     if (self->db && cmn_db_usage(self->db, &u) == 0) {
         cmn_metrics_set(self->metrics, "dvcid_lmdb_map_bytes", "", (double)u.map,

@@ -71,7 +71,7 @@ file(INSTALL "${DVCID_DEPLOY_WORK}/dvcid.conf" DESTINATION "${prefix}/lib/tmpfil
 file(INSTALL "${DVCID_DEPLOY_SRC}/README.md" DESTINATION "${DVCID_DOCDIR}" RENAME deploy.md
      PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 file(INSTALL "${DVCID_DEPLOY_SRC}/prometheus-alerts.yml" "${DVCID_DEPLOY_SRC}/prometheus-scrape.yml"
-     "${DVCID_DEPLOY_SRC}/three-hosts.conf" DESTINATION "${DVCID_DOCDIR}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
+     "${DVCID_DEPLOY_SRC}/grafana-dashboard.json" "${DVCID_DEPLOY_SRC}/three-hosts.conf" DESTINATION "${DVCID_DOCDIR}" PERMISSIONS OWNER_READ OWNER_WRITE GROUP_READ WORLD_READ)
 
 # The configuration: 0640, and tmpfiles.d/dvcid.conf gives it to group dvcid (install
 # cannot: the group may not exist yet). An existing file is the operator's: when it

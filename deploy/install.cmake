@@ -12,7 +12,7 @@
 #   <etc>/dvcid/dvcid.conf          <etc> is /etc for the prefixes /usr and /usr/local,
 #                                   else <prefix>/etc; an edited copy is never overwritten
 #   <prefix>/share/doc/dvcid/deploy.md, prometheus-alerts.yml, prometheus-scrape.yml,
-#   three-hosts.conf
+#   grafana-dashboard.json, three-hosts.conf
 # DESTDIR works as usual (packaging: DESTDIR=/tmp/pkg cmake --install build).
 install(CODE "set(DVCID_DEPLOY_SRC \"${CMAKE_CURRENT_LIST_DIR}\")
 set(DVCID_DEPLOY_WORK \"${CMAKE_BINARY_DIR}/deploy-install\")")

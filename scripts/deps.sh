@@ -23,6 +23,7 @@ TEST_PKGS=(
     curl                             # smoke tests against a running stack
     systemd                          # systemd-analyze verify on the unit files
     iproute2                         # ip netns: the hosts of the multi-host test
+    prometheus python3-yaml          # promtool check rules on deploy/prometheus-alerts.yml
 )
 
 BENCH_PKGS=(

@@ -79,12 +79,21 @@ int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64
                   p[i].name, (unsigned long long)v[c]);
         }
     }
-    s_put(&b, "# HELP dvcid_sms_provider_breaker Circuit breaker of each provider: 0 closed "
-              "(sending), 1 open (resting), 2 half-open (trying one)\n"
-              "# TYPE dvcid_sms_provider_breaker gauge\n");
-    for (int i = 0; i < n; i++)
-        s_put(&b, "dvcid_sms_provider_breaker{%s,provider=\"%s\"} %d\n", labels, p[i].name,
-              p[i].breaker);
+    /* Gauges, one value per provider: the breaker, and the capacity the send rate is
+     * measured against (a rate near it means the queue grows at the next peak). */
+    static const struct {
+        const char *name, *help;
+    } gauges[] = {{"breaker", "Circuit breaker of each provider: 0 closed (sending), 1 open "
+                              "(resting), 2 half-open (trying one)"},
+                  {"tps_limit", "Most SMS per second handed to each provider (sms.http_tps or "
+                                "smpp_tps; 0: no limit)"}};
+    for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
+        s_put(&b, "# HELP dvcid_sms_provider_%s %s\n# TYPE dvcid_sms_provider_%s gauge\n",
+              gauges[g].name, gauges[g].help, gauges[g].name);
+        for (int i = 0; i < n; i++)
+            s_put(&b, "dvcid_sms_provider_%s{%s,provider=\"%s\"} %d\n", gauges[g].name, labels,
+                  p[i].name, g == 0 ? p[i].breaker : p[i].tps);
+    }
     s_put(&b, "# HELP dvcid_sms_delivery_seconds From the provider's acceptance to its delivery "
               "receipt\n# TYPE dvcid_sms_delivery_seconds histogram\n");
     for (int i = 0; i < n; i++) {

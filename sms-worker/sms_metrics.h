@@ -29,6 +29,7 @@ typedef struct {
     uint64_t latency_count;
     uint64_t latency_sum_ms;
     int breaker; /* sms_breaker_state_t, refreshed by the worker */
+    int tps;     /* the most messages per second it is handed (http_tps, smpp_tps); 0: no cap */
 } sms_prov_stats_t;
 
 /* Counts one send -> delivery latency. */

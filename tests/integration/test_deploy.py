@@ -168,7 +168,8 @@ class DeployTest(unittest.TestCase):
         for rel in ("lib/sysusers.d/dvcid.conf", "lib/tmpfiles.d/dvcid.conf",
                     "share/doc/dvcid/deploy.md", "share/doc/dvcid/three-hosts.conf",
                     "share/doc/dvcid/prometheus-alerts.yml",
-                    "share/doc/dvcid/prometheus-scrape.yml", "etc/dvcid/dvcid.conf"):
+                    "share/doc/dvcid/prometheus-scrape.yml",
+                    "share/doc/dvcid/grafana-dashboard.json", "etc/dvcid/dvcid.conf"):
             self.assertTrue(os.path.isfile(os.path.join(self.prefix, rel)), rel)
         conf = os.path.join(self.confdir, "dvcid.conf")
         self.assertEqual(stat.S_IMODE(os.stat(conf).st_mode), 0o640,

@@ -1,4 +1,5 @@
-/* cmn_pool: every job runs once and comes back; a full queue refuses at once. */
+/* cmn_pool: every job runs once and comes back; a full queue refuses at once, when its
+ * depth is its capacity. */
 #include <poll.h>
 #include <unistd.h>
 
@@ -47,6 +48,10 @@ int main(void) {
     for (int i = 0; i < 3; i++)
         ok += cmn_pool_submit(pool, s_block, &slow, NULL) == 0;
     CHECK(ok == 3, "accepted %d of 4", ok);
+    /* What it holds when full is its capacity: the ratio the alert reads reaches 1. */
+    CHECK(cmn_pool_capacity(pool) == 3, "capacity %zu = 1 worker + 2 queued",
+          cmn_pool_capacity(pool));
+    CHECK(cmn_pool_depth(pool) == cmn_pool_capacity(pool), "full: depth %zu", cmn_pool_depth(pool));
     cmn_pool_destroy(&pool, NULL);
     return TEST_DONE();
 }

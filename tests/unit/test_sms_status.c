@@ -193,6 +193,7 @@ int main(void) {
     p[0].sent = 3;
     p[0].delivered = 2;
     p[1].failed = 7;
+    p[1].tps = 40;
     sms_metrics_latency(&p[0], 100);
     sms_metrics_latency(&p[0], 700);
     sms_metrics_latency(&p[0], 99999999);
@@ -207,6 +208,11 @@ int main(void) {
                  "dvcid_sms_provider_failed_total{service=\"sms-worker\",provider=\"http\"} 7\n") !=
               NULL,
           "failed");
+    CHECK(strstr(text, "dvcid_sms_provider_tps_limit{service=\"sms-worker\",provider=\"http\"} "
+                       "40\n") &&
+              strstr(text, "dvcid_sms_provider_tps_limit{service=\"sms-worker\",provider=\"smpp\"} "
+                           "0\n"),
+          "each provider's rate limit (0: none), the capacity of the alert's ratio");
     CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
                        "le=\"0.25\"} 1\n"),
           "bucket 0.25");
