@@ -95,7 +95,6 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     /* The worker's own copy: outcomes are still read after the providers are gone. */
     snprintf(self->pstats[i].name, sizeof(self->pstats[i].name), "%s", p->name);
     self->names[i] = self->pstats[i].name;
-    self->pstats[i].tps = tps;
     sms_gate_init(&self->gates[i], tps, self->set.breaker_failures,
                   (uint32_t)self->set.breaker_cooldown_ms, cmn_time_now_ms());
     /* A message out with a provider is leased past its longest possible answer. */

@@ -29,7 +29,8 @@ typedef struct {
     uint64_t latency_count;
     uint64_t latency_sum_ms;
     int breaker; /* sms_breaker_state_t, refreshed by the worker */
-    int tps;     /* the most messages per second it is handed (http_tps, smpp_tps); 0: no cap */
+    int tps;     /* the most messages per second it is handed (http_tps, smpp_tps); 0: no cap;
+                  * refreshed by the worker from its gate */
 } sms_prov_stats_t;
 
 /* Counts one send -> delivery latency. */

@@ -310,6 +310,7 @@ const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n) {
     for (int i = 0; i < self->nprov; i++) {
         sms_gate_up(&self->gates[i], now);
         self->pstats[i].breaker = (int)self->gates[i].state;
+        self->pstats[i].tps = self->gates[i].tps; /* as a reload left it */
     }
     *n = self->nprov;
     return self->pstats;
