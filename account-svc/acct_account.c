@@ -62,6 +62,23 @@ int acct_account_create_put(MDB_txn *txn, MDB_dbi dbi, const char *id_number, co
     return cmn_db_put_msg(txn, dbi, id_number, strlen(id_number), &acc, how);
 }
 
+int acct_account_set_lang(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *lang) {
+    if (!lang || !lang[0])
+        return 0;
+    Dvcid__Store__Account *acc = NULL;
+    int rc = acct_account_load(txn, dbi, id_number, &acc);
+    if (rc != 0 || strcmp(acc->lang, lang) == 0) {
+        acct_account_free(&acc);
+        return rc;
+    }
+    char *own = acc->lang;
+    acc->lang = (char *)lang; /* borrowed while saving */
+    rc = acct_account_save(txn, dbi, id_number, acc);
+    acc->lang = own;
+    acct_account_free(&acc);
+    return rc;
+}
+
 const char *acct_account_primary(const Dvcid__Store__Account *acc) {
     for (size_t i = 0; i < acc->n_phones; i++)
         if (acc->phones[i]->primary)

@@ -30,6 +30,11 @@ int acct_account_create_put(MDB_txn *txn, MDB_dbi dbi, const char *id_number, co
                             const char *date_of_birth, const char *email, const char *e164,
                             const char *password_hash, uint64_t now, int how);
 
+/* Sets the language of the account's notices (acct_notice) to lang, the one its owner
+ * last chose ("vi" or "en"; "" leaves it as it is). Returns 0, 1 when there is no
+ * account, -1 on a storage error. */
+int acct_account_set_lang(MDB_txn *txn, MDB_dbi dbi, const char *id_number, const char *lang);
+
 /* The primary OTP phone (E.164), or NULL. */
 const char *acct_account_primary(const Dvcid__Store__Account *acc);
 

@@ -305,6 +305,9 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     if (rc == 0)
         rc = acct_session_new(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), s->id_number,
                               acc->session_gen, now, ttl, token);
+    if (rc == 0) /* its owner's language, for the notices it gets from now on */
+        rc = acct_account_set_lang(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number,
+                                   acct_step_lang(s->call));
     if (rc == 0)
         rc = acct_jwt_sign(st->keys, st->cfg, sub, now, &jwt);
     if (rc == 0)

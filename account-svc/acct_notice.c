@@ -60,7 +60,7 @@ static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 }
 
 static void s_send(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id,
-                   const char *phone) {
+                   const char *phone, const char *lang) {
     s_ack_t *a = calloc(1, sizeof(*a));
     if (!a)
         return; /* the retry timer tries again */
@@ -71,13 +71,14 @@ static void s_send(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const
     Dvcid__OtpNotice n = DVCID__OTP_NOTICE__INIT;
     n.message_id = a->id;
     n.phone = (char *)phone;
+    n.lang = (char *)lang;
     req.body_case = DVCID__REQUEST__BODY_OTP_NOTICE;
     req.otp_notice = &n;
     cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + 3000, s_on_ack, a);
 }
 
 int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
-                    const char *phone) {
+                    const char *phone, const char *lang) {
     uint8_t idb[CMN_ID_BYTES];
     char id[CMN_ID_HEX];
     cmn_shard_id_new(idb, cmn_shard_key_of_id_number(id_number));
@@ -85,9 +86,10 @@ int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, cons
     Dvcid__Store__Notice rec = DVCID__STORE__NOTICE__INIT;
     rec.phone = (char *)phone;
     rec.created_ms = cmn_time_now_ms();
+    rec.lang = (char *)lang;
     if (cmn_db_put_msg(ctx->txn, self->dbi, id, strlen(id), &rec, 1) != CMN_DB_OK)
         return -1;
-    s_send(self, ctx, trace, id, phone);
+    s_send(self, ctx, trace, id, phone, lang);
     return 0;
 }
 
@@ -98,7 +100,7 @@ int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
         const char *phone = acc->phones[i]->e164;
         if (except && strcmp(phone, except) == 0)
             continue;
-        if (acct_notice_put(self, ctx, trace, id_number, phone) != 0)
+        if (acct_notice_put(self, ctx, trace, id_number, phone, acc->lang) != 0)
             return -1;
     }
     return 0;
@@ -120,7 +122,7 @@ int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
                     ? NULL
                     : dvcid__store__notice__unpack(NULL, v.mv_size, v.mv_data);
             if (rec) {
-                s_send(self, ctx, NULL, id, rec->phone);
+                s_send(self, ctx, NULL, id, rec->phone, rec->lang);
                 dvcid__store__notice__free_unpacked(rec, NULL);
             }
         }

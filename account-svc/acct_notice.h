@@ -16,13 +16,14 @@ typedef struct acct_notice acct_notice_t;
 acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer);
 void acct_notice_destroy(acct_notice_t **self_p);
 
-/* Queues a notice to phone in ctx->txn and stages its delivery; its id carries the
- * shard key of id_number, the account it is about. 0 or -1. */
+/* Queues a notice to phone in ctx->txn, in lang ("vi", "en", "": Vietnamese), and
+ * stages its delivery; its id carries the shard key of id_number, the account it is
+ * about. 0 or -1. */
 int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
-                    const char *phone);
+                    const char *phone, const char *lang);
 
-/* Queues a notice to every phone of acc but except (NULL: none), as acct_notice_put.
- * 0 or -1. */
+/* Queues a notice to every phone of acc but except (NULL: none), as acct_notice_put, in
+ * the account's language. 0 or -1. */
 int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
                         const char *id_number, const Dvcid__Store__Account *acc,
                         const char *except);

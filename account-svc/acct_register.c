@@ -118,6 +118,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     reg.state = ACCT_REG_OTP_PENDING;
     reg.created_ms = now;
     reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
+    reg.lang = (char *)acct_step_lang(call);
     acct_step_t *s = acct_step_new(call, id, NULL);
     if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
                              &reg, 1) != CMN_DB_OK) {
@@ -135,7 +136,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     issue.phone = phone;
     ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
     ask.otp_issue = &issue;
-    ask.client_ip = req->client_ip;
+    acct_step_envelope(&ask, call, NULL);
     cmn_service_ask(ctx, st->otp_peer, &ask, trace, cmn_call_deadline(call), s_start_done, s);
     return 0;
 }
@@ -194,15 +195,14 @@ static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint3
 
 /* Stages an OTP request about registration id to otp-svc. */
 static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_BYTES],
-                     Dvcid__Request *ask, cmn_reply_fn *fn) {
+                     Dvcid__Request *ask, const char *lang, cmn_reply_fn *fn) {
     acct_state_t *st = ctx->self;
     acct_step_t *s = acct_step_new(call, id, NULL);
     if (!s) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    /* Send limits per IP live in otp-svc: the client's address travels along. */
-    ask->client_ip = (char *)cmn_call_client_ip(call);
+    acct_step_envelope(ask, call, lang);
     cmn_service_ask(ctx, st->otp_peer, ask, cmn_call_trace(call), cmn_call_deadline(call), fn, s);
     return 0;
 }
@@ -214,6 +214,8 @@ int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
         s_load_step(ctx, &call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, id, &reg);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
+    char lang[4]; /* a resend that names no language: the start's */
+    snprintf(lang, sizeof(lang), "%s", reg->lang);
     dvcid__store__registration__free_unpacked(reg, NULL);
     Dvcid__Request ask = DVCID__REQUEST__INIT;
     Dvcid__OtpResend resend = DVCID__OTP_RESEND__INIT;
@@ -222,7 +224,7 @@ int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
     resend.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
     ask.body_case = DVCID__REQUEST__BODY_OTP_RESEND;
     ask.otp_resend = &resend;
-    return s_ask_otp(ctx, call, id, &ask, s_resend_done);
+    return s_ask_otp(ctx, call, id, &ask, lang, s_resend_done);
 }
 
 /* --- verify ------------------------------------------------------------------- */
@@ -276,7 +278,7 @@ int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
     verify.code = req->reg_verify->code;
     ask.body_case = DVCID__REQUEST__BODY_OTP_VERIFY;
     ask.otp_verify = &verify;
-    return s_ask_otp(ctx, call, id, &ask, s_verify_done);
+    return s_ask_otp(ctx, call, id, &ask, NULL, s_verify_done);
 }
 
 /* --- password ------------------------------------------------------------------ */
@@ -305,6 +307,12 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     int put =
         acct_account_create(ctx->txn, accounts, reg->id_number, reg->full_name, reg->date_of_birth,
                             reg->email, reg->phone, s->job->hash, cmn_time_now_ms());
+    if (put == CMN_DB_OK) { /* the password step's language, else the start's */
+        const char *lang = acct_step_lang(s->call);
+        if (acct_account_set_lang(ctx->txn, accounts, reg->id_number, lang[0] ? lang : reg->lang) !=
+            0)
+            put = CMN_DB_ERROR;
+    }
     int del = put == CMN_DB_ERROR ? CMN_DB_OK
                                   : cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS),
                                                id, CMN_ID_BYTES);

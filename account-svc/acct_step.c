@@ -125,9 +125,19 @@ void acct_reply_state(cmn_ctx_t *ctx, cmn_call_t **call, const char *state) {
     cmn_call_reply(ctx, call, &r);
 }
 
+const char *acct_step_lang(const cmn_call_t *call) {
+    const char *lang = cmn_call_request(call)->lang;
+    return lang && (strcmp(lang, "vi") == 0 || strcmp(lang, "en") == 0) ? lang : "";
+}
+
+void acct_step_envelope(Dvcid__Request *ask, const cmn_call_t *call, const char *fallback_lang) {
+    const char *lang = acct_step_lang(call);
+    ask->client_ip = (char *)cmn_call_client_ip(call);
+    ask->lang = (char *)(lang[0] || !fallback_lang ? lang : fallback_lang);
+}
+
 static void s_ask(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Request *ask, cmn_reply_fn *fn) {
-    /* Send limits per IP live in otp-svc: the client's address travels along. */
-    ask->client_ip = (char *)cmn_call_client_ip(s->call);
+    acct_step_envelope(ask, s->call, NULL);
     cmn_service_ask(ctx, peer, ask, cmn_call_trace(s->call), cmn_call_deadline(s->call), fn, s);
 }
 

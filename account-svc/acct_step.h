@@ -44,6 +44,15 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc);
 
+/* The user's language a request carries (the gateway's Request.lang): "vi", "en", or
+ * "" when it carries none (anything else reads as none). */
+const char *acct_step_lang(const cmn_call_t *call);
+
+/* Fills what an ask to otp-svc carries of call: the client address (send limits per IP
+ * live in otp-svc) and the language of the SMS, the call's or else fallback (NULL:
+ * none, Vietnamese). */
+void acct_step_envelope(Dvcid__Request *ask, const cmn_call_t *call, const char *fallback_lang);
+
 /* Asks otp-svc about the step's flow (s->id); fn(s) runs with the reply, in a later
  * batch, with the call's trace, client IP and deadline carried along. */
 void acct_step_issue(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,

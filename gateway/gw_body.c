@@ -60,6 +60,10 @@ char *gw_body_str(gw_body_t *self, const char *name, bool required) {
     return (char *)json_string_value(v);
 }
 
+void gw_body_invalid(gw_body_t *self, const char *name) {
+    s_detail(self, &self->shape, name, "invalid");
+}
+
 int gw_body_finish(gw_body_t *self, gw_answer_t *ans) {
     int rc = -1;
     if (self->oom) {

@@ -31,6 +31,9 @@ void gw_body_init_flat(gw_body_t *self, const gw_flat_t *flat);
  * Never NULL; the string lives as long as obj (or flat's buffer). */
 char *gw_body_str(gw_body_t *self, const char *name, bool required);
 
+/* Refuses the field name's value as malformed: a 400 detail {name, "invalid"}. */
+void gw_body_invalid(gw_body_t *self, const char *name);
+
 /* Turns what was collected into ans: 400 with shape details before 422 with content
  * details. Returns 0 when every field was fine, -1 when ans holds the error. Frees
  * the collected details either way. */

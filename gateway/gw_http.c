@@ -366,6 +366,8 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
     if (!req)
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
     gw_request_set_token(req, ex->token); /* both GW_SESSION_TOKEN_MAX + 1: always fits */
+    gw_request_set_accept_language(
+        req, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT_LANGUAGE));
     cmn_wipe(ex->token, sizeof(ex->token));
     int rc = gw_routes_build(ex->route, req, ex->body, ex->len, &ans);
     free(ex->body);

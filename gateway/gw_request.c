@@ -20,7 +20,13 @@ gw_request_t *gw_request_new(const char *trace, const char *client_ip, const cha
     self->deadline_ms = deadline_ms;
     self->msg.client_ip = self->client_ip;
     self->msg.trace_id = self->trace;
+    self->msg.lang = self->lang;
     return self;
+}
+
+void gw_request_set_accept_language(gw_request_t *self, const char *header) {
+    gw_lang_accept(header, self->lang);
+    self->msg.lang = self->lang;
 }
 
 int gw_request_set_token(gw_request_t *self, const char *token) {

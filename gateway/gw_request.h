@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "gw_client_ip.h"
+#include "gw_lang.h"
 #include "gw_session.h"
 #include "proto/dvcid.pb-c.h"
 
@@ -52,6 +53,7 @@ typedef struct {
     char token[GW_SESSION_TOKEN_MAX + 1]; /* session routes only; wiped at destroy */
     char client_ip[GW_IP_MAX];
     char trace[GW_TRACE_LEN + 1];
+    char lang[GW_LANG_MAX]; /* the user's language (gw_lang): "vi", "en" or "" */
 } gw_request_t;
 
 /* A Request carrying trace and client_ip, with its path id (may be NULL) kept for
@@ -62,6 +64,10 @@ gw_request_t *gw_request_new(const char *trace, const char *client_ip, const cha
 /* Keeps the session token for the builder. Returns 0, or -1 when it is too long
  * (token is then ""). */
 int gw_request_set_token(gw_request_t *self, const char *token);
+
+/* The language Accept-Language prefers (header NULL: none); a body's "lang" overrides
+ * it (gw_routes_build). */
+void gw_request_set_accept_language(gw_request_t *self, const char *header);
 
 /* Frees the request, its JSON and body; nullifies *self_p. Tolerates NULL. */
 void gw_request_destroy(gw_request_t **self_p);

@@ -137,6 +137,19 @@ gw_match_t gw_routes_match(const char *method, const char *path, const gw_route_
     return path_found ? GW_MATCH_BAD_METHOD : GW_MATCH_NOT_FOUND;
 }
 
+/* The body's optional "lang" (every route: the SMS a step sends follows it) over the
+ * Accept-Language the request already has. */
+static void s_lang(gw_request_t *req, gw_body_t *fields) {
+    const char *lang = gw_body_str(fields, "lang", false);
+    if (!lang[0])
+        return;
+    if (!gw_lang_valid(lang)) {
+        gw_body_invalid(fields, "lang");
+        return;
+    }
+    memcpy(req->lang, lang, GW_LANG_MAX);
+}
+
 int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body, size_t len,
                     gw_answer_t *err) {
     if (!route->build)
@@ -154,6 +167,7 @@ int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body
             gw_body_t fields;
             gw_body_init_flat(&fields, &flat);
             route->build(req, &fields);
+            s_lang(req, &fields);
             return gw_body_finish(&fields, err);
         }
         free(copy);
@@ -173,6 +187,7 @@ int gw_routes_build(const gw_route_t *route, gw_request_t *req, const char *body
     gw_body_t fields;
     gw_body_init(&fields, req->json);
     route->build(req, &fields);
+    s_lang(req, &fields);
     return gw_body_finish(&fields, err);
 }
 

@@ -190,7 +190,8 @@ static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, con
 }
 
 int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
-                   const char *phone, Dvcid__Purpose purpose, const char *code, char *id_out) {
+                   const char *phone, Dvcid__Purpose purpose, const char *code, const char *lang,
+                   char *id_out) {
     char id[CMN_ID_HEX];
     if (message_id) {
         if (strlen(message_id) != CMN_ID_HEX - 1)
@@ -214,7 +215,7 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
     send.phone = (char *)phone;
     send.purpose = purpose;
     send.code = (char *)code;
-    send.lang = "vi";
+    send.lang = lang && strcmp(lang, "en") == 0 ? "en" : "vi";
     size_t plen = dvcid__sms_send__get_packed_size(&send);
     uint8_t *plain = malloc(plen ? plen : 1);
     uint8_t *sealed = NULL;

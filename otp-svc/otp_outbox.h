@@ -23,11 +23,13 @@ otp_outbox_t *otp_outbox_new(MDB_dbi dbi, int peer, const uint8_t *key);
 void otp_outbox_destroy(otp_outbox_t **self_p);
 
 /* Writes a job for an SMS to phone in ctx->txn and stages its delivery. code is
- * empty for a notice; message_id NULL makes a new id, else it is the caller's
- * idempotency key (a job already stored under it is kept as is). id_out (NULL or
- * CMN_ID_HEX bytes) gets the job's id. Returns 0 or -1. */
+ * empty for a notice; lang "en" words it in English, anything else (NULL, "", a
+ * language sms-worker has no texts for) in Vietnamese; message_id NULL makes a new
+ * id, else it is the caller's idempotency key (a job already stored under it is kept
+ * as is). id_out (NULL or CMN_ID_HEX bytes) gets the job's id. Returns 0 or -1. */
 int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
-                   const char *phone, Dvcid__Purpose purpose, const char *code, char *id_out);
+                   const char *phone, Dvcid__Purpose purpose, const char *code, const char *lang,
+                   char *id_out);
 
 /* Writes the event "the code of SMS message_id was verified" in ctx->txn and
  * stages its delivery. Returns 0 or -1. */

@@ -108,9 +108,10 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Protob
                   Dvcid__Purpose purpose, otp_result_t *res) {
     const char *trace = cmn_call_trace(*call);
     char id[CMN_ID_HEX] = "";
-    /* A silent (decoy) challenge has no code and sends nothing. */
+    /* A silent (decoy) challenge has no code and sends nothing. The SMS is in the
+     * language of the user who asked (Request.lang, from the gateway through account-svc). */
     int rc = res->code[0] ? otp_outbox_put(self->outbox, ctx, trace, NULL, res->phone, purpose,
-                                           res->code, id)
+                                           res->code, cmn_call_request(*call)->lang, id)
                           : 0;
     if (rc == 0 && id[0])
         rc = otp_challenge_note_sms(&self->store, ctx->txn, flow.data, flow.len, id);
@@ -255,7 +256,7 @@ static int s_on_notice(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
         return 0;
     }
     if (otp_outbox_put(self->outbox, ctx, cmn_call_trace(call), m->message_id, m->phone,
-                       DVCID__PURPOSE__PURPOSE_NOTICE, "", NULL) != 0) {
+                       DVCID__PURPOSE__PURPOSE_NOTICE, "", m->lang, NULL) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }

@@ -5,7 +5,7 @@
  */
 
 import { MSG } from './text.js';
-import { setMsg, t } from './i18n.js';
+import { lang, setMsg, t } from './i18n.js';
 
 // ---------------------------------------------------------------------------------------
 // The API
@@ -13,12 +13,16 @@ import { setMsg, t } from './i18n.js';
 /* One JSON request to the gateway. Never throws: answers {ok, status, data} or
  * {ok: false, status, error} where error is the API's error object ({code, message,
  * details?, attempts_left?, retry_after?}) or {code: 'network'}. The session cookie
- * (HttpOnly) goes along by itself: the script never sees the token. */
+ * (HttpOnly) goes along by itself: the script never sees the token. The page's language
+ * goes along too (Accept-Language, and "lang" in every body): the SMS a step sends is
+ * worded in it. */
 export async function api(method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' }, credentials: 'same-origin' };
+  const init = {
+    method, headers: { Accept: 'application/json', 'Accept-Language': lang }, credentials: 'same-origin',
+  };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
+    init.body = JSON.stringify({ ...body, lang });
   }
   let res;
   try {

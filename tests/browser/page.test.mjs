@@ -81,6 +81,33 @@ test('English toggle: every word switches, messages shown included, and the choi
   }
 });
 
+test('English: the SMS follows the page\'s language (issue 17.5)', async () => {
+  const b = await openPage(stack.url);
+  const { page } = b;
+  try {
+    await page.getByRole('button', { name: 'English' }).click();
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await page.getByRole('button', { name: 'Citizen' }).click();
+    await page.getByRole('button', { name: 'Mobile subscription' }).click();
+    await waitScreen(page, 'Register with a mobile subscription');
+    await waitCaptcha(page);
+    const id = newIdentity();
+    const phone = newPhone();
+    await page.getByLabel('ID card number (CMT/CCCD)').fill(id.idNumber);
+    await page.getByLabel('Full name').fill(FULL_NAME);
+    await page.getByLabel('Date of birth').fill(id.dobShown);
+    await page.getByLabel('Phone number').fill(phone);
+    await page.getByLabel('Verification code', { exact: true }).fill(CAPTCHA);
+    await page.getByRole('button', { name: 'Register', exact: true }).click();
+    await waitScreen(page, 'OTP verification');
+    await stack.lastOtp(phone, 'register');
+    const text = stack.smsFor(phone, 'register').at(-1).text;
+    assert.match(text, /^DVCQG: Your code to register your account is \d{6}\. .*Do not share this code/);
+  } finally {
+    await b.close();
+  }
+});
+
 test('the back button returns to the previous screen, which keeps what was typed', async () => {
   const b = await openPage(stack.url);
   const { page } = b;
