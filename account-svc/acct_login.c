@@ -156,6 +156,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     acct_account_free(&acc);
     Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
     flow.kind = ACCT_FLOW_LOGIN;
+    flow.lang = (char *)acct_step_lang(s->call);
     flow.id_number = s->id_number;
     flow.state = ACCT_FLOW_OTP_PENDING;
     flow.phone = s->phone;

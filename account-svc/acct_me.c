@@ -166,6 +166,7 @@ static int s_add_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     uint64_t now = cmn_time_now_ms();
     Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
     flow.kind = ACCT_FLOW_ADD_PHONE;
+    flow.lang = (char *)acct_step_lang(s->call);
     flow.id_number = s->id_number;
     flow.state = ACCT_FLOW_OTP_PENDING;
     flow.new_phone = s->phone;

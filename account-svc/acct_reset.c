@@ -71,6 +71,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     snprintf(s->phone, sizeof(s->phone), "%s", phone);
     Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
     flow.kind = ACCT_FLOW_RESET;
+    flow.lang = (char *)acct_step_lang(s->call);
     flow.id_number = m->id_number;
     flow.state = ACCT_FLOW_OTP_PENDING;
     flow.phone = s->phone;

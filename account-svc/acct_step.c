@@ -137,7 +137,7 @@ void acct_step_envelope(Dvcid__Request *ask, const cmn_call_t *call, const char 
 }
 
 static void s_ask(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Request *ask, cmn_reply_fn *fn) {
-    acct_step_envelope(ask, s->call, NULL);
+    acct_step_envelope(ask, s->call, s->lang);
     cmn_service_ask(ctx, peer, ask, cmn_call_trace(s->call), cmn_call_deadline(s->call), fn, s);
 }
 
@@ -226,6 +226,7 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call,
         return NULL;
     }
     snprintf(s->id_number, sizeof(s->id_number), "%s", f->id_number);
+    snprintf(s->lang, sizeof(s->lang), "%s", f->lang);
     s->has_account = !f->decoy;
     if (flow)
         *flow = f;

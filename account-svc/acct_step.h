@@ -21,6 +21,7 @@ typedef struct {
     char phone[16];                  /* E.164 */
     uint8_t session[CMN_HASH_BYTES]; /* the session's key, for /v1/me steps */
     int has_account;
+    char lang[4];           /* the flow's language (Flow.lang): what an ask naming none carries */
     cmn_reply_fn *verified; /* acct_step_verify's continuation, after the wrong-code count */
 } acct_step_t;
 
@@ -38,8 +39,8 @@ void acct_step_destroy(acct_step_t **self_p);
 /* Loads the flow of this kind that hex names; its state must be in states (a set of
  * ACCT_STATE_BIT). Otherwise answers the call itself (404 unknown or expired, 409
  * another state, 500) and returns NULL, with *rc -1 after a storage error, else 0.
- * On success returns a step that owns call, with id_number set and has_account =
- * !decoy; *flow (when flow is not NULL) receives the flow, owned by the caller. */
+ * On success returns a step that owns call, with id_number and lang set and
+ * has_account = !decoy; *flow (when flow is not NULL) receives the flow, owned by the caller. */
 acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc);

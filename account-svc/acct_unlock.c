@@ -87,6 +87,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     acct_account_free(&acc);
     Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
     flow.kind = ACCT_FLOW_UNLOCK;
+    flow.lang = (char *)acct_step_lang(s->call);
     flow.id_number = (char *)id_number;
     flow.state = ACCT_FLOW_OTP_PENDING;
     flow.phone = s->phone;

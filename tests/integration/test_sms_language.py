@@ -3,7 +3,7 @@
 account-svc (Request.lang) and otp-svc into the SMS job, and sms-worker words the SMS
 in it. No language is ASCII Vietnamese, as before; an invalid lang is refused 400
 invalid_request (details [{field: "lang", code: "invalid"}]) in Vietnamese. A resend
-that names none keeps its registration's; the notices to an account's phones follow the
+that names none keeps its flow's (registration, sign-in); the notices to an account's phones follow the
 language its owner last signed in (or registered) with."""
 
 import os
@@ -100,6 +100,9 @@ class SmsLanguageTest(SigninTestCase):
         self.assertStatus(r, 201, "sign-in with lang=en")
         login_id = r.body["login_id"]
         self.assertEnglish(self.text(acc["phone"], "login"), "the sign-in code")
+        r = login_step(st, login_id, "otp/resend")
+        self.assertStatus(r, 200, "a resend without a language")
+        self.assertEnglish(self.text(acc["phone"], "login"), "the resend keeps the sign-in's")
         r = login_step(st, login_id, "otp/resend", {"lang": "vi"})
         self.assertStatus(r, 200, "a resend in Vietnamese")
         text, code = self.sms(acc["phone"], "login")
