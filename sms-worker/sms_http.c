@@ -311,19 +311,48 @@ static int s_headers(sms_http_t *self) {
     return 0;
 }
 
-sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+int sms_http_check(const sms_settings_t *s, char *err, size_t errlen) {
     const char *bad = NULL;
     if (!s->http_url[0]) {
-        CMN_ERROR(NULL,
-                  "sms %s: sms.http_url is empty: set the send URL of your SMS gateway in "
-                  "[sms] http_url (or http_url_file), or provider = smpp with smpp_host; the "
-                  "shipped dvcid.conf has both, commented (no SMS can go out without one)",
-                  S_NAME(s));
-        return NULL;
+        snprintf(err, errlen,
+                 "sms %s: sms.http_url is empty: set the send URL of your SMS gateway in "
+                 "[sms] http_url (or http_url_file), or provider = smpp with smpp_host; the "
+                 "shipped dvcid.conf has both, commented (no SMS can go out without one)",
+                 S_NAME(s));
+        return -1;
     }
     if (sms_tmpl_check(s->http_url, &bad) != 0 || sms_tmpl_check(s->http_body, &bad) != 0) {
-        CMN_ERROR(NULL, "sms %s: unknown placeholder %.24s in sms.http_url or sms.http_body",
-                  S_NAME(s), bad);
+        snprintf(err, errlen, "sms %s: unknown placeholder %.24s in sms.http_url or sms.http_body",
+                 S_NAME(s), bad);
+        return -1;
+    }
+    /* The success rule and the headers parsed as the provider will, into a scratch one. */
+    sms_http_t *t = calloc(1, sizeof(*t));
+    if (!t) {
+        snprintf(err, errlen, "sms %s: out of memory", S_NAME(s));
+        return -1;
+    }
+    t->set = *s;
+    int rc = 0;
+    if (s_parse_success(t, s->http_success) != 0) {
+        snprintf(err, errlen, "sms %s: sms.http_success \"%s\": expected e.g. 2xx or 200,202;OK",
+                 S_NAME(s), s->http_success);
+        rc = -1;
+    } else if (s_headers(t) != 0) {
+        snprintf(err, errlen, "sms %s: sms.http_headers: expected \"Name: value|Name: value\"",
+                 S_NAME(s));
+        rc = -1;
+    }
+    curl_slist_free_all(t->headers);
+    cmn_wipe(t, sizeof(*t));
+    free(t);
+    return rc;
+}
+
+sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+    char err[512];
+    if (sms_http_check(s, err, sizeof(err)) != 0) {
+        CMN_ERROR(NULL, "%s", err);
         return NULL;
     }
     sms_http_t *self = calloc(1, sizeof(*self));
@@ -346,15 +375,9 @@ sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *resu
     if (s->dlr_listen[0])
         snprintf(self->dlr_base, sizeof(self->dlr_base), "http://%s/dlr", s->dlr_listen);
     sms_provider_t *base = &self->base;
-    if (s_parse_success(self, s->http_success) != 0) {
-        CMN_ERROR(NULL, "sms %s: sms.http_success \"%s\": expected e.g. 2xx or 200,202;OK",
-                  S_NAME(s), s->http_success);
-        s_destroy(&base);
-        return NULL;
-    }
-    if (s_headers(self) != 0) {
-        CMN_ERROR(NULL, "sms %s: sms.http_headers: expected \"Name: value|Name: value\"",
-                  S_NAME(s));
+    /* Both passed sms_http_check: only memory can fail them now. */
+    if (s_parse_success(self, s->http_success) != 0 || s_headers(self) != 0) {
+        CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
         s_destroy(&base);
         return NULL;
     }

@@ -122,9 +122,14 @@ sms_provider_t *sms_file_new(const char *path);
 /* The `http` provider (sms_http.c) as s says; outcomes to results (borrowed; it
  * outlives the provider). Returns NULL on a bad setting (logged). */
 sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results);
+/* The settings sms_http_new refuses (URL, placeholders, success rule, headers), without
+ * starting anything (--check-config). Returns 0, or -1 with why in err. */
+int sms_http_check(const sms_settings_t *s, char *err, size_t errlen);
 
 /* The `smpp` provider (sms_smpp.c): an ESME bound as transceiver to
  * s->smpp_host:s->smpp_port; outcomes and receipts to results. */
 sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results);
+/* The settings sms_smpp_new refuses (host, system id, lengths). 0, or -1 with why. */
+int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen);
 
 #endif

@@ -10,7 +10,6 @@
 
 #include "cmn_crypto.h"
 #include "cmn_log.h"
-#include "sms_tmpl.h"
 #include "sms_worker_int.h"
 
 /* The names a route may use: the [sms] providers and every [sms.NAME] section. */
@@ -23,8 +22,8 @@ static int s_known(const cmn_config_t *cfg, char named[][SMS_SET_NAME], const ch
     return n;
 }
 
-/* Provider name as it would start: known, and its http templates name only known
- * placeholders. Returns 0 or -1 with why. */
+/* Provider name as it would start: known, and its settings as its _new takes them
+ * (sms_http_check, sms_smpp_check). Returns 0 or -1 with why. */
 static int s_check_provider(const sms_settings_t *base, const cmn_config_t *cfg, const char *name,
                             char *err, size_t errlen) {
     sms_settings_t *ps = calloc(1, sizeof(*ps));
@@ -32,7 +31,6 @@ static int s_check_provider(const sms_settings_t *base, const cmn_config_t *cfg,
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    const char *bad = NULL;
     int rc = 0;
     sms_kind_t kind = sms_settings_for(base, cfg, name, ps);
     if (kind == SMS_KIND_NONE) {
@@ -41,17 +39,9 @@ static int s_check_provider(const sms_settings_t *base, const cmn_config_t *cfg,
                  "[sms.NAME] section)",
                  name);
         rc = -1;
-    } else if (kind == SMS_KIND_HTTP && !ps->http_url[0]) {
-        snprintf(err, errlen,
-                 "provider %s: http_url is empty: set the send URL of the SMS "
-                 "gateway (or http_url_file)",
-                 name);
-        rc = -1;
-    } else if (kind == SMS_KIND_HTTP &&
-               (sms_tmpl_check(ps->http_url, &bad) != 0 || sms_tmpl_check(ps->http_body, &bad))) {
-        snprintf(err, errlen, "provider %s: unknown placeholder %.24s in http_url or http_body",
-                 name, bad);
-        rc = -1;
+    } else {
+        rc = kind == SMS_KIND_HTTP ? sms_http_check(ps, err, errlen)
+                                   : sms_smpp_check(ps, err, errlen);
     }
     cmn_wipe(ps, sizeof(*ps));
     free(ps);

@@ -513,17 +513,26 @@ static void s_destroy(sms_provider_t **self_p) {
     *self_p = NULL;
 }
 
-sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen) {
     if (!s->smpp_host[0] || !s->smpp_system_id[0]) {
-        CMN_ERROR(NULL, "sms %s: sms.smpp_host and sms.smpp_system_id are required", S_NAME(s));
-        return NULL;
+        snprintf(err, errlen, "sms %s: sms.smpp_host and sms.smpp_system_id are required",
+                 S_NAME(s));
+        return -1;
     }
     if (strlen(s->smpp_system_id) > 15 || strlen(s->smpp_password) > 8 ||
         strlen(s->smpp_source) > 20) {
-        CMN_ERROR(NULL,
-                  "sms %s: system_id (15), password (8) or source (20) too long for "
-                  "SMPP 3.4",
-                  S_NAME(s));
+        snprintf(err, errlen,
+                 "sms %s: system_id (15), password (8) or source (20) too long for SMPP 3.4",
+                 S_NAME(s));
+        return -1;
+    }
+    return 0;
+}
+
+sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+    char err[256];
+    if (sms_smpp_check(s, err, sizeof(err)) != 0) {
+        CMN_ERROR(NULL, "%s", err);
         return NULL;
     }
     sms_smpp_t *self = calloc(1, sizeof(*self));

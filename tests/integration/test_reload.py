@@ -186,6 +186,19 @@ class ReloadTest(StackTestCase):
             self.assertEqual(r.returncode, 1, "%s --check-config of a bad file" % name)
             self.assertRegex(r.stderr, r"%s:\d+: \[otp\] ttl given twice \(first at line %d\)"
                              % (re.escape(path), line), name)
+        # What one service parses of its own: sms-worker the provider's success rule; the
+        # gateway, which does not read it, takes the file.
+        other = os.path.join(self.stack.tmp, "other.conf")
+        with open(other, "w", encoding="utf-8") as f:
+            f.write("[sms]\nprovider = http\nhttp_url = http://127.0.0.1:1/s?to={to}\n"
+                    "http_success = 2yy\n")
+        r = subprocess.run([self.stack.binaries["sms-worker"], "--check-config", other],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("%s: sms http: sms.http_success \"2yy\": expected" % other, r.stderr)
+        r = subprocess.run([self.stack.binaries["gateway"], "--check-config", other],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         with open(path, "w", encoding="utf-8") as f:
             f.write(good)
         for name in PROCESSES:
