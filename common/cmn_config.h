@@ -66,6 +66,17 @@ typedef struct {
     int otp_max_sends_per_prefix_hour;
     char otp_test_phone_prefix[CMN_CONFIG_STR];
     char otp_test_code[CMN_CONFIG_STR];
+    /* SMS-pumping defence and budgets (otp-svc/otp_pump.h, otp_budget.h) */
+    int otp_pump_window;            /* seconds of the sliding conversion window */
+    int otp_pump_min_sends;         /* SMS to a prefix in the window before it is judged */
+    int otp_pump_floor_percent;     /* verified / sent below this blocks the prefix */
+    int otp_pump_block_seconds;     /* the first block; each repeat doubles it */
+    int otp_pump_block_max_seconds; /* the longest block, and how long a block is remembered */
+    char otp_pump_safe_list[1024];  /* prefixes or numbers never blocked */
+    char otp_operators[2048];       /* "+8432=viettel, ..." ("": the built-in table) */
+    char otp_allowed_countries[CMN_CONFIG_STR]; /* country codes besides +84 */
+    int otp_daily_budget;            /* SMS per day (Vietnam time) in all, 0: none */
+    int otp_daily_budget_per_prefix; /* SMS per day to one prefix, 0: none */
     /* [login] */
     int login_max_failures;
     int login_lock_seconds;

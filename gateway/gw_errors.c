@@ -55,6 +55,17 @@ static const gw_error_t s_status[] = {
      * (mid-split). The same words as unavailable: a retry after the switch works. */
     [S(WRONG_SHARD)] = {503, "unavailable",
                         "Hệ thống đang tạm thời gián đoạn. Vui lòng thử lại sau ít phút."},
+    /* The SMS-pumping defence (otp-svc otp_guard; README "SMS-pumping defence"): codes
+     * that cannot go out now, said as such, never a silent drop. */
+    [S(SMS_PAUSED)] = {503, "sms_paused",
+                       "Hệ thống đang tạm dừng gửi tin nhắn SMS mã OTP. Vui lòng thử lại sau."},
+    [S(SMS_BUDGET)] = {429, "sms_budget_exhausted",
+                       "Hệ thống đã gửi hết số tin nhắn SMS cho phép trong ngày. Vui lòng thử "
+                       "lại sau thời gian được thông báo."},
+    [S(SMS_PREFIX_BLOCKED)] = {429, "sms_prefix_blocked",
+                               "Tạm thời không gửi được mã OTP đến số điện thoại này. Vui lòng "
+                               "thử lại sau thời gian được thông báo, hoặc dùng số điện thoại "
+                               "khác."},
 };
 
 static const gw_error_t s_http[GW_ERR_HTTP_COUNT] = {

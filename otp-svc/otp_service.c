@@ -14,14 +14,25 @@
 #include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "otp_challenge.h"
+#include "otp_guard.h"
 #include "otp_outbox.h"
 
-enum { S_DB_CHALLENGES, S_DB_WINDOWS, S_DB_OUTBOX, S_NDB };
+enum {
+    S_DB_CHALLENGES,
+    S_DB_WINDOWS,
+    S_DB_OUTBOX,
+    S_DB_PUMP,
+    S_DB_BLOCKS,
+    S_DB_BUDGET,
+    S_DB_SWITCH,
+    S_NDB
+};
 /* Expiry sweeps run a slice per table each second, and every turn while a pass is
  * behind (cmn_db_sweep). */
 #define S_SWEEP_MS 1000
 
-static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox"};
+static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox", "pump",
+                                               "blocks",     "budget",  "switch"};
 
 /* The events s_count counts, and the purposes whose series are kept at hand. */
 static const char *const s_events[] = {"issued",   "verified", "failed",   "expired",
@@ -34,6 +45,7 @@ struct otp_service {
     cmn_db_t *db;
     cmn_service_t *svc;
     otp_outbox_t *outbox;
+    otp_guard_t *guard; /* pumping defence, budgets, kill switch */
     otp_store_t store;
     int sms_peer;
     uint8_t code_key[CMN_KEY_BYTES];
@@ -115,6 +127,9 @@ static int s_sent(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call, Protob
                           : 0;
     if (rc == 0 && id[0])
         rc = otp_challenge_note_sms(&self->store, ctx->txn, flow.data, flow.len, id);
+    /* A real SMS: it counts in the conversion and the day's budget. */
+    if (rc == 0 && res->code[0] && !s_test_number(self->cfg, res->phone))
+        rc = otp_guard_sent(self->guard, ctx->txn, res->phone, cmn_time_now_ms());
     cmn_wipe(res->code, sizeof(res->code));
     if (rc != 0) {
         cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
@@ -149,8 +164,12 @@ static int s_bad_input(cmn_ctx_t *ctx, cmn_call_t **call, ProtobufCBinaryData fl
         size_t plen = strlen(phone), digits = 0;
         for (size_t i = 0; i < plen; i++)
             digits += phone[i] >= '0' && phone[i] <= '9';
+        /* E.164: a Vietnamese mobile is +84 and 9 digits; another country's number is
+         * shaped here and its country judged by otp_guard (otp.allowed_countries). */
+        int vn = strncmp(phone, "+84", 3) == 0;
         phone_ok = plen == 0 ? !phone_required
-                             : plen == 12 && strncmp(phone, "+84", 3) == 0 && digits == 11;
+                   : vn      ? plen == 12 && digits == 11
+                             : phone[0] == '+' && digits == plen - 1 && digits >= 8 && digits <= 15;
     }
     int coded = (purpose >= DVCID__PURPOSE__PURPOSE_REGISTER &&
                  purpose <= DVCID__PURPOSE__PURPOSE_ADD_PHONE) ||
@@ -169,6 +188,9 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     otp_result_t res;
     if (s_bad_input(ctx, &call, m->flow_id, m->purpose, m->phone, 1))
         return 0;
+    int admit = otp_guard_admit(self->guard, ctx, &call, m->phone, s_test_number(self->cfg, m->phone));
+    if (admit != 0)
+        return admit < 0 ? -1 : 0;
     if (otp_challenge_issue(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                             m->phone, req->client_ip, cmn_time_now_ms(), m->silent, &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
@@ -183,12 +205,35 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     return s_sent(self, ctx, &call, m->flow_id, m->purpose, &res);
 }
 
+/* The guard of a resend: the phone it names, else the flow's (a flow that is not there
+ * goes on to the answer otp_challenge gives it). Returns as otp_guard_admit does. */
+static int s_admit_resend(otp_service_t *self, cmn_ctx_t *ctx, cmn_call_t **call,
+                          const Dvcid__OtpResend *m) {
+    if (m->phone && m->phone[0])
+        return otp_guard_admit(self->guard, ctx, call, m->phone,
+                               s_test_number(self->cfg, m->phone));
+    Dvcid__Store__Challenge *ch = NULL;
+    int rc = otp_challenge_get(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, &ch);
+    if (rc == CMN_DB_ERROR) {
+        cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_INTERNAL);
+        return -1;
+    }
+    if (rc != CMN_DB_OK)
+        return 0;
+    rc = otp_guard_admit(self->guard, ctx, call, ch->phone, s_test_number(self->cfg, ch->phone));
+    dvcid__store__challenge__free_unpacked(ch, NULL);
+    return rc;
+}
+
 static int s_on_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     otp_service_t *self = ctx->self;
     const Dvcid__OtpResend *m = req->otp_resend;
     otp_result_t res;
     if (s_bad_input(ctx, &call, m->flow_id, m->purpose, m->phone, 0))
         return 0;
+    int admit = s_admit_resend(self, ctx, &call, m);
+    if (admit != 0)
+        return admit < 0 ? -1 : 0;
     if (otp_challenge_resend(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
                              m->phone, req->client_ip, cmn_time_now_ms(), &res) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
@@ -233,8 +278,9 @@ static int s_on_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
     /* Conversion: sms-worker counts the SMS whose code this was (load-test numbers
      * never reach a provider, so there is nothing to count for them). */
     if (res.message_id[0] && !s_test_number(self->cfg, res.phone) &&
-        otp_outbox_verified(self->outbox, ctx, cmn_call_trace(call), res.message_id, m->purpose,
-                            cmn_time_now_ms()) != 0) {
+        (otp_outbox_verified(self->outbox, ctx, cmn_call_trace(call), res.message_id, m->purpose,
+                             cmn_time_now_ms()) != 0 ||
+         otp_guard_verified(self->guard, ctx->txn, res.phone, cmn_time_now_ms()) != 0)) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
@@ -303,6 +349,17 @@ static int s_on_flow_get(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
     return 0;
 }
 
+/* dvcctl sms pause | resume | status (admin role only). */
+static int s_on_sms_admin(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    otp_service_t *self = ctx->self;
+    return otp_guard_on_admin(self->guard, ctx, call, req);
+}
+
+static int s_guard_tick(cmn_ctx_t *ctx) {
+    otp_service_t *self = ctx->self;
+    return otp_guard_tick(self->guard, ctx);
+}
+
 /* Ping: ready when sms-worker answers too. */
 /* Ready when sms-worker is. */
 static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -333,6 +390,9 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_OTP_VERIFY, s_on_verify},
     {DVCID__REQUEST__BODY_OTP_NOTICE, s_on_notice},
     {DVCID__REQUEST__BODY_OTP_FLOW_GET, s_on_flow_get},
+    {DVCID__REQUEST__BODY_OTP_SMS_PAUSE, s_on_sms_admin},
+    {DVCID__REQUEST__BODY_OTP_SMS_RESUME, s_on_sms_admin},
+    {DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET, s_on_sms_admin},
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 
@@ -355,6 +415,11 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
         goto fail;
     self->store = (otp_store_t){cfg, self->code_key, cmn_db_dbi(self->db, S_DB_CHALLENGES),
                                 cmn_db_dbi(self->db, S_DB_WINDOWS)};
+    otp_guard_dbs_t gdbs = {cmn_db_dbi(self->db, S_DB_PUMP), cmn_db_dbi(self->db, S_DB_BLOCKS),
+                            cmn_db_dbi(self->db, S_DB_BUDGET), cmn_db_dbi(self->db, S_DB_SWITCH)};
+    self->guard = otp_guard_new(cfg, &gdbs);
+    if (!self->guard)
+        goto fail;
     cmn_service_opts_t opts = {.name = "otp-svc",
                                .bind = cfg->otp_endpoint,
                                .bind_key = "[otp] endpoint",
@@ -374,8 +439,12 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
                                            {DVCID__REQUEST__BODY_OTP_RESEND, CMN_ROLE_ACCOUNT},
                                            {DVCID__REQUEST__BODY_OTP_VERIFY, CMN_ROLE_ACCOUNT},
                                            {DVCID__REQUEST__BODY_OTP_NOTICE, CMN_ROLE_ACCOUNT},
-                                           {DVCID__REQUEST__BODY_OTP_FLOW_GET, CMN_ROLE_ADMIN}};
+                                           {DVCID__REQUEST__BODY_OTP_FLOW_GET, CMN_ROLE_ADMIN},
+                                           {DVCID__REQUEST__BODY_OTP_SMS_PAUSE, CMN_ROLE_ADMIN},
+                                           {DVCID__REQUEST__BODY_OTP_SMS_RESUME, CMN_ROLE_ADMIN},
+                                           {DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET, CMN_ROLE_ADMIN}};
     if (!self->svc || cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_FLOW_GET) != 0 ||
+        cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET) != 0 ||
         cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
         goto fail;
     self->sms_peer = cmn_service_peer(self->svc, "sms-worker", cfg->sms_endpoint);
@@ -385,7 +454,8 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
         otp_outbox_new(cmn_db_dbi(self->db, S_DB_OUTBOX), self->sms_peer, self->outbox_key);
     if (!self->outbox ||
         (self->sweep_timer = cmn_service_every(self->svc, S_SWEEP_MS, s_sweep)) < 0 ||
-        cmn_service_every(self->svc, 1000, s_retry) < 0)
+        cmn_service_every(self->svc, 1000, s_retry) < 0 ||
+        cmn_service_every(self->svc, 1000, s_guard_tick) < 0)
         goto fail;
     return self;
 fail:
@@ -399,6 +469,7 @@ void otp_service_destroy(otp_service_t **self_p) {
     otp_service_t *self = *self_p;
     cmn_service_destroy(&self->svc);
     otp_outbox_destroy(&self->outbox);
+    otp_guard_destroy(&self->guard);
     cmn_db_destroy(&self->db);
     cmn_wipe(self->code_key, sizeof(self->code_key));
     cmn_wipe(self->outbox_key, sizeof(self->outbox_key));

@@ -31,6 +31,9 @@ static void test_table(void) {
         {S(UNAVAILABLE), 503, "unavailable"},
         {S(TIMEOUT), 504, "timeout"},
         {S(INTERNAL), 500, "internal"},
+        {S(SMS_PAUSED), 503, "sms_paused"},
+        {S(SMS_BUDGET), 429, "sms_budget_exhausted"},
+        {S(SMS_PREFIX_BLOCKED), 429, "sms_prefix_blocked"},
         /* not errors, or not known: never a success */
         {S(OK), 500, "internal"},
         {999, 500, "internal"},

@@ -22,6 +22,10 @@ int dvcctl_keygen(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shards(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_shard_prune(const cmn_config_t *cfg, int argc, char **argv);
 int dvcctl_import(const cmn_config_t *cfg, int argc, char **argv);
+int dvcctl_sms(const cmn_config_t *cfg, int argc, char **argv);
+
+/* Unix ms as UTC ISO 8601 into out ("-" for 0); returns out. */
+const char *dvcctl_time(uint64_t ms, char *out, size_t outlen);
 
 /* The instance list of one shard of eps (cmn_endpoints syntax, "@KEY"s kept). */
 typedef struct cmn_endpoints cmn_endpoints_t;

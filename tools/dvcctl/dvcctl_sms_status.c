@@ -11,8 +11,7 @@
 
 #define S_USAGE "usage: dvcctl sms-status MESSAGE_ID | --flow FLOW_ID\n"
 
-/* Unix ms as UTC ISO 8601 into out ("-" for 0). */
-static const char *s_time(uint64_t ms, char *out, size_t outlen) {
+const char *dvcctl_time(uint64_t ms, char *out, size_t outlen) {
     if (!ms) {
         snprintf(out, outlen, "-");
         return out;
@@ -61,9 +60,9 @@ static int s_one(const cmn_config_t *cfg, const char *id) {
     printf("provider  %s\n", s_or_dash(s->provider));
     printf("ref       %s\n", s_or_dash(s->ref));
     printf("tries     %u\n", s->tries);
-    printf("created   %s\n", s_time(s->created_ms, t1, sizeof(t1)));
-    printf("sent      %s\n", s_time(s->sent_ms, t2, sizeof(t2)));
-    printf("receipt   %s\n", s_time(s->receipt_ms, t3, sizeof(t3)));
+    printf("created   %s\n", dvcctl_time(s->created_ms, t1, sizeof(t1)));
+    printf("sent      %s\n", dvcctl_time(s->sent_ms, t2, sizeof(t2)));
+    printf("receipt   %s\n", dvcctl_time(s->receipt_ms, t3, sizeof(t3)));
     printf("verified  %s\n", s->verified ? "yes" : "no");
     dvcid__reply__free_unpacked(r, NULL);
     return DVCCTL_OK;
@@ -95,7 +94,7 @@ static int s_flow(const cmn_config_t *cfg, const char *hex) {
     printf("to        %s\n", s_or_dash(f->phone_masked));
     printf("sends     %u\n", f->sends);
     printf("verified  %s\n", f->used ? "yes" : "no");
-    printf("expires   %s\n", s_time(f->expires_ms, t, sizeof(t)));
+    printf("expires   %s\n", dvcctl_time(f->expires_ms, t, sizeof(t)));
     printf("messages  %zu\n", f->n_message_ids);
     for (size_t i = 0; i < f->n_message_ids && rc == DVCCTL_OK; i++) {
         printf("\n");

@@ -21,6 +21,8 @@ static const struct {
     {"retry-dead", dvcctl_dead_retry, "[MESSAGE_ID]", "queue dead letters again (all by default)"},
     {"sms-status", dvcctl_sms_status, "MESSAGE_ID",
      "one SMS: state, provider, receipt, verified (or --flow FLOW_ID: each SMS of a flow)"},
+    {"sms", dvcctl_sms, "pause|resume|status",
+     "the SMS kill switch; budgets and prefixes blocked by the pumping defence"},
     {"rotate-key", dvcctl_rotate_key, "[SHARD]",
      "add an Ed25519 signing key (signs after account-svc restarts)"},
     {"keygen", dvcctl_keygen, "NAME DIR [ROLES]",
