@@ -75,8 +75,8 @@ typedef struct {
     char otp_pump_safe_list[1024];  /* prefixes or numbers never blocked */
     char otp_operators[2048];       /* "+8432=viettel, ..." ("": the built-in table) */
     char otp_allowed_countries[CMN_CONFIG_STR]; /* country codes besides +84 */
-    int otp_daily_budget;            /* SMS per day (Vietnam time) in all, 0: none */
-    int otp_daily_budget_per_prefix; /* SMS per day to one prefix, 0: none */
+    int otp_daily_budget;                       /* SMS per day (Vietnam time) in all, 0: none */
+    int otp_daily_budget_per_prefix;            /* SMS per day to one prefix, 0: none */
     /* [login] */
     int login_max_failures;
     int login_lock_seconds;

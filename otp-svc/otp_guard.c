@@ -103,8 +103,8 @@ int otp_guard_admit(otp_guard_t *self, cmn_ctx_t *ctx, cmn_call_t **call, const 
         rc = otp_pump_check(self->pump, ctx->txn, phone, now, &v);
         if (rc == 1) {
             if (v.new_block) {
-                cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_otp_pump_blocks_total", "",
-                                1, "Prefixes blocked by the pumping defence (each block)");
+                cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_otp_pump_blocks_total", "", 1,
+                                "Prefixes blocked by the pumping defence (each block)");
                 CMN_WARN(trace, "sms pumping: prefix %s (%s) blocked for %u s, level %u: %s",
                          v.prefix, otp_pump_operator(self->pump, phone), v.retry_after, v.level,
                          v.reason);

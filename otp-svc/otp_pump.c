@@ -91,8 +91,7 @@ static int s_name_ok(const char *s, size_t n) {
 /* Calls fn on each token of a list separated by commas or blanks. fn returns 0 or -1
  * (with err); so does this. */
 typedef int(s_token_fn)(otp_pump_t *self, const char *tok, size_t n, char *err, size_t errlen);
-static int s_tokens(otp_pump_t *self, const char *list, s_token_fn *fn, char *err,
-                    size_t errlen) {
+static int s_tokens(otp_pump_t *self, const char *list, s_token_fn *fn, char *err, size_t errlen) {
     const char *p = list;
     while (*p) {
         p += strspn(p, ", \t");
@@ -152,11 +151,10 @@ otp_pump_t *otp_pump_new(const cmn_config_t *cfg, MDB_dbi counts, MDB_dbi blocks
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    self->rules = (otp_pump_rules_t){(uint64_t)cfg->otp_pump_window * 1000u,
-                                     (uint32_t)cfg->otp_pump_min_sends,
-                                     (uint32_t)cfg->otp_pump_floor_percent,
-                                     (uint64_t)cfg->otp_pump_block_seconds * 1000u,
-                                     (uint64_t)cfg->otp_pump_block_max_seconds * 1000u};
+    self->rules = (otp_pump_rules_t){
+        (uint64_t)cfg->otp_pump_window * 1000u, (uint32_t)cfg->otp_pump_min_sends,
+        (uint32_t)cfg->otp_pump_floor_percent, (uint64_t)cfg->otp_pump_block_seconds * 1000u,
+        (uint64_t)cfg->otp_pump_block_max_seconds * 1000u};
     self->counts = counts;
     self->blocks = blocks;
     const char *table = cfg->otp_operators[0] ? cfg->otp_operators : s_builtin;
@@ -246,8 +244,7 @@ static int s_read(const otp_pump_t *self, MDB_txn *txn, char kind, const char *n
     return 0;
 }
 
-static int s_add(const otp_pump_t *self, MDB_txn *txn, char kind, const char *phone,
-                 uint64_t now) {
+static int s_add(const otp_pump_t *self, MDB_txn *txn, char kind, const char *phone, uint64_t now) {
     uint64_t span = self->rules.window_ms;
     char prefix[OTP_PUMP_PREFIX_MAX], name[OTP_PUMP_PREFIX_MAX + 2], key[64];
     otp_pump_prefix(phone, prefix);
@@ -324,7 +321,8 @@ int otp_pump_check(otp_pump_t *self, MDB_txn *txn, const char *phone, uint64_t n
                  : -1;
     if (rc == 0 && otp_pump_judge(&self->rules, sent, verified)) {
         const otp_pump_rules_t *r = &self->rules;
-        v->level = otp_pump_next_level(r, has, has ? last->level : 0, has ? last->until_ms : 0, now);
+        v->level =
+            otp_pump_next_level(r, has, has ? last->level : 0, has ? last->until_ms : 0, now);
         uint64_t until = now + otp_pump_block_ms(r, v->level);
         snprintf(v->reason, sizeof(v->reason),
                  "conversion %.0f%% of %.0f SMS in %llu s (floor %u%%, min %u SMS)",
@@ -346,8 +344,8 @@ int otp_pump_check(otp_pump_t *self, MDB_txn *txn, const char *phone, uint64_t n
     return rc;
 }
 
-int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max,
-                    otp_pump_block_fn *fn, void *arg) {
+int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max, otp_pump_block_fn *fn,
+                    void *arg) {
     MDB_cursor *cur = NULL;
     if (cmn_db_note(mdb_cursor_open(txn, self->blocks, &cur)) != 0)
         return -1;
@@ -359,7 +357,8 @@ int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max,
         Dvcid__Store__PumpBlock *b = dvcid__store__pump_block__unpack(NULL, v.mv_size, v.mv_data);
         if (b && b->until_ms > now) {
             char prefix[OTP_PUMP_PREFIX_MAX];
-            snprintf(prefix, sizeof(prefix), "%.*s", (int)k.mv_size - 2, (const char *)k.mv_data + 2);
+            snprintf(prefix, sizeof(prefix), "%.*s", (int)k.mv_size - 2,
+                     (const char *)k.mv_data + 2);
             if ((size_t)n < max)
                 fn(prefix, b->level, b->until_ms, b->reason, arg);
             n++;

@@ -102,8 +102,8 @@ int otp_pump_operator_counts(otp_pump_t *self, MDB_txn *txn, const char *op, uin
  * blocked now (all, not only those passed to fn), or -1. */
 typedef void(otp_pump_block_fn)(const char *prefix, uint32_t level, uint64_t until_ms,
                                 const char *reason, void *arg);
-int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max,
-                    otp_pump_block_fn *fn, void *arg);
+int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max, otp_pump_block_fn *fn,
+                    void *arg);
 
 /* Deletes counts out of the window and blocks past remembering, a slice per call
  * (pos[0] counts, pos[1] blocks). Returns how many, or -1. */

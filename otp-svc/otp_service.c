@@ -32,7 +32,7 @@ enum {
 #define S_SWEEP_MS 1000
 
 static const char *const s_db_names[S_NDB] = {"challenges", "windows", "outbox", "pump",
-                                               "blocks",     "budget",  "switch"};
+                                              "blocks",     "budget",  "switch"};
 
 /* The events s_count counts, and the purposes whose series are kept at hand. */
 static const char *const s_events[] = {"issued",   "verified", "failed",   "expired",
@@ -188,7 +188,8 @@ static int s_on_issue(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     otp_result_t res;
     if (s_bad_input(ctx, &call, m->flow_id, m->purpose, m->phone, 1))
         return 0;
-    int admit = otp_guard_admit(self->guard, ctx, &call, m->phone, s_test_number(self->cfg, m->phone));
+    int admit =
+        otp_guard_admit(self->guard, ctx, &call, m->phone, s_test_number(self->cfg, m->phone));
     if (admit != 0)
         return admit < 0 ? -1 : 0;
     if (otp_challenge_issue(&self->store, ctx->txn, m->flow_id.data, m->flow_id.len, m->purpose,
@@ -435,14 +436,15 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
     self->sweeps[1].lap_ms = 60000;
     /* Method classes (issue 19.5): codes and notices only for account-svc, a flow's SMS
      * only for dvcctl. */
-    static const cmn_caller_t callers[] = {{DVCID__REQUEST__BODY_OTP_ISSUE, CMN_ROLE_ACCOUNT},
-                                           {DVCID__REQUEST__BODY_OTP_RESEND, CMN_ROLE_ACCOUNT},
-                                           {DVCID__REQUEST__BODY_OTP_VERIFY, CMN_ROLE_ACCOUNT},
-                                           {DVCID__REQUEST__BODY_OTP_NOTICE, CMN_ROLE_ACCOUNT},
-                                           {DVCID__REQUEST__BODY_OTP_FLOW_GET, CMN_ROLE_ADMIN},
-                                           {DVCID__REQUEST__BODY_OTP_SMS_PAUSE, CMN_ROLE_ADMIN},
-                                           {DVCID__REQUEST__BODY_OTP_SMS_RESUME, CMN_ROLE_ADMIN},
-                                           {DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET, CMN_ROLE_ADMIN}};
+    static const cmn_caller_t callers[] = {
+        {DVCID__REQUEST__BODY_OTP_ISSUE, CMN_ROLE_ACCOUNT},
+        {DVCID__REQUEST__BODY_OTP_RESEND, CMN_ROLE_ACCOUNT},
+        {DVCID__REQUEST__BODY_OTP_VERIFY, CMN_ROLE_ACCOUNT},
+        {DVCID__REQUEST__BODY_OTP_NOTICE, CMN_ROLE_ACCOUNT},
+        {DVCID__REQUEST__BODY_OTP_FLOW_GET, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_OTP_SMS_PAUSE, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_OTP_SMS_RESUME, CMN_ROLE_ADMIN},
+        {DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET, CMN_ROLE_ADMIN}};
     if (!self->svc || cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_FLOW_GET) != 0 ||
         cmn_service_read_only(self->svc, DVCID__REQUEST__BODY_OTP_SMS_STATUS_GET) != 0 ||
         cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)

@@ -87,13 +87,14 @@ static void test_tables(void) {
     CHECK_STR(otp_pump_operator(p, "+84981234567"), "other"); /* config replaces the table */
     CHECK(otp_pump_safe(p, "+84303331234"), "a safe prefix");
     CHECK(otp_pump_safe(p, "+84912345678") && !otp_pump_safe(p, "+84912345679"), "a safe number");
-    CHECK(otp_pump_country_allowed(p, "+85512345678") && otp_pump_country_allowed(p, "+12025550123"),
+    CHECK(otp_pump_country_allowed(p, "+85512345678") &&
+              otp_pump_country_allowed(p, "+12025550123"),
           "listed countries");
     CHECK(!otp_pump_country_allowed(p, "+85612345678"), "an unlisted country");
     otp_pump_destroy(&p);
 
-    const char *bad[][3] = {{"+8430", "", ""},     {"8430=x", "", ""},  {"+8430=Viettel", "", ""},
-                            {"", "+84a", ""},      {"", "", "855"},     {"", "", "+85512"},
+    const char *bad[][3] = {{"+8430", "", ""},   {"8430=x", "", ""}, {"+8430=Viettel", "", ""},
+                            {"", "+84a", ""},    {"", "", "855"},    {"", "", "+85512"},
                             {"+84=x,=y", "", ""}};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         err[0] = '\0';
@@ -219,8 +220,6 @@ int main(void) {
     test_budget(txn, cmn_db_dbi(db, 2), cmn_db_dbi(db, 3));
     mdb_txn_abort(txn);
     cmn_db_destroy(&db);
-    char cmd[128];
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    CHECK(system(cmd) == 0, "cleanup");
+    tap_rm_rf(dir);
     return TEST_DONE();
 }
