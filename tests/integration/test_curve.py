@@ -264,6 +264,25 @@ class CurveRolesTest(StackTestCase):
         r = self.ctl_as("ops", "unlock", acc["id_number"])
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
 
+    def test_sms_switch_admin_only(self):
+        """dvcctl sms pause | resume | status (issue 17.1): the admin role only."""
+        st = self.stack
+        otp_ep = st.config["otp"]["endpoint"].split("@")[0]
+        otp_pub = os.path.join(self.clients, "otp-svc.cert")
+        for who in ("gateway", "account-svc", "otp-svc", "norole"):
+            for what in ("pause", "status"):
+                r = self.ctl_as(who, "sms", what)
+                self.assertNotEqual(r.returncode, 0, "%s may not sms %s: %s" % (who, what, r.stdout))
+        self.assertIn("UNAUTHORIZED", self.raw("account-svc", otp_ep, otp_pub, "otp_sms_pause"))
+        self.assertIn("UNAUTHORIZED", self.raw("gateway", otp_ep, otp_pub, "otp_sms_resume"))
+        r = self.ctl_as("ops", "sms", "status")
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertIn("sms        sending", r.stdout, "nobody without the role paused it")
+        r = self.ctl_as("ops", "sms", "pause")
+        self.assertIn("PAUSED", r.stdout, r.stderr)
+        r = self.ctl_as("ops", "sms", "resume")
+        self.assertIn("sms        sending", r.stdout, r.stderr)
+
 
 class PlaintextPolicyTest(unittest.TestCase):
     def test_remote_plaintext_stops_startup(self):
