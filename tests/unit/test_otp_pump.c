@@ -2,7 +2,7 @@
  * that double up to the max and are forgotten after it, the sliding count across
  * buckets, the operator table (built-in and from config, longest prefix), the safe
  * list, the countries, malformed lists refused; the day in Vietnam time, budgets and
- * the kill switch over a real LMDB. */
+ * the kill switch over a real LMDB; a store that refuses writes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -203,9 +203,46 @@ static void test_budget(MDB_txn *txn, MDB_dbi budget, MDB_dbi sw) {
     CHECK(otp_budget_resume(txn, sw) == 0, "resume twice");
 }
 
+/* A store that refuses writes (a transaction a full map left unusable): pause, the
+ * counts and the status scans fail with -1 and count as storage faults, which the service
+ * loop answers 503 (cmn_service), never a crash. */
+static void test_faults(void) {
+    char dir[] = "/tmp/dvcid-test-pump-full-XXXXXX";
+    if (!mkdtemp(dir))
+        return;
+    const char *names[] = {"counts", "blocks", "budget", "switch"};
+    cmn_db_t *db = cmn_db_new(dir, 1, names, 4);
+    CHECK(db != NULL, "db");
+    MDB_txn *txn = NULL;
+    if (!db || cmn_db_txn_begin(db, NULL, 0, &txn) != 0) {
+        cmn_db_destroy(&db);
+        return;
+    }
+    size_t len = (size_t)2 << 20;
+    char *big = calloc(1, len);
+    MDB_val k = {1, "x"}, v = {len, big};
+    CHECK(big && mdb_put(txn, cmn_db_dbi(db, 0), &k, &v, 0) == MDB_MAP_FULL, "map full");
+    free(big);
+    uint64_t before = cmn_db_faults();
+    CHECK(otp_budget_pause(txn, cmn_db_dbi(db, 3), 1) == -1, "pause refused");
+    CHECK(otp_budget_count(txn, cmn_db_dbi(db, 2), "+8491234", 1) == -1, "count refused");
+    char err[256];
+    otp_pump_t *p = s_pump("", "", "", cmn_db_dbi(db, 0), cmn_db_dbi(db, 1), err);
+    otp_pump_verdict_t verdict;
+    CHECK(p && otp_pump_check(p, txn, "+84912345678", 1, &verdict) == -1, "check refused");
+    CHECK(p && otp_pump_blocks(p, txn, 1, 0, NULL, NULL) == -1, "blocks scan refused");
+    otp_pump_destroy(&p);
+    CHECK(cmn_db_faults() > before, "counted as storage faults: %llu",
+          (unsigned long long)(cmn_db_faults() - before));
+    mdb_txn_abort(txn);
+    cmn_db_destroy(&db);
+    tap_rm_rf(dir);
+}
+
 int main(void) {
     test_rules();
     test_tables();
+    test_faults();
     char dir[] = "/tmp/dvcid-test-pump-XXXXXX";
     if (!mkdtemp(dir))
         return 1;
