@@ -180,6 +180,8 @@ export const MSG = {
   'f.phone.required': ['Vui lòng nhập số điện thoại.', 'Please enter a phone number.'],
   'f.phone.invalid': ['Số điện thoại di động không hợp lệ (ví dụ 0912345678).',
     'This is not a valid Vietnamese mobile number (e.g. 0912345678).'],
+  'f.phone.country_not_allowed': ['Hệ thống chỉ gửi mã OTP đến số di động Việt Nam.',
+    'OTPs are sent to Vietnamese mobile numbers only.'],
   'f.email.invalid': ['Email không hợp lệ.', 'This email address is not valid.'],
   'f.email.too_long': ['Email quá dài.', 'This email address is too long.'],
   'f.captcha_answer.required': ['Vui lòng nhập mã xác thực.', 'Please type the verification code.'],
@@ -214,5 +216,9 @@ export const MSG = {
   'err.unauthorized': [null, 'Your session is not valid or has ended. Please sign in again.'],
   'err.unavailable': [null, 'The service is temporarily unavailable. Please try again in a few minutes.'],
   'err.timeout': [null, 'The service took too long to answer. Please try again.'],
-  'err.internal': [null, 'A system error occurred. Please try again later.']
+  'err.internal': [null, 'A system error occurred. Please try again later.'],
+  /* The SMS-pumping defence (README "SMS-pumping defence"). */
+  'err.sms_paused': [null, 'Sending OTP text messages is paused for now. Please try again later.'],
+  'err.sms_budget_exhausted': [null, 'The system has sent every text message allowed today. Please try again after the time shown.'],
+  'err.sms_prefix_blocked': [null, 'An OTP cannot be sent to this phone number for now. Please try again after the time shown, or use another number.']
 };
