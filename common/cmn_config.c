@@ -581,8 +581,7 @@ int cmn_config_load(cmn_config_t *cfg, const char *path, char *err, size_t errle
 /* The keys a running process keeps (cmn_config_keep_fixed): a name ending in '.' or '_'
  * is a prefix (a whole section, a family of keys); in [sms] only what the worker
  * re-applies on its own thread is live. The issuer too: the gateway's HTTP threads
- * publish it (OIDC discovery), and tokens already out carry the old one. otp-svc's
- * pumping defence builds its rules and prefix tables once, at the start. */
+ * publish it (OIDC discovery), and tokens already out carry the old one. */
 static const char *const s_fixed[] = {
     "gateway.",
     "curve.",
@@ -597,9 +596,6 @@ static const char *const s_fixed[] = {
     "otp.endpoint",
     "otp.length",
     "token.issuer",
-    "otp.pump_",
-    "otp.operators",
-    "otp.allowed_countries",
     "sms.",
 };
 static const char *const s_live_sms[] = {

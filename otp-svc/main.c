@@ -7,7 +7,7 @@ int main(int argc, char **argv) {
     int rc = cmn_main_start(argc, argv, "otp-svc",
                             "Issues, resends and verifies OTP challenges; hands their SMS to "
                             "sms-worker through a durable outbox.",
-                            NULL, &cfg);
+                            otp_service_config_check, &cfg);
     if (rc != 0)
         return rc > 0 ? 0 : 1;
     otp_service_t *svc = otp_service_new(&cfg);

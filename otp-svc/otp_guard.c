@@ -48,6 +48,22 @@ void otp_guard_destroy(otp_guard_t **self_p) {
     *self_p = NULL;
 }
 
+int otp_guard_reload(otp_guard_t *self, const cmn_config_t *next, char *err, size_t errlen) {
+    otp_pump_t *pump = otp_pump_new(next, self->dbs.counts, self->dbs.blocks, err, errlen);
+    if (!pump)
+        return -1;
+    otp_pump_destroy(&self->pump);
+    self->pump = pump;
+    return 0;
+}
+
+int otp_guard_config_check(const cmn_config_t *cfg, char *err, size_t errlen) {
+    otp_pump_t *pump = otp_pump_new(cfg, 0, 0, err, errlen); /* parses, opens nothing */
+    int ok = pump != NULL;
+    otp_pump_destroy(&pump);
+    return ok ? 0 : -1;
+}
+
 static void s_refused(cmn_ctx_t *ctx, const char *reason) {
     char labels[48];
     snprintf(labels, sizeof(labels), "reason=\"%s\"", reason);

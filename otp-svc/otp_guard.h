@@ -27,6 +27,13 @@ typedef struct {
 otp_guard_t *otp_guard_new(const cmn_config_t *cfg, const otp_guard_dbs_t *dbs);
 void otp_guard_destroy(otp_guard_t **self_p);
 
+/* SIGHUP (a cmn_reload_fn's part): the pump's rules and tables built again from next,
+ * swapped in when they are good; else nothing changes and -1 with why in err. Counts,
+ * blocks and budgets stay (they are in LMDB). */
+int otp_guard_reload(otp_guard_t *self, const cmn_config_t *next, char *err, size_t errlen);
+/* --check-config: the lists otp_guard_new parses. Returns 0 or -1 with why in err. */
+int otp_guard_config_check(const cmn_config_t *cfg, char *err, size_t errlen);
+
 /* Before a code goes to phone: 0 go on, 1 refused (*call answered), -1 storage error
  * (*call answered INTERNAL; the loop makes it 503 when the store failed). */
 int otp_guard_admit(otp_guard_t *self, cmn_ctx_t *ctx, cmn_call_t **call, const char *phone,

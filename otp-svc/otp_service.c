@@ -397,6 +397,17 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_PING, s_on_ping},
 };
 
+/* SIGHUP: limits, lifetimes and budgets are read from cfg where they are used; the
+ * pumping defence's rules and tables are built again (otp_guard_reload). */
+static int s_reload(void *arg, const cmn_config_t *next, char *err, size_t errlen) {
+    otp_service_t *self = arg;
+    return otp_guard_reload(self->guard, next, err, errlen);
+}
+
+int otp_service_config_check(const cmn_config_t *cfg, char *err, size_t errlen) {
+    return otp_guard_config_check(cfg, err, errlen);
+}
+
 otp_service_t *otp_service_new(const cmn_config_t *cfg) {
     otp_service_t *self = calloc(1, sizeof(*self));
     char dir[512], path[600];
@@ -428,7 +439,8 @@ otp_service_t *otp_service_new(const cmn_config_t *cfg) {
                                .routes = s_routes,
                                .nroutes = sizeof(s_routes) / sizeof(s_routes[0]),
                                .self = self,
-                               .db = self->db};
+                               .db = self->db,
+                               .reload = s_reload};
     self->svc = cmn_service_new(&opts);
     /* Challenges are keyed by their flows' time-ordered ids; windows by phone or address,
      * and they last an hour: a pass a minute is enough. */

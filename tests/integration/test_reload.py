@@ -2,9 +2,9 @@
 file between two batches. Under light traffic that runs throughout (a thread asking for
 captchas, the JWKS and registration starts), a changed OTP lifetime (otp-svc), access
 token lifetime (account-svc) and SMS text (sms-worker) take effect with no request
-failed; a key that cannot change live is kept with a warning naming it; a file with a
-key given twice is refused with file:line by every process and the running settings
-stay; after `dvcctl rotate-key` and SIGHUP the new key signs and is in the JWKS, with no
+failed, and otp-svc rebuilds its pumping-defence table; a key that cannot change live is
+kept with a warning naming it; a file with a key given twice is refused with file:line by
+every process and the running settings stay, a list only otp-svc parses by otp-svc; after `dvcctl rotate-key` and SIGHUP the new key signs and is in the JWKS, with no
 restart; dvcid_config_reloads_total{result} counts it all. `--check-config` of each
 binary says 0 to a good file and 1 with file:line to a bad one."""
 
@@ -78,10 +78,13 @@ class ReloadTest(StackTestCase):
         write_config(st.config_path, st.config)
         st.__enter__()
 
+    def metrics(self):
+        r = self.stack.request("GET", "/metrics")
+        return r.body if isinstance(r.body, str) else r.body.decode()
+
     def reloads(self):
         """{(service, result): count} of dvcid_config_reloads_total over the stack."""
-        r = self.stack.request("GET", "/metrics")
-        text = r.body if isinstance(r.body, str) else r.body.decode()
+        text = self.metrics()
         out = {}
         for m in re.finditer(r'dvcid_config_reloads_total\{service="([^"]+)",[^}]*'
                              r'result="(\w+)"\} (\d+)', text):
@@ -149,14 +152,18 @@ class ReloadTest(StackTestCase):
         self.assertEqual(self.access_ttl(), 300)
         with open(self.texts, "w", encoding="utf-8") as f:
             f.write(TEXTS % "B")
-        self.stack.config = self.write(otp={"ttl": 240}, token={"access_ttl": 120},
-                                       gateway={"timeout_ms": 3000})
+        self.stack.config = self.write(otp={"ttl": 240, "operators": "+8491=reloadop"},
+                                       token={"access_ttl": 120}, gateway={"timeout_ms": 3000})
         self.hup("ok")
         ttl, text = self.registration()
         self.assertTrue(238 <= ttl <= 240, "otp.ttl reloaded in otp-svc: expires_in %r" % ttl)
         self.assertIn("DVCQG B:", text, "the SMS text reloaded in sms-worker")
         self.assertIn("hieu luc 4 phut", text, "{minutes} of the new otp.ttl")
         self.assertEqual(self.access_ttl(), 120, "token.access_ttl reloaded in account-svc")
+        deadline = time.monotonic() + 5  # the pumping defence's table, rebuilt (a gauge a second)
+        while 'operator="reloadop"' not in self.metrics():
+            self.assertLess(time.monotonic(), deadline, "otp.operators reloaded in otp-svc")
+            time.sleep(0.2)
         self.assertRegex(self.log("gateway"), r"reload: \[gateway\] timeout_ms cannot change in "
                                               r"a running process: kept as running")
         for name in PROCESSES:
@@ -199,6 +206,16 @@ class ReloadTest(StackTestCase):
         r = subprocess.run([self.stack.binaries["gateway"], "--check-config", other],
                            capture_output=True, text=True, timeout=30)
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        # A list only otp-svc parses: it refuses, with the key, and keeps its table.
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(good.replace("[otp]\n", "[otp]\nallowed_countries = abc\n", 1))
+        self.hup("refused", ["otp-svc"])
+        self.assertIn("configuration reload refused, the running settings stay: [otp] "
+                      "allowed_countries: \"abc\"", self.log("otp-svc"))
+        r = subprocess.run([self.stack.binaries["otp-svc"], "--check-config", path],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 1, r.stdout + r.stderr)
+        self.assertIn("[otp] allowed_countries", r.stderr)
         with open(path, "w", encoding="utf-8") as f:
             f.write(good)
         for name in PROCESSES:
