@@ -8,6 +8,7 @@
 #include "cmn_db.h"
 #include "cmn_ipkey.h"
 #include "cmn_window.h"
+#include "otp_pump.h"
 #include "proto/dvcid.pb-c.h"
 
 typedef struct {
@@ -32,9 +33,10 @@ static int s_windows(const cmn_config_t *cfg, int purpose, const char *phone, co
     int n = 0;
     s_phone_key(w[n].key, sizeof(w[n].key), 'p', purpose, phone);
     w[n++].max = cfg->otp_max_sends_per_phone_hour;
-    size_t len = strlen(phone);
-    if (len > 4) {
-        snprintf(w[n].key, sizeof(w[n].key), "x:%.*s", (int)(len - 4), phone);
+    if (strlen(phone) > 4) {
+        char prefix[OTP_PUMP_PREFIX_MAX]; /* the same prefix as the pumping defence's */
+        otp_pump_prefix(phone, prefix);
+        snprintf(w[n].key, sizeof(w[n].key), "x:%s", prefix);
         w[n++].max = cfg->otp_max_sends_per_prefix_hour;
     }
     if (ip && *ip) {
