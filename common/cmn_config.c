@@ -138,6 +138,7 @@ static const s_key_t s_keys[] = {
     STR("sms", "dlr_allow", sms_dlr_allow, "127.0.0.1 ::1"),
     STR("sms", "texts_file", sms_texts_file, ""),
     ENUM("log", "level", log_level, "info", "debug|info|warn|error", NULL),
+    ENUM("log", "format", log_format, "text", "text|json", NULL),
     BOOL("service", "allow_test_mode", service_allow_test_mode, "false"),
     BOOL("curve", "enabled", curve_enabled, "false"),
     STR("curve", "cert", curve_cert, ""),

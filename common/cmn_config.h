@@ -141,6 +141,7 @@ typedef struct {
     cmn_config_subkey_t sms_sub[CMN_CONFIG_SUBKEYS];
     /* [log] */
     char log_level[CMN_CONFIG_STR];
+    char log_format[CMN_CONFIG_STR]; /* text or json (cmn_log_format) */
     /* [service] */
     int service_allow_test_mode; /* start under systemd with test settings (staging) */
     /* [curve] (cmn_curve.h) */

@@ -1,6 +1,10 @@
 /* cmn_log: one line per event to stderr, for journald or `make run`:
  *   2026-11-25T19:00:00.123Z INFO account-svc [trace] message
- * UTC time, level, service, the request's trace id; under journald (stderr is the
+ * UTC time, level, service, the request's trace id; or, with [log] format = json, one
+ * JSON object per line with the same fields, for log shippers:
+ *   {"ts":"2026-11-25T19:00:00.123Z","level":"info","service":"account-svc",
+ *    "trace":"…","msg":"message"}        ("trace" left out when there is none)
+ * Under journald (stderr is the
  * stream JOURNAL_STREAM names) each line starts with its syslog priority, <3> for
  * ERROR to <7> for DEBUG, so the journal keeps it. Control characters in the
  * message are escaped, so no input can forge a line. Callers never pass a password,
@@ -20,6 +24,10 @@ typedef enum {
 /* Sets the service name and the lowest level printed ("debug".."error"), and looks
  * whether stderr is journald's (priority prefixes). Returns 0 or -1. */
 int cmn_log_init(const char *service, const char *level);
+
+/* Sets the line format: "text" (the default) or "json". Returns 0, or -1 for anything
+ * else (the format is then unchanged). */
+int cmn_log_format(const char *format);
 
 void cmn_log(cmn_log_level_t level, const char *trace, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -176,7 +176,8 @@ int cmn_main_start(int argc, char **argv, const char *name, const char *summary,
     cfg->proc_shard = (int)shard;
     cfg->proc_instance = (int)instance;
     cfg->proc_path = path;
-    if (cmn_log_init(name, cfg->log_level) != 0 || cmn_crypto_init() != 0)
+    if (cmn_log_init(name, cfg->log_level) != 0 || cmn_log_format(cfg->log_format) != 0 ||
+        cmn_crypto_init() != 0)
         return -1;
     if (mkdir(cfg->storage_dir, 0700) != 0 && errno != EEXIST) {
         CMN_ERROR(NULL, "cannot create storage.dir %s: %s", cfg->storage_dir, strerror(errno));

@@ -30,7 +30,7 @@ struct gw_job {
     gw_loop_thread_t *thread; /* the HTTP thread that runs conn (gw_loop) */
     const gw_route_t *route;
     gw_request_t *req; /* freed once asked (cmn_service_ask packs it at once) */
-    char trace[GW_TRACE_LEN + 1];
+    char trace[GW_TRACE_MAX + 1];
     gw_answer_t answer; /* valid once answered */
     bool answered;
     bool bridge_holds; /* the bridge's reference: in the live list */

@@ -28,6 +28,7 @@
 #include "gw_routes.h"
 #include "gw_session.h"
 #include "gw_str.h"
+#include "gw_trace.h"
 
 #define S_CONNECTION_TIMEOUT_S 15u
 #define S_DISCARD_MAX (1024 * 1024) /* body bytes read past the cap before hanging up */
@@ -53,7 +54,7 @@ typedef struct {
     const gw_route_t *route;
     char id[GW_ID_MAX + 1];
     char token[GW_SESSION_TOKEN_MAX + 1]; /* session routes; wiped once handed on */
-    char trace[GW_TRACE_LEN + 1];
+    gw_trace_t tr; /* the trace id of the logs and hops, and the ids answered */
     char client_ip[GW_IP_MAX];
     char method[16];
     char path[S_LOG_PATH + 1];
@@ -222,7 +223,9 @@ static enum MHD_Result s_queue(s_exchange_t *ex, struct MHD_Connection *conn, gw
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL,
                             ans->cache_control ? ans->cache_control : "no-store");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, "X-Request-Id", ex->trace);
+    MHD_add_response_header(resp, "X-Request-Id", ex->tr.request_id);
+    if (ex->tr.traceparent[0])
+        MHD_add_response_header(resp, "traceparent", ex->tr.traceparent);
     if (ans->retry_after) {
         char s[GW_STR_INT_MAX + 1];
         s[gw_str_int(s, ans->retry_after)] = '\0';
@@ -361,7 +364,7 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
     if (ex->too_large)
         return s_queue_error(ex, conn, gw_errors_http(GW_ERR_PAYLOAD_TOO_LARGE));
     gw_answer_t ans = {0};
-    gw_request_t *req = gw_request_new(ex->trace, ex->client_ip, ex->id,
+    gw_request_t *req = gw_request_new(ex->tr.trace, ex->client_ip, ex->id,
                                        cmn_time_now_ms() + (uint64_t)ex->http->timeout_ms);
     if (!req)
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
@@ -389,7 +392,7 @@ static enum MHD_Result s_on_complete(s_exchange_t *ex, struct MHD_Connection *co
 static enum MHD_Result s_on_resumed(s_exchange_t *ex, struct MHD_Connection *conn) {
     gw_answer_t ans = {0};
     if (!gw_bridge_job_take(ex->job, &ans)) {
-        CMN_ERROR(ex->trace, "resumed without an answer");
+        CMN_ERROR(ex->tr.trace, "resumed without an answer");
         return s_queue_error(ex, conn, gw_errors_status(DVCID__STATUS__STATUS_INTERNAL));
     }
     return s_queue(ex, conn, &ans);
@@ -411,7 +414,8 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         ex->start_ms = cmn_time_mono_ms();
         gw_str_copy(ex->method, sizeof(ex->method), method);
         gw_str_copy(ex->path, sizeof(ex->path), url);
-        gw_request_trace_new(ex->trace);
+        gw_trace_from(&ex->tr, MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id"),
+                      MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "traceparent"));
         if (self->mgmt) {
             const union MHD_ConnectionInfo *info =
                 MHD_get_connection_info(conn, MHD_CONNECTION_INFO_DAEMON);
@@ -440,7 +444,7 @@ static enum MHD_Result s_access(void *cls, struct MHD_Connection *conn, const ch
         return s_on_data(ex, upload_data, upload_data_size);
     if (ex->early.status) {
         /* The web page and its files: answered from the binary, with their own headers. */
-        int page = ex->mgmt ? 0 : gw_page_queue(conn, method, url, ex->trace);
+        int page = ex->mgmt ? 0 : gw_page_queue(conn, method, url, &ex->tr);
         if (page != 0) {
             ex->status = page > 0 ? (unsigned)page : 0;
             return page > 0 ? MHD_YES : MHD_NO;
@@ -469,12 +473,12 @@ static void s_completed(void *cls, struct MHD_Connection *conn, void **req_cls,
      * answers, connections that ended before their answer). Counts are in /metrics. */
     bool ok = ex->status && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK;
     if (!ok)
-        CMN_WARN(ex->trace, "%s %s %u %llums (connection ended early: %d)", ex->method, ex->path,
+        CMN_WARN(ex->tr.trace, "%s %s %u %llums (connection ended early: %d)", ex->method, ex->path,
                  ex->status, ms, (int)toe);
     else if (ex->status >= 500 || ms >= S_SLOW_MS)
-        CMN_WARN(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
+        CMN_WARN(ex->tr.trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
     else
-        CMN_DEBUG(ex->trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
+        CMN_DEBUG(ex->tr.trace, "%s %s %u %llums", ex->method, ex->path, ex->status, ms);
     gw_bridge_job_release(&ex->job);
     gw_answer_clear(&ex->early);
     cmn_wipe(ex->token, sizeof(ex->token));

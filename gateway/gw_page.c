@@ -74,7 +74,7 @@ gw_page_answer_t gw_page_lookup(const char *method, const char *url, const char 
 }
 
 int gw_page_queue(struct MHD_Connection *conn, const char *method, const char *url,
-                  const char *trace) {
+                  const gw_trace_t *tr) {
     const char *inm =
         MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH);
     gw_page_answer_t a = gw_page_lookup(method, url, inm);
@@ -91,7 +91,9 @@ int gw_page_queue(struct MHD_Connection *conn, const char *method, const char *u
         ok = MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, a.file->content_type) ==
              MHD_YES;
     ok = ok && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, a.file->etag) == MHD_YES;
-    ok = ok && MHD_add_response_header(resp, "X-Request-Id", trace) == MHD_YES;
+    ok = ok && MHD_add_response_header(resp, "X-Request-Id", tr->request_id) == MHD_YES;
+    if (tr->traceparent[0])
+        ok = ok && MHD_add_response_header(resp, "traceparent", tr->traceparent) == MHD_YES;
     for (size_t i = 0; ok && i < sizeof(s_headers) / sizeof(s_headers[0]); i++)
         ok = MHD_add_response_header(resp, s_headers[i].name, s_headers[i].value) == MHD_YES;
     enum MHD_Result rc = ok ? MHD_queue_response(conn, a.status, resp) : MHD_NO;

@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "gw_trace.h"
+
 /* One embedded file. Everything is static and never freed. */
 typedef struct {
     const char *name;          /* path under gateway/www/, e.g. "app.js" */
@@ -42,9 +44,9 @@ gw_page_answer_t gw_page_lookup(const char *method, const char *url, const char 
  * fetches the page's files over one kept-alive connection. Returns the HTTP status
  * queued; 0 when the request is not the page's (the caller routes it); -1 when MHD
  * refused the response (the caller returns MHD_NO, which closes the connection).
- * trace is sent back as X-Request-Id, as on every other answer. */
+ * tr's ids are sent back (X-Request-Id, traceparent), as on every other answer. */
 int gw_page_queue(struct MHD_Connection *conn, const char *method, const char *url,
-                  const char *trace);
+                  const gw_trace_t *tr);
 
 /* Finds an embedded file by name ("index.html"); NULL when there is none. */
 const gw_page_file_t *gw_page_find(const char *name);

@@ -1,7 +1,6 @@
 /* gw_request: the Request with its own storage. */
 #include "gw_request.h"
 
-#include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,10 +48,4 @@ void gw_request_destroy(gw_request_t **self_p) {
     free((*self_p)->raw);
     free(*self_p);
     *self_p = NULL;
-}
-
-void gw_request_trace_new(char trace[GW_TRACE_LEN + 1]) {
-    unsigned char raw[GW_TRACE_LEN / 2];
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2hex(trace, GW_TRACE_LEN + 1, raw, sizeof(raw));
 }

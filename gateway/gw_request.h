@@ -11,10 +11,10 @@
 #include "gw_client_ip.h"
 #include "gw_lang.h"
 #include "gw_session.h"
+#include "gw_trace.h"
 #include "proto/dvcid.pb-c.h"
 
-#define GW_ID_MAX 64    /* longer path ids are answered 404 without asking anyone */
-#define GW_TRACE_LEN 16 /* hex characters of a trace id */
+#define GW_ID_MAX 64 /* longer path ids are answered 404 without asking anyone */
 
 typedef struct {
     Dvcid__Request msg; /* what goes on the wire; its strings point into this struct */
@@ -52,7 +52,7 @@ typedef struct {
     char id[GW_ID_MAX + 1];
     char token[GW_SESSION_TOKEN_MAX + 1]; /* session routes only; wiped at destroy */
     char client_ip[GW_IP_MAX];
-    char trace[GW_TRACE_LEN + 1];
+    char trace[GW_TRACE_MAX + 1];
     char lang[GW_LANG_MAX]; /* the user's language (gw_lang): "vi", "en" or "" */
 } gw_request_t;
 
@@ -71,8 +71,5 @@ void gw_request_set_accept_language(gw_request_t *self, const char *header);
 
 /* Frees the request, its JSON and body; nullifies *self_p. Tolerates NULL. */
 void gw_request_destroy(gw_request_t **self_p);
-
-/* Writes a fresh random trace id (GW_TRACE_LEN hex characters and a NUL). */
-void gw_request_trace_new(char trace[GW_TRACE_LEN + 1]);
 
 #endif

@@ -1,5 +1,5 @@
 /* cmn_log: masks of phones and ID numbers, escaping of control characters, debug
- * lines that cost nothing (not even their arguments) when not printed. */
+ * lines that cost nothing (not even their arguments) when not printed, JSON lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +32,7 @@ static const char *s_capture(int journal) {
     CMN_WARN(NULL, "careful");
     CMN_INFO(NULL, "fine");
     CMN_DEBUG(NULL, "detail");
+    CMN_INFO("t\"2", "q\" b\\ nl\n vi=Nguy\xe1\xbb\x85n bad=\xff end");
     dup2(saved, STDERR_FILENO);
     close(saved);
     ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
@@ -87,5 +88,20 @@ int main(void) {
     const char *plain = s_capture(0);
     CHECK(plain[0] == '2' && !strchr(plain, '<') && strstr(plain, "Z ERROR test [t1] bad 1\n"),
           "plain lines: %s", plain);
+    /* JSON lines: one object each, every field escaped as JSON wants (the integration
+     * test parses them), a byte that is not UTF-8 replaced, no trace when there is none. */
+    CHECK(cmn_log_format("yaml") == -1, "an unknown format is refused");
+    CHECK(cmn_log_format("json") == 0, "json");
+    const char *js = s_capture(0);
+    CHECK(js[0] == '{' &&
+              strstr(js, "Z\",\"level\":\"error\",\"service\":\"test\",\"trace\":\"t1\","
+                         "\"msg\":\"bad 1\"}\n{\"ts\":\"") &&
+              strstr(js, "\"level\":\"warn\",\"service\":\"test\",\"msg\":\"careful\"}\n") &&
+              strstr(js, "\"trace\":\"t\\\"2\",\"msg\":\"q\\\" b\\\\ nl\\u000a "
+                         "vi=Nguy\xe1\xbb\x85n bad=\\ufffd end\"}\n"),
+          "json lines: %s", js);
+    const char *jj = s_capture(1);
+    CHECK(strncmp(jj, "<3>{\"ts\":", 9) == 0, "json under journald keeps the priority: %s", jj);
+    CHECK(cmn_log_format("text") == 0, "back to text");
     return TEST_DONE();
 }
