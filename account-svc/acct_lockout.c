@@ -223,7 +223,7 @@ static int s_each_source(MDB_txn *txn, MDB_dbi dbi, const char *id,
             break;
         }
         if (next == S_DELETE) {
-            rc = mdb_cursor_del(cur, 0);
+            rc = cmn_db_wrote(mdb_cursor_del(cur, 0));
             k.mv_size = plen; /* again from the prefix: what follows a deletion is not "current" */
             k.mv_data = prefix;
             if (rc == MDB_SUCCESS)

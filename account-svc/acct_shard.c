@@ -179,7 +179,7 @@ static int s_scan(cmn_ctx_t *ctx, int db, int shard, int nshards, Dvcid__ShardTa
             } else if (*budget > 0 && has > 0) {
                 /* After a delete LMDB's cursor stands on the next record, which
                  * MDB_NEXT returns. */
-                if (cmn_db_note(mdb_cursor_del(cur, 0)) != 0) {
+                if (cmn_db_note(cmn_db_wrote(mdb_cursor_del(cur, 0))) != 0) {
                     rc = -1;
                     break;
                 }

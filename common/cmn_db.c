@@ -38,6 +38,8 @@ static int s_wrote(int rc) {
     return rc;
 }
 
+int cmn_db_wrote(int rc) { return s_wrote(rc); }
+
 int cmn_db_map_full_take(void) {
     int was = s_map_full;
     s_map_full = 0;

@@ -74,8 +74,13 @@ int cmn_db_map_full_take(void);
 int cmn_db_note(int rc);
 /* Writes that went through (puts and deletes of cmn_db_put, _put_msg, _del, _sweep),
  * counted per thread: the service loop compares the count around an item, whose answer
- * may leave before the commit (cmn_call_answer_early) only if the item wrote nothing. */
+ * may leave before the commit (cmn_call_answer_early) only if the item wrote nothing, and
+ * an item may run in the batch transaction itself only while nothing was written in it. */
 uint64_t cmn_db_writes(void);
+/* Counts a write a caller made with LMDB directly (mdb_cursor_del, say) when rc is 0:
+ * every write must be counted, or the loop would take a dirty transaction for a clean
+ * one. Returns rc. */
+int cmn_db_wrote(int rc);
 
 /* Clears reader slots of dead processes; returns how many, or -1. */
 int cmn_db_reader_check(cmn_db_t *self);

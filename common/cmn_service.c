@@ -155,6 +155,7 @@ static void s_flush(cmn_service_t *self) {
 typedef struct {
     cmn_ctx_t ctx;
     MDB_txn *parent;
+    int direct; /* runs in the batch transaction itself (ctx.txn == parent) */
     size_t mark;
     uint64_t faults; /* cmn_db_faults() when the item began */
     uint64_t writes; /* cmn_db_writes() when the item began */
@@ -171,37 +172,60 @@ int cmn_service_batch_open(const cmn_service_t *self) {
  * refuses a transaction after a failed write, so nothing in it could commit): every
  * answer staged so far becomes 503 (none was sent: early answers wait while storage is
  * tight, cmn_db_roomy), the map grows if it was full, and a fresh batch begins. */
-static void s_batch_reset(cmn_service_t *self, const char *why) {
-    size_t n = self->nout;
+/* Aborts the batch transaction and begins a fresh one (growing the map first when it
+ * was found full, while no transaction of ours is open). */
+static void s_batch_restart(cmn_service_t *self) {
     if (self->txn)
         mdb_txn_abort(self->txn);
     self->txn = NULL;
+    if (cmn_db_map_full_take())
+        self->grow_wanted = 1;
+    if (self->grow_wanted && cmn_db_grow(self->db, 1) >= 0)
+        self->grow_wanted = 0;
+    if (cmn_db_txn_begin(self->db, NULL, 0, &self->txn) != 0)
+        self->txn = NULL;
+    self->turn_writes = cmn_db_writes();
+    self->turn_cache_wrote = 0;
+}
+
+static void s_batch_reset(cmn_service_t *self, const char *why) {
+    size_t n = self->nout;
     s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
     cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1, CMN_HELP_ROLLBACKS);
     CMN_ERROR(NULL, "batch rolled back (%s): %zu staged answers turned into 503", why, n);
     self->turn_roomy = 0;
     self->turn_stop = 1;
-    if (cmn_db_map_full_take())
-        self->grow_wanted = 1;
-    if (self->grow_wanted && cmn_db_grow(self->db, 1) >= 0)
-        self->grow_wanted = 0; /* no transaction of ours is open now */
-    if (cmn_db_txn_begin(self->db, NULL, 0, &self->txn) != 0)
-        self->txn = NULL;
+    s_batch_restart(self);
 }
 
-/* Begins an item in a transaction nested in the batch. Returns 0, or -1 when there is
- * no transaction to run it in (the item must not run: its handler reads and writes). */
+/* Whether the batch transaction holds no write yet: aborting it then undoes nothing but
+ * the item that ran in it. */
+static int s_batch_clean(const cmn_service_t *self) {
+    return cmn_db_writes() == self->turn_writes && !self->turn_cache_wrote;
+}
+
+/* Begins an item in a transaction nested in the batch, or in the batch transaction itself
+ * while that holds no write (the first item of a turn, mostly): LMDB mallocs and frees a
+ * dirty list of some 3 MiB for every nested transaction, the main cost of a lone request
+ * under the sanitizers and a real one without. Returns 0, or -1 when there is no
+ * transaction to run it in (the item must not run: its handler reads and writes). */
 static int s_item_begin(cmn_service_t *self, s_item_t *it) {
     it->ctx.self = self->self;
     it->ctx.svc = self;
     it->ctx.txn = NULL;
     it->parent = NULL;
+    it->direct = 0;
     it->mark = self->nout;
     it->faults = cmn_db_faults();
     it->writes = cmn_db_writes();
     self->batch_items++;
     if (!self->db)
         return 0;
+    if (self->txn && s_batch_clean(self)) {
+        it->ctx.txn = it->parent = self->txn;
+        it->direct = 1;
+        return 0;
+    }
     for (int tries = 0; tries < 2 && self->txn; tries++) {
         if (cmn_db_txn_begin(self->db, self->txn, 0, &it->ctx.txn) == 0) {
             it->parent = self->txn;
@@ -260,7 +284,12 @@ static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
      * would poison the batch (LMDB marks a parent whose failed child commits). */
     int fault = self->db && cmn_db_faults() != it->faults;
     int wrote = cmn_db_writes() != it->writes;
-    if (it->ctx.txn) {
+    if (it->direct) {
+        /* The batch held nothing else: undoing the item is aborting it. */
+        if (rc != 0 || fault)
+            s_batch_restart(self);
+        it->ctx.txn = NULL;
+    } else if (it->ctx.txn) {
         if (rc == 0 && !fault) {
             int crc = cmn_db_note(mdb_txn_commit(it->ctx.txn));
             it->ctx.txn = NULL;
@@ -840,7 +869,10 @@ static void s_batch_begin(cmn_service_t *self) {
 static void s_batch_commit(cmn_service_t *self, int force) {
     if (!self->txn)
         return;
-    cmn_service_later_write(self, force);
+    if (cmn_service_later_write(self, force) != 0)
+        s_batch_reset(self, "the reply cache refused an entry");
+    if (!self->txn)
+        return;
     uint64_t t0 = cmn_service_now_us();
     int rc = cmn_db_note(mdb_txn_commit(self->txn));
     self->txn = NULL;

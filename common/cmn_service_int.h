@@ -243,11 +243,12 @@ int cmn_service_replies_pending(cmn_service_t *self, MDB_txn *txn, uint64_t orig
  * keeps the entry of o, an early reply of an item that wrote nothing (0, or -1 when out
  * of memory: write it now); finds one (1 with a copy in *data, caller frees; else 0);
  * writes them into the batch transaction before its commit when it writes anyway, when
- * they waited long enough, or with force; forgets them. */
+ * they waited long enough, or with force (0, or -1 when a write failed: the batch
+ * transaction is then dead and must be rolled back); forgets them. */
 int cmn_service_later_add(cmn_service_t *self, const s_out_t *o);
 int cmn_service_later_find(const cmn_service_t *self, uint64_t origin, uint64_t rid, uint8_t **data,
                            size_t *len);
-void cmn_service_later_write(cmn_service_t *self, int force);
+int cmn_service_later_write(cmn_service_t *self, int force);
 void cmn_service_later_clear(cmn_service_t *self);
 
 /* Reads the next message waiting on sock (never waits): its first max frames into f

@@ -154,7 +154,7 @@ int cmn_service_replies_put(cmn_service_t *self, MDB_txn *txn, uint64_t origin, 
     size_t boxlen = len ? crypto_secretbox_NONCEBYTES + crypto_secretbox_MACBYTES + len : 0;
     s_key(key, origin, rid);
     MDB_val k = {sizeof(key), key}, v = {boxlen + 8, NULL};
-    int rc = cmn_db_note(mdb_put(txn, self->replies, &k, &v, MDB_RESERVE));
+    int rc = cmn_db_note(cmn_db_wrote(mdb_put(txn, self->replies, &k, &v, MDB_RESERVE)));
     if (rc != 0) {
         CMN_WARN(NULL, "reply cache: %s", mdb_strerror(rc));
         return -1;
@@ -236,31 +236,29 @@ int cmn_service_later_find(const cmn_service_t *self, uint64_t origin, uint64_t 
 }
 
 /* Before the batch commits: writes the waiting entries when the batch writes anyway, when
- * the oldest has waited S_LATER_MS or too many wait, or with force (at a stop). In a nested
- * transaction, so an entry that cannot be written leaves the batch intact (the entries
- * are then lost, as in a crash: repeats get UNAVAILABLE from the pending marks). */
-void cmn_service_later_write(cmn_service_t *self, int force) {
+ * the oldest has waited S_LATER_MS or too many wait, or with force (at a stop). Straight
+ * into the batch transaction, not a nested one (LMDB mallocs a 3 MiB dirty list for
+ * each): an entry that cannot be written fails the batch, whose answers none has left
+ * (the store is full, so its items would most likely fail anyway), and the entries are
+ * lost, as in a crash: repeats get UNAVAILABLE from the pending marks. */
+int cmn_service_later_write(cmn_service_t *self, int force) {
     if (!self->nlater || !self->txn)
-        return;
+        return 0;
     int dirty = cmn_db_writes() != self->turn_writes || self->turn_cache_wrote;
     if (!force && !dirty && self->nlater < S_LATER_MAX &&
         cmn_time_mono_ms() - self->later_since_mono < S_LATER_MS)
-        return;
-    MDB_txn *nested = NULL;
-    int rc = cmn_db_txn_begin(self->db, self->txn, 0, &nested);
+        return 0;
+    int rc = 0;
     for (size_t i = 0; rc == 0 && i < self->nlater; i++) {
         const s_later_t *l = &self->later[i];
-        rc = cmn_service_replies_put(self, nested, l->origin, l->request_id, l->deadline_ms,
+        rc = cmn_service_replies_put(self, self->txn, l->origin, l->request_id, l->deadline_ms,
                                      l->data, l->len);
     }
-    if (rc == 0)
-        rc = cmn_db_note(mdb_txn_commit(nested));
-    else if (nested)
-        mdb_txn_abort(nested);
     if (rc != 0)
         CMN_WARN(NULL,
                  "reply cache: %zu answers already sent not remembered (a repeat gets "
                  "UNAVAILABLE)",
                  self->nlater);
     cmn_service_later_clear(self);
+    return rc == 0 ? 0 : -1;
 }

@@ -384,7 +384,7 @@ int sms_queue_sweep(sms_queue_t *self, MDB_txn *txn, uint64_t before_ms, int max
                 break;
             }
         }
-        if ((rc = cmn_db_note(mdb_cursor_del(cur, 0))) != 0)
+        if ((rc = cmn_db_note(cmn_db_wrote(mdb_cursor_del(cur, 0)))) != 0)
             break;
         n++;
     }

@@ -495,7 +495,7 @@ int sms_status_expire(sms_status_t *self, MDB_txn *txn, uint64_t now, int max,
     MDB_val k, v;
     while (n < max && (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) == 0) {
         if (k.mv_size <= 8 || k.mv_size > S_AWAIT_KEY) {
-            rc = cmn_db_note(mdb_cursor_del(cur, 0));
+            rc = cmn_db_note(cmn_db_wrote(mdb_cursor_del(cur, 0)));
             if (rc != 0)
                 break;
             continue;
@@ -508,7 +508,7 @@ int sms_status_expire(sms_status_t *self, MDB_txn *txn, uint64_t now, int max,
         char id[SMS_ID_MAX + 1];
         memcpy(id, (const uint8_t *)k.mv_data + 8, k.mv_size - 8);
         id[k.mv_size - 8] = '\0';
-        if ((rc = cmn_db_note(mdb_cursor_del(cur, 0))) != 0)
+        if ((rc = cmn_db_note(cmn_db_wrote(mdb_cursor_del(cur, 0)))) != 0)
             break;
         int found;
         json_t *obj = s_load(self, txn, id, &found);
