@@ -1,6 +1,6 @@
 /* cmn_service: the batch loop. See cmn_service.h for the contract; the shape of
- * one turn is: poll, open the batch transaction, handle every ready item in its
- * own nested transaction, commit durably, then send what the items staged. */
+ * one turn is: poll, open the batch transaction, handle every ready item in it
+ * (cmn_service_batch.c), commit durably, then send what the items staged. */
 #include "cmn_service.h"
 
 #include <assert.h>
@@ -71,7 +71,7 @@ static void s_pending_add(cmn_service_t *self, uint64_t rid, uint64_t deadline, 
 
 /* Turns staged outputs from mark on into failures: replies become errors, asks
  * are failed so their continuations run in the next turn. */
-static void s_out_fail_from(cmn_service_t *self, size_t mark, Dvcid__Status status) {
+void cmn_service_out_fail(cmn_service_t *self, size_t mark, Dvcid__Status status) {
     for (size_t i = mark; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
         free(o->data);
@@ -117,7 +117,7 @@ static void s_free_data(void *data, void *hint) {
 
 /* Sends a staged reply: the routing id, then the packed reply itself, handed to
  * libzmq without a copy (it frees it once written, maybe on its I/O thread). */
-static void s_send_reply(cmn_service_t *self, s_out_t *o) {
+void cmn_service_send_reply(cmn_service_t *self, s_out_t *o) {
     if (!o->data || !self->router)
         return;
     void *sock = zsock_resolve(self->router);
@@ -140,7 +140,7 @@ static void s_flush(cmn_service_t *self) {
     for (size_t i = 0; i < self->nout; i++) {
         s_out_t *o = &self->out[i];
         if (o->kind == S_OUT_REPLY) {
-            s_send_reply(self, o);
+            cmn_service_send_reply(self, o);
         } else if (o->fn) {
             s_ask_send(self, o);
         }
@@ -148,175 +148,6 @@ static void s_flush(cmn_service_t *self) {
         free(o->data);
     }
     self->nout = 0;
-}
-
-/* --- items: each runs in a nested transaction ------------------------------ */
-
-typedef struct {
-    cmn_ctx_t ctx;
-    MDB_txn *parent;
-    int direct; /* runs in the batch transaction itself (ctx.txn == parent) */
-    size_t mark;
-    uint64_t faults; /* cmn_db_faults() when the item began */
-    uint64_t writes; /* cmn_db_writes() when the item began */
-} s_item_t;
-
-/* Whether this turn takes more work: it has its batch transaction (or no LMDB at all)
- * and no item failed for want of storage (the rest waits in the sockets and the pool for
- * the next turn, after the map has grown). */
-int cmn_service_batch_open(const cmn_service_t *self) {
-    return !self->turn_stop && (!self->db || self->txn);
-}
-
-/* Rolls the batch back after a write to the batch transaction itself failed (LMDB
- * refuses a transaction after a failed write, so nothing in it could commit): every
- * answer staged so far becomes 503 (none was sent: early answers wait while storage is
- * tight, cmn_db_roomy), the map grows if it was full, and a fresh batch begins. */
-/* Aborts the batch transaction and begins a fresh one (growing the map first when it
- * was found full, while no transaction of ours is open). */
-static void s_batch_restart(cmn_service_t *self) {
-    if (self->txn)
-        mdb_txn_abort(self->txn);
-    self->txn = NULL;
-    if (cmn_db_map_full_take())
-        self->grow_wanted = 1;
-    if (self->grow_wanted && cmn_db_grow(self->db, 1) >= 0)
-        self->grow_wanted = 0;
-    if (cmn_db_txn_begin(self->db, NULL, 0, &self->txn) != 0)
-        self->txn = NULL;
-    self->turn_writes = cmn_db_writes();
-    self->turn_cache_wrote = 0;
-}
-
-static void s_batch_reset(cmn_service_t *self, const char *why) {
-    size_t n = self->nout;
-    s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
-    cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1, CMN_HELP_ROLLBACKS);
-    CMN_ERROR(NULL, "batch rolled back (%s): %zu staged answers turned into 503", why, n);
-    self->turn_roomy = 0;
-    self->turn_stop = 1;
-    s_batch_restart(self);
-}
-
-/* Whether the batch transaction holds no write yet: aborting it then undoes nothing but
- * the item that ran in it. */
-static int s_batch_clean(const cmn_service_t *self) {
-    return cmn_db_writes() == self->turn_writes && !self->turn_cache_wrote;
-}
-
-/* Begins an item in a transaction nested in the batch, or in the batch transaction itself
- * while that holds no write (the first item of a turn, mostly): LMDB mallocs and frees a
- * dirty list of some 3 MiB for every nested transaction, the main cost of a lone request
- * under the sanitizers and a real one without. Returns 0, or -1 when there is no
- * transaction to run it in (the item must not run: its handler reads and writes). */
-static int s_item_begin(cmn_service_t *self, s_item_t *it) {
-    it->ctx.self = self->self;
-    it->ctx.svc = self;
-    it->ctx.txn = NULL;
-    it->parent = NULL;
-    it->direct = 0;
-    it->mark = self->nout;
-    it->faults = cmn_db_faults();
-    it->writes = cmn_db_writes();
-    self->batch_items++;
-    if (!self->db)
-        return 0;
-    if (self->txn && s_batch_clean(self)) {
-        it->ctx.txn = it->parent = self->txn;
-        it->direct = 1;
-        return 0;
-    }
-    for (int tries = 0; tries < 2 && self->txn; tries++) {
-        if (cmn_db_txn_begin(self->db, self->txn, 0, &it->ctx.txn) == 0) {
-            it->parent = self->txn;
-            it->mark = self->nout;
-            it->faults = cmn_db_faults();
-            it->writes = cmn_db_writes();
-            return 0;
-        }
-        s_batch_reset(self, "a nested transaction could not begin");
-    }
-    return -1;
-}
-
-/* After an item's nested commit: its replies go into the reply cache, written in the
- * batch transaction itself (a write in the nested one would copy the cache's pages
- * into it first), then the replies declared early leave at once. An early reply
- * whose entry could not be written waits for the commit like any other, and so does
- * every reply of an item that wrote (wrote): its answer is not true before the commit,
- * whatever its handler declared (cmn_call_answer_early is for items that write nothing). */
-static void s_item_replies(cmn_service_t *self, s_item_t *it, int wrote) {
-    for (size_t i = it->mark; i < self->nout; i++) {
-        s_out_t *o = &self->out[i];
-        if (o->kind != S_OUT_REPLY || !o->cache_origin || !o->data)
-            continue;
-        /* An answer that leaves now for work that wrote nothing: its entry waits for a
-         * commit that happens anyway (cmn_service_later_write). */
-        if (o->early && self->turn_roomy && !wrote && cmn_service_later_add(self, o) == 0)
-            continue;
-        if (cmn_service_replies_put(self, it->parent, o->cache_origin, o->request_id,
-                                    o->cache_deadline, o->data, o->len) != 0) {
-            s_batch_reset(self, "the reply cache refused a write");
-            return;
-        }
-    }
-    size_t keep = it->mark;
-    for (size_t i = it->mark; i < self->nout; i++) {
-        s_out_t *o = &self->out[i];
-        /* An early answer leaves before the commit: only while the commit cannot fail
-         * for want of space, or the user would hold an answer the store does not. */
-        if (o->kind == S_OUT_REPLY && o->early && self->turn_roomy && !wrote) {
-            s_send_reply(self, o);
-            zframe_destroy(&o->identity);
-            free(o->data);
-            continue;
-        }
-        self->out[keep++] = *o;
-    }
-    self->nout = keep;
-}
-
-/* Ends an item: commits or aborts its nested transaction. Returns 0 when its effects
- * are in the batch transaction, else -1 (its staged outputs turned into failures). */
-static int s_item_end(cmn_service_t *self, s_item_t *it, int rc) {
-    /* A store failure inside the item (a full map, say) is the store's, not the
-     * request's: the item is undone and answered 503, and committing its transaction
-     * would poison the batch (LMDB marks a parent whose failed child commits). */
-    int fault = self->db && cmn_db_faults() != it->faults;
-    int wrote = cmn_db_writes() != it->writes;
-    if (it->direct) {
-        /* The batch held nothing else: undoing the item is aborting it. */
-        if (rc != 0 || fault)
-            s_batch_restart(self);
-        it->ctx.txn = NULL;
-    } else if (it->ctx.txn) {
-        if (rc == 0 && !fault) {
-            int crc = cmn_db_note(mdb_txn_commit(it->ctx.txn));
-            it->ctx.txn = NULL;
-            if (crc != 0) {
-                CMN_ERROR(NULL, "nested commit: %s", mdb_strerror(crc));
-                s_batch_reset(self, "a nested commit failed");
-                return -1;
-            }
-        } else {
-            mdb_txn_abort(it->ctx.txn);
-        }
-        it->ctx.txn = NULL;
-    }
-    if (fault) {
-        s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_UNAVAILABLE);
-        cmn_metrics_add(self->metrics, "dvcid_storage_faults_total", "", 1, CMN_HELP_FAULTS);
-        if (cmn_db_map_full_take())
-            self->grow_wanted = 1;
-        self->turn_stop = 1; /* the rest waits for the next turn, after the map grows */
-        return -1;
-    }
-    if (rc != 0) {
-        s_out_fail_from(self, it->mark, DVCID__STATUS__STATUS_INTERNAL);
-        return -1;
-    }
-    s_item_replies(self, it, wrote);
-    return 0;
 }
 
 /* --- calls ------------------------------------------------------------------ */
@@ -614,8 +445,8 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
     if (!refused && call->origin && self->txn && self->has_replies &&
         s_replay(self, self->txn, &call))
         return;
-    s_item_t it;
-    if (s_item_begin(self, &it) != 0) {
+    cmn_item_t it;
+    if (cmn_service_item_begin(self, &it) != 0) {
         cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
         return;
     }
@@ -636,8 +467,8 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
         Dvcid__Status st =
             refused ? DVCID__STATUS__STATUS_UNAUTHORIZED : DVCID__STATUS__STATUS_UNAVAILABLE;
         cmn_call_fail(&it.ctx, &call, st);
-        s_out_fail_from(self, it.mark, st); /* not cached */
-        s_item_end(self, &it, 0);
+        cmn_service_out_fail(self, it.mark, st); /* not cached */
+        cmn_service_item_end(self, &it, 0);
         return;
     }
     /* call may be gone after */
@@ -666,14 +497,14 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
      * the batch transaction, beside them; if it cannot be written, what the item staged
      * fails (its asks' continuations answer the call) and the batch most likely does not
      * commit at all (LMDB refuses a transaction after a failed write). */
-    if (s_item_end(self, &it, rc) == 0 && pending && self->txn == it.parent &&
+    if (cmn_service_item_end(self, &it, rc) == 0 && pending && self->txn == it.parent &&
         cmn_service_replies_pending(self, it.parent, origin, rid, call_deadline) != 0)
-        s_batch_reset(self, "the reply cache refused a begun mark");
+        cmn_service_batch_reset(self, "the reply cache refused a begun mark");
 }
 
 static void s_run_continuation(cmn_service_t *self, cmn_ask_t *p, const Dvcid__Reply *reply) {
-    s_item_t it;
-    if (s_item_begin(self, &it) != 0) {
+    cmn_item_t it;
+    if (cmn_service_item_begin(self, &it) != 0) {
         /* Nowhere to run it now: it runs in a later turn, as failed. */
         cmn_peers_done(self, p);
         s_pending_add(self, p->request_id, 0, DVCID__STATUS__STATUS_UNAVAILABLE, p->fn, p->arg);
@@ -682,7 +513,7 @@ static void s_run_continuation(cmn_service_t *self, cmn_ask_t *p, const Dvcid__R
     }
     cmn_peers_done(self, p);
     int rc = p->fn(&it.ctx, reply, p->arg);
-    s_item_end(self, &it, rc);
+    cmn_service_item_end(self, &it, rc);
     cmn_ask_free(p);
 }
 
@@ -760,14 +591,14 @@ static void s_run_jobs(cmn_service_t *self) {
             break;
         }
         s_job_t *job = tag;
-        s_item_t it;
-        if (s_item_begin(self, &it) != 0) {
+        cmn_item_t it;
+        if (cmn_service_item_begin(self, &it) != 0) {
             self->held_arg = arg;
             self->held_tag = tag;
             break;
         }
         int rc = job->done(&it.ctx, arg);
-        s_item_end(self, &it, rc);
+        cmn_service_item_end(self, &it, rc);
         free(job);
     }
 }
@@ -830,65 +661,8 @@ static void s_router_events(cmn_service_t *self) {
     }
 }
 
-/* Opens the turn's batch transaction. Before it, with no transaction of ours open, the
- * map grows when it is nearly full (or was found full), and the state of storage is read
- * for the turn: whether early answers are safe and whether writes are allowed. */
-static void s_batch_begin(cmn_service_t *self) {
-    self->txn = NULL;
-    self->turn_stop = 0;
-    self->batch_items = 0;
-    self->turn_writes = cmn_db_writes();
-    self->turn_cache_wrote = 0;
-    if (!self->db)
-        return;
-    if (cmn_db_grow(self->db, self->grow_wanted) >= 0)
-        self->grow_wanted = 0;
-    self->turn_roomy = cmn_db_roomy(self->db);
-    self->writable = cmn_db_writable(self->db);
-    if (!self->writable && !self->refusing)
-        CMN_ERROR(NULL,
-                  "free disk space under %s is below storage.min_free_mib: writes are "
-                  "refused (503) until space returns",
-                  self->cfg ? self->cfg->storage_dir : "");
-    else if (self->writable && self->refusing)
-        CMN_INFO(NULL, "free disk space is back above storage.min_free_mib: writes resume");
-    self->refusing = !self->writable;
-    /* Another instance on this environment may hold the write lock; the watchdog
-     * thread vouches for this process meanwhile (cmn_service_run). */
-    atomic_store(&self->lock_wait, 1);
-    int rc = cmn_db_txn_begin(self->db, NULL, 0, &self->txn);
-    atomic_store(&self->lock_wait, 0);
-    if (rc != 0) {
-        CMN_ERROR(NULL, "cannot begin a write transaction: %s", mdb_strerror(rc));
-        self->txn = NULL;
-    }
-}
-
-/* The one durable commit of this turn: nothing but early answers leaves before it. With
- * force (at a stop) the reply-cache entries still waiting go into it. */
-static void s_batch_commit(cmn_service_t *self, int force) {
-    if (!self->txn)
-        return;
-    if (cmn_service_later_write(self, force) != 0)
-        s_batch_reset(self, "the reply cache refused an entry");
-    if (!self->txn)
-        return;
-    uint64_t t0 = cmn_service_now_us();
-    int rc = cmn_db_note(mdb_txn_commit(self->txn));
-    self->txn = NULL;
-    if (rc != 0) {
-        CMN_ERROR(NULL, "batch commit failed: %s", mdb_strerror(rc));
-        cmn_metrics_add(self->metrics, "dvcid_storage_rollbacks_total", "", 1, CMN_HELP_ROLLBACKS);
-        s_out_fail_from(self, 0, DVCID__STATUS__STATUS_UNAVAILABLE);
-        if (cmn_db_map_full_take())
-            self->grow_wanted = 1;
-    } else if (self->batch_items) {
-        cmn_service_count_batch(self, cmn_service_now_us() - t0, self->batch_items);
-    }
-}
-
 static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
-    s_batch_begin(self);
+    cmn_service_batch_begin(self);
     int no_txn = self->db && !self->txn;
     int i = 0;
     if (self->router && (items[i++].revents & ZMQ_POLLIN))
@@ -901,26 +675,26 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
         s_run_jobs(self);
     for (int w = 0; w < self->nwatches && i < nitems; w++, i++) {
         if ((items[i].revents & ZMQ_POLLIN) && cmn_service_batch_open(self)) {
-            s_item_t it;
-            if (s_item_begin(self, &it) != 0)
+            cmn_item_t it;
+            if (cmn_service_item_begin(self, &it) != 0)
                 break;
             int rc = self->watches[w].fn(&it.ctx, self->watches[w].arg);
-            s_item_end(self, &it, rc);
+            cmn_service_item_end(self, &it, rc);
         }
     }
     s_expire(self, cmn_time_now_ms());
     uint64_t mono = cmn_time_mono_ms();
     for (int t = 0; t < self->ntimers && cmn_service_batch_open(self); t++) {
         if (self->timers[t].due_mono <= mono) {
-            s_item_t it;
-            if (s_item_begin(self, &it) != 0)
+            cmn_item_t it;
+            if (cmn_service_item_begin(self, &it) != 0)
                 break;
             self->timers[t].due_mono = mono + (uint64_t)self->timers[t].interval_ms;
             int rc = self->timers[t].fn(&it.ctx);
-            s_item_end(self, &it, rc);
+            cmn_service_item_end(self, &it, rc);
         }
     }
-    s_batch_commit(self, 0);
+    cmn_service_batch_commit(self, 0);
     s_flush(self);
     if (no_txn) {
         /* The store refuses even to begin (an I/O error, say): answer what came and
@@ -933,11 +707,11 @@ static int s_turn(cmn_service_t *self, zmq_pollitem_t *items, int nitems) {
 
 /* One batch of what is left at shutdown: finished jobs and failed asks. */
 static void s_final_batch(cmn_service_t *self) {
-    s_batch_begin(self);
+    cmn_service_batch_begin(self);
     if (self->pool)
         s_run_jobs(self);
     s_expire(self, cmn_time_now_ms());
-    s_batch_commit(self, 1);
+    cmn_service_batch_commit(self, 1);
     s_flush(self);
 }
 

@@ -1,5 +1,6 @@
 /* cmn_service_int: the state of a service, shared by the files that implement
- * cmn_service (the loop in cmn_service.c, metrics in cmn_service_metrics.c).
+ * cmn_service (the loop in cmn_service.c, the batch transaction in cmn_service_batch.c,
+ * metrics in cmn_service_metrics.c, ...).
  * Private to common/. */
 #ifndef CMN_SERVICE_INT_H
 #define CMN_SERVICE_INT_H
@@ -259,9 +260,38 @@ void cmn_service_recv_close(zmq_msg_t *f, int n, int max);
 
 /* Handles one reply read from a peer's DEALER (nframes frames, the first in f). */
 void cmn_service_on_peer_reply(cmn_service_t *self, zmq_msg_t *f, int nframes);
-/* Whether this turn takes more work (cmn_service.c): replies wait in their sockets
- * when it does not. */
+/* The batch of one turn (cmn_service_batch.c). An item is one unit of work in it: a
+ * request, a continuation, a job's end or a timer. */
+/* One item, begun by cmn_service_item_begin and ended by cmn_service_item_end. */
+typedef struct {
+    cmn_ctx_t ctx;
+    MDB_txn *parent;
+    int direct; /* runs in the batch transaction itself (ctx.txn == parent) */
+    size_t mark;
+    uint64_t faults; /* cmn_db_faults() when the item began */
+    uint64_t writes; /* cmn_db_writes() when the item began */
+} cmn_item_t;
+
+/* Opens the turn's batch transaction (growing the map first when needed). */
+void cmn_service_batch_begin(cmn_service_t *self);
+/* Commits the batch durably; with force (at a stop) every waiting reply-cache entry goes
+ * into it. A failed commit turns what the batch staged into 503. */
+void cmn_service_batch_commit(cmn_service_t *self, int force);
+/* Rolls the batch back after a write to it failed (why is logged): what it staged
+ * becomes 503 and a fresh batch begins. */
+void cmn_service_batch_reset(cmn_service_t *self, const char *why);
+/* Whether this turn takes more work: replies wait in their sockets when it does not. */
 int cmn_service_batch_open(const cmn_service_t *self);
+/* Begins an item (0), or -1 when there is no transaction to run it in. */
+int cmn_service_item_begin(cmn_service_t *self, cmn_item_t *it);
+/* Ends an item whose handler returned rc: 0 when its effects are in the batch, else -1
+ * (what it staged turned into failures). */
+int cmn_service_item_end(cmn_service_t *self, cmn_item_t *it, int rc);
+
+/* What a turn stages (cmn_service.c): turns the staged outputs from mark on into
+ * failures with status; sends one staged reply now. */
+void cmn_service_out_fail(cmn_service_t *self, size_t mark, Dvcid__Status status);
+void cmn_service_send_reply(cmn_service_t *self, s_out_t *o);
 /* Socket options every dvcid socket gets (sizes, heartbeats). */
 void cmn_service_socket_options(zsock_t *s);
 
