@@ -24,6 +24,7 @@ TEST_PKGS=(
     systemd                          # systemd-analyze verify on the unit files
     iproute2                         # ip netns: the hosts of the multi-host test
     prometheus python3-yaml          # promtool check rules on deploy/prometheus-alerts.yml
+    python3-jsonschema               # docs/openapi.yaml checked against real answers
 )
 
 BENCH_PKGS=(
