@@ -29,9 +29,7 @@
 /* The sign-in flow a request names, in one of states (see acct_step_for_flow). */
 static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, unsigned states,
                                Dvcid__Store__Flow **flow, int *rc) {
-    acct_state_t *st = ctx->self;
-    return acct_step_for_flow(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), call, hex, ACCT_FLOW_LOGIN, states,
-                              flow, rc);
+    return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_LOGIN, states, flow, rc);
 }
 
 /* --- start ------------------------------------------------------------------------ */
@@ -47,7 +45,7 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
     if (!acct_reply_is_otp(reply))
-        return acct_step_unissued(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), &s, reply);
+        return acct_step_unissued(ctx, &s, reply);
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc != 0)
@@ -154,14 +152,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
     }
     snprintf(s->phone, sizeof(s->phone), "%s", primary);
     acct_account_free(&acc);
-    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
-    flow.kind = ACCT_FLOW_LOGIN;
-    flow.lang = (char *)acct_step_lang(s->call);
-    flow.id_number = s->id_number;
-    flow.state = ACCT_FLOW_OTP_PENDING;
-    flow.phone = s->phone;
-    flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
-    if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
+    if (acct_step_flow_begin(ctx, s, ACCT_FLOW_LOGIN, s->phone, NULL, 0) != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     CMN_INFO(trace, "sign-in %s: password accepted for id=%s", s->hex, masked);
     acct_step_issue(ctx, st->otp_peer, s, S_LOGIN, s->phone, 0, s_issued);
@@ -198,7 +189,6 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     acct_step_t *s = acct_step_new(call, NULL, m->id_number);
     if (s) {
         s->has_account = rc == 0;
-        snprintf(s->id_number, sizeof(s->id_number), "%s", m->id_number);
         s->job =
             acct_password_job_verify(m->password, acc ? acc->password_hash : st->dummy_hash,
                                      st->cfg->account_argon2_ops, st->cfg->account_argon2_mem_mib);
@@ -224,16 +214,6 @@ int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 
 /* --- resend, another method -------------------------------------------------------- */
 
-static int s_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    acct_step_t *s = arg;
-    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
-    if (!acct_reply_is_otp(reply))
-        return acct_step_forward(ctx, &s, reply);
-    acct_reply_otp(ctx, &s->call, reply);
-    acct_step_destroy(&s);
-    return 0;
-}
-
 int acct_login_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     Dvcid__Store__Flow *flow = NULL;
@@ -247,7 +227,7 @@ int acct_login_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     /* The code goes again where the last one went, for the same purpose. */
     Dvcid__Purpose purpose = flow->state == ACCT_FLOW_PHONE_PENDING ? S_PHONE : S_LOGIN;
     acct_flow_free(&flow);
-    acct_step_resend(ctx, st->otp_peer, s, purpose, NULL, s_sent);
+    acct_step_resend(ctx, st->otp_peer, s, purpose, NULL, acct_step_sent);
     return 0;
 }
 
@@ -277,7 +257,7 @@ int acct_login_method(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     }
     snprintf(s->phone, sizeof(s->phone), "%s", acc->phones[idx]->e164);
     acct_account_free(&acc);
-    acct_step_resend(ctx, st->otp_peer, s, S_LOGIN, s->phone, s_sent);
+    acct_step_resend(ctx, st->otp_peer, s, S_LOGIN, s->phone, acct_step_sent);
     return 0;
 }
 
@@ -286,8 +266,6 @@ int acct_login_method(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
 static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return acct_step_forward_early(ctx, &s, reply);
     uint64_t now = cmn_time_now_ms();
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
@@ -358,9 +336,7 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_LOGIN,
                                cmn_time_now_ms(), &flow);
     if (rc != 0)
-        return acct_step_fail(
-            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-            rc < 0 ? -1 : 0);
+        return acct_step_fail_load(ctx, &s, rc);
     char *old = flow->new_phone;
     flow->state = ACCT_FLOW_PHONE_PENDING;
     flow->new_phone = s->phone;
@@ -402,8 +378,6 @@ int acct_login_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return acct_step_forward_early(ctx, &s, reply);
     /* The phone the verified code went to is the one that becomes primary, now or after
      * the cooling-off (acct_phone_change). */
     const char *phone = reply->otp_verified->phone;

@@ -157,21 +157,9 @@ int acct_me_jwks(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
 static int s_add_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (!acct_reply_is_otp(reply)) {
-        cmn_call_answer_early(s->call); /* otp-svc's refusal, nothing written */
-        cmn_call_forward_error(ctx, &s->call, reply);
-        acct_step_destroy(&s);
-        return 0;
-    }
-    uint64_t now = cmn_time_now_ms();
-    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
-    flow.kind = ACCT_FLOW_ADD_PHONE;
-    flow.lang = (char *)acct_step_lang(s->call);
-    flow.id_number = s->id_number;
-    flow.state = ACCT_FLOW_OTP_PENDING;
-    flow.new_phone = s->phone;
-    flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
-    int rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow);
+    if (!acct_reply_is_otp(reply))
+        return acct_step_forward_early(ctx, &s, reply); /* otp-svc's refusal, nothing written */
+    int rc = acct_step_flow_begin(ctx, s, ACCT_FLOW_ADD_PHONE, NULL, s->phone, 0);
     MDB_val v;
     Dvcid__Store__Session *sess = NULL;
     if (rc == 0 && cmn_db_get(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), s->session, CMN_HASH_BYTES,
@@ -375,12 +363,6 @@ int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
 static int s_add_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
-        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
-        cmn_call_forward_error(ctx, &s->call, reply);
-        acct_step_destroy(&s);
-        return 0;
-    }
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc == 0) /* the phones the account has hear of the new one */

@@ -18,6 +18,8 @@
 #include "cmn_validate.h"
 #include "proto/store.pb-c.h"
 
+#define S_REGISTER DVCID__PURPOSE__PURPOSE_REGISTER
+
 /* --- loading ------------------------------------------------------------------ */
 
 /* Loads a live registration by its hex id. Returns 0 (found, *out owned by the
@@ -128,16 +130,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
-    Dvcid__Request ask = DVCID__REQUEST__INIT;
-    Dvcid__OtpIssue issue = DVCID__OTP_ISSUE__INIT;
-    issue.flow_id.data = id;
-    issue.flow_id.len = CMN_ID_BYTES;
-    issue.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
-    issue.phone = phone;
-    ask.body_case = DVCID__REQUEST__BODY_OTP_ISSUE;
-    ask.otp_issue = &issue;
-    acct_step_envelope(&ask, call, NULL);
-    cmn_service_ask(ctx, st->otp_peer, &ask, trace, cmn_call_deadline(call), s_start_done, s);
+    acct_step_issue(ctx, st->otp_peer, s, S_REGISTER, phone, 0, s_start_done);
     return 0;
 }
 
@@ -162,92 +155,55 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 
 /* --- resend ------------------------------------------------------------------- */
 
-static int s_resend_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    acct_step_t *s = arg;
-    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
-    if (acct_reply_is_otp(reply))
-        acct_reply_otp(ctx, &s->call, reply);
+/* The registration a request names, in state want, as a step (the twin of
+ * acct_step_for_flow for the registrations table): NULL when the call was answered
+ * (404, 409 or 500, *rc -1 after a storage error). The step carries the start's language
+ * and no ID number: a registration has no account whose wrong codes could count. */
+static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, uint32_t want,
+                               int *rc) {
+    acct_state_t *st = ctx->self;
+    uint8_t id[CMN_ID_BYTES];
+    Dvcid__Store__Registration *reg = NULL;
+    int r = s_load(st, ctx->txn, hex, id, &reg);
+    *rc = r < 0 ? -1 : 0;
+    if (r != 0) {
+        cmn_call_fail(ctx, &call,
+                      r < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
+        return NULL;
+    }
+    acct_step_t *s = reg->state == want ? acct_step_new(call, id, NULL) : NULL;
+    if (s)
+        snprintf(s->lang, sizeof(s->lang), "%s", reg->lang);
     else
-        cmn_call_forward_error(ctx, &s->call, reply);
-    acct_step_destroy(&s);
-    return 0;
-}
-
-/* Loads the registration named in a request and checks its state; answers the
- * call itself when it cannot go on. Returns 0 with *reg set, 1 answered, -1 error. */
-static int s_load_step(cmn_ctx_t *ctx, cmn_call_t **call, const char *hex, uint32_t want,
-                       uint8_t id[CMN_ID_BYTES], Dvcid__Store__Registration **reg) {
-    acct_state_t *st = ctx->self;
-    int rc = s_load(st, ctx->txn, hex, id, reg);
-    if (rc != 0) {
-        cmn_call_fail(ctx, call,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
-        return rc;
-    }
-    if ((*reg)->state != want) {
-        dvcid__store__registration__free_unpacked(*reg, NULL);
-        *reg = NULL;
-        cmn_call_fail(ctx, call, DVCID__STATUS__STATUS_FLOW_STATE);
-        return 1;
-    }
-    return 0;
-}
-
-/* Stages an OTP request about registration id to otp-svc. */
-static int s_ask_otp(cmn_ctx_t *ctx, cmn_call_t *call, const uint8_t id[CMN_ID_BYTES],
-                     Dvcid__Request *ask, const char *lang, cmn_reply_fn *fn) {
-    acct_state_t *st = ctx->self;
-    acct_step_t *s = acct_step_new(call, id, NULL);
-    if (!s) {
-        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
-        return 0;
-    }
-    acct_step_envelope(ask, call, lang);
-    cmn_service_ask(ctx, st->otp_peer, ask, cmn_call_trace(call), cmn_call_deadline(call), fn, s);
-    return 0;
+        cmn_call_fail(ctx, &call,
+                      reg->state == want ? DVCID__STATUS__STATUS_INTERNAL
+                                         : DVCID__STATUS__STATUS_FLOW_STATE);
+    dvcid__store__registration__free_unpacked(reg, NULL);
+    return s;
 }
 
 int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    uint8_t id[CMN_ID_BYTES];
-    Dvcid__Store__Registration *reg = NULL;
-    int rc =
-        s_load_step(ctx, &call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, id, &reg);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    char lang[4]; /* a resend that names no language: the start's */
-    snprintf(lang, sizeof(lang), "%s", reg->lang);
-    dvcid__store__registration__free_unpacked(reg, NULL);
-    Dvcid__Request ask = DVCID__REQUEST__INIT;
-    Dvcid__OtpResend resend = DVCID__OTP_RESEND__INIT;
-    resend.flow_id.data = id;
-    resend.flow_id.len = CMN_ID_BYTES;
-    resend.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
-    ask.body_case = DVCID__REQUEST__BODY_OTP_RESEND;
-    ask.otp_resend = &resend;
-    return s_ask_otp(ctx, call, id, &ask, lang, s_resend_done);
+    acct_state_t *st = ctx->self;
+    int rc;
+    acct_step_t *s =
+        s_step_for(ctx, call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, &rc);
+    if (!s)
+        return rc;
+    acct_step_resend(ctx, st->otp_peer, s, S_REGISTER, NULL, acct_step_sent);
+    return 0;
 }
 
 /* --- verify ------------------------------------------------------------------- */
 
 static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    (void)reply; /* the code was right (acct_step_verify): the registration's phone is proved */
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    int rc = 0;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
-        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
-        cmn_call_forward_error(ctx, &s->call, reply);
-        acct_step_destroy(&s);
-        return 0;
-    }
     Dvcid__Store__Registration *reg = NULL;
     uint8_t id[CMN_ID_BYTES];
-    rc = s_load(st, ctx->txn, s->hex, id, &reg);
-    if (rc != 0) {
-        cmn_call_fail(ctx, &s->call,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
-        acct_step_destroy(&s);
-        return rc < 0 ? -1 : 0;
-    }
+    int rc = s_load(st, ctx->txn, s->hex, id, &reg);
+    if (rc != 0)
+        return acct_step_fail_load(ctx, &s, rc);
     reg->state = ACCT_REG_OTP_VERIFIED;
     if (cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES, reg,
                        0) != CMN_DB_OK) {
@@ -263,22 +219,13 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 }
 
 int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    uint8_t id[CMN_ID_BYTES];
-    Dvcid__Store__Registration *reg = NULL;
-    int rc =
-        s_load_step(ctx, &call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, id, &reg);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    dvcid__store__registration__free_unpacked(reg, NULL);
-    Dvcid__Request ask = DVCID__REQUEST__INIT;
-    Dvcid__OtpVerify verify = DVCID__OTP_VERIFY__INIT;
-    verify.flow_id.data = id;
-    verify.flow_id.len = CMN_ID_BYTES;
-    verify.purpose = DVCID__PURPOSE__PURPOSE_REGISTER;
-    verify.code = req->reg_verify->code;
-    ask.body_case = DVCID__REQUEST__BODY_OTP_VERIFY;
-    ask.otp_verify = &verify;
-    return s_ask_otp(ctx, call, id, &ask, NULL, s_verify_done);
+    acct_state_t *st = ctx->self;
+    int rc;
+    acct_step_t *s =
+        s_step_for(ctx, call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, &rc);
+    if (!s)
+        return rc;
+    return acct_step_verify(ctx, st->otp_peer, s, S_REGISTER, req->reg_verify->code, s_verify_done);
 }
 
 /* --- password ------------------------------------------------------------------ */
@@ -345,31 +292,23 @@ static void s_password_work(void *arg) { acct_password_job_run(((acct_step_t *)a
 int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const Dvcid__RegPassword *m = req->reg_password;
-    uint8_t id[CMN_ID_BYTES];
-    Dvcid__Store__Registration *reg = NULL;
     /* Field validation comes first (api.md "order of checks"), then the flow's state. */
     acct_details_t d = {.n = 0};
     if (acct_details_password(&d, m->password, m->password_confirm) > 0) {
         acct_reply_details(ctx, &call, &d);
         return 0;
     }
-    int rc = s_load_step(ctx, &call, m->registration_id, ACCT_REG_OTP_VERIFIED, id, &reg);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    dvcid__store__registration__free_unpacked(reg, NULL);
     /* Only read so far: a repeat elsewhere may hash again (the account is put once). */
     cmn_call_rerun_safe(call);
-    acct_step_t *s = acct_step_new(call, id, NULL);
-    if (s)
-        s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
-                                       st->cfg->account_argon2_mem_mib);
-    if (!s || !s->job || cmn_service_offload(ctx, s_password_work, s_password_done, s) != 0) {
+    int rc;
+    acct_step_t *s = s_step_for(ctx, call, m->registration_id, ACCT_REG_OTP_VERIFIED, &rc);
+    if (!s)
+        return rc;
+    s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
+                                   st->cfg->account_argon2_mem_mib);
+    if (!s->job || cmn_service_offload(ctx, s_password_work, s_password_done, s) != 0)
         /* The hashing queue is full: say so now rather than answer late. */
-        if (s)
-            s->call = NULL;
-        acct_step_destroy(&s);
-        cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
-    }
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;
 }
 

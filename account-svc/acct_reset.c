@@ -18,21 +18,10 @@
 
 #define S_RESET DVCID__PURPOSE__PURPOSE_PASSWORD_RESET
 
-static int s_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc) {
-    cmn_call_fail(ctx, &(*s)->call, status);
-    acct_step_destroy(s);
-    return rc;
-}
-
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
-    acct_state_t *st = ctx->self;
-    if (!acct_reply_is_otp(reply)) {
-        int rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
-        cmn_call_forward_error(ctx, &s->call, reply);
-        acct_step_destroy(&s);
-        return rc;
-    }
+    if (!acct_reply_is_otp(reply))
+        return acct_step_unissued(ctx, &s, reply);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__ResetStartReply body = DVCID__RESET_START_REPLY__INIT;
     body.reset_id = s->hex;
@@ -53,7 +42,6 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    uint64_t now = cmn_time_now_ms();
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), m->id_number, &acc);
     if (rc < 0) {
@@ -69,16 +57,8 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         return 0;
     }
     snprintf(s->phone, sizeof(s->phone), "%s", phone);
-    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
-    flow.kind = ACCT_FLOW_RESET;
-    flow.lang = (char *)acct_step_lang(s->call);
-    flow.id_number = m->id_number;
-    flow.state = ACCT_FLOW_OTP_PENDING;
-    flow.phone = s->phone;
-    flow.decoy = !match;
-    flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
-    if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    if (acct_step_flow_begin(ctx, s, ACCT_FLOW_RESET, s->phone, NULL, !match) != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     char masked[32];
     cmn_mask_id(m->id_number, masked, sizeof(masked));
     /* The log may say it (ops need it); the answer never does. */
@@ -100,44 +80,24 @@ int acct_reset_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
 /* The reset flow a request names, in state want (see acct_step_for_flow). */
 static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
                                acct_flow_state_t want, int *rc) {
-    acct_state_t *st = ctx->self;
-    return acct_step_for_flow(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), call, hex, ACCT_FLOW_RESET,
-                              ACCT_STATE_BIT(want), NULL, rc);
+    return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_RESET, ACCT_STATE_BIT(want), NULL, rc);
 }
 
 static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    (void)reply; /* the code was right (acct_step_verify) */
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED) {
-        cmn_call_answer_early(s->call); /* a wrong code: otp-svc's answer, nothing written */
-        cmn_call_forward_error(ctx, &s->call, reply);
-        acct_step_destroy(&s);
-        return 0;
-    }
     Dvcid__Store__Flow *flow = NULL;
     int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_RESET,
                                cmn_time_now_ms(), &flow);
     if (rc != 0)
-        return s_fail(ctx, &s,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-                      rc < 0 ? -1 : 0);
+        return acct_step_fail_load(ctx, &s, rc);
     flow->state = ACCT_FLOW_OTP_VERIFIED;
     rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
     acct_flow_free(&flow);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     acct_reply_state(ctx, &s->call, "otp_verified");
-    acct_step_destroy(&s);
-    return 0;
-}
-
-static int s_resent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    acct_step_t *s = arg;
-    cmn_call_answer_early(s->call); /* forwards otp-svc's answer, writes nothing */
-    if (acct_reply_is_otp(reply))
-        acct_reply_otp(ctx, &s->call, reply);
-    else
-        cmn_call_forward_error(ctx, &s->call, reply);
     acct_step_destroy(&s);
     return 0;
 }
@@ -149,7 +109,7 @@ int acct_reset_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     acct_step_t *s = s_step_for(ctx, call, req->reset_resend->reset_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
-    acct_step_resend(ctx, st->otp_peer, s, S_RESET, NULL, s_resent);
+    acct_step_resend(ctx, st->otp_peer, s, S_RESET, NULL, acct_step_sent);
     return 0;
 }
 
@@ -179,9 +139,9 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         snprintf(phone, sizeof(phone), "%s", flow->phone);
     acct_flow_free(&flow);
     if (rc != 0)
-        return s_fail(ctx, &s,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-                      rc < 0 ? -1 : 0);
+        return acct_step_fail(
+            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+            rc < 0 ? -1 : 0);
     Dvcid__Store__Account *acc = NULL;
     rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc == 0 && acct_account_phone_index(acc, phone) < 0) {
@@ -191,9 +151,9 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         CMN_INFO(cmn_call_trace(s->call), "password reset %s refused: its phone left the account",
                  s->hex);
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
-        return s_fail(ctx, &s,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-                      rc < 0 ? -1 : 0);
+        return acct_step_fail(
+            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+            rc < 0 ? -1 : 0);
     }
     if (rc == 0) {
         char *own = acc->password_hash;
@@ -211,7 +171,7 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
     CMN_INFO(cmn_call_trace(s->call), "password reset done: id=%s; sessions ended", masked);
@@ -235,6 +195,6 @@ int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                    st->cfg->account_argon2_mem_mib);
     if (!s->job || cmn_service_offload(ctx, s_hash_work, s_hashed, s) != 0)
-        return s_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;
 }

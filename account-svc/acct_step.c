@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "acct_limits.h"
+#include "acct_state.h"
 #include "cmn_metrics.h"
 #include "cmn_shard.h"
 #include "cmn_time.h"
@@ -16,10 +17,12 @@ acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_n
     if (!self)
         return NULL;
     self->call = call;
-    if (id)
+    if (id) {
         memcpy(self->id, id, CMN_ID_BYTES);
-    else
+    } else {
         cmn_shard_id_new(self->id, cmn_shard_key_of_id_number(id_number));
+        snprintf(self->id_number, sizeof(self->id_number), "%s", id_number);
+    }
     cmn_id_to_hex(self->id, self->hex);
     return self;
 }
@@ -110,8 +113,25 @@ int acct_step_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply 
     return acct_step_forward(ctx, s, reply);
 }
 
-int acct_step_unissued(cmn_ctx_t *ctx, MDB_dbi flows, acct_step_t **s, const Dvcid__Reply *reply) {
-    if (acct_flow_del(ctx->txn, flows, (*s)->id) != 0)
+int acct_step_fail_load(cmn_ctx_t *ctx, acct_step_t **s, int rc) {
+    return acct_step_fail(ctx, s,
+                          rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
+                          rc < 0 ? -1 : 0);
+}
+
+int acct_step_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    acct_step_t *s = arg;
+    cmn_call_answer_early(s->call);
+    if (!acct_reply_is_otp(reply))
+        return acct_step_forward(ctx, &s, reply);
+    acct_reply_otp(ctx, &s->call, reply);
+    acct_step_destroy(&s);
+    return 0;
+}
+
+int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
+    acct_state_t *st = ctx->self;
+    if (acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), (*s)->id) != 0)
         return acct_step_fail(ctx, s, DVCID__STATUS__STATUS_INTERNAL, -1);
     return acct_step_forward(ctx, s, reply);
 }
@@ -170,12 +190,15 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
 
 /* otp-svc's answer to a code: a wrong one (or one refused because the flow or the phone
  * spent its tries) counts against the account before the answer; it is written, so the
- * answer waits for the commit. */
+ * answer waits for the commit. Any other refusal writes nothing and leaves at once. */
 static int s_verify_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
-    if (!reply->error || (reply->error->status != DVCID__STATUS__STATUS_OTP_INVALID &&
-                          reply->error->status != DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED))
+    if (!reply->error && reply->body_case == DVCID__REPLY__BODY_OTP_VERIFIED)
         return s->verified(ctx, reply, s);
+    if (!s->id_number[0] || !reply->error ||
+        (reply->error->status != DVCID__STATUS__STATUS_OTP_INVALID &&
+         reply->error->status != DVCID__STATUS__STATUS_OTP_ATTEMPTS_EXCEEDED))
+        return acct_step_forward_early(ctx, &s, reply);
     if (acct_limits_otp_failed(ctx, s->id_number) != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     return acct_step_forward(ctx, &s, reply);
@@ -183,7 +206,7 @@ static int s_verify_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) 
 
 int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                      const char *code, cmn_reply_fn *fn) {
-    int refused = acct_limits_otp_refused(ctx, &s->call, s->id_number);
+    int refused = s->id_number[0] ? acct_limits_otp_refused(ctx, &s->call, s->id_number) : 0;
     if (refused != 0) {
         acct_step_destroy(&s);
         return refused < 0 ? -1 : 0;
@@ -201,13 +224,15 @@ int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose pu
     return 0;
 }
 
-acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,
+acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc) {
+    acct_state_t *st = ctx->self;
     uint8_t id[CMN_ID_BYTES];
     Dvcid__Store__Flow *f = NULL;
     *rc = 0;
-    int r = acct_flow_load(ctx->txn, flows, hex, kind, cmn_time_now_ms(), id, &f);
+    int r =
+        acct_flow_load(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), hex, kind, cmn_time_now_ms(), id, &f);
     if (r != 0) {
         *rc = r < 0 ? -1 : 0;
         cmn_call_fail(ctx, &call,
@@ -233,6 +258,21 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call,
     else
         acct_flow_free(&f);
     return s;
+}
+
+int acct_step_flow_begin(cmn_ctx_t *ctx, const acct_step_t *s, acct_flow_kind_t kind,
+                         const char *phone, const char *new_phone, int decoy) {
+    acct_state_t *st = ctx->self;
+    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
+    flow.kind = kind;
+    flow.lang = (char *)acct_step_lang(s->call);
+    flow.id_number = (char *)s->id_number;
+    flow.state = ACCT_FLOW_OTP_PENDING;
+    flow.phone = (char *)(phone ? phone : "");
+    flow.new_phone = (char *)(new_phone ? new_phone : "");
+    flow.decoy = decoy != 0;
+    flow.expires_ms = cmn_time_now_ms() + (uint64_t)st->cfg->account_flow_ttl * 1000u;
+    return acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow);
 }
 
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s) {

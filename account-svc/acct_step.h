@@ -26,8 +26,8 @@ typedef struct {
 } acct_step_t;
 
 /* Takes call; id may be NULL: a new flow id is made, carrying the shard key of
- * id_number (cmn_shard) so later steps route to this shard. NULL on out-of-memory,
- * and then call is still the caller's. */
+ * id_number (cmn_shard) so later steps route to this shard, and the step is about
+ * id_number. NULL on out-of-memory, and then call is still the caller's. */
 acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_number);
 
 /* Frees the step, its call (unanswered) and its job. Nullifies *self_p. */
@@ -41,9 +41,15 @@ void acct_step_destroy(acct_step_t **self_p);
  * another state, 500) and returns NULL, with *rc -1 after a storage error, else 0.
  * On success returns a step that owns call, with id_number and lang set and
  * has_account = !decoy; *flow (when flow is not NULL) receives the flow, owned by the caller. */
-acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, MDB_dbi flows, cmn_call_t *call, const char *hex,
+acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc);
+
+/* Saves the step's new flow of this kind for s->id_number, waiting for its first code
+ * (ACCT_FLOW_OTP_PENDING), in the call's language, expiring after account.flow_ttl;
+ * phone and new_phone may be NULL. Returns 0 or -1. */
+int acct_step_flow_begin(cmn_ctx_t *ctx, const acct_step_t *s, acct_flow_kind_t kind,
+                         const char *phone, const char *new_phone, int decoy);
 
 /* The user's language a request carries (the gateway's Request.lang): "vi", "en", or
  * "" when it carries none (anything else reads as none). */
@@ -63,13 +69,22 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
 
 /* Asks otp-svc to check a code of the step's flow, unless the account of s->id_number is
  * over its wrong-code limit (acct_limits: then 429, s destroyed). A wrong code is counted
- * against the account and answered here; fn runs with every other reply. Returns 0, or
- * -1 after a storage error (answered). */
+ * against the account and answered here, and so is every other refusal; fn runs only
+ * with a verified code (Reply.otp_verified). A step with no id_number (a registration:
+ * no account yet) counts nothing. Returns 0, or -1 after a storage error (answered). */
 int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                      const char *code, cmn_reply_fn *fn);
 
 /* Finishes a step with an error status (the step is destroyed); returns rc. */
 int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc);
+
+/* Finishes a step whose record did not load (rc of a loader: 1 gone, 404; -1 a storage
+ * error, 500). Returns 0 for a gone record, else -1. */
+int acct_step_fail_load(cmn_ctx_t *ctx, acct_step_t **s, int rc);
+
+/* The continuation of a resend (cmn_reply_fn, arg a step): otp-svc's answer, {otp} or its
+ * refusal, goes back as it is; nothing is written, so it leaves before the commit. */
+int acct_step_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg);
 
 /* Finishes a step with the error of a peer's reply. Returns 0. */
 int acct_step_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply);
@@ -80,7 +95,7 @@ int acct_step_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply 
 
 /* A first code that did not go out (otp-svc's error in reply): the step's flow goes from
  * flows and the error is the answer. Returns 0, or -1 after a storage error. */
-int acct_step_unissued(cmn_ctx_t *ctx, MDB_dbi flows, acct_step_t **s, const Dvcid__Reply *reply);
+int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply);
 
 /* Records the argon2id time of the step's finished password job. */
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s);

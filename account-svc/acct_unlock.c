@@ -40,9 +40,8 @@ static void s_stand_in(const acct_state_t *st, const char *id_number, char out[1
 
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
-    acct_state_t *st = ctx->self;
     if (!acct_reply_is_otp(reply))
-        return acct_step_unissued(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), &s, reply);
+        return acct_step_unissued(ctx, &s, reply);
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__UnlockStartReply body = DVCID__UNLOCK_START_REPLY__INIT;
     Dvcid__OtpInfo otp = *reply->otp_sent->otp;
@@ -85,15 +84,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     else
         s_stand_in(st, id_number, s->phone);
     acct_account_free(&acc);
-    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
-    flow.kind = ACCT_FLOW_UNLOCK;
-    flow.lang = (char *)acct_step_lang(s->call);
-    flow.id_number = (char *)id_number;
-    flow.state = ACCT_FLOW_OTP_PENDING;
-    flow.phone = s->phone;
-    flow.decoy = !real;
-    flow.expires_ms = now + (uint64_t)st->cfg->account_flow_ttl * 1000u;
-    if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
+    if (acct_step_flow_begin(ctx, s, ACCT_FLOW_UNLOCK, s->phone, NULL, !real) != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     char masked[32];
     cmn_mask_id(id_number, masked, sizeof(masked));
@@ -113,8 +104,7 @@ int acct_unlock_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
 
 /* The unlock flow a request names, waiting for its code. */
 static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, int *rc) {
-    acct_state_t *st = ctx->self;
-    return acct_step_for_flow(ctx, ACCT_DBI(st, ACCT_DB_FLOWS), call, hex, ACCT_FLOW_UNLOCK,
+    return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_UNLOCK,
                               ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING), NULL, rc);
 }
 
@@ -146,8 +136,6 @@ int acct_unlock_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *r
 static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    if (reply->error || reply->body_case != DVCID__REPLY__BODY_OTP_VERIFIED)
-        return acct_step_forward_early(ctx, &s, reply); /* a wrong code, nothing written */
     const char *trace = cmn_call_trace(s->call);
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
