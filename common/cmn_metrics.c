@@ -4,6 +4,7 @@
 
 #include <czmq.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ typedef struct cmn_metrics_series {
     char *labels;
     const char *help; /* a string literal of the caller */
     s_kind_t kind;
+    bool family; /* cmn_metrics_family: HELP and TYPE only, no sample */
     const double *bounds;
     int nbounds;
     double value; /* counter, gauge; histogram: sum */
@@ -136,6 +138,29 @@ static s_series_t *s_get(cmn_metrics_t *self, const char *name, const char *labe
     return s;
 }
 
+void cmn_metrics_family(cmn_metrics_t *self, const char *name, const char *type, const char *help) {
+    s_kind_t kind = strcmp(type, "gauge") == 0       ? S_GAUGE
+                    : strcmp(type, "histogram") == 0 ? S_HISTOGRAM
+                                                     : S_COUNTER;
+    pthread_mutex_lock(&self->mu);
+    /* Keyed by the bare name: no series' "name{labels}" key collides with it. */
+    if (!zhashx_lookup(self->series, name)) {
+        s_series_t *s = calloc(1, sizeof(*s));
+        if (s && (s->name = strdup(name)) && (s->labels = strdup(""))) {
+            s->help = help;
+            s->kind = kind;
+            s->family = true;
+            if (zhashx_insert(self->series, name, s) == 0)
+                s = NULL;
+        }
+        if (s) {
+            void *p = s;
+            s_series_free(&p);
+        }
+    }
+    pthread_mutex_unlock(&self->mu);
+}
+
 void cmn_metrics_add(cmn_metrics_t *self, const char *name, const char *labels, uint64_t n,
                      const char *help) {
     pthread_mutex_lock(&self->mu);
@@ -214,6 +239,14 @@ cmn_metrics_series_t *cmn_metrics_counts(cmn_metrics_t *self, const char *name, 
                     (int)(sizeof(s_counts) / sizeof(double)));
 }
 
+cmn_metrics_series_t *cmn_metrics_histogram(cmn_metrics_t *self, const char *name,
+                                            const char *labels, const double *bounds, int nbounds,
+                                            const char *help) {
+    if (!bounds || nbounds < 1 || nbounds > S_MAX_BUCKETS)
+        return NULL;
+    return s_handle(self, name, labels, S_HISTOGRAM, help, bounds, nbounds);
+}
+
 void cmn_metrics_series_add(cmn_metrics_t *self, cmn_metrics_series_t *s, uint64_t n) {
     if (!s)
         return;
@@ -243,6 +276,8 @@ double cmn_metrics_value(cmn_metrics_t *self, const char *name, const char *labe
 static int s_by_key(const void *a, const void *b) {
     const s_series_t *x = *(s_series_t *const *)a, *y = *(s_series_t *const *)b;
     int c = strcmp(x->name, y->name);
+    if (!c && x->family != y->family) /* a family's heading before its series */
+        return x->family ? -1 : 1;
     return c ? c : strcmp(x->labels, y->labels);
 }
 
@@ -308,6 +343,8 @@ char *cmn_metrics_render(cmn_metrics_t *self) {
             s_printf(&o, "# TYPE %s %s\n", s->name, kinds[s->kind]);
             last = s->name;
         }
+        if (s->family)
+            continue;
         if (s->kind != S_HISTOGRAM) {
             s_printf(&o, "%s{%s} %.17g\n", s->name, lab, s->value);
             continue;

@@ -35,6 +35,11 @@ char *cmn_metrics_identity(const cmn_metrics_t *self, char *out, size_t outlen);
  * Returns out. */
 char *cmn_metrics_prefix(const cmn_metrics_t *self, char *out, size_t outlen);
 
+/* Declares the family name of type ("counter", "gauge" or "histogram") with help: its HELP
+ * and TYPE lines are rendered even while it has no series (sms-worker's provider families
+ * with the `file` sink), so a reader of the names (alert rules, dashboards) finds it. */
+void cmn_metrics_family(cmn_metrics_t *self, const char *name, const char *type, const char *help);
+
 /* Adds n to a counter (created at 0 on first use). help is kept from the first call. */
 void cmn_metrics_add(cmn_metrics_t *self, const char *name, const char *labels, uint64_t n,
                      const char *help);
@@ -62,6 +67,13 @@ cmn_metrics_series_t *cmn_metrics_seconds(cmn_metrics_t *self, const char *name,
                                           const char *help);
 cmn_metrics_series_t *cmn_metrics_counts(cmn_metrics_t *self, const char *name, const char *labels,
                                          const char *help);
+/* A histogram of the caller's upper bounds (nbounds of them, increasing, at most 14; +Inf
+ * follows), for a scale the two above do not cover (sms-worker's delivery latency, seconds
+ * to an hour). bounds is borrowed and must outlive the registry (a static array). NULL when
+ * nbounds is out of range or on failure. */
+cmn_metrics_series_t *cmn_metrics_histogram(cmn_metrics_t *self, const char *name,
+                                            const char *labels, const double *bounds, int nbounds,
+                                            const char *help);
 void cmn_metrics_series_add(cmn_metrics_t *self, cmn_metrics_series_t *s, uint64_t n);
 void cmn_metrics_series_observe(cmn_metrics_t *self, cmn_metrics_series_t *s, double v);
 

@@ -6,7 +6,7 @@
 
 #include "cmn_db.h"
 
-#define S_NAME_MAX 16 /* provider names, as sms_prov_stats_t keeps them */
+#define S_NAME_MAX 16 /* provider names, as the worker keeps them (SMS_SET_NAME) */
 #define S_KEY_MAX (S_NAME_MAX + 1 + SMS_CONV_PREFIX_MAX)
 
 void sms_conv_prefix(const char *phone, char out[SMS_CONV_PREFIX_MAX]) {

@@ -93,8 +93,13 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     self->provs[i] = p;
     self->kinds[i] = kind;
     /* The worker's own copy: outcomes are still read after the providers are gone. */
-    snprintf(self->pstats[i].name, sizeof(self->pstats[i].name), "%s", p->name);
-    self->names[i] = self->pstats[i].name;
+    snprintf(self->pnames[i], sizeof(self->pnames[i]), "%s", p->name);
+    self->names[i] = self->pnames[i];
+    if (sms_metrics_provider(self->metrics, self->names[i], &self->pm[i]) != 0) {
+        CMN_ERROR(NULL, "sms %s: out of memory", self->names[i]);
+        sms_provider_destroy(&self->provs[i]);
+        return -1;
+    }
     sms_gate_init(&self->gates[i], tps, self->set.breaker_failures,
                   (uint32_t)self->set.breaker_cooldown_ms, cmn_time_now_ms());
     /* A message out with a provider is leased past its longest possible answer. */
@@ -239,7 +244,7 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
                    ? S_WAITING
                    : S_ERROR;
     }
-    self->pstats[prov].submitted++;
+    sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_SUBMITTED);
     /* Leased: a crash before the outcome makes it due again (at-least-once). */
     if (s_flight_add(self, job->message_id, prov) != 0 ||
         sms_queue_reschedule(self->queue, txn, job, now + self->lease_ms, SMS_JOB_INFLIGHT) != 0)

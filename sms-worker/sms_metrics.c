@@ -1,118 +1,96 @@
-/* sms_metrics: histogram bucketing and the Prometheus text format (see sms_metrics.h). */
+/* sms_metrics: sms-worker's series on cmn_metrics (see sms_metrics.h). */
 #include "sms_metrics.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 
-const uint64_t sms_lat_bounds_ms[SMS_LAT_BUCKETS] = {250,   500,   1000,  2000,   5000,
-                                                     10000, 30000, 60000, 300000, 3600000};
+/* Upper bounds (s) of the send -> delivery latency histogram: receipts take seconds to
+ * an hour, a scale cmn_metrics' own buckets do not cover. */
+static const double s_lat_bounds[] = {0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 3600};
 
-void sms_metrics_latency(sms_prov_stats_t *p, uint64_t ms) {
-    int i = 0;
-    while (i < SMS_LAT_BUCKETS && ms > sms_lat_bounds_ms[i])
-        i++;
-    p->latency[i]++;
-    p->latency_count++;
-    p->latency_sum_ms += ms;
+static const struct {
+    const char *name, *help;
+} s_counters[SMS_PM_N] = {
+    [SMS_PM_SUBMITTED] = {"dvcid_sms_provider_submitted_total",
+                          "SMS handed to the provider, by provider"},
+    [SMS_PM_SENT] = {"dvcid_sms_provider_sent_total", "SMS the provider accepted, by provider"},
+    [SMS_PM_FAILED] = {"dvcid_sms_provider_failed_total",
+                       "SMS the provider refused or answered badly, by provider"},
+    [SMS_PM_UNKNOWN] = {"dvcid_sms_provider_unknown_total",
+                        "SMS whose outcome is unknown (timeout, link lost with it out), by "
+                        "provider"},
+    [SMS_PM_THROTTLED] = {"dvcid_sms_provider_throttled_total",
+                          "Times the provider asked to slow down, by provider"},
+    [SMS_PM_REJECTED] = {"dvcid_sms_provider_rejected_total",
+                         "SMS the provider refused for good (dead-lettered), by provider"},
+    [SMS_PM_RETRIED] = {"dvcid_sms_provider_retried_total",
+                        "Provider outcomes that sent the SMS back to the queue, by provider"},
+    [SMS_PM_DELIVERED] = {"dvcid_sms_provider_delivered_total",
+                          "Delivery receipts: delivered, by provider"},
+    [SMS_PM_UNDELIVERED] = {"dvcid_sms_provider_undelivered_total",
+                            "Delivery receipts: not delivered, by provider"},
+    [SMS_PM_EXPIRED] = {"dvcid_sms_provider_expired_total",
+                        "Delivery receipts: expired, by provider"},
+    [SMS_PM_UNCONFIRMED] = {"dvcid_sms_provider_unconfirmed_total",
+                            "SMS with no delivery receipt in time, by provider"},
+};
+
+static const char *const s_breaker_help = "Circuit breaker of each provider: 0 closed (sending), "
+                                          "1 open (resting), 2 half-open (trying one)";
+/* The capacity the send rate is measured against: a rate near it means the queue grows at
+ * the next peak. */
+static const char *const s_tps_help =
+    "Most SMS per second handed to each provider (sms.http_tps or smpp_tps; 0: no limit)";
+static const char *const s_lat_help = "From the provider's acceptance to its delivery receipt";
+
+void sms_metrics_families(cmn_metrics_t *m) {
+    for (int c = 0; c < SMS_PM_N; c++)
+        cmn_metrics_family(m, s_counters[c].name, "counter", s_counters[c].help);
+    cmn_metrics_family(m, "dvcid_sms_provider_breaker", "gauge", s_breaker_help);
+    cmn_metrics_family(m, "dvcid_sms_provider_tps_limit", "gauge", s_tps_help);
+    cmn_metrics_family(m, "dvcid_sms_delivery_seconds", "histogram", s_lat_help);
 }
 
-typedef struct {
-    char *out;
-    size_t len, pos;
-    int failed;
-} s_buf_t;
-
-__attribute__((format(printf, 2, 3))) static void s_put(s_buf_t *b, const char *fmt, ...) {
-    if (b->failed)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->out + b->pos, b->len - b->pos, fmt, ap);
-    va_end(ap);
-    if (n < 0 || (size_t)n >= b->len - b->pos)
-        b->failed = 1;
-    else
-        b->pos += (size_t)n;
+static void s_label(char *out, size_t outlen, const char *provider) {
+    snprintf(out, outlen, "provider=\"%s\"", provider);
 }
 
-int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64_t duplicates,
-                       uint64_t sent, uint64_t dead, const char *labels, char *out, size_t outlen) {
-    if (!out || outlen == 0)
-        return -1;
-    s_buf_t b = {out, outlen, 0, 0};
-    out[0] = '\0';
-    static const struct {
-        const char *name, *help;
-    } totals[] = {
-        {"queued", "SMS jobs taken into the queue (first copies, not duplicates)"},
-        {"duplicates", "SmsSend requests for a message id already queued (not sent again)"},
-        {"sent", "SMS messages taken by a provider, the file provider included"},
-        {"dead", "SMS jobs dead-lettered after their last try"}};
-    const uint64_t tv[] = {queued, duplicates, sent, dead};
-    for (size_t t = 0; t < sizeof(totals) / sizeof(totals[0]); t++)
-        s_put(&b,
-              "# HELP dvcid_sms_%s_total %s\n# TYPE dvcid_sms_%s_total counter\n"
-              "dvcid_sms_%s_total{%s} %llu\n",
-              totals[t].name, totals[t].help, totals[t].name, totals[t].name, labels,
-              (unsigned long long)tv[t]);
-    static const struct {
-        const char *name, *help;
-    } per[] = {{"submitted", "SMS handed to the provider"},
-               {"sent", "SMS the provider accepted"},
-               {"failed", "SMS the provider refused or answered badly"},
-               {"unknown", "SMS whose outcome is unknown (timeout, link lost with it out)"},
-               {"throttled", "Times the provider asked to slow down"},
-               {"rejected", "SMS the provider refused for good (dead-lettered)"},
-               {"retried", "Provider outcomes that sent the SMS back to the queue"},
-               {"delivered", "Delivery receipts: delivered"},
-               {"undelivered", "Delivery receipts: not delivered"},
-               {"expired", "Delivery receipts: expired"},
-               {"unconfirmed", "SMS with no delivery receipt in time"}};
-    for (size_t c = 0; c < sizeof(per) / sizeof(per[0]); c++) {
-        s_put(&b, "# HELP dvcid_sms_provider_%s_total %s, by provider\n", per[c].name, per[c].help);
-        s_put(&b, "# TYPE dvcid_sms_provider_%s_total counter\n", per[c].name);
-        for (int i = 0; i < n; i++) {
-            const uint64_t v[] = {p[i].submitted,   p[i].sent,     p[i].failed,     p[i].unknown,
-                                  p[i].throttled,   p[i].rejected, p[i].retried,    p[i].delivered,
-                                  p[i].undelivered, p[i].expired,  p[i].unconfirmed};
-            s_put(&b, "dvcid_sms_provider_%s_total{%s,provider=\"%s\"} %llu\n", per[c].name, labels,
-                  p[i].name, (unsigned long long)v[c]);
-        }
+int sms_metrics_provider(cmn_metrics_t *m, const char *provider, sms_prov_metrics_t *out) {
+    char labels[64];
+    s_label(labels, sizeof(labels), provider);
+    int rc = 0;
+    for (int c = 0; c < SMS_PM_N; c++) {
+        out->count[c] = cmn_metrics_counter(m, s_counters[c].name, labels, s_counters[c].help);
+        rc |= out->count[c] ? 0 : -1;
     }
-    /* Gauges, one value per provider: the breaker, and the capacity the send rate is
-     * measured against (a rate near it means the queue grows at the next peak). */
-    static const struct {
-        const char *name, *help;
-    } gauges[] = {{"breaker", "Circuit breaker of each provider: 0 closed (sending), 1 open "
-                              "(resting), 2 half-open (trying one)"},
-                  {"tps_limit", "Most SMS per second handed to each provider (sms.http_tps or "
-                                "smpp_tps; 0: no limit)"}};
-    for (size_t g = 0; g < sizeof(gauges) / sizeof(gauges[0]); g++) {
-        s_put(&b, "# HELP dvcid_sms_provider_%s %s\n# TYPE dvcid_sms_provider_%s gauge\n",
-              gauges[g].name, gauges[g].help, gauges[g].name);
-        for (int i = 0; i < n; i++)
-            s_put(&b, "dvcid_sms_provider_%s{%s,provider=\"%s\"} %d\n", gauges[g].name, labels,
-                  p[i].name, g == 0 ? p[i].breaker : p[i].tps);
-    }
-    s_put(&b, "# HELP dvcid_sms_delivery_seconds From the provider's acceptance to its delivery "
-              "receipt\n# TYPE dvcid_sms_delivery_seconds histogram\n");
-    for (int i = 0; i < n; i++) {
-        uint64_t cum = 0;
-        for (int k = 0; k <= SMS_LAT_BUCKETS; k++) {
-            cum += p[i].latency[k];
-            if (k < SMS_LAT_BUCKETS)
-                s_put(&b, "dvcid_sms_delivery_seconds_bucket{%s,provider=\"%s\",le=\"%g\"} %llu\n",
-                      labels, p[i].name, (double)sms_lat_bounds_ms[k] / 1000.0,
-                      (unsigned long long)cum);
-            else
-                s_put(&b,
-                      "dvcid_sms_delivery_seconds_bucket{%s,provider=\"%s\",le=\"+Inf\"} %llu\n",
-                      labels, p[i].name, (unsigned long long)cum);
-        }
-        s_put(&b, "dvcid_sms_delivery_seconds_sum{%s,provider=\"%s\"} %.3f\n", labels, p[i].name,
-              (double)p[i].latency_sum_ms / 1000.0);
-        s_put(&b, "dvcid_sms_delivery_seconds_count{%s,provider=\"%s\"} %llu\n", labels, p[i].name,
-              (unsigned long long)p[i].latency_count);
-    }
-    return b.failed ? -1 : (int)b.pos;
+    out->latency =
+        cmn_metrics_histogram(m, "dvcid_sms_delivery_seconds", labels, s_lat_bounds,
+                              (int)(sizeof(s_lat_bounds) / sizeof(s_lat_bounds[0])), s_lat_help);
+    return rc | (out->latency ? 0 : -1);
+}
+
+void sms_metrics_count(cmn_metrics_t *m, const sms_prov_metrics_t *p, sms_pm_t c) {
+    cmn_metrics_series_add(m, p->count[c], 1);
+}
+
+void sms_metrics_latency(cmn_metrics_t *m, const sms_prov_metrics_t *p, uint64_t ms) {
+    cmn_metrics_series_observe(m, p->latency, (double)ms / 1000.0);
+}
+
+void sms_metrics_gate(cmn_metrics_t *m, const char *provider, int breaker, int tps) {
+    char labels[64];
+    s_label(labels, sizeof(labels), provider);
+    cmn_metrics_set(m, "dvcid_sms_provider_breaker", labels, breaker, s_breaker_help);
+    cmn_metrics_set(m, "dvcid_sms_provider_tps_limit", labels, tps, s_tps_help);
+}
+
+void sms_metrics_totals(cmn_metrics_t *m, uint64_t queued, uint64_t duplicates, uint64_t sent,
+                        uint64_t dead) {
+    cmn_metrics_add(m, "dvcid_sms_queued_total", "", queued,
+                    "SMS jobs taken into the queue (first copies, not duplicates)");
+    cmn_metrics_add(m, "dvcid_sms_duplicates_total", "", duplicates,
+                    "SmsSend requests for a message id already queued (not sent again)");
+    cmn_metrics_add(m, "dvcid_sms_sent_total", "", sent,
+                    "SMS messages taken by a provider, the file provider included");
+    cmn_metrics_add(m, "dvcid_sms_dead_total", "", dead,
+                    "SMS jobs dead-lettered after their last try");
 }

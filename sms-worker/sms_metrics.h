@@ -1,47 +1,60 @@
-/* sms_metrics: per-provider counters of sms-worker, in memory, and their
- * Prometheus text form for /metrics (the lead publishes it). Counts what the
- * loop thread saw, so no locking: read it from the loop thread. */
+/* sms_metrics: the series sms-worker adds to /metrics, on cmn_metrics: each provider's
+ * counters, breaker, rate cap and delivery latency (counted as they happen into the
+ * worker's registry), and the worker's totals (put into a registry made for one render).
+ * Their names and HELP texts live here once: tests/integration/test_metrics*.py, the alert
+ * rules and the dashboard read them, so they do not change. */
 #ifndef SMS_METRICS_H
 #define SMS_METRICS_H
 
-#include <stddef.h>
 #include <stdint.h>
 
+#include "cmn_metrics.h"
+
 #define SMS_PROV_MAX 8
-/* Upper bounds (ms) of the send -> delivery latency histogram; +Inf follows. */
-#define SMS_LAT_BUCKETS 10
-extern const uint64_t sms_lat_bounds_ms[SMS_LAT_BUCKETS];
 
+/* What each provider counts (dvcid_sms_provider_<name>_total{provider=...}). */
+typedef enum {
+    SMS_PM_SUBMITTED,   /* handed to the provider */
+    SMS_PM_SENT,        /* accepted by it */
+    SMS_PM_FAILED,      /* refused, errors, bad answers */
+    SMS_PM_UNKNOWN,     /* timeouts and links lost with the message out */
+    SMS_PM_THROTTLED,   /* asked to slow down */
+    SMS_PM_REJECTED,    /* refused for good (dead-lettered) */
+    SMS_PM_RETRIED,     /* outcomes that sent the message back to the queue */
+    SMS_PM_DELIVERED,   /* receipts: delivered */
+    SMS_PM_UNDELIVERED, /* receipts: failed */
+    SMS_PM_EXPIRED,     /* receipts: expired */
+    SMS_PM_UNCONFIRMED, /* no receipt in time */
+    SMS_PM_N
+} sms_pm_t;
+
+/* One provider's series in a registry: handles, looked up once (they live as long as it). */
 typedef struct {
-    char name[16];
-    uint64_t submitted;   /* handed to the provider */
-    uint64_t sent;        /* accepted by it */
-    uint64_t failed;      /* refused, errors, bad answers */
-    uint64_t unknown;     /* timeouts and links lost with the message out */
-    uint64_t throttled;   /* asked to slow down */
-    uint64_t rejected;    /* refused for good (dead-lettered) */
-    uint64_t retried;     /* outcomes that sent the message back to the queue */
-    uint64_t delivered;   /* receipts: delivered */
-    uint64_t undelivered; /* receipts: failed */
-    uint64_t expired;     /* receipts: expired */
-    uint64_t unconfirmed; /* no receipt in time */
-    uint64_t latency[SMS_LAT_BUCKETS + 1];
-    uint64_t latency_count;
-    uint64_t latency_sum_ms;
-    int breaker; /* sms_breaker_state_t, refreshed by the worker */
-    int tps;     /* the most messages per second it is handed (http_tps, smpp_tps); 0: no cap;
-                  * refreshed by the worker from its gate */
-} sms_prov_stats_t;
+    cmn_metrics_series_t *count[SMS_PM_N];
+    cmn_metrics_series_t *latency; /* send -> delivery, seconds */
+} sms_prov_metrics_t;
 
-/* Counts one send -> delivery latency. */
-void sms_metrics_latency(sms_prov_stats_t *p, uint64_t ms);
+/* Declares the provider families in m: listed (HELP, TYPE) before any provider has series,
+ * and with none (the `file` sink). */
+void sms_metrics_families(cmn_metrics_t *m);
 
-/* Writes the Prometheus text exposition of n providers' stats plus the queue
- * totals (sent: taken by any provider, `file` included) into out, HELP and TYPE on
- * each metric, labels (the process's, `service="sms-worker",instance="0-0"`:
- * cmn_metrics_prefix) first on every series. Returns the length, or -1 when out is
- * too small. */
-int sms_metrics_render(const sms_prov_stats_t *p, int n, uint64_t queued, uint64_t duplicates,
-                       uint64_t sent, uint64_t dead, const char *labels, char *out, size_t outlen);
+/* Creates provider's series in m, all at 0, so /metrics lists a provider before its first
+ * message. Returns 0, or -1 when one could not be made. */
+int sms_metrics_provider(cmn_metrics_t *m, const char *provider, sms_prov_metrics_t *out);
+
+/* Counts one event c of provider p. */
+void sms_metrics_count(cmn_metrics_t *m, const sms_prov_metrics_t *p, sms_pm_t c);
+
+/* Counts one send -> delivery latency of ms milliseconds. */
+void sms_metrics_latency(cmn_metrics_t *m, const sms_prov_metrics_t *p, uint64_t ms);
+
+/* Sets provider's gauges: its breaker (sms_breaker_state_t) and the most messages per
+ * second it is handed (0: no cap), as the worker's gate says at render time. */
+void sms_metrics_gate(cmn_metrics_t *m, const char *provider, int breaker, int tps);
+
+/* The worker's totals (sent: taken by any provider, `file` included) into m, a registry
+ * made for one render: counters at exactly these values. */
+void sms_metrics_totals(cmn_metrics_t *m, uint64_t queued, uint64_t duplicates, uint64_t sent,
+                        uint64_t dead);
 
 #endif

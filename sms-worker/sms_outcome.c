@@ -58,7 +58,7 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
                                 res->ref, res->dlr, res->at_ms, id, &sent_ms, via);
     /* One listener takes the receipts of every http provider: the record says whose. */
     int prov = s_prov_index(self, via, res->prov);
-    sms_prov_stats_t *ps = &self->pstats[prov];
+    const sms_prov_metrics_t *pm = &self->pm[prov];
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -68,13 +68,12 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
         return 0;
     }
     if (res->dlr == SMS_DLR_DELIVERED) {
-        ps->delivered++;
+        sms_metrics_count(self->metrics, pm, SMS_PM_DELIVERED);
         if (sent_ms && res->at_ms >= sent_ms)
-            sms_metrics_latency(ps, res->at_ms - sent_ms);
-    } else if (res->dlr == SMS_DLR_EXPIRED) {
-        ps->expired++;
+            sms_metrics_latency(self->metrics, pm, res->at_ms - sent_ms);
     } else {
-        ps->undelivered++;
+        sms_metrics_count(self->metrics, pm,
+                          res->dlr == SMS_DLR_EXPIRED ? SMS_PM_EXPIRED : SMS_PM_UNDELIVERED);
     }
     /* Delivered is the usual end and is counted (dvcid_sms_provider_delivered_total):
      * logged at debug, a line per SMS being a write() each at full speed. */
@@ -90,7 +89,7 @@ static int s_retry(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, int prov, u
     int st = sms_queue_mark_failed(self->queue, txn, job, now, delay);
     if (st == SMS_JOB_QUEUED) {
         self->stats.retried++;
-        self->pstats[prov].retried++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_RETRIED);
         CMN_WARN(NULL, "sms retry message_id=%s via=%s tries=%u in %u ms: %s", job->message_id,
                  self->names[prov], job->tries, delay, why);
     } else if (st == SMS_JOB_DEAD) {
@@ -107,28 +106,27 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
         return 0;
     if (sms_dispatch_landed(self, res->message_id) < 0)
         CMN_DEBUG(NULL, "sms outcome for message_id=%s: not in flight", res->message_id);
-    sms_prov_stats_t *ps = &self->pstats[prov];
     sms_gate_t *gate = &self->gates[prov];
     sms_breaker_state_t was = gate->state;
     switch (res->kind) {
     case SMS_RES_ACCEPTED:
-        ps->sent++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_SENT);
         sms_gate_success(gate);
         break;
     case SMS_RES_FAILED:
-        ps->failed++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_FAILED);
         sms_gate_failure(gate, now);
         break;
     case SMS_RES_UNKNOWN:
-        ps->unknown++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_UNKNOWN);
         sms_gate_failure(gate, now);
         break;
     case SMS_RES_THROTTLED:
-        ps->throttled++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_THROTTLED);
         gate->probing = false;
         break;
     case SMS_RES_REJECTED:
-        ps->rejected++;
+        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_REJECTED);
         sms_gate_success(gate); /* it answered: the provider works */
         break;
     default:
@@ -250,7 +248,7 @@ static void s_unconfirmed(void *arg, const char *provider) {
     sms_worker_t *self = arg;
     for (int i = 0; i < self->nprov; i++)
         if (strcmp(self->names[i], provider) == 0)
-            self->pstats[i].unconfirmed++;
+            sms_metrics_count(self->metrics, &self->pm[i], SMS_PM_UNCONFIRMED);
 }
 
 int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
@@ -305,33 +303,21 @@ int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
     return SMS_QUEUE_OK;
 }
 
-const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n) {
+char *sms_worker_metrics(sms_worker_t *self, MDB_txn *txn) {
     uint64_t now = cmn_time_now_ms();
     for (int i = 0; i < self->nprov; i++) {
-        sms_gate_up(&self->gates[i], now);
-        self->pstats[i].breaker = (int)self->gates[i].state;
-        self->pstats[i].tps = self->gates[i].tps; /* as a reload left it */
+        sms_gate_up(&self->gates[i], now); /* an open breaker past its cool-down: half-open */
+        sms_metrics_gate(self->metrics, self->names[i], (int)self->gates[i].state,
+                         self->gates[i].tps /* as a reload left it */);
     }
-    *n = self->nprov;
-    return self->pstats;
-}
-
-int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen) {
-    int n;
-    const sms_prov_stats_t *p = sms_worker_provider_stats(self, &n);
-    char labels[160] = "service=\"sms-worker\""; /* no service (unit tests): no instance */
-    if (self->svc)
-        cmn_metrics_prefix(cmn_service_metrics(self->svc), labels, sizeof(labels));
-    return sms_metrics_render(p, n, self->stats.queued, self->stats.duplicates, self->stats.sent,
-                              self->stats.dead, labels, out, outlen);
-}
-
-char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
+    /* What is read at render time (the totals, LMDB's conversion counts) goes into a
+     * registry of this render: counters at their values, never added twice. */
     cmn_metrics_t *m = cmn_metrics_new("sms-worker");
     if (!m)
         return NULL;
-    if (self->svc) /* the same instance label as the service's own series */
-        cmn_metrics_set_instance(m, cmn_metrics_instance(cmn_service_metrics(self->svc)));
+    cmn_metrics_set_instance(m, cmn_metrics_instance(self->metrics));
+    sms_metrics_totals(m, self->stats.queued, self->stats.duplicates, self->stats.sent,
+                       self->stats.dead);
     static const char *const help =
         "SmsVerified events from otp-svc: counted, or for messages not known here";
     cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"counted\"",
@@ -352,7 +338,16 @@ char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn) {
     if (sms_queue_depth(self->queue, txn, &depth) == 0)
         cmn_metrics_set(m, "dvcid_sms_queue_depth", "", (double)depth,
                         "SMS jobs waiting, retrying or with a provider");
-    char *text = sms_conv_publish(txn, self->conv, m) == 0 ? cmn_metrics_render(m) : NULL;
+    char *own = cmn_metrics_render(self->metrics);
+    char *read = sms_conv_publish(txn, self->conv, m) == 0 ? cmn_metrics_render(m) : NULL;
     cmn_metrics_destroy(&m);
+    size_t a = own ? strlen(own) : 0, b = read ? strlen(read) : 0;
+    char *text = own && read ? malloc(a + b + 1) : NULL;
+    if (text) { /* two expositions of different families: one valid text */
+        memcpy(text, own, a);
+        memcpy(text + a, read, b + 1);
+    }
+    free(own);
+    free(read);
     return text;
 }

@@ -50,6 +50,9 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->db = db;
     self->timer = -1;
     self->provider_ok = true;
+    self->metrics = cmn_metrics_new("sms-worker");
+    if (self->metrics)
+        sms_metrics_families(self->metrics);
     self->rng = (cmn_time_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
     /* Instances of one shard share this LMDB: a job out with a provider may be another
      * live instance's, so none is released at start; its lease makes it due again. */
@@ -74,7 +77,7 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->texts = sms_texts_new(self->set.texts_file, err, sizeof(err));
     if (!self->texts)
         CMN_ERROR(NULL, "sms.texts_file: %s", err);
-    if (!self->queue || !self->status || !self->texts) {
+    if (!self->metrics || !self->queue || !self->status || !self->texts) {
         sms_worker_destroy(&self);
         return NULL;
     }
@@ -104,6 +107,7 @@ void sms_worker_destroy(sms_worker_t **self_p) {
     sms_status_destroy(&self->status);
     sms_texts_destroy(&self->texts);
     sms_queue_destroy(&self->queue);
+    cmn_metrics_destroy(&self->metrics);
     cmn_wipe(&self->set, sizeof(self->set));
     free(self);
     *self_p = NULL;
@@ -422,19 +426,18 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     (void)req;
     sms_worker_t *self = ctx->self;
     char *own = cmn_service_metrics_render(ctx->svc);
-    char *sms = malloc(65536), *conv = sms_worker_conv_metrics(self, ctx->txn);
-    if (!own || !sms || !conv || sms_worker_metrics(self, sms, 65536) < 0) {
+    char *sms = sms_worker_metrics(self, ctx->txn);
+    if (!own || !sms) {
         free(own);
         free(sms);
-        free(conv);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    char *texts[] = {own, sms, conv}, id[128];
+    char *texts[] = {own, sms}, id[128];
     char *ids[] = {cmn_metrics_identity(cmn_service_metrics(ctx->svc), id, sizeof(id))};
     Dvcid__Reply r = DVCID__REPLY__INIT;
     Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
-    m.n_texts = 3;
+    m.n_texts = 2;
     m.texts = texts;
     m.n_instances = 1;
     m.instances = ids;
@@ -443,7 +446,6 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     cmn_call_reply(ctx, &call, &r);
     free(own);
     free(sms);
-    free(conv);
     return 0;
 }
 
@@ -552,6 +554,8 @@ int sms_worker_run(sms_worker_t *self) {
     if (!self->svc ||
         cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
         return -1;
+    /* The providers' series name this process as the skeleton's do. */
+    cmn_metrics_set_instance(self->metrics, cmn_metrics_instance(cmn_service_metrics(self->svc)));
     self->timer = cmn_service_every(self->svc, SMS_TICK_MS, s_on_tick);
     if (self->timer < 0) {
         CMN_ERROR(NULL, "sms worker: cannot start the delivery timer");

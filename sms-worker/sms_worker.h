@@ -19,7 +19,6 @@
 #include "cmn_config.h"
 #include "cmn_db.h"
 #include "proto/dvcid.pb-c.h"
-#include "sms_metrics.h"
 #include "sms_status.h"
 
 /* Due messages handed to the provider per batch: more than the service loop takes
@@ -44,7 +43,7 @@
 
 typedef struct sms_worker sms_worker_t;
 
-/* Counters for metrics (exported by a later issue). */
+/* The worker's totals, counted on the loop thread; /metrics shows some (sms_metrics_totals). */
 typedef struct {
     uint64_t queued;           /* stored for delivery */
     uint64_t duplicates;       /* SmsSend for a message_id already known */
@@ -113,15 +112,10 @@ int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerifi
 int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
                       sms_status_rec_t *rec);
 
-/* The asynchronous providers' counters: *n gets how many (0 with `file`). */
-const sms_prov_stats_t *sms_worker_provider_stats(sms_worker_t *self, int *n);
-
-/* Prometheus text of every counter into out. Returns the length or -1. */
-int sms_worker_metrics(sms_worker_t *self, char *out, size_t outlen);
-
-/* Prometheus text of the conversion counters (sms_conv, read in txn) and of the
- * verified events (caller frees), or NULL. */
-char *sms_worker_conv_metrics(sms_worker_t *self, MDB_txn *txn);
+/* Prometheus text of sms-worker's own series (sms_metrics: the totals and the
+ * providers'), of the conversion counts (sms_conv, read in txn), of the verified events
+ * and refused receipts, and of the queue's depth. Caller frees; NULL on failure. */
+char *sms_worker_metrics(sms_worker_t *self, MDB_txn *txn);
 
 /* Deletes sent/dead metadata older than SMS_RETENTION_MS, at most SMS_SWEEP_MAX.
  * Returns how many, or -1. */

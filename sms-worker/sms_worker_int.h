@@ -45,6 +45,7 @@ struct sms_worker {
     uint64_t rng;     /* xorshift state for jitter and weights (not a secret) */
     uint64_t next_sweep_ms;
     sms_stats_t stats;
+    cmn_metrics_t *metrics; /* the providers' series (sms_metrics) */
     /* the synchronous path (`file`) */
     sms_provider_t *provider;
     /* the asynchronous path (`http`, `smpp`) */
@@ -53,7 +54,8 @@ struct sms_worker {
     const char *names[SMS_PROV_MAX];
     sms_kind_t kinds[SMS_PROV_MAX];
     sms_gate_t gates[SMS_PROV_MAX];
-    sms_prov_stats_t pstats[SMS_PROV_MAX];
+    char pnames[SMS_PROV_MAX][SMS_SET_NAME]; /* names[i] points here: outlives provs[i] */
+    sms_prov_metrics_t pm[SMS_PROV_MAX];     /* their series in metrics */
     sms_route_t routes[SMS_ROUTE_MAX];
     int nroutes;
     sms_chan_t *results;

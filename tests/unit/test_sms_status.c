@@ -1,7 +1,7 @@
 /* Unit test of the pieces behind receipts and metrics, on a temporary LMDB:
  * sms_status (sent with the SMSC's id, receipts by that id or by ours, repeats,
  * a receipt before the "sent", receipts that never come, forgetting), the
- * sms_chan FIFO and its eventfd, and the Prometheus text of sms_metrics. */
+ * sms_chan FIFO and its eventfd, and sms_metrics' series on cmn_metrics. */
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -186,20 +186,27 @@ int main(void) {
     CHECK(ch == NULL, "chan destroy nulls");
 
     /* Metrics: the histogram is cumulative; the text names every provider. */
-    sms_prov_stats_t p[2];
-    memset(p, 0, sizeof(p));
-    snprintf(p[0].name, sizeof(p[0].name), "smpp");
-    snprintf(p[1].name, sizeof(p[1].name), "http");
-    p[0].sent = 3;
-    p[0].delivered = 2;
-    p[1].failed = 7;
-    p[1].tps = 40;
-    sms_metrics_latency(&p[0], 100);
-    sms_metrics_latency(&p[0], 700);
-    sms_metrics_latency(&p[0], 99999999);
-    char text[8192];
-    int n = sms_metrics_render(p, 2, 10, 1, 7, 2, "service=\"sms-worker\"", text, sizeof(text));
-    CHECK(n > 0, "render");
+    cmn_metrics_t *m = cmn_metrics_new("sms-worker");
+    sms_prov_metrics_t p[2];
+    CHECK(m && sms_metrics_provider(m, "smpp", &p[0]) == 0 &&
+              sms_metrics_provider(m, "http", &p[1]) == 0,
+          "provider series");
+    for (int i = 0; i < 3; i++)
+        sms_metrics_count(m, &p[0], SMS_PM_SENT);
+    for (int i = 0; i < 2; i++)
+        sms_metrics_count(m, &p[0], SMS_PM_DELIVERED);
+    for (int i = 0; i < 7; i++)
+        sms_metrics_count(m, &p[1], SMS_PM_FAILED);
+    sms_metrics_gate(m, "smpp", 0, 0);
+    sms_metrics_gate(m, "http", 1, 40);
+    sms_metrics_latency(m, &p[0], 100);
+    sms_metrics_latency(m, &p[0], 700);
+    sms_metrics_latency(m, &p[0], 99999999);
+    sms_metrics_totals(m, 10, 1, 7, 2);
+    char *text = cmn_metrics_render(m);
+    CHECK(text != NULL, "render");
+    if (!text)
+        text = strdup("");
     CHECK(strstr(text,
                  "dvcid_sms_provider_sent_total{service=\"sms-worker\",provider=\"smpp\"} 3\n") !=
               NULL,
@@ -208,17 +215,27 @@ int main(void) {
                  "dvcid_sms_provider_failed_total{service=\"sms-worker\",provider=\"http\"} 7\n") !=
               NULL,
           "failed");
+    CHECK(
+        strstr(text,
+               "dvcid_sms_provider_unknown_total{service=\"sms-worker\",provider=\"http\"} 0\n") !=
+            NULL,
+        "every counter of a provider from the start");
     CHECK(strstr(text, "dvcid_sms_provider_tps_limit{service=\"sms-worker\",provider=\"http\"} "
                        "40\n") &&
               strstr(text, "dvcid_sms_provider_tps_limit{service=\"sms-worker\",provider=\"smpp\"} "
                            "0\n"),
           "each provider's rate limit (0: none), the capacity of the alert's ratio");
+    CHECK(strstr(text, "dvcid_sms_provider_breaker{service=\"sms-worker\",provider=\"http\"} 1\n"),
+          "breaker");
     CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
                        "le=\"0.25\"} 1\n"),
           "bucket 0.25");
     CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
                        "le=\"1\"} 2\n"),
           "bucket 1");
+    CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
+                       "le=\"3600\"} 2\n"),
+          "bucket 3600");
     CHECK(strstr(text, "dvcid_sms_delivery_seconds_bucket{service=\"sms-worker\",provider=\"smpp\","
                        "le=\"+Inf\"} 3\n"),
           "bucket +Inf");
@@ -237,8 +254,27 @@ int main(void) {
             const char *h = strstr(text, help);
             CHECK(h && h < l, "HELP of %s", name);
         }
-    CHECK(sms_metrics_render(p, 2, 0, 0, 0, 0, "service=\"sms-worker\"", text, 64) == -1,
-          "small buffer accepted");
+    free(text);
+    cmn_metrics_destroy(&m);
+    /* With no provider (the file sink) the families are still named, without a sample. */
+    m = cmn_metrics_new("sms-worker");
+    sms_metrics_families(m);
+    text = m ? cmn_metrics_render(m) : NULL;
+    CHECK(text &&
+              strstr(text, "# HELP dvcid_sms_provider_sent_total SMS the provider accepted, by "
+                           "provider\n# TYPE dvcid_sms_provider_sent_total counter\n") &&
+              strstr(text, "# TYPE dvcid_sms_delivery_seconds histogram\n") &&
+              strstr(text, "# TYPE dvcid_sms_provider_breaker gauge\n") && !strchr(text, '{'),
+          "families alone: %s", text ? text : "");
+    free(text);
+    cmn_metrics_destroy(&m);
+    /* Bounds cmn_metrics cannot hold are refused, not cut. */
+    static const double many[15] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+    m = cmn_metrics_new("t");
+    CHECK(m && !cmn_metrics_histogram(m, "h", "", many, 15, "h") &&
+              cmn_metrics_histogram(m, "h", "", many, 14, "h"),
+          "histogram bounds");
+    cmn_metrics_destroy(&m);
 
     cmn_db_destroy(&s_db);
     CHECK(tap_rm_rf(dir) == 0, "cleanup");
