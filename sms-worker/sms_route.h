@@ -7,18 +7,16 @@
  * goes to one of the providers that can take it now, drawn by weight (default 1);
  * a provider of weight 0 is a stand-by, taken only when no weighted one can.
  *
- * Each provider has a gate: a token bucket (at most tps messages per second,
- * bursts of up to one second's worth) and a circuit breaker. The breaker opens
- * after `failures` failures in a row (errors and timeouts; throttling does not
- * count), sends nothing for `cooldown_ms`, then lets one probe through
- * (half-open): its success closes the breaker, its failure opens it again. A
- * route whose providers are all open is "broken": its messages wait. */
+ * Each provider a route names has a gate (sms_gate): a route whose providers' gates
+ * are all open is "broken": its messages wait. */
 #ifndef SMS_ROUTE_H
 #define SMS_ROUTE_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "sms_gate.h"
 
 #define SMS_ROUTE_MAX 32  /* routes (prefixes) */
 #define SMS_ROUTE_WAYS 4  /* providers in one route */
@@ -32,22 +30,6 @@ typedef struct {
     int weight[SMS_ROUTE_WAYS]; /* 0 (stand-by) .. SMS_WEIGHT_MAX */
 } sms_route_t;
 
-typedef enum { SMS_BREAKER_CLOSED, SMS_BREAKER_OPEN, SMS_BREAKER_HALF_OPEN } sms_breaker_state_t;
-
-typedef struct {
-    /* settings */
-    int tps; /* 0: no cap */
-    int failures;
-    uint32_t cooldown_ms;
-    /* state */
-    double tokens;
-    uint64_t refill_ms;
-    sms_breaker_state_t state;
-    int fails; /* in a row */
-    uint64_t open_until_ms;
-    bool probing; /* half-open: the one probe is out */
-} sms_gate_t;
-
 /* Parses spec into routes (at most max). Provider names must be among names
  * (nnames of them); an empty spec gives one route "*" to names[0]. Returns the
  * number of routes, or -1 with a reason in err. */
@@ -56,20 +38,6 @@ int sms_route_parse(const char *spec, const char *const *names, int nnames, sms_
 
 /* The route with the longest prefix of phone (E.164), or NULL. */
 const sms_route_t *sms_route_match(const sms_route_t *routes, int n, const char *phone);
-
-void sms_gate_init(sms_gate_t *g, int tps, int failures, uint32_t cooldown_ms, uint64_t now);
-
-/* May the gate take a message now (breaker allows and a token is there)? No change. */
-bool sms_gate_ready(sms_gate_t *g, uint64_t now);
-/* Takes a token (and the half-open probe). Call only after sms_gate_ready. */
-void sms_gate_take(sms_gate_t *g, uint64_t now);
-/* Gives a token back (the provider refused the message before sending it). */
-void sms_gate_untake(sms_gate_t *g);
-/* The outcome of a message the gate let through. */
-void sms_gate_success(sms_gate_t *g);
-void sms_gate_failure(sms_gate_t *g, uint64_t now);
-/* Is the breaker letting messages through (closed, or half-open with no probe out)? */
-bool sms_gate_up(sms_gate_t *g, uint64_t now);
 
 enum { SMS_PICK_BROKEN = -1, SMS_PICK_CAPPED = -2 };
 

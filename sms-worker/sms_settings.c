@@ -1,6 +1,4 @@
-/* sms_settings: copies the [sms] keys out of the configuration (see sms_settings.h).
- * The #ifdef is the switch: the lead's config table defines CMN_CONFIG_SMS_DELIVERY
- * together with the fields read below; until then the defaults hold. */
+/* sms_settings: copies the [sms] keys out of the configuration (see sms_settings.h). */
 #include "sms_settings.h"
 
 #include <stddef.h>
@@ -22,7 +20,6 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg) {
     S_COPY(s->smpp_system_id, cfg->sms_smpp_system_id);
     S_COPY(s->smpp_password, cfg->sms_smpp_password);
     S_COPY(s->smpp_source, cfg->sms_smpp_source);
-#ifdef CMN_CONFIG_SMS_DELIVERY
     S_COPY(s->routes, cfg->sms_routes);
     S_COPY(s->http_success, cfg->sms_http_success);
     S_COPY(s->http_headers, cfg->sms_http_headers);
@@ -42,26 +39,6 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg) {
     S_COPY(s->dlr_token, cfg->sms_dlr_token);
     S_COPY(s->dlr_allow, cfg->sms_dlr_allow);
     S_COPY(s->texts_file, cfg->sms_texts_file);
-#else
-    S_COPY(s->routes, SMS_DEF_ROUTES);
-    S_COPY(s->http_success, SMS_DEF_HTTP_SUCCESS);
-    S_COPY(s->http_headers, SMS_DEF_HTTP_HEADERS);
-    s->http_timeout_ms = SMS_DEF_HTTP_TIMEOUT_MS;
-    s->http_inflight = SMS_DEF_HTTP_INFLIGHT;
-    s->http_tps = SMS_DEF_HTTP_TPS;
-    s->smpp_window = SMS_DEF_SMPP_WINDOW;
-    s->smpp_tps = SMS_DEF_SMPP_TPS;
-    s->smpp_timeout_ms = SMS_DEF_SMPP_TIMEOUT_MS;
-    s->smpp_enquire_s = SMS_DEF_SMPP_ENQUIRE_S;
-    s->smpp_reconnect_ms = SMS_DEF_SMPP_RECONNECT_MS;
-    s->breaker_failures = SMS_DEF_BREAKER_FAILURES;
-    s->breaker_cooldown_ms = SMS_DEF_BREAKER_COOLDOWN_MS;
-    s->receipt_timeout_s = SMS_DEF_RECEIPT_TIMEOUT_S;
-    s->status_retention_s = SMS_DEF_STATUS_RETENTION_S;
-    S_COPY(s->dlr_listen, SMS_DEF_DLR_LISTEN);
-    S_COPY(s->dlr_allow, SMS_DEF_DLR_ALLOW);
-    S_COPY(s->texts_file, SMS_DEF_TEXTS_FILE);
-#endif
 }
 
 /* The keys a [sms.NAME] section may set (cmn_config checked their values). */
@@ -96,7 +73,6 @@ static const struct {
 
 int sms_settings_names(const cmn_config_t *cfg, char names[][SMS_SET_NAME], int max) {
     int n = 0;
-#ifdef CMN_CONFIG_SMS_NAMED
     for (int i = 0; i < cfg->sms_nsub; i++) {
         int seen = 0;
         for (int j = 0; j < n; j++)
@@ -106,11 +82,6 @@ int sms_settings_names(const cmn_config_t *cfg, char names[][SMS_SET_NAME], int 
             n++;
         }
     }
-#else
-    (void)cfg;
-    (void)names;
-    (void)max;
-#endif
     return n;
 }
 
@@ -123,7 +94,6 @@ sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg,
     if (strcmp(name, "smpp") == 0)
         return SMS_KIND_SMPP;
     sms_kind_t kind = SMS_KIND_NONE;
-#ifdef CMN_CONFIG_SMS_NAMED
     for (int i = 0; i < cfg->sms_nsub; i++) {
         const cmn_config_subkey_t *k = &cfg->sms_sub[i];
         if (strcmp(k->section, name) != 0)
@@ -140,8 +110,5 @@ sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg,
                 *(int *)field = (int)strtol(k->value, NULL, 10);
         }
     }
-#else
-    (void)cfg;
-#endif
     return kind;
 }
