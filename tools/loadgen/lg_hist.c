@@ -1,9 +1,11 @@
 /* lg_hist: the log-linear histogram of lg_hist.h. The layout is HdrHistogram's with one
- * sub-bucket count for all magnitudes: bucket i < 256 holds exactly the value i; above, the
- * magnitude e = floor(log2 v) picks a run of 128 buckets and the 7 bits below the leading
+ * sub-bucket count for all magnitudes: bucket i < 2048 holds exactly the value i; above, the
+ * magnitude e = floor(log2 v) picks a run of 1024 buckets and the 10 bits below the leading
  * one pick the bucket inside it. */
 #include "lg_hist.h"
 
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -116,4 +118,54 @@ uint64_t lg_hist_percentile(const lg_hist_t *self, double p) {
         }
     }
     return self->max;
+}
+
+double lg_hist_stddev(const lg_hist_t *self) {
+    if (self->count == 0)
+        return 0.0;
+    double mean = lg_hist_mean(self), sq = 0.0;
+    for (size_t i = 0; i < LG_HIST_BUCKETS; i++) {
+        if (!self->counts[i])
+            continue;
+        double mid = ((double)lg_hist_lowest(i) + (double)lg_hist_highest(i)) / 2.0 - mean;
+        sq += mid * mid * (double)self->counts[i];
+    }
+    return sqrt(sq / (double)self->count);
+}
+
+/* HdrHistogram's PercentileIterator: the levels to report go 0, then in steps that halve
+ * each time the distance to 100 % halves (ticks per half distance each), and every bucket
+ * that reaches a level is reported at that level with its highest equivalent value. */
+int lg_hist_write_hgrm(const lg_hist_t *self, FILE *f, double unit_ns) {
+    enum { TICKS = 5 };
+    fprintf(f, "%12s %14s %10s %14s\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)");
+    uint64_t total = self->count, seen = 0;
+    double level = 0.0;
+    for (size_t i = 0; i < LG_HIST_BUCKETS && seen < total; i++) {
+        if (!self->counts[i])
+            continue;
+        seen += self->counts[i];
+        uint64_t top = lg_hist_highest(i);
+        double value = (double)(top < self->max ? top : self->max) / unit_ns;
+        double reached = 100.0 * (double)seen / (double)total;
+        bool last = seen == total;
+        /* The last bucket gets one level row, then the 100 % row, as HdrHistogram's does. */
+        while (reached >= level) {
+            fprintf(f, "%12.3f %2.12f %10llu %14.2f\n", value, level / 100.0,
+                    (unsigned long long)seen, 1.0 / (1.0 - level / 100.0));
+            double ticks = TICKS * pow(2.0, floor(log2(100.0 / (100.0 - level))) + 1);
+            level += 100.0 / ticks;
+            if (last)
+                break;
+        }
+        if (last)
+            fprintf(f, "%12.3f %2.12f %10llu\n", value, 1.0, (unsigned long long)seen);
+    }
+    fprintf(f, "#[Mean    = %12.3f, StdDeviation   = %12.3f]\n", lg_hist_mean(self) / unit_ns,
+            lg_hist_stddev(self) / unit_ns);
+    fprintf(f, "#[Max     = %12.3f, Total count    = %12llu]\n", (double)self->max / unit_ns,
+            (unsigned long long)total);
+    fprintf(f, "#[Buckets = %12u, SubBuckets     = %12u]\n",
+            (unsigned)(LG_HIST_MAX_EXP - LG_HIST_SUB_BITS + 1), S_EXACT);
+    return ferror(f) ? -1 : 0;
 }

@@ -1,7 +1,9 @@
 /* lg_opts: command-line parsing and checks for a dvcid-load run (lg_opts.h). Defaults match
- * the bench configuration (scripts/bench.sh) and the README's load-testing section. */
+ * the bench configuration (scripts/bench.sh) and docs/LOADGEN.md; the text of --help is
+ * lg_help.c. */
 #include "lg_opts.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
@@ -11,47 +13,6 @@
 
 /* "mixed": mostly sign-ins, as on the portal, with registrations and the unhappy paths. */
 static const char s_mixed[] = "login:6,register:2,resend:1,wrong-code:1";
-
-void lg_opts_usage(FILE *f) {
-    fputs("usage: dvcid-load [options]            drive whole flows against a dvcid URL\n"
-          "       dvcid-load --get PATH [options] GET one path (the HTTP ceiling)\n"
-          "       dvcid-load argon2 [--ops N] [--mem-mib M] [--threads T] [--duration S] [--json]\n"
-          "       dvcid-load commits --dir DIR [--duration S] [--value-bytes N] [--json]\n"
-          "\n"
-          "The server needs [otp] test_phone_prefix and test_code, and [captcha] test_answer:\n"
-          "the generator's phones are under that prefix and their code is the test code.\n"
-          "\n"
-          "  --url URL           http://host:port[/base] (default http://127.0.0.1:8080)\n"
-          "  --flow FLOWS        register | otp | start | login | resend | wrong-code | mixed,\n"
-          "                      or weights like login:6,register:2 (default register);\n"
-          "                      mixed = login:6,register:2,resend:1,wrong-code:1\n"
-          "  --get PATH          the get flow: GET PATH (2xx is success)\n"
-          "  --rate R            open loop: R flows per second in all, each started at its\n"
-          "                      intended time; latency counts from that time\n"
-          "  --connections N     closed loop (no --rate): N connections, each running flows\n"
-          "                      back to back (default 64); open loop: most connections (1024)\n"
-          "  --duration S        seconds measured (default 10)\n"
-          "  --warmup S          seconds run before measuring (default 0)\n"
-          "  --threads T         worker threads, each with its own connections (default 1)\n"
-          "  --timeout MS        a request unanswered after MS fails as timeout (default 10000)\n"
-          "  --test-code CODE    the server's otp.test_code (default 123456)\n"
-          "  --phone-prefix P    the server's otp.test_phone_prefix (default +8430000)\n"
-          "  --captcha-answer A  the server's captcha.test_answer (default TEST)\n"
-          "  --no-captcha        no captcha step: starts send a made-up captcha id\n"
-          "  --password PW       password of the accounts made and signed in (default "
-          "Tr0ng!Dong2024)\n"
-          "  --wrong N           wrong codes per wrong-code flow (default 1)\n"
-          "  --prepare N         accounts registered before a run with sign-ins (default 100;\n"
-          "                      0 = only those the run registers)\n"
-          "  --accounts FILE     ID numbers to sign in with, one a line (no prepare); when FILE\n"
-          "                      does not exist the prepared accounts are written to it\n"
-          "  --seed N            identity seed (default random: IDs differ from run to run)\n"
-          "  --label NAME        a name for this run in the JSON\n"
-          "  --json              results as JSON on stdout (the table goes to stderr)\n"
-          "  --progress          a progress line every second on stderr\n"
-          "  --help\n",
-          f);
-}
 
 int lg_opts_flows(const char *spec, int weights[LG_NFLOWS], char *err, size_t errlen) {
     memset(weights, 0, sizeof(int) * LG_NFLOWS);
@@ -133,6 +94,15 @@ enum {
     O_JSON,
     O_PROGRESS,
     O_HELP,
+    O_RAMP,
+    O_STEPS,
+    O_STEP_DURATION,
+    O_ARRIVALS,
+    O_SOURCES,
+    O_SOURCE_CIDR,
+    O_CSV,
+    O_INTERVAL,
+    O_HDR,
 };
 
 static const struct option s_long[] = {
@@ -158,8 +128,126 @@ static const struct option s_long[] = {
     {"json", no_argument, NULL, O_JSON},
     {"progress", no_argument, NULL, O_PROGRESS},
     {"help", no_argument, NULL, O_HELP},
+    {"ramp", required_argument, NULL, O_RAMP},
+    {"steps", required_argument, NULL, O_STEPS},
+    {"step-duration", required_argument, NULL, O_STEP_DURATION},
+    {"arrivals", required_argument, NULL, O_ARRIVALS},
+    {"sources", required_argument, NULL, O_SOURCES},
+    {"source-cidr", required_argument, NULL, O_SOURCE_CIDR},
+    {"csv", required_argument, NULL, O_CSV},
+    {"interval", required_argument, NULL, O_INTERVAL},
+    {"hdr", required_argument, NULL, O_HDR},
     {NULL, 0, NULL, 0},
 };
+
+/* --ramp A:B:S. */
+static int s_ramp(lg_opts_t *self, const char *v, char *err, size_t errlen) {
+    char buf[128];
+    snprintf(buf, sizeof(buf), "%s", v);
+    char *save = NULL, *a = strtok_r(buf, ":", &save), *b = strtok_r(NULL, ":", &save),
+         *secs = strtok_r(NULL, ":", &save);
+    if (!a || !b || !secs || strtok_r(NULL, ":", &save)) {
+        snprintf(err, errlen, "--ramp \"%s\": expected FROM:TO:SECONDS", v);
+        return -1;
+    }
+    if (s_num("ramp", a, 0, 1e7, &self->ramp_from, err, errlen) ||
+        s_num("ramp", b, 0, 1e7, &self->ramp_to, err, errlen) ||
+        s_num("ramp", secs, 0.1, 86400, &self->ramp_s, err, errlen))
+        return -1;
+    if (self->ramp_from + self->ramp_to <= 0) {
+        snprintf(err, errlen, "--ramp \"%s\": a rate above 0 somewhere", v);
+        return -1;
+    }
+    return 0;
+}
+
+/* --steps R1,R2,... */
+static int s_steps(lg_opts_t *self, const char *v, char *err, size_t errlen) {
+    char buf[1024];
+    if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf)) {
+        snprintf(err, errlen, "--steps: too long");
+        return -1;
+    }
+    self->nsteps = 0;
+    char *save = NULL;
+    for (char *r = strtok_r(buf, ",", &save); r; r = strtok_r(NULL, ",", &save)) {
+        if (self->nsteps == LG_STEPS_MAX) {
+            snprintf(err, errlen, "--steps: at most %d steps", LG_STEPS_MAX);
+            return -1;
+        }
+        if (s_num("steps", r, 0.001, 1e7, &self->steps[self->nsteps++], err, errlen))
+            return -1;
+    }
+    if (self->nsteps == 0) {
+        snprintf(err, errlen, "--steps: no rate");
+        return -1;
+    }
+    return 0;
+}
+
+/* --source-cidr a.b.c.d/p into the first host address and how many there are. */
+static int s_cidr(lg_opts_t *self, const char *v, char *err, size_t errlen) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s", v);
+    char *slash = strchr(buf, '/');
+    long bits = 32;
+    if (slash) {
+        *slash = '\0';
+        char *end = NULL;
+        bits = strtol(slash + 1, &end, 10);
+        if (!end || *end || end == slash + 1 || bits < 8 || bits > 32)
+            bits = -1;
+    }
+    struct in_addr a;
+    if (bits < 0 || inet_pton(AF_INET, buf, &a) != 1) {
+        snprintf(err, errlen, "--source-cidr \"%s\": expected an IPv4 a.b.c.d/8 to /32", v);
+        return -1;
+    }
+    uint32_t mask = bits == 32 ? 0xffffffffu : ~(0xffffffffu >> bits);
+    uint32_t net = ntohl(a.s_addr) & mask;
+    uint64_t size = (uint64_t)1 << (32 - bits);
+    /* The network and broadcast addresses are nobody's: left out where a block has hosts. */
+    self->src_base = size > 2 ? net + 1 : net;
+    self->src_avail = size > 2 ? size - 2 : size;
+    return 0;
+}
+
+/* The target rate over the run from --rate, --ramp or --steps (warm-up first). */
+static int s_profile(lg_opts_t *self, bool have_duration, char *err, size_t errlen) {
+    int modes = (self->rate > 0) + (self->ramp_s > 0) + (self->nsteps > 0);
+    if (modes > 1) {
+        snprintf(err, errlen, "--rate, --ramp and --steps: one at a time");
+        return -1;
+    }
+    if ((self->ramp_s > 0 || self->nsteps > 0) && have_duration) {
+        snprintf(err, errlen, "--duration: --ramp and --steps set the measured window");
+        return -1;
+    }
+    lg_profile_t *p = &self->profile;
+    memset(p, 0, sizeof(*p));
+    int rc = 0;
+    if (self->rate > 0) {
+        rc = lg_profile_add(p, self->warmup_s + self->duration_s, self->rate, self->rate);
+    } else if (self->ramp_s > 0) {
+        if (self->warmup_s > 0)
+            rc = lg_profile_add(p, self->warmup_s, self->ramp_from, self->ramp_from);
+        rc = rc ? rc : lg_profile_add(p, self->ramp_s, self->ramp_from, self->ramp_to);
+        self->duration_s = self->ramp_s;
+        self->rate = self->ramp_from > self->ramp_to ? self->ramp_from : self->ramp_to;
+    } else if (self->nsteps > 0) {
+        for (int i = 0; i < self->nsteps && rc == 0; i++) {
+            double secs = self->step_s + (i == 0 ? self->warmup_s : 0);
+            rc = lg_profile_add(p, secs, self->steps[i], self->steps[i]);
+            self->rate = self->steps[i] > self->rate ? self->steps[i] : self->rate;
+        }
+        self->duration_s = self->step_s * self->nsteps;
+    }
+    if (rc != 0) {
+        snprintf(err, errlen, "the rate profile does not fit");
+        return -1;
+    }
+    return 0;
+}
 
 int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errlen) {
     memset(self, 0, sizeof(*self));
@@ -177,7 +265,10 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
     self->threads = 1;
     self->timeout_ms = 10000;
     self->prepare = -1;
-    bool seeded = false, have_get = false;
+    self->step_s = 10;
+    self->interval_s = 1;
+    bool seeded = false, have_get = false, have_duration = false, have_cidr = false;
+    s_cidr(self, "198.18.0.0/15", err, errlen);
     double x;
 
     optind = 1;
@@ -211,6 +302,7 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
         case O_DURATION:
             if (s_num("duration", optarg, 0.1, 86400, &self->duration_s, err, errlen))
                 return -1;
+            have_duration = true;
             break;
         case O_WARMUP:
             if (s_num("warmup", optarg, 0, 3600, &self->warmup_s, err, errlen))
@@ -272,6 +364,48 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
         case O_HELP:
             lg_opts_usage(stdout);
             return 1;
+        case O_RAMP:
+            if (s_ramp(self, optarg, err, errlen))
+                return -1;
+            break;
+        case O_STEPS:
+            if (s_steps(self, optarg, err, errlen))
+                return -1;
+            break;
+        case O_STEP_DURATION:
+            if (s_num("step-duration", optarg, 0.1, 86400, &self->step_s, err, errlen))
+                return -1;
+            break;
+        case O_ARRIVALS:
+            if (strcmp(optarg, "uniform") == 0) {
+                self->arrivals = LG_ARRIVALS_UNIFORM;
+            } else if (strcmp(optarg, "poisson") == 0) {
+                self->arrivals = LG_ARRIVALS_POISSON;
+            } else {
+                snprintf(err, errlen, "--arrivals \"%s\": uniform or poisson", optarg);
+                return -1;
+            }
+            break;
+        case O_SOURCES:
+            if (s_num("sources", optarg, 1, 1 << 24, &x, err, errlen))
+                return -1;
+            self->sources = (uint64_t)x;
+            break;
+        case O_SOURCE_CIDR:
+            if (s_cidr(self, optarg, err, errlen))
+                return -1;
+            have_cidr = true;
+            break;
+        case O_CSV:
+            self->csv_path = optarg;
+            break;
+        case O_INTERVAL:
+            if (s_num("interval", optarg, 0.05, 3600, &self->interval_s, err, errlen))
+                return -1;
+            break;
+        case O_HDR:
+            self->hdr_path = optarg;
+            break;
         default:
             snprintf(err, errlen, "unknown or incomplete option %s (see --help)", argv[optind - 1]);
             return -1;
@@ -291,6 +425,15 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
     }
     if (!self->flow.test_code[0] || strlen(self->flow.test_code) > 15) {
         snprintf(err, errlen, "--test-code: 1 to 15 characters");
+        return -1;
+    }
+    if (s_profile(self, have_duration, err, errlen) != 0)
+        return -1;
+    if (self->sources == 0 && have_cidr)
+        self->sources = self->src_avail;
+    if (self->sources > self->src_avail) {
+        snprintf(err, errlen, "--sources %llu: the block has %llu host addresses",
+                 (unsigned long long)self->sources, (unsigned long long)self->src_avail);
         return -1;
     }
     if (self->connections == 0)

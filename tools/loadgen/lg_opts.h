@@ -11,8 +11,10 @@
 
 #include "lg_flow.h"
 #include "lg_http.h"
+#include "lg_sched.h"
 
 #define LG_THREADS_MAX 256
+#define LG_STEPS_MAX 64
 
 typedef struct {
     char url[512];
@@ -22,7 +24,14 @@ typedef struct {
     lg_flow_opts_t flow;    /* its strings point into this struct or argv */
     char get_path[512];
     char phone_prefix[32];
-    double rate;     /* open loop: flows per second in all; 0 = closed loop */
+    double rate; /* open loop: flows per second in all (the highest of a ramp or steps);
+                  * 0 = closed loop */
+    double ramp_from, ramp_to, ramp_s; /* --ramp; ramp_s 0 = none */
+    double steps[LG_STEPS_MAX];        /* --steps */
+    int nsteps;                        /* 0 = none */
+    double step_s;                     /* --step-duration */
+    lg_profile_t profile;              /* open loop: the rate from the start, warm-up included */
+    lg_arrivals_t arrivals;
     int connections; /* closed loop: connections; open loop: most kept open */
     double duration_s, warmup_s;
     int threads;
@@ -31,7 +40,12 @@ typedef struct {
     const char *accounts_file;
     uint64_t seed;
     bool json, progress;
-    const char *label; /* a name for this run in the JSON (the bench sets it) */
+    const char *label;  /* a name for this run in the JSON (the bench sets it) */
+    uint64_t sources;   /* simulated client addresses (X-Forwarded-For); 0 = none */
+    uint32_t src_base;  /* the first of them (host order) */
+    uint64_t src_avail; /* host addresses of --source-cidr */
+    const char *csv_path, *hdr_path;
+    double interval_s; /* CSV interval rows */
 } lg_opts_t;
 
 /* Parses argv (argv[0] is the program). Returns 0 with *self filled, 1 when --help was
@@ -42,7 +56,7 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
  * or -1 with the reason in err. */
 int lg_opts_flows(const char *spec, int weights[LG_NFLOWS], char *err, size_t errlen);
 
-/* Prints the usage text to f. */
+/* Prints the whole --help text to f (lg_help.c). */
 void lg_opts_usage(FILE *f);
 
 #endif

@@ -35,11 +35,41 @@ static void s_row(FILE *f, const char *name, uint64_t ok, uint64_t failed, doubl
 }
 
 static const char *s_mode(const lg_opts_t *o, char *buf, size_t cap) {
-    if (o->rate > 0)
-        snprintf(buf, cap, "open loop at %g/s (up to %d connections)", o->rate, o->connections);
+    const char *arr = o->arrivals == LG_ARRIVALS_POISSON ? "Poisson" : "uniform";
+    if (o->ramp_s > 0)
+        snprintf(buf, cap, "open loop ramp %g/s to %g/s over %g s, %s (up to %d connections)",
+                 o->ramp_from, o->ramp_to, o->ramp_s, arr, o->connections);
+    else if (o->nsteps > 0)
+        snprintf(buf, cap, "open loop in %d steps of %g s, %s (up to %d connections)", o->nsteps,
+                 o->step_s, arr, o->connections);
+    else if (o->rate > 0)
+        snprintf(buf, cap, "open loop at %g/s, %s (up to %d connections)", o->rate, arr,
+                 o->connections);
     else
         snprintf(buf, cap, "closed loop, %d connections", o->connections);
     return buf;
+}
+
+static void s_steps_text(FILE *f, const lg_report_t *r) {
+    if (!r->nrate_steps)
+        return;
+    fprintf(f, "%-9s %9s %10s %10s %9s %9s %9s %9s %9s %8s\n", "rate step", "target/s", "flows/s",
+            "req/s", "p50", "p90", "p99", "p99.9", "max", "failed");
+    for (int i = 0; i < r->nrate_steps; i++) {
+        const lg_step_result_t *st = &r->rate_steps[i];
+        double per = st->seconds > 0 ? 1 / st->seconds : 0;
+        double ms[5] = {st->p50, st->p90, st->p99, st->p999, st->max};
+        char lat[5][16];
+        for (int k = 0; k < 5; k++) {
+            if (st->ok)
+                lg_report_latency(lat[k], sizeof(lat[k]), (uint64_t)(ms[k] * 1e6));
+            else
+                snprintf(lat[k], sizeof(lat[k]), "-");
+        }
+        fprintf(f, "%-9d %9g %10.1f %10.1f %9s %9s %9s %9s %9s %8llu\n", i + 1, st->target_rate,
+                (double)st->flows * per, (double)st->requests * per, lat[0], lat[1], lat[2], lat[3],
+                lat[4], (unsigned long long)(st->requests - st->ok));
+    }
 }
 
 void lg_report_text(FILE *f, const lg_report_t *r) {
@@ -92,6 +122,9 @@ void lg_report_text(FILE *f, const lg_report_t *r) {
             fprintf(f, ", %llu x other", (unsigned long long)st->other);
         fprintf(f, "\n");
     }
+    s_steps_text(f, r);
+    if (o->sources)
+        fprintf(f, "client addresses: %llu (X-Forwarded-For)\n", (unsigned long long)o->sources);
     fprintf(f, "connections opened: %llu\n", (unsigned long long)r->connects);
 }
 
@@ -149,6 +182,35 @@ json_t *lg_report_json(const lg_report_t *r) {
         return NULL;
     if (o->label)
         json_object_set_new(root, "label", json_string(o->label));
+    json_object_set_new(root, "seed", json_integer((json_int_t)(o->seed & INT64_MAX)));
+    json_object_set_new(root, "sources", json_integer((json_int_t)o->sources));
+    if (o->rate > 0)
+        json_object_set_new(
+            root, "arrivals",
+            json_string(o->arrivals == LG_ARRIVALS_POISSON ? "poisson" : "uniform"));
+    if (o->ramp_s > 0)
+        json_object_set_new(root, "ramp",
+                            json_pack("{s:f, s:f, s:f}", "from", o->ramp_from, "to", o->ramp_to,
+                                      "seconds", o->ramp_s));
+    if (r->nrate_steps) {
+        json_t *arr = json_array();
+        for (int i = 0; i < r->nrate_steps && arr; i++) {
+            const lg_step_result_t *st = &r->rate_steps[i];
+            double per = st->seconds > 0 ? 1 / st->seconds : 0;
+            json_array_append_new(
+                arr,
+                json_pack("{s:i, s:f, s:f, s:I, s:I, s:I, s:I, s:f, s:f, s:f, s:{s:f, s:f, "
+                          "s:f, s:f, s:f, s:f}}",
+                          "step", i + 1, "target_rate", st->target_rate, "seconds", st->seconds,
+                          "requests", (json_int_t)st->requests, "ok", (json_int_t)st->ok, "failed",
+                          (json_int_t)(st->requests - st->ok), "flows", (json_int_t)st->flows,
+                          "req_per_s", (double)st->requests * per, "ok_per_s", (double)st->ok * per,
+                          "flows_per_s", (double)st->flows * per, "latency_ms", "p50", st->p50,
+                          "p90", st->p90, "p99", st->p99, "p999", st->p999, "max", st->max, "mean",
+                          st->mean));
+        }
+        json_object_set_new(root, "rate_steps", arr);
+    }
     if (o->weights[LG_FLOW_GET])
         json_object_set_new(root, "get", json_string(o->get_path));
     if (r->prep_stats)

@@ -12,8 +12,17 @@
 #include "lg_opts.h"
 #include "lg_stats.h"
 
+/* One rate step of --steps: what was aimed at and what came back (latencies in ms). */
+typedef struct {
+    double target_rate, seconds;
+    uint64_t requests, ok, flows;
+    double p50, p90, p99, p999, max, mean;
+} lg_step_result_t;
+
 typedef struct {
     const lg_opts_t *opts;
+    const lg_step_result_t *rate_steps; /* --steps; NULL otherwise */
+    int nrate_steps;
     const lg_stats_t *stats;      /* the measured window, all threads merged */
     double seconds;               /* length of the measured window */
     uint64_t connects;            /* connections opened (reconnections show here) */

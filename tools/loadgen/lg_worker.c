@@ -6,6 +6,7 @@
 #include "lg_worker.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,7 @@ typedef struct {
     uint64_t step_intended; /* intended start of the current step */
     uint64_t deadline;      /* of the request out */
     uint64_t resume_ns;
+    char xff[48]; /* --sources: the X-Forwarded-For header of this flow's client */
 } s_slot_t;
 
 struct lg_worker {
@@ -56,7 +58,9 @@ struct lg_worker {
     int failed;
     bool no_pwait2; /* the kernel has no epoll_pwait2: millisecond waits */
     lg_sched_t sched;
-    uint64_t arrivals;
+    bool ticking;               /* the main thread takes interval tallies (--csv, --steps) */
+    pthread_mutex_t tally_lock; /* tally is shared with the main thread */
+    lg_tally_t tally;
     _Atomic uint64_t p_requests, p_failures, p_flows;
     _Atomic uint64_t p_max; /* largest step latency since the progress line last read it */
     char request[16384];    /* the request being sent; for get flows, the one request */
@@ -83,7 +87,10 @@ lg_worker_t *lg_worker_new(lg_run_t *run, int index) {
     self->prep_stats = lg_stats_new();
     for (int k = 0; k < LG_NFLOWS; k++)
         self->mix_total += self->o->weights[k];
-    if (self->epfd < 0 || !self->slots || !self->idle || !self->stats || !self->prep_stats)
+    self->ticking = self->o->csv_path || self->o->nsteps > 0;
+    pthread_mutex_init(&self->tally_lock, NULL);
+    if (self->epfd < 0 || !self->slots || !self->idle || !self->stats || !self->prep_stats ||
+        lg_tally_init(&self->tally) != 0)
         lg_worker_destroy(&self);
     return self;
 }
@@ -99,6 +106,8 @@ void lg_worker_destroy(lg_worker_t **self) {
     free(w->slots);
     free(w->idle);
     free(w->accounts);
+    lg_tally_free(&w->tally);
+    pthread_mutex_destroy(&w->tally_lock);
     lg_stats_destroy(&w->stats);
     lg_stats_destroy(&w->prep_stats);
     free(w);
@@ -136,6 +145,13 @@ void lg_worker_progress(lg_worker_t *self, uint64_t *requests, uint64_t *failure
     *failures = atomic_load_explicit(&self->p_failures, memory_order_relaxed);
     *flows = atomic_load_explicit(&self->p_flows, memory_order_relaxed);
     *max_latency = atomic_exchange_explicit(&self->p_max, 0, memory_order_relaxed);
+}
+
+void lg_worker_take_tally(lg_worker_t *self, lg_tally_t *into) {
+    pthread_mutex_lock(&self->tally_lock);
+    lg_tally_merge(into, &self->tally);
+    lg_tally_reset(&self->tally);
+    pthread_mutex_unlock(&self->tally_lock);
 }
 
 uint64_t lg_worker_connects(const lg_worker_t *self) {
@@ -184,7 +200,33 @@ static lg_flow_kind_t s_next_kind(lg_worker_t *self) {
     return (lg_flow_kind_t)best;
 }
 
+/* What is counted in lg_stats goes into the interval tally too, so the CSV rows add up to
+ * the totals. One uncontended lock per answer, and only when the rows are asked for. */
+static void s_tick(lg_worker_t *self, int what, uint64_t latency, const char *key) {
+    if (!self->ticking || self->prepare)
+        return;
+    pthread_mutex_lock(&self->tally_lock);
+    if (what == 0)
+        lg_tally_ok(&self->tally, latency);
+    else if (what == 1)
+        lg_tally_fail(&self->tally, key);
+    else
+        self->tally.flows++;
+    pthread_mutex_unlock(&self->tally_lock);
+}
+
 static void s_send_step(lg_worker_t *self, s_slot_t *slot, uint64_t now);
+
+/* --sources: flow k comes from address k mod N of the block. */
+static void s_source(const lg_worker_t *self, s_slot_t *slot, uint64_t k) {
+    if (!self->o->sources) {
+        slot->xff[0] = '\0';
+        return;
+    }
+    uint32_t a = self->o->src_base + (uint32_t)(k % self->o->sources);
+    snprintf(slot->xff, sizeof(slot->xff), "X-Forwarded-For: %u.%u.%u.%u\r\n", a >> 24,
+             (a >> 16) & 255, (a >> 8) & 255, a & 255);
+}
 
 /* Starts a new flow on slot, intended at the given time. */
 static void s_start_flow(lg_worker_t *self, s_slot_t *slot, uint64_t intended, uint64_t now) {
@@ -200,6 +242,7 @@ static void s_start_flow(lg_worker_t *self, s_slot_t *slot, uint64_t intended, u
         lg_ident_phone(self->run->ident, k, phone);
     }
     lg_flow_begin(&slot->flow, &self->o->flow, kind, id, dob, phone, self->run->t0_ns ^ (k << 1));
+    s_source(self, slot, k);
     slot->busy = true;
     slot->waiting = false;
     self->busy++;
@@ -242,8 +285,10 @@ static void s_prepare_failed(lg_worker_t *self, const char *key) {
 static void s_step_failed(lg_worker_t *self, s_slot_t *slot, const char *key, uint64_t now,
                           bool transport) {
     lg_stats_t *st = self->prepare ? self->prep_stats : self->stats;
-    if (s_counted(self, slot->step_intended))
+    if (s_counted(self, slot->step_intended)) {
         lg_stats_fail(st, lg_flow_step(&slot->flow), key);
+        s_tick(self, 1, 0, key);
+    }
     if (s_flow_counted(self, slot))
         lg_stats_flow(st, slot->flow.kind, 0, 0);
     s_bump(&self->p_requests);
@@ -254,7 +299,7 @@ static void s_step_failed(lg_worker_t *self, s_slot_t *slot, const char *key, ui
 
 static void s_send_step(lg_worker_t *self, s_slot_t *slot, uint64_t now) {
     slot->deadline = now + (uint64_t)self->o->timeout_ms * 1000000u;
-    if (slot->flow.kind == LG_FLOW_GET && self->get_len > 0) {
+    if (slot->flow.kind == LG_FLOW_GET && self->get_len > 0 && !self->o->sources) {
         /* The ceiling run: one constant request, written once. */
         if (lg_conn_send(slot->conn, self->request, self->get_len, false) != 0)
             s_step_failed(self, slot, lg_conn_error(slot->conn), now, true);
@@ -268,7 +313,8 @@ static void s_send_step(lg_worker_t *self, s_slot_t *slot, uint64_t now) {
         return;
     }
     int n = lg_http_request(self->request, sizeof(self->request), method, self->o->target.host,
-                            self->path, NULL, body_len ? self->body : NULL, body_len);
+                            self->path, slot->xff[0] ? slot->xff : NULL,
+                            body_len ? self->body : NULL, body_len);
     if (n < 0) {
         s_step_failed(self, slot, "request too large", now, false);
         return;
@@ -289,8 +335,10 @@ static void s_on_response(lg_worker_t *self, s_slot_t *slot, const lg_http_resp_
     lg_conn_finish(slot->conn);
     s_bump(&self->p_requests);
     if (r == LG_FLOW_FAILED) {
-        if (s_counted(self, slot->step_intended))
+        if (s_counted(self, slot->step_intended)) {
             lg_stats_fail(st, step, self->err);
+            s_tick(self, 1, 0, self->err);
+        }
         if (s_flow_counted(self, slot))
             lg_stats_flow(st, slot->flow.kind, 0, 0);
         s_bump(&self->p_failures);
@@ -299,8 +347,10 @@ static void s_on_response(lg_worker_t *self, s_slot_t *slot, const lg_http_resp_
         return;
     }
     uint64_t latency = lg_sched_latency(slot->step_intended, now);
-    if (s_counted(self, slot->step_intended))
+    if (s_counted(self, slot->step_intended)) {
         lg_stats_ok(st, step, latency);
+        s_tick(self, 0, latency, NULL);
+    }
     /* Only this thread raises it and the progress line only resets it: a lost race costs
      * one sample of one line. */
     if (latency > atomic_load_explicit(&self->p_max, memory_order_relaxed))
@@ -313,8 +363,10 @@ static void s_on_response(lg_worker_t *self, s_slot_t *slot, const lg_http_resp_
         return;
     }
     /* DONE */
-    if (s_flow_counted(self, slot))
+    if (s_flow_counted(self, slot)) {
         lg_stats_flow(st, slot->flow.kind, 1, lg_sched_latency(slot->flow_intended, now));
+        s_tick(self, 2, 0, NULL);
+    }
     s_bump(&self->p_flows);
     if (slot->flow.kind == LG_FLOW_REGISTER) {
         if (lg_worker_add_account(self, slot->flow.id_number) == 0 && self->prepare)
@@ -337,18 +389,14 @@ static int s_new_slot(lg_worker_t *self) {
 
 /* Open loop: starts every due arrival that can get a slot. */
 static void s_start_due(lg_worker_t *self, uint64_t now) {
-    uint64_t end = s_end(self);
-    uint64_t due = lg_sched_due(&self->sched, now < end ? now : end - 1);
-    while (self->arrivals < due) {
-        uint64_t at = lg_sched_at(&self->sched, self->arrivals);
-        if (at >= end)
-            break;
+    uint64_t end = s_end(self), at;
+    while ((at = lg_sched_next(&self->sched)) <= now && at < end) {
         int i;
         if (self->nidle > 0)
             i = self->idle[--self->nidle];
         else if ((i = s_new_slot(self)) < 0)
             break; /* every connection busy: the arrival waits, and is charged the wait */
-        self->arrivals++;
+        lg_sched_take(&self->sched);
         s_start_flow(self, &self->slots[i], at, now);
     }
 }
@@ -435,7 +483,7 @@ static void s_loop(lg_worker_t *self) {
             s_start_due(self, now);
         uint64_t timeout = S_TICK_NS;
         if (open && self->nidle + (self->max_slots - self->nslots) > 0 && now < end) {
-            uint64_t w = lg_sched_wait_ns(&self->sched, self->arrivals, now);
+            uint64_t w = lg_sched_wait_ns(&self->sched, now);
             timeout = w < timeout ? w : timeout;
         }
         int n = s_wait(self, evs, timeout);
@@ -495,7 +543,8 @@ void *lg_worker_run(void *arg) {
     memset(self->mix_current, 0, sizeof(self->mix_current));
     self->nidle = 0;
     if (o->rate > 0) {
-        lg_sched_init(&self->sched, self->run->t0_ns, o->rate, self->nthreads, self->index);
+        lg_sched_init(&self->sched, self->run->t0_ns, &o->profile, o->arrivals, o->seed,
+                      self->nthreads, self->index);
         /* Idle slots left by prepare serve first; the newest on top. */
         for (int i = self->nslots - 1; i >= 0; i--)
             self->idle[self->nidle++] = i;

@@ -13,6 +13,7 @@
 #include "lg_ident.h"
 #include "lg_opts.h"
 #include "lg_stats.h"
+#include "lg_tally.h"
 
 /* What every worker of a run shares; set before the threads start. end_ns may be moved
  * earlier while they run (Ctrl-C). */
@@ -54,6 +55,10 @@ const lg_stats_t *lg_worker_prepare_stats(const lg_worker_t *self);
  * of an expected answer since the previous call (which resets it), so stalls show. */
 void lg_worker_progress(lg_worker_t *self, uint64_t *requests, uint64_t *failures, uint64_t *flows,
                         uint64_t *max_latency);
+
+/* Adds what the worker counted since the previous call to into, and starts again from
+ * zero (the CSV's interval rows; safe while the worker runs). Only with --csv or --steps. */
+void lg_worker_take_tally(lg_worker_t *self, lg_tally_t *into);
 
 /* Set when prepare could not register its accounts (the run should not go on). */
 int lg_worker_failed(const lg_worker_t *self);

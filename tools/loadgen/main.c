@@ -3,6 +3,7 @@
  * or with N connections, drives sms-worker alone (`sms`), and measures the machine's own
  * ceilings (argon2 verifies, durable commits, a plain SMPP client). This file only
  * dispatches; see lg_run.c, lg_sms.c and lg_ceiling_*.c. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +17,21 @@
 #define DVCID_VERSION "dev"
 #endif
 
+/* "--help" anywhere after a mode: the whole text (every mode's options are in it). */
+static bool s_mode_help(int argc, char **argv) {
+    for (int i = 2; i < argc; i++)
+        if (strcmp(argv[i], "--help") == 0)
+            return true;
+    return false;
+}
+
 int main(int argc, char **argv) {
+    static const char *const modes[] = {"argon2", "commits", "smpp-ceiling", "sms"};
+    for (size_t i = 0; argc > 1 && i < sizeof(modes) / sizeof(modes[0]); i++)
+        if (strcmp(argv[1], modes[i]) == 0 && s_mode_help(argc, argv)) {
+            lg_opts_usage(stdout);
+            return 0;
+        }
     if (argc > 1 && strcmp(argv[1], "argon2") == 0)
         return lg_ceiling_argon2(argc - 1, argv + 1);
     if (argc > 1 && strcmp(argv[1], "commits") == 0)
