@@ -452,6 +452,33 @@ class AnswersTest(StackTestCase):
         self.assertEqual(r.body["state"], "unlocked")
         self.login(acc, NEW_PASSWORD, status=201)
 
+    def test_5_codes_run_out(self):
+        """otp.max_attempts (5) wrong codes: the last is 429 otp_attempts_exceeded."""
+        r = self.stack.start_registration()
+        self.spec.check("POST", "/v1/registrations", r)
+        verify = "/v1/registrations/%s/otp/verify" % r.body["registration_id"]
+        for _ in range(4):
+            self.call("POST", verify, {"code": "000000"}, status=400, code="otp_invalid")
+        self.call("POST", verify, {"code": "000000"}, status=429, code="otp_attempts_exceeded")
+
+    def test_8_backend_down(self):
+        """account-svc stopped: /readyz 503, and its routes 503 unavailable (or 504)."""
+        st = self.stack
+        st.stop("account-svc")
+        try:
+            deadline = time.monotonic() + 10
+            while self.call("GET", "/readyz").status != 503:
+                self.assertLess(time.monotonic(), deadline, "/readyz still 200")
+                time.sleep(0.2)
+            for method, path, headers in (("POST", "/v1/captcha", None),
+                                          ("GET", "/.well-known/jwks.json", None),
+                                          ("GET", "/v1/me", self.bearer("0" * 64))):
+                r = self.call(method, path, headers=headers)
+                self.assertIn(r.status, (503, 504), "%s %s: %r" % (method, path, r.body))
+        finally:
+            st.start("account-svc")
+            st.wait_ready()
+
     def test_9_every_operation_answered(self):
         """Each operation was seen with a success and with an error, all validated."""
         missing = []
