@@ -383,6 +383,11 @@ class AnswersTest(StackTestCase):
         r = self.resend_and_verify(second, "add_phone", "/v1/me/phones", "/v1/me/phones/verify",
                                    body={"phone": second}, headers=auth, drop=False)
         self.assertEqual(len(r.body["phones"]), 2)
+        r = self.call("POST", "/v1/me/phones", {"phone": second}, status=422,
+                      code="validation_failed", headers=auth)
+        self.assertIn({"field": "phone", "code": "already_added"}, r.body["error"]["details"])
+        self.call("POST", "/v1/me/phones/verify", {"code": "123456"}, status=409,
+                  code="flow_state", headers=auth)
 
         # another sign-in, its code to the second phone, then logout
         r = self.login(acc)
@@ -487,6 +492,22 @@ class AnswersTest(StackTestCase):
             if not any(s < 400 for s in statuses) or not any(s >= 400 for s in statuses):
                 missing.append("%s %s: %s" % (method, template, sorted(statuses)))
         self.assertEqual(missing, [], "operations not driven through a success and an error")
+        # The running gateway's own names of the routes it answered (its request counter is
+        # labelled by route pattern): every route of the table, each one in the spec.
+        text = self.stack.request("GET", "/metrics").body
+        counted = set(re.findall(r'^dvcid_http_requests_total\{[^}]*route="([^"]+)",status="(\d+)"',
+                                 text, re.M))
+        patterns = {p for p, _ in counted if p != "other"}
+        spec_paths = {p for _, p in self.spec.paths()}
+        self.assertEqual(sorted(patterns - spec_paths), [], "routes the gateway counted")
+        listed = {}
+        for _, template, _, op in self.spec.ops:
+            path = re.sub(r"\{[^}]+\}", "{id}", template)
+            listed.setdefault(path, set()).update(op["responses"])
+        self.assertEqual(sorted((p, s) for p, s in counted if p != "other" and
+                                s not in listed[p]), [], "statuses the gateway counted")
+        self.assertEqual(sorted(patterns), sorted({p for _, p in source_routes()} -
+                                                  {"/static/{id}"}))
 
 
 if __name__ == "__main__":
