@@ -229,6 +229,10 @@ static int s_profile(lg_opts_t *self, bool have_duration, char *err, size_t errl
     if (self->rate > 0) {
         rc = lg_profile_add(p, self->warmup_s + self->duration_s, self->rate, self->rate);
     } else if (self->ramp_s > 0) {
+        if (self->warmup_s > 0 && self->ramp_from <= 0) {
+            snprintf(err, errlen, "--warmup runs at the ramp's first rate: not with a ramp from 0");
+            return -1;
+        }
         if (self->warmup_s > 0)
             rc = lg_profile_add(p, self->warmup_s, self->ramp_from, self->ramp_from);
         rc = rc ? rc : lg_profile_add(p, self->ramp_s, self->ramp_from, self->ramp_to);
@@ -347,7 +351,7 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
             self->accounts_file = optarg;
             break;
         case O_SEED:
-            if (s_num("seed", optarg, 0, 1e18, &x, err, errlen))
+            if (s_num("seed", optarg, 0, 9007199254740992.0, &x, err, errlen))
                 return -1;
             self->seed = (uint64_t)x;
             seeded = true;
@@ -444,6 +448,9 @@ int lg_opts_parse(lg_opts_t *self, int argc, char **argv, char *err, size_t errl
         self->prepare = self->weights[LG_FLOW_LOGIN] ? 100 : 0;
     if (!seeded && getrandom(&self->seed, sizeof(self->seed), 0) != (ssize_t)sizeof(self->seed))
         self->seed = (uint64_t)time(NULL) * 2654435761u;
+    /* Under 2^53, so the seed the JSON gives can be passed back to --seed as it is. */
+    if (!seeded)
+        self->seed &= ((uint64_t)1 << 53) - 1;
     self->flow.get_path = self->get_path;
     if (lg_target_parse(&self->target, self->url, err, errlen) != 0)
         return -1;

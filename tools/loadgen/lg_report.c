@@ -182,7 +182,7 @@ json_t *lg_report_json(const lg_report_t *r) {
         return NULL;
     if (o->label)
         json_object_set_new(root, "label", json_string(o->label));
-    json_object_set_new(root, "seed", json_integer((json_int_t)(o->seed & INT64_MAX)));
+    json_object_set_new(root, "seed", json_integer((json_int_t)o->seed));
     json_object_set_new(root, "sources", json_integer((json_int_t)o->sources));
     if (o->rate > 0)
         json_object_set_new(
