@@ -10,7 +10,8 @@ standard library only; no build, no stack.
   - a section cited as README "Name" or deploy/README.md "Name" is a heading or a bold
     lead paragraph ("**Name.**") of that file;
   - README's configuration table names every key of common/cmn_config.c, and its dvcctl
-    lines every command of tools/dvcctl/main.c.
+    lines every command of tools/dvcctl/main.c; deploy/README.md's table every file of
+    deploy/.
 
 Run: python3 tests/docs/check_docs.py [SRC]; exit 0 when all hold, 1 with one line per
 problem.
@@ -153,6 +154,15 @@ def check_dvcctl(problems, readme=None):
             problems.append("README.md: dvcctl %s is not described" % cmd)
 
 
+def check_deploy_table(problems):
+    """deploy/README.md's first table names every file of deploy/."""
+    text = read("deploy/README.md")
+    table = text[:text.index("\n\n", text.index("| file |"))]
+    for name in sorted(os.listdir(os.path.join(SRC, "deploy"))):
+        if not name.startswith(".") and "`%s`" % name not in table:
+            problems.append("deploy/README.md: deploy/%s is not in the table of files" % name)
+
+
 def self_test():
     """Each check finds what it is for (so a clean run means something)."""
     bad = ("[a](../outside.md) [b](docs/none.md) [c](docs/api.md#no-such-heading)\n"
@@ -185,6 +195,7 @@ def main():
         check_citations(rel, text, problems)
     check_config_table(problems)
     check_dvcctl(problems)
+    check_deploy_table(problems)
     for p in problems:
         print(p)
     print("%d problem(s) in %s" % (len(problems), ", ".join(docs())))
