@@ -1,11 +1,14 @@
-/* sms_dispatch: the asynchronous half of sms_worker. Each batch, due messages
- * are routed (sms_route: prefix, weights, caps, breakers) and submitted to a
- * provider thread; each stays in the queue under a lease (SMS_JOB_INFLIGHT) and
- * in an in-memory set of flights until the provider's outcome comes back through
- * the results channel. Only then, in a batch, is it marked sent (or retried, or
- * dead): LMDB is written on the loop thread alone. Receipts come through the same
- * channel (SMPP deliver_sm, Kannel dlr-url) and update the message's status. */
+/* sms_dispatch: the delivery half of sms_worker. Each batch, due messages are
+ * routed (sms_route: prefix, weights, caps, breakers) and submitted to a provider
+ * (sms_provider). One with a thread (http, smpp) keeps each under a lease in the
+ * queue (SMS_JOB_INFLIGHT) and in an in-memory set of flights until its outcome
+ * comes back through the results channel; the `file` sink answers at the batch's
+ * flush, and its outcomes are handled in that batch. Only then is a message marked
+ * sent (or retried, or dead): LMDB is written on the loop thread alone. Receipts come
+ * through the same channel (SMPP deliver_sm, Kannel dlr-url) and update the message's
+ * status. */
 #include <curl/curl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -73,8 +76,13 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
         return -1;
     sms_kind_t kind = sms_settings_for(&self->set, self->cfg, name, set);
     sms_provider_t *p = NULL;
-    int tps = 0, timeout = 0;
-    if (kind == SMS_KIND_HTTP) {
+    int tps = 0, timeout = 0, failures = self->set.breaker_failures;
+    if (kind == SMS_KIND_FILE) {
+        p = sms_file_new(self->cfg->sms_file, i, self->results);
+        /* The sink is the only way out and answers in the batch: no breaker (its
+         * failures are retried with backoff), no lease. */
+        failures = INT_MAX;
+    } else if (kind == SMS_KIND_HTTP) {
         p = sms_http_new(set, i, self->results);
         tps = set->http_tps;
         timeout = set->http_timeout_ms;
@@ -95,13 +103,15 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     /* The worker's own copy: outcomes are still read after the providers are gone. */
     snprintf(self->pnames[i], sizeof(self->pnames[i]), "%s", p->name);
     self->names[i] = self->pnames[i];
-    if (sms_metrics_provider(self->metrics, self->names[i], &self->pm[i]) != 0) {
+    /* The sink counts in the totals only: no series of a provider. */
+    if (kind != SMS_KIND_FILE &&
+        sms_metrics_provider(self->metrics, self->names[i], &self->pm[i]) != 0) {
         CMN_ERROR(NULL, "sms %s: out of memory", self->names[i]);
         sms_provider_destroy(&self->provs[i]);
         return -1;
     }
-    sms_gate_init(&self->gates[i], tps, self->set.breaker_failures,
-                  (uint32_t)self->set.breaker_cooldown_ms, cmn_time_now_ms());
+    sms_gate_init(&self->gates[i], tps, failures, (uint32_t)self->set.breaker_cooldown_ms,
+                  cmn_time_now_ms());
     /* A message out with a provider is leased past its longest possible answer. */
     uint64_t lease = (uint64_t)timeout * 2 + SMS_LEASE_MARGIN_MS;
     if (lease > self->lease_ms)
@@ -120,6 +130,14 @@ int sms_dispatch_open(sms_worker_t *self) {
         curl_global_cleanup();
         return -1;
     }
+    char err[256];
+    if (sms_worker_sink(self)) { /* one provider, every number routed to it */
+        if (s_add_provider(self, "file") != 0)
+            return -1;
+        self->nroutes =
+            sms_route_parse("", self->names, 1, self->routes, SMS_ROUTE_MAX, err, sizeof(err));
+        return self->nroutes == 1 ? 0 : -1;
+    }
     /* Names a route may use: the [sms] providers and every [sms.NAME] section. */
     char named[SMS_PROV_MAX][SMS_SET_NAME];
     const char *known[SMS_PROV_MAX + 2] = {"http", "smpp"};
@@ -127,7 +145,6 @@ int sms_dispatch_open(sms_worker_t *self) {
     for (int i = 2; i < nknown; i++)
         known[i] = named[i - 2];
     /* The providers are sms.provider and every one a route names, in that order. */
-    char err[256];
     sms_route_t probe[SMS_ROUTE_MAX];
     int n =
         sms_route_parse(self->set.routes, known, nknown, probe, SMS_ROUTE_MAX, err, sizeof(err));
@@ -235,9 +252,11 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
     sms_copy(req->message_id, sizeof(req->message_id), job->message_id);
     sms_copy(req->to, sizeof(req->to), phone);
     sms_copy(req->text, sizeof(req->text), text);
+    req->purpose = sms_worker_purpose(job->purpose);
     req->prov = prov;
     req->submitted_ms = now;
-    if (sms_provider_submit(self->provs[prov], req) != 0) {
+    sms_provider_t *p = self->provs[prov];
+    if (sms_provider_submit(p, req) != 0) {
         sms_gate_untake(&self->gates[prov]);
         return sms_queue_reschedule(self->queue, txn, job, now + SMS_WAIT_CAPPED_MS,
                                     SMS_JOB_QUEUED) == 0
@@ -245,6 +264,8 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
                    : S_ERROR;
     }
     sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_SUBMITTED);
+    if (sms_provider_in_batch(p)) /* answered at the flush, recorded in this batch */
+        return S_SUBMITTED;
     /* Leased: a crash before the outcome makes it due again (at-least-once). */
     if (s_flight_add(self, job->message_id, prov) != 0 ||
         sms_queue_reschedule(self->queue, txn, job, now + self->lease_ms, SMS_JOB_INFLIGHT) != 0)
@@ -281,7 +302,7 @@ static s_step_t s_dispatch_one(sms_worker_t *self, MDB_txn *txn, sms_job_t *job,
     return step;
 }
 
-int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
+int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
     if (!self->released) {
         int n = sms_queue_release(self->queue, txn, now);
         if (n < 0)
@@ -314,9 +335,16 @@ int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
         }
         sms_job_clear(&self->jobs[i]);
     }
+    /* The sink writes and syncs what it took, then answers: those outcomes are recorded
+     * in this batch, so "sent" commits only after the sync (a crash repeats, never loses). */
+    int answered = 0;
+    for (int i = 0; i < self->nprov; i++)
+        answered |= sms_provider_flush(self->provs[i]);
+    if (rc == 0 && answered && sms_worker_outcomes(self, txn, now) < 0)
+        rc = -1;
     bool up = false;
     for (int i = 0; i < self->nprov; i++)
-        up |= sms_gate_up(&self->gates[i], now);
+        up |= sms_gate_up(&self->gates[i], now) && !self->provs[i]->failing;
     if (up != self->provider_ok)
         cmn_log(up ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL, "sms providers %s",
                 up ? "work again" : "all fail; messages wait for one to recover");

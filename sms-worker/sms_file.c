@@ -1,11 +1,12 @@
 /* sms_file: the `file` provider, the SMS sink of api.md section 4. Each message
  * is one compact JSON object on its own line (the bytes jansson's compact dump
- * gives, encoded here without a heap object per field). send() only appends the
+ * gives, encoded here without a heap object per field). take() only appends the
  * line to the batch's buffer; flush() appends the whole batch with one write(),
- * so readers see whole lines, then fdatasync's it, before the worker commits
- * "sent": a crash can repeat a line but never lose one. One write and one sync
- * per batch, not a write per message, is what lets the sink keep up with
- * tens of thousands of messages a second.
+ * so readers see whole lines, then fdatasync's it and only then posts each
+ * message's outcome, which the worker records in the batch that commits "sent":
+ * a crash can repeat a line but never lose one. One write and one sync per batch,
+ * not a write per message, is what lets the sink keep up with tens of thousands
+ * of messages a second.
  *
  * The file is opened by flush() and closed again after the sync: a sink that was
  * moved away or deleted between batches is simply created again. */
@@ -27,9 +28,12 @@
 typedef struct {
     sms_provider_t base;
     char *path;
-    int fd;       /* open during a flush, -1 between batches */
-    bool created; /* created in this batch: its directory entry needs an fsync too */
-    char *buf;    /* the batch's lines, written at flush (they hold codes: wiped after) */
+    sms_req_t **taken; /* this batch's requests, answered at flush */
+    size_t ntaken, captaken;
+    size_t refused; /* this batch's requests that could not be encoded */
+    int fd;         /* open during a flush, -1 between batches */
+    bool created;   /* created in this batch: its directory entry needs an fsync too */
+    char *buf;      /* the batch's lines, written at flush (they hold codes: wiped after) */
     size_t len, cap;
 } sms_file_t;
 
@@ -182,28 +186,49 @@ static int s_put_raw(sms_file_t *self, const char *s) {
     return 0;
 }
 
-/* Appends msg's line to the batch; nothing is written before flush(). */
-static int s_send(sms_provider_t *base, const sms_msg_t *msg) {
-    sms_file_t *self = (sms_file_t *)base;
+/* Appends req's line to the batch; nothing is written before flush(). Returns 0 or -1. */
+static int s_put_line(sms_file_t *self, const sms_req_t *req) {
     char at[32];
-    cmn_time_iso(msg->at_ms, at, sizeof(at));
+    cmn_time_iso(req->submitted_ms, at, sizeof(at));
     size_t mark = self->len;
     const char *keys[] = {
         "{\"at\":", ",\"to\":", ",\"purpose\":", ",\"text\":", ",\"message_id\":"};
-    const char *vals[] = {at, msg->to, msg->purpose, msg->text, msg->message_id};
+    const char *vals[] = {at, req->to, req->purpose, req->text, req->message_id};
     int rc = 0;
     for (size_t i = 0; i < 5 && rc == 0; i++)
         rc = s_put_raw(self, keys[i]) == 0 && s_put_str(self, vals[i]) == 0 ? 0 : -1;
     if (rc == 0)
         rc = s_put_raw(self, "}\n");
     if (rc != 0) {
-        /* A field that is not valid UTF-8 cannot be a JSON string: this line goes nowhere. */
         cmn_wipe(self->buf + mark, self->len - mark);
         self->len = mark;
-        CMN_ERROR(NULL, "sms file: cannot encode message_id=%s", msg->message_id);
-        return -1;
     }
-    return 0;
+    return rc;
+}
+
+static void s_take(sms_provider_t *base, sms_req_t *req) {
+    sms_file_t *self = (sms_file_t *)base;
+    if (self->ntaken == self->captaken) {
+        size_t cap = self->captaken ? self->captaken * 2 : 256;
+        sms_req_t **t = realloc(self->taken, cap * sizeof(sms_req_t *));
+        if (!t) {
+            sms_provider_post(base, SMS_RES_FAILED, req, NULL, "out of memory");
+            sms_req_free(req);
+            self->refused++;
+            return;
+        }
+        self->taken = t;
+        self->captaken = cap;
+    }
+    if (s_put_line(self, req) != 0) {
+        /* A field that is not valid UTF-8 cannot be a JSON string: this line goes nowhere. */
+        CMN_ERROR(NULL, "sms file: cannot encode message_id=%s", req->message_id);
+        sms_provider_post(base, SMS_RES_FAILED, req, NULL, "cannot encode");
+        sms_req_free(req);
+        self->refused++;
+        return;
+    }
+    self->taken[self->ntaken++] = req;
 }
 
 /* Writes the batch's lines with one write() (more only after a short write); on failure
@@ -231,8 +256,8 @@ static int s_write_all(sms_file_t *self) {
     return -1;
 }
 
-static int s_flush(sms_provider_t *base) {
-    sms_file_t *self = (sms_file_t *)base;
+/* Writes and syncs the batch. Returns 0 or -1. */
+static int s_write_batch(sms_file_t *self) {
     int rc = 0;
     if (self->len > 0)
         rc = self->fd < 0 && s_open(self) != 0 ? -1 : s_write_all(self);
@@ -255,21 +280,39 @@ static int s_flush(sms_provider_t *base) {
     return rc;
 }
 
-static void s_destroy(sms_provider_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    sms_file_t *self = (sms_file_t *)*self_p;
+/* Durable in the sink, then answered: a message counts as sent only once its line is
+ * synced. A batch that took messages and could not write them, or whose every message was
+ * refused, leaves the sink failing (the worker is not ready) until one that works. */
+static void s_flush(sms_provider_t *base) {
+    sms_file_t *self = (sms_file_t *)base;
+    bool written = s_write_batch(self) == 0;
+    for (size_t i = 0; i < self->ntaken; i++) {
+        sms_provider_post(base, written ? SMS_RES_ACCEPTED : SMS_RES_FAILED, self->taken[i], NULL,
+                          written ? NULL : "the sink cannot be written");
+        sms_req_free(self->taken[i]);
+    }
+    base->failing = !written || (self->ntaken == 0 && self->refused > 0);
+    self->ntaken = 0;
+    self->refused = 0;
+}
+
+static void s_free(sms_provider_t *base) {
+    sms_file_t *self = (sms_file_t *)base;
     if (self->fd >= 0)
         close(self->fd);
+    for (size_t i = 0; i < self->ntaken; i++)
+        sms_req_free(self->taken[i]);
+    free(self->taken);
     if (self->buf)
         cmn_wipe(self->buf, self->cap);
     free(self->buf);
     free(self->path);
     free(self);
-    *self_p = NULL;
 }
 
-sms_provider_t *sms_file_new(const char *path) {
+static const sms_provider_ops_t s_ops = {.take = s_take, .flush = s_flush, .free = s_free};
+
+sms_provider_t *sms_file_new(const char *path, int prov, sms_chan_t *results) {
     if (!path || !path[0]) {
         CMN_ERROR(NULL, "sms file: sms.file is empty");
         return NULL;
@@ -280,16 +323,14 @@ sms_provider_t *sms_file_new(const char *path) {
         CMN_ERROR(NULL, "sms file: out of memory");
         return NULL;
     }
-    self->base.name = "file";
-    self->base.send = s_send;
-    self->base.flush = s_flush;
-    self->base.destroy = s_destroy;
     self->fd = -1;
-    /* Open once now so a wrong path or permission stops start-up, not the first SMS. */
-    if (s_open(self) != 0 || s_flush(&self->base) != 0) {
-        sms_provider_t *base = &self->base;
-        s_destroy(&base);
+    sms_provider_t *base = &self->base;
+    /* No queue, no thread: init cannot fail. Open once now so a wrong path or permission
+     * stops start-up, not the first SMS. */
+    if (sms_provider_init(base, &s_ops, "file", prov, results, 0) != 0 || s_open(self) != 0 ||
+        s_write_batch(self) != 0) {
+        sms_provider_destroy(&base);
         return NULL;
     }
-    return &self->base;
+    return base;
 }

@@ -8,8 +8,6 @@
  * of sms.http_success ("2xx", "200,202", optionally ";body substring"). Neither
  * URL, body nor answer is ever logged: they may hold the code or credentials. */
 #include <curl/curl.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,11 +26,9 @@
 #define S_CODES_MAX 16
 /* A provider's name for the log before it has its own copy. */
 #define S_NAME(s) ((s)->name[0] ? (s)->name : "http")
-#define S_STOP_GRACE_MS 2000 /* at a stop, requests in flight get this long to finish */
 
 typedef struct {
     sms_provider_t base;
-    int prov;
     sms_settings_t set;
     sms_esc_t body_esc;
     char dlr_base[300]; /* "http://host:port/dlr" or "" */
@@ -42,11 +38,6 @@ typedef struct {
     char body_match[128];
     struct curl_slist *headers;
     CURLM *multi;
-    sms_chan_t *in;
-    sms_chan_t *results;
-    pthread_t thread;
-    bool started;
-    atomic_bool stop;
     int inflight;
     struct s_xfer *xfers; /* in flight, to abandon at a stop */
 } sms_http_t;
@@ -114,7 +105,7 @@ static void s_xfer_free(s_xfer_t *x) {
 static void s_start(sms_http_t *self, sms_req_t *req) {
     s_xfer_t *x = calloc(1, sizeof(*x));
     if (!x) {
-        sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL, "out of memory");
+        sms_provider_post(&self->base, SMS_RES_FAILED, req, NULL, "out of memory");
         sms_req_free(req);
         return;
     }
@@ -139,7 +130,7 @@ static void s_start(sms_http_t *self, sms_req_t *req) {
     else if (!(x->easy = curl_easy_init()))
         why = "curl_easy_init failed";
     if (why) {
-        sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL, why);
+        sms_provider_post(&self->base, SMS_RES_FAILED, req, NULL, why);
         s_xfer_free(x);
         return;
     }
@@ -159,8 +150,7 @@ static void s_start(sms_http_t *self, sms_req_t *req) {
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(x->body));
     }
     if (curl_multi_add_handle(self->multi, e) != CURLM_OK) {
-        sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL,
-                     "curl_multi_add_handle failed");
+        sms_provider_post(&self->base, SMS_RES_FAILED, req, NULL, "curl_multi_add_handle failed");
         curl_easy_cleanup(e);
         s_xfer_free(x);
         return;
@@ -192,8 +182,7 @@ static void s_finish(sms_http_t *self, s_xfer_t *x, CURLcode rc) {
         snprintf(why, sizeof(why), "HTTP %ld with %zu bytes: not the success rule", status,
                  x->answer_len);
     }
-    sms_res_post(self->results, kind, self->prov, x->req, kind == SMS_RES_ACCEPTED ? "" : NULL,
-                 why);
+    sms_provider_post(&self->base, kind, x->req, kind == SMS_RES_ACCEPTED ? "" : NULL, why);
     curl_multi_remove_handle(self->multi, x->easy);
     curl_easy_cleanup(x->easy);
     if (x->prev)
@@ -220,23 +209,20 @@ static void s_reap(sms_http_t *self) {
     }
 }
 
-static void *s_run(void *arg) {
-    sms_http_t *self = arg;
-    uint64_t grace_until = 0;
+static void s_run(sms_provider_t *base) {
+    sms_http_t *self = (sms_http_t *)base;
     for (;;) {
-        bool stopping = atomic_load(&self->stop);
-        if (stopping && !grace_until)
-            grace_until = cmn_time_mono_ms() + S_STOP_GRACE_MS;
-        if (stopping && (self->inflight == 0 || cmn_time_mono_ms() >= grace_until))
+        bool stopping = sms_provider_stopping(base);
+        if (sms_provider_over(base, self->inflight == 0))
             break;
         sms_req_t *req;
         while (!stopping && self->inflight < self->set.http_inflight &&
-               (req = sms_chan_pop(self->in)))
+               (req = sms_provider_next(base)))
             s_start(self, req);
         int running = 0;
         curl_multi_perform(self->multi, &running);
         s_reap(self);
-        struct curl_waitfd w = {.fd = sms_chan_fd(self->in), .events = CURL_WAIT_POLLIN};
+        struct curl_waitfd w = {.fd = sms_provider_fd(base), .events = CURL_WAIT_POLLIN};
         bool room = !stopping && self->inflight < self->set.http_inflight;
         curl_multi_poll(self->multi, room ? &w : NULL, room ? 1 : 0, 200, NULL);
     }
@@ -245,42 +231,20 @@ static void *s_run(void *arg) {
         next = x->next;
         s_finish(self, x, CURLE_OPERATION_TIMEDOUT);
     }
-    sms_req_t *req;
-    while ((req = sms_chan_pop(self->in))) {
-        sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL, "stopping");
-        sms_req_free(req);
-    }
-    return NULL;
 }
 
-static size_t s_room(sms_provider_t *base) { return sms_chan_room(((sms_http_t *)base)->in); }
+static void s_wake(sms_provider_t *base) { curl_multi_wakeup(((sms_http_t *)base)->multi); }
 
-static int s_submit(sms_provider_t *base, sms_req_t *req) {
+static void s_free(sms_provider_t *base) {
     sms_http_t *self = (sms_http_t *)base;
-    if (sms_chan_push(self->in, req) != 0) {
-        sms_req_free(req);
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(sms_provider_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    sms_http_t *self = (sms_http_t *)*self_p;
-    if (self->started) {
-        atomic_store(&self->stop, true);
-        curl_multi_wakeup(self->multi);
-        pthread_join(self->thread, NULL);
-    }
-    sms_chan_destroy(&self->in, (void (*)(void *))sms_req_free);
     if (self->multi)
         curl_multi_cleanup(self->multi);
     curl_slist_free_all(self->headers);
     cmn_wipe(&self->set, sizeof(self->set));
     free(self);
-    *self_p = NULL;
 }
+
+static const sms_provider_ops_t s_ops = {.run = s_run, .wake = s_wake, .free = s_free};
 
 /* Adds each "Name: value" of the '|'-separated list. Returns 0 or -1. */
 static int s_headers(sms_http_t *self) {
@@ -360,41 +324,32 @@ sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *resu
         CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
         return NULL;
     }
-    self->base.submit = s_submit;
-    self->base.room = s_room;
-    self->base.destroy = s_destroy;
-    self->prov = prov;
     self->set = *s;
     if (!self->set.name[0])
         snprintf(self->set.name, sizeof(self->set.name), "http");
-    self->base.name = self->set.name;
     if (self->set.http_inflight < 1)
         self->set.http_inflight = 1;
-    self->results = results;
     self->body_esc = sms_tmpl_body_esc(s->http_content_type);
     if (s->dlr_listen[0])
         snprintf(self->dlr_base, sizeof(self->dlr_base), "http://%s/dlr", s->dlr_listen);
     sms_provider_t *base = &self->base;
+    /* The queue holds what the breaker and caps let through: a few batches' worth. */
+    int rc = sms_provider_init(base, &s_ops, self->set.name, prov, results,
+                               (size_t)self->set.http_inflight * 4 + 256);
     /* Both passed sms_http_check: only memory can fail them now. */
-    if (s_parse_success(self, s->http_success) != 0 || s_headers(self) != 0) {
+    if (rc != 0 || s_parse_success(self, s->http_success) != 0 || s_headers(self) != 0) {
         CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
-        s_destroy(&base);
+        sms_provider_destroy(&base);
         return NULL;
     }
-    /* The queue holds what the breaker and caps let through: a few batches' worth. */
-    self->in = sms_chan_new((size_t)self->set.http_inflight * 4 + 256);
     self->multi = curl_multi_init();
-    if (!self->in || !self->multi) {
+    if (!self->multi) {
         CMN_ERROR(NULL, "sms %s: cannot set up curl", S_NAME(s));
-        s_destroy(&base);
+        sms_provider_destroy(&base);
         return NULL;
     }
     curl_multi_setopt(self->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)self->set.http_inflight);
-    if (pthread_create(&self->thread, NULL, s_run, self) != 0) {
-        CMN_ERROR(NULL, "sms %s: cannot start its thread", S_NAME(s));
-        s_destroy(&base);
-        return NULL;
-    }
-    self->started = true;
+    if (sms_provider_start(base) != 0)
+        sms_provider_destroy(&base);
     return base;
 }

@@ -104,7 +104,7 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
     int prov = res->prov;
     if (prov < 0 || prov >= self->nprov)
         return 0;
-    if (sms_dispatch_landed(self, res->message_id) < 0)
+    if (sms_dispatch_landed(self, res->message_id) < 0 && self->kinds[prov] != SMS_KIND_FILE)
         CMN_DEBUG(NULL, "sms outcome for message_id=%s: not in flight", res->message_id);
     sms_gate_t *gate = &self->gates[prov];
     sms_breaker_state_t was = gate->state;
@@ -306,6 +306,8 @@ int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
 char *sms_worker_metrics(sms_worker_t *self, MDB_txn *txn) {
     uint64_t now = cmn_time_now_ms();
     for (int i = 0; i < self->nprov; i++) {
+        if (self->kinds[i] == SMS_KIND_FILE) /* the sink: in the totals only */
+            continue;
         sms_gate_up(&self->gates[i], now); /* an open breaker past its cool-down: half-open */
         sms_metrics_gate(self->metrics, self->names[i], (int)self->gates[i].state,
                          self->gates[i].tps /* as a reload left it */);

@@ -1,7 +1,9 @@
-/* sms_provider: what every provider shares: destroy through the vtable, and the
- * requests and outcomes that cross between the loop and a provider thread. */
+/* sms_provider: what every provider shares (see sms_provider.h): its queue and thread,
+ * submit, room and the stop; and the requests and outcomes that cross between the loop
+ * and a provider. */
 #include "sms_provider.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,14 +13,107 @@
 #include "cmn_log.h"
 #include "cmn_time.h"
 
-void sms_provider_destroy(sms_provider_t **self_p) {
-    if (self_p && *self_p)
-        (*self_p)->destroy(self_p);
+/* At a stop, requests out with a provider get this long to be answered. */
+#define S_STOP_GRACE_MS 2000
+
+int sms_provider_init(sms_provider_t *self, const sms_provider_ops_t *ops, const char *name,
+                      int prov, sms_chan_t *results, size_t queue) {
+    self->ops = ops;
+    self->name = name;
+    self->prov = prov;
+    self->results = results;
+    atomic_init(&self->stop, false);
+    if (ops->run && !(self->in = sms_chan_new(queue)))
+        return -1;
+    return 0;
 }
 
-int sms_provider_submit(sms_provider_t *self, sms_req_t *req) { return self->submit(self, req); }
+static void *s_main(void *arg) {
+    sms_provider_t *self = arg;
+    self->ops->run(self);
+    /* What never left: failed, so the router may try another provider. */
+    sms_provider_fail_waiting(self, "stopping");
+    return NULL;
+}
 
-size_t sms_provider_room(sms_provider_t *self) { return self->room ? self->room(self) : SIZE_MAX; }
+int sms_provider_start(sms_provider_t *self) {
+    if (pthread_create(&self->thread, NULL, s_main, self) != 0) {
+        CMN_ERROR(NULL, "sms %s: cannot start its thread", self->name);
+        return -1;
+    }
+    self->started = true;
+    return 0;
+}
+
+int sms_provider_submit(sms_provider_t *self, sms_req_t *req) {
+    if (self->ops->take) {
+        self->ops->take(self, req);
+        return 0;
+    }
+    if (sms_chan_push(self->in, req) != 0) {
+        sms_req_free(req);
+        return -1;
+    }
+    return 0;
+}
+
+size_t sms_provider_room(sms_provider_t *self) {
+    return self->in ? sms_chan_room(self->in) : SIZE_MAX;
+}
+
+bool sms_provider_in_batch(const sms_provider_t *self) { return self->ops->flush != NULL; }
+
+int sms_provider_flush(sms_provider_t *self) {
+    if (!self->ops->flush)
+        return 0;
+    self->ops->flush(self);
+    return 1;
+}
+
+void sms_provider_destroy(sms_provider_t **self_p) {
+    if (!self_p || !*self_p)
+        return;
+    sms_provider_t *self = *self_p;
+    if (self->started) {
+        atomic_store(&self->stop, true);
+        if (self->ops->wake)
+            self->ops->wake(self);
+        else
+            sms_chan_poke(self->in);
+        pthread_join(self->thread, NULL);
+    }
+    sms_chan_destroy(&self->in, (void (*)(void *))sms_req_free);
+    self->ops->free(self);
+    *self_p = NULL;
+}
+
+sms_req_t *sms_provider_next(sms_provider_t *self) { return sms_chan_pop(self->in); }
+
+int sms_provider_fd(const sms_provider_t *self) { return sms_chan_fd(self->in); }
+
+bool sms_provider_stopping(sms_provider_t *self) { return atomic_load(&self->stop); }
+
+bool sms_provider_over(sms_provider_t *self, bool idle) {
+    if (!atomic_load(&self->stop))
+        return false;
+    uint64_t now = cmn_time_mono_ms();
+    if (!self->grace_until_ms)
+        self->grace_until_ms = now + S_STOP_GRACE_MS;
+    return idle || now >= self->grace_until_ms;
+}
+
+void sms_provider_post(sms_provider_t *self, sms_res_kind_t kind, const sms_req_t *req,
+                       const char *ref, const char *why) {
+    sms_res_post(self->results, kind, self->prov, req, ref, why);
+}
+
+void sms_provider_fail_waiting(sms_provider_t *self, const char *why) {
+    sms_req_t *req;
+    while (self->in && (req = sms_chan_pop(self->in))) {
+        sms_provider_post(self, SMS_RES_FAILED, req, NULL, why);
+        sms_req_free(req);
+    }
+}
 
 void sms_req_free(sms_req_t *req) {
     if (!req)

@@ -510,8 +510,11 @@ int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id
     MDB_cursor *cur;
     if (cmn_db_note(mdb_cursor_open(txn, self->done, &cur)) != 0)
         return -1;
-    uint8_t(*keys)[SMS_KEY_MAX] = NULL;
-    size_t *lens = NULL, n = 0, cap = 0;
+    struct {
+        uint8_t key[SMS_KEY_MAX];
+        size_t len;
+    } *keys = NULL;
+    size_t n = 0, cap = 0;
     MDB_val k, v;
     int rc;
     for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
@@ -524,26 +527,22 @@ int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id
         if (job.state != SMS_JOB_DEAD)
             continue;
         if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            void *nk = realloc(keys, cap * sizeof(*keys));
-            void *nl = realloc(lens, cap * sizeof(*lens));
-            if (nk)
-                keys = nk;
-            if (nl)
-                lens = nl;
-            if (!nk || !nl) {
+            void *nk = realloc(keys, (cap ? cap * 2 : 64) * sizeof(*keys));
+            if (!nk) {
                 rc = -1;
                 break;
             }
+            keys = nk;
+            cap = cap ? cap * 2 : 64;
         }
-        memcpy(keys[n], k.mv_data, k.mv_size);
-        lens[n++] = k.mv_size;
+        memcpy(keys[n].key, k.mv_data, k.mv_size);
+        keys[n++].len = k.mv_size;
     }
     mdb_cursor_close(cur);
     int count = rc == MDB_NOTFOUND ? 0 : -1;
     for (size_t i = 0; count >= 0 && i < n; i++) {
-        MDB_val kk = {.mv_size = lens[i], .mv_data = keys[i]};
-        if (cmn_db_get(txn, self->done, keys[i], lens[i], &v) != CMN_DB_OK) {
+        MDB_val kk = {.mv_size = keys[i].len, .mv_data = keys[i].key};
+        if (cmn_db_get(txn, self->done, keys[i].key, keys[i].len, &v) != CMN_DB_OK) {
             count = -1;
             break;
         }
@@ -551,6 +550,5 @@ int sms_queue_dead_retry(sms_queue_t *self, MDB_txn *txn, const char *message_id
         count = r < 0 ? -1 : count + r;
     }
     free(keys);
-    free(lens);
     return count;
 }

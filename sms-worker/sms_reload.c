@@ -113,7 +113,8 @@ static int s_apply(sms_worker_t *self, const cmn_config_t *next, const sms_setti
     char why[400];
     sms_route_t routes[SMS_ROUTE_MAX];
     int nroutes = 0;
-    if (!self->provider) {
+    bool sink = sms_worker_sink(self); /* the file sink takes no routes, caps or breakers */
+    if (!sink) {
         nroutes = sms_route_parse(set->routes, self->names, self->nprov, routes, SMS_ROUTE_MAX, why,
                                   sizeof(why));
         if (nroutes < 0) {
@@ -132,7 +133,7 @@ static int s_apply(sms_worker_t *self, const cmn_config_t *next, const sms_setti
     /* Nothing can fail from here: the whole file applies. */
     sms_texts_destroy(&self->texts);
     self->texts = texts;
-    if (!self->provider) {
+    if (!sink) {
         memcpy(self->routes, routes, sizeof(routes[0]) * (size_t)nroutes);
         self->nroutes = nroutes;
         s_gates(self, set, next);
@@ -146,7 +147,7 @@ static int s_apply(sms_worker_t *self, const cmn_config_t *next, const sms_setti
     self->set.receipt_timeout_s = set->receipt_timeout_s;
     self->set.status_retention_s = set->status_retention_s;
     CMN_INFO(NULL, "sms: texts %s, %d route(s) in force",
-             set->texts_file[0] ? set->texts_file : "built-in", self->provider ? 0 : self->nroutes);
+             set->texts_file[0] ? set->texts_file : "built-in", sink ? 0 : self->nroutes);
     return 0;
 }
 

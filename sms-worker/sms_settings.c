@@ -93,6 +93,8 @@ sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg,
         return SMS_KIND_HTTP;
     if (strcmp(name, "smpp") == 0)
         return SMS_KIND_SMPP;
+    if (strcmp(name, "file") == 0 && strcmp(base->provider, "file") == 0)
+        return SMS_KIND_FILE;
     sms_kind_t kind = SMS_KIND_NONE;
     for (int i = 0; i < cfg->sms_nsub; i++) {
         const cmn_config_subkey_t *k = &cfg->sms_sub[i];

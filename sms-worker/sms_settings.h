@@ -12,8 +12,13 @@
 #define SMS_SET_STR 1024
 #define SMS_SET_NAME 16 /* a provider's name, NUL included */
 
-/* The kinds of asynchronous provider. */
-typedef enum { SMS_KIND_NONE = 0, SMS_KIND_HTTP = 1, SMS_KIND_SMPP = 2 } sms_kind_t;
+/* The kinds of provider. */
+typedef enum {
+    SMS_KIND_NONE = 0,
+    SMS_KIND_HTTP = 1,
+    SMS_KIND_SMPP = 2,
+    SMS_KIND_FILE = 3 /* the sink (sms.provider = file): no routes, caps or breaker */
+} sms_kind_t;
 
 typedef struct {
     /* the provider these settings are for: "" for [sms] itself, "http" and
@@ -61,8 +66,9 @@ void sms_settings_load(sms_settings_t *s, const cmn_config_t *cfg);
 int sms_settings_names(const cmn_config_t *cfg, char names[][SMS_SET_NAME], int max);
 
 /* The settings of provider name into out: base as it is for "http" and "smpp"
- * (the [sms] keys), base with the keys of [sms.NAME] applied otherwise. Returns
- * its kind, or SMS_KIND_NONE when no provider has that name. */
+ * (the [sms] keys) and for "file" when it is base's provider, base with the keys of
+ * [sms.NAME] applied otherwise. Returns its kind, or SMS_KIND_NONE when no provider
+ * has that name. */
 sms_kind_t sms_settings_for(const sms_settings_t *base, const cmn_config_t *cfg, const char *name,
                             sms_settings_t *out);
 

@@ -19,8 +19,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,7 +40,6 @@
 #define S_BACKOFF_MIN_MS 500
 /* A provider's name for the log before it has its own copy. */
 #define S_NAME(s) ((s)->name[0] ? (s)->name : "smpp")
-#define S_STOP_GRACE_MS 2000
 
 typedef enum { S_DOWN, S_CONNECTING, S_BINDING, S_BOUND } s_state_t;
 
@@ -54,13 +51,7 @@ typedef struct {
 
 typedef struct {
     sms_provider_t base;
-    int prov;
     sms_settings_t set;
-    sms_chan_t *in;
-    sms_chan_t *results;
-    pthread_t thread;
-    bool started;
-    atomic_bool stop;
     /* the link (thread-owned) */
     int fd;
     s_state_t state;
@@ -126,7 +117,7 @@ static void s_drop(sms_smpp_t *self, const char *why) {
         CMN_WARN(NULL, "sms %s: link to %s:%d failed: %s", self->set.name, self->set.smpp_host,
                  self->set.smpp_port, why);
     for (int i = 0; i < self->nwin; i++) {
-        sms_res_post(self->results, SMS_RES_UNKNOWN, self->prov, self->win[i].req, NULL, why);
+        sms_provider_post(&self->base, SMS_RES_UNKNOWN, self->win[i].req, NULL, why);
         sms_req_free(self->win[i].req);
     }
     self->nwin = 0;
@@ -188,8 +179,8 @@ static int s_submit(sms_smpp_t *self, sms_req_t *req) {
     int rc = n < 0 ? -1 : s_queue_bytes(self, buf, (size_t)n);
     memset(buf, 0, sizeof(buf)); /* it holds the code */
     if (rc != 0) {
-        sms_res_post(self->results, n == -2 ? SMS_RES_REJECTED : SMS_RES_FAILED, self->prov, req,
-                     NULL, n == -2 ? "text cannot be encoded" : "cannot pack submit_sm");
+        sms_provider_post(&self->base, n == -2 ? SMS_RES_REJECTED : SMS_RES_FAILED, req, NULL,
+                          n == -2 ? "text cannot be encoded" : "cannot pack submit_sm");
         return -1;
     }
     s_slot_t *slot = &self->win[self->nwin++];
@@ -230,7 +221,7 @@ static void s_submit_resp(sms_smpp_t *self, uint32_t status, uint32_t seq, const
     sms_res_kind_t kind = sms_pdu_submit_status(status);
     if (kind == SMS_RES_THROTTLED)
         self->throttle_until_ms = cmn_time_mono_ms() + S_THROTTLE_MS;
-    sms_res_post(self->results, kind, self->prov, req, kind == SMS_RES_ACCEPTED ? ref : NULL, why);
+    sms_provider_post(&self->base, kind, req, kind == SMS_RES_ACCEPTED ? ref : NULL, why);
     sms_req_free(req);
 }
 
@@ -246,11 +237,11 @@ static void s_deliver(sms_smpp_t *self, const uint8_t *pdu, size_t len, uint32_t
         sms_res_t *res = calloc(1, sizeof(*res));
         if (res) {
             res->kind = SMS_RES_RECEIPT;
-            res->prov = self->prov;
+            res->prov = self->base.prov;
             res->dlr = dlr;
             res->at_ms = cmn_time_now_ms();
             sms_copy(res->ref, sizeof(res->ref), ref);
-            if (sms_chan_push(self->results, res) != 0)
+            if (sms_chan_push(self->base.results, res) != 0)
                 free(res);
         }
     }
@@ -300,7 +291,7 @@ static void s_pdu(sms_smpp_t *self, const uint8_t *pdu, size_t len) {
         if (i >= 0) {
             sms_req_t *req = self->win[i].req;
             self->win[i] = self->win[--self->nwin];
-            sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL, "generic_nack");
+            sms_provider_post(&self->base, SMS_RES_FAILED, req, NULL, "generic_nack");
             sms_req_free(req);
         }
         break;
@@ -394,32 +385,21 @@ static void s_check_time(sms_smpp_t *self) {
     }
 }
 
-static void s_fail_waiting(sms_smpp_t *self, const char *why) {
-    sms_req_t *req;
-    while ((req = sms_chan_pop(self->in))) {
-        sms_res_post(self->results, SMS_RES_FAILED, self->prov, req, NULL, why);
-        sms_req_free(req);
-    }
-}
-
-static void *s_run(void *arg) {
-    sms_smpp_t *self = arg;
-    uint64_t grace_until = 0;
+static void s_run(sms_provider_t *base) {
+    sms_smpp_t *self = (sms_smpp_t *)base;
     for (;;) {
         uint64_t now = cmn_time_mono_ms();
-        bool stopping = atomic_load(&self->stop);
-        if (stopping && !grace_until)
-            grace_until = now + S_STOP_GRACE_MS;
-        if (stopping && (self->nwin == 0 || self->state != S_BOUND || now >= grace_until))
+        bool stopping = sms_provider_stopping(base);
+        if (sms_provider_over(base, self->nwin == 0 || self->state != S_BOUND))
             break;
         if (self->state == S_DOWN && !stopping && now >= self->next_connect_ms)
             s_connect(self);
         if (self->state == S_DOWN && self->failed_once)
-            s_fail_waiting(self, "SMPP link down");
+            sms_provider_fail_waiting(base, "SMPP link down");
         bool room = self->state == S_BOUND && !stopping && now >= self->throttle_until_ms &&
                     self->nwin < self->set.smpp_window;
         sms_req_t *req;
-        while (room && self->nwin < self->set.smpp_window && (req = sms_chan_pop(self->in)))
+        while (room && self->nwin < self->set.smpp_window && (req = sms_provider_next(base)))
             if (s_submit(self, req) != 0)
                 sms_req_free(req);
         s_check_time(self);
@@ -436,7 +416,7 @@ static void *s_run(void *arg) {
         }
         bool want_in = (room && self->nwin < self->set.smpp_window) ||
                        (self->state == S_DOWN && self->failed_once) || stopping;
-        p[np].fd = sms_chan_fd(self->in);
+        p[np].fd = sms_provider_fd(base);
         p[np].events = want_in ? POLLIN : 0;
         np++;
         if (poll(p, (nfds_t)np, 100) < 0) {
@@ -475,43 +455,23 @@ static void *s_run(void *arg) {
         s_write(self);
     }
     for (int i = 0; i < self->nwin; i++) {
-        sms_res_post(self->results, SMS_RES_UNKNOWN, self->prov, self->win[i].req, NULL,
-                     "stopping");
+        sms_provider_post(&self->base, SMS_RES_UNKNOWN, self->win[i].req, NULL, "stopping");
         sms_req_free(self->win[i].req);
     }
     self->nwin = 0;
-    s_fail_waiting(self, "stopping");
-    return NULL;
 }
 
-static size_t s_room(sms_provider_t *base) { return sms_chan_room(((sms_smpp_t *)base)->in); }
-
-static int s_submit_req(sms_provider_t *base, sms_req_t *req) {
+static void s_free(sms_provider_t *base) {
     sms_smpp_t *self = (sms_smpp_t *)base;
-    if (sms_chan_push(self->in, req) != 0) {
-        sms_req_free(req);
-        return -1;
-    }
-    return 0;
-}
-
-static void s_destroy(sms_provider_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    sms_smpp_t *self = (sms_smpp_t *)*self_p;
-    if (self->started) {
-        atomic_store(&self->stop, true);
-        sms_chan_poke(self->in);
-        pthread_join(self->thread, NULL);
-    }
     if (self->fd >= 0)
         close(self->fd);
-    sms_chan_destroy(&self->in, (void (*)(void *))sms_req_free);
     free(self->wbuf);
     memset(&self->set, 0, sizeof(self->set));
     free(self);
-    *self_p = NULL;
 }
+
+/* No wake: run polls its queue's fd, which a poke makes readable. */
+static const sms_provider_ops_t s_ops = {.run = s_run, .free = s_free};
 
 int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen) {
     if (!s->smpp_host[0] || !s->smpp_system_id[0]) {
@@ -540,28 +500,22 @@ sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *resu
         CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
         return NULL;
     }
-    self->base.submit = s_submit_req;
-    self->base.room = s_room;
-    self->base.destroy = s_destroy;
-    self->prov = prov;
     self->set = *s;
     if (!self->set.name[0])
         snprintf(self->set.name, sizeof(self->set.name), "smpp");
-    self->base.name = self->set.name;
     if (self->set.smpp_window < 1)
         self->set.smpp_window = 1;
     if (self->set.smpp_window > S_WINDOW_MAX)
         self->set.smpp_window = S_WINDOW_MAX;
-    self->results = results;
     self->fd = -1;
-    self->in = sms_chan_new((size_t)self->set.smpp_window * 4 + 256);
     sms_provider_t *base = &self->base;
-    if (!self->in || pthread_create(&self->thread, NULL, s_run, self) != 0) {
+    if (sms_provider_init(base, &s_ops, self->set.name, prov, results,
+                          (size_t)self->set.smpp_window * 4 + 256) != 0 ||
+        sms_provider_start(base) != 0) {
         CMN_ERROR(NULL, "sms %s: cannot start its thread", S_NAME(s));
-        s_destroy(&base);
+        sms_provider_destroy(&base);
         return NULL;
     }
-    self->started = true;
     CMN_INFO(NULL, "sms %s: ESME for %s:%d, window %d", S_NAME(s), s->smpp_host, s->smpp_port,
              self->set.smpp_window);
     return base;

@@ -1,8 +1,8 @@
-/* sms_worker: the service (see sms_worker.h): the SmsSend and Ping routes, and the
- * delivery timer that drains the queue into the provider. Storage is sms_queue,
- * the words are sms_text, the sink is an sms_provider; this file only decides
- * what happens to each message and says so in the log (message_id, masked phone,
- * purpose; never the code or the text). */
+/* sms_worker: the service (see sms_worker.h): its routes (SmsSend, SmsVerified, Ping,
+ * metrics, the ops views), accepting into the queue, and the timer that runs each
+ * delivery batch (sms_dispatch.c) and the sweeps. Storage is sms_queue, the words are
+ * sms_texts; what is logged of a message is its message_id, masked phone and purpose,
+ * never the code or the text. */
 #include "sms_worker.h"
 
 #include <curl/curl.h>
@@ -23,13 +23,6 @@
 #include "sms_queue.h"
 #include "sms_text.h"
 #include "sms_worker_int.h"
-
-/* What became of one message in a synchronous delivery batch. */
-typedef enum {
-    S_TAKEN,  /* the provider took it; counts once the flush succeeds */
-    S_FAILED, /* the provider refused it: retry later */
-    S_BROKEN  /* it can never be sent (body does not open or render): dead now */
-} s_outcome_t;
 
 /* How many sms-worker instances share this process's shard (its LMDB). */
 static int s_instances(const cmn_config_t *cfg) {
@@ -82,14 +75,7 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
         return NULL;
     }
     sms_queue_on_forget(self->queue, sms_status_forget, self->status);
-    int rc;
-    if (strcmp(self->set.provider, "file") == 0) {
-        self->provider = sms_file_new(cfg->sms_file);
-        rc = self->provider ? 0 : -1;
-    } else {
-        rc = sms_dispatch_open(self);
-    }
-    if (rc != 0) {
+    if (sms_dispatch_open(self) != 0) {
         sms_worker_destroy(&self);
         return NULL;
     }
@@ -103,7 +89,6 @@ void sms_worker_destroy(sms_worker_t **self_p) {
     sms_worker_t *self = *self_p;
     cmn_service_destroy(&self->svc);
     sms_dispatch_free(self);
-    sms_provider_destroy(&self->provider);
     sms_status_destroy(&self->status);
     sms_texts_destroy(&self->texts);
     sms_queue_destroy(&self->queue);
@@ -165,103 +150,7 @@ bool sms_worker_test_number(const cmn_config_t *cfg, const char *phone) {
     return n > 0 && strncmp(phone, cfg->otp_test_phone_prefix, n) == 0;
 }
 
-/* Opens, renders and hands job i to the provider; records the outcome. */
-static void s_hand_over(sms_worker_t *self, int i, uint64_t now) {
-    sms_job_t *job = &self->jobs[i];
-    snprintf(self->masked[i], SMS_MASK_MAX, "***");
-    self->prefix[i][0] = '\0';
-    Dvcid__SmsSend *msg = sms_queue_open(self->queue, job);
-    if (!msg) {
-        CMN_ERROR(NULL, "sms message_id=%s: stored body does not open", job->message_id);
-        self->outcome[i] = S_BROKEN;
-        return;
-    }
-    cmn_mask_phone(msg->phone, self->masked[i], SMS_MASK_MAX);
-    char text[SMS_TEXTS_MAX];
-    bool test = sms_worker_test_number(self->cfg, msg->phone);
-    if (!test) /* "" keeps load-test numbers out of the status and conversion records */
-        sms_conv_prefix(msg->phone, self->prefix[i]);
-    if (sms_texts_render(self->texts, msg->purpose, msg->code, msg->lang, self->cfg->otp_ttl, text,
-                         sizeof(text)) < 0) {
-        CMN_ERROR(NULL, "sms message_id=%s: cannot render purpose %d", job->message_id,
-                  (int)msg->purpose);
-        self->outcome[i] = S_BROKEN;
-    } else if (test) {
-        /* Load-test numbers go through the whole path but the provider itself. */
-        self->outcome[i] = S_TAKEN;
-    } else {
-        sms_msg_t out = {.message_id = job->message_id,
-                         .to = msg->phone,
-                         .purpose = sms_worker_purpose(job->purpose),
-                         .text = text,
-                         .at_ms = now};
-        self->outcome[i] = self->provider->send(self->provider, &out) == 0 ? S_TAKEN : S_FAILED;
-    }
-    cmn_wipe(text, sizeof(text));
-    sms_queue_msg_free(&msg);
-}
-
-/* Records what became of job i once the batch is flushed. Returns 0 or -1. */
-static int s_settle(sms_worker_t *self, MDB_txn *txn, int i, uint64_t now) {
-    sms_job_t *job = &self->jobs[i];
-    const char *to = self->masked[i], *purpose = sms_worker_purpose(job->purpose);
-    if (self->outcome[i] == S_TAKEN) {
-        if (sms_queue_mark_sent(self->queue, txn, job, now) != 0 ||
-            (self->prefix[i][0] && sms_worker_taken(self, txn, job, self->provider->name, "", now,
-                                                    0, self->prefix[i], to) != 0))
-            return -1;
-        self->stats.sent++;
-        CMN_INFO(NULL, "sms sent message_id=%s to=%s purpose=%s tries=%u", job->message_id, to,
-                 purpose, job->tries + 1);
-        return 0;
-    }
-    /* A broken job gets delay 0, which dead-letters it at once. */
-    uint32_t delay = self->outcome[i] == S_BROKEN
-                         ? 0
-                         : sms_queue_backoff_ms(job->tries + 1, sms_worker_random(self));
-    int state = sms_queue_mark_failed(self->queue, txn, job, now, delay);
-    if (state == SMS_JOB_QUEUED) {
-        self->stats.retried++;
-        CMN_INFO(NULL, "sms retry message_id=%s to=%s purpose=%s tries=%u in %u ms",
-                 job->message_id, to, purpose, job->tries, delay);
-    } else if (state == SMS_JOB_DEAD) {
-        self->stats.dead++;
-        CMN_WARN(NULL, "sms dead-lettered message_id=%s to=%s purpose=%s tries=%u", job->message_id,
-                 to, purpose, job->tries);
-    }
-    return state < 0 ? -1 : 0;
-}
-
-int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
-    if (!self->provider)
-        return sms_worker_dispatch(self, txn, now);
-    int n = sms_queue_due(self->queue, txn, now, self->jobs, SMS_BATCH_MAX);
-    if (n <= 0)
-        return n;
-    int taken = 0, failed = 0;
-    for (int i = 0; i < n; i++) {
-        s_hand_over(self, i, now);
-        taken += self->outcome[i] == S_TAKEN;
-        failed += self->outcome[i] == S_FAILED;
-    }
-    /* Durable at the provider before "sent" can commit: a crash repeats, never loses. */
-    bool flushed = self->provider->flush(self->provider) == 0;
-    /* Broken bodies say nothing about the provider; refusals without a success do. */
-    bool ok = flushed && (taken > 0 || failed == 0);
-    if (ok != self->provider_ok)
-        cmn_log(ok ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL, "sms provider %s %s",
-                self->provider->name, ok ? "works again" : "fails; messages will be retried");
-    self->provider_ok = ok;
-    int rc = 0;
-    for (int i = 0; i < n; i++) {
-        if (!flushed && self->outcome[i] == S_TAKEN)
-            self->outcome[i] = S_FAILED;
-        if (rc == 0 && s_settle(self, txn, i, now) != 0)
-            rc = -1;
-        sms_job_clear(&self->jobs[i]);
-    }
-    return rc < 0 ? -1 : n;
-}
+bool sms_worker_sink(const sms_worker_t *self) { return strcmp(self->set.provider, "file") == 0; }
 
 int sms_worker_sweep(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
     uint64_t keep = (uint64_t)self->set.status_retention_s * 1000;
@@ -288,7 +177,7 @@ static int s_on_tick(cmn_ctx_t *ctx) {
         if (swept < 0)
             return -1;
         self->next_sweep_ms = swept == SMS_SWEEP_MAX ? now : now + SMS_SWEEP_EVERY_MS;
-        if (!self->provider && sms_worker_expire_receipts(self, ctx->txn, now) < 0)
+        if (sms_worker_expire_receipts(self, ctx->txn, now) < 0)
             return -1;
     }
     return 0;
@@ -307,8 +196,6 @@ static int s_on_outcomes(cmn_ctx_t *ctx, void *arg) {
  * short grace) and their last outcomes recorded, so what a provider accepted is
  * not sent again at the next start. */
 static void s_final_outcomes(sms_worker_t *self) {
-    if (self->provider)
-        return;
     sms_dispatch_close(self);
     MDB_txn *txn = NULL;
     int rc = cmn_db_txn_begin(self->db, NULL, 0, &txn);
@@ -449,41 +336,53 @@ static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     return 0;
 }
 
+/* One dead letter of a dvcctl listing, with what its reply points into. */
+typedef struct {
+    sms_job_t job;
+    Dvcid__DeadLetter item;
+    char masked[SMS_MASK_MAX];
+} s_dead_t;
+
+/* Fills d's reply item from its job (the phone masked, from the body when it opens). */
+static void s_dead_item(sms_worker_t *self, MDB_txn *txn, s_dead_t *d) {
+    dvcid__dead_letter__init(&d->item);
+    sms_job_t full;
+    memset(&full, 0, sizeof(full));
+    Dvcid__SmsSend *msg = NULL;
+    if (sms_queue_get_body(self->queue, txn, d->job.message_id, &full) == SMS_QUEUE_OK)
+        msg = sms_queue_open(self->queue, &full);
+    cmn_mask_phone(msg ? msg->phone : "", d->masked, SMS_MASK_MAX);
+    sms_queue_msg_free(&msg);
+    sms_job_clear(&full);
+    d->item.message_id = d->job.message_id;
+    d->item.phone_masked = d->masked;
+    d->item.purpose = (char *)sms_worker_purpose(d->job.purpose);
+    d->item.tries = d->job.tries;
+    d->item.created_ms = d->job.created_ms;
+}
+
 /* dvcctl dead-letters: the newest dead letters, masked. */
 static int s_on_dead_list(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     sms_worker_t *self = ctx->self;
     uint32_t max = req->sms_dead_list->limit ? req->sms_dead_list->limit : 100;
     if (max > 1000)
         max = 1000;
+    s_dead_t *dead = calloc(max, sizeof(*dead));
     sms_job_t *jobs = calloc(max, sizeof(*jobs));
-    Dvcid__DeadLetter *items = calloc(max, sizeof(*items));
     Dvcid__DeadLetter **ptrs = calloc(max, sizeof(Dvcid__DeadLetter *));
-    char(*masks)[SMS_MASK_MAX] = calloc(max, sizeof(*masks));
     uint64_t total = 0;
-    int n = jobs && items && ptrs && masks
+    int n = dead && jobs && ptrs
                 ? sms_queue_dead_list(self->queue, ctx->txn, jobs, (int)max, &total)
                 : -1;
+    for (int i = 0; i < n; i++) {
+        dead[i].job = jobs[i]; /* owns its sealed copy now */
+        s_dead_item(self, ctx->txn, &dead[i]);
+        ptrs[i] = &dead[i].item;
+    }
+    free(jobs);
     if (n < 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
     } else {
-        for (int i = 0; i < n; i++) {
-            dvcid__dead_letter__init(&items[i]);
-            sms_job_t full;
-            memset(&full, 0, sizeof(full));
-            Dvcid__SmsSend *msg = NULL;
-            if (sms_queue_get_body(self->queue, ctx->txn, jobs[i].message_id, &full) ==
-                SMS_QUEUE_OK)
-                msg = sms_queue_open(self->queue, &full);
-            cmn_mask_phone(msg ? msg->phone : "", masks[i], SMS_MASK_MAX);
-            sms_queue_msg_free(&msg);
-            sms_job_clear(&full);
-            items[i].message_id = jobs[i].message_id;
-            items[i].phone_masked = masks[i];
-            items[i].purpose = (char *)sms_worker_purpose(jobs[i].purpose);
-            items[i].tries = jobs[i].tries;
-            items[i].created_ms = jobs[i].created_ms;
-            ptrs[i] = &items[i];
-        }
         Dvcid__Reply r = DVCID__REPLY__INIT;
         Dvcid__SmsDeadReply d = DVCID__SMS_DEAD_REPLY__INIT;
         d.n_letters = (size_t)n;
@@ -494,11 +393,9 @@ static int s_on_dead_list(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request
         cmn_call_reply(ctx, &call, &r);
     }
     for (int i = 0; i < n; i++)
-        sms_job_clear(&jobs[i]);
-    free(jobs);
-    free(items);
+        sms_job_clear(&dead[i].job);
+    free(dead);
     free(ptrs);
-    free(masks);
     return 0;
 }
 
@@ -561,8 +458,7 @@ int sms_worker_run(sms_worker_t *self) {
         CMN_ERROR(NULL, "sms worker: cannot start the delivery timer");
         return -1;
     }
-    if (!self->provider &&
-        cmn_service_watch(self->svc, sms_worker_outcome_fd(self), s_on_outcomes, NULL) != 0) {
+    if (cmn_service_watch(self->svc, sms_worker_outcome_fd(self), s_on_outcomes, NULL) != 0) {
         CMN_ERROR(NULL, "sms worker: cannot watch the providers' outcomes");
         return -1;
     }

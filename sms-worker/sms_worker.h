@@ -3,10 +3,10 @@
  * queue, and acknowledges only after the batch commit, so an acknowledged SMS
  * survives kill -9. A timer hands due messages to the provider in FIFO order,
  * retries failures with backoff and dead-letters a message after SMS_MAX_TRIES.
- * With `http`/`smpp` providers the messages are routed (sms_route) to provider
- * threads and marked sent when their outcome comes back (sms_dispatch.c);
- * delivery receipts update each message's status (sms_status). Design notes:
- * sms-worker/README.md.
+ * Messages are routed (sms_route) to providers (sms_provider: the `file` sink, or
+ * `http`/`smpp` threads) and marked sent when their outcome comes back
+ * (sms_dispatch.c); delivery receipts update each message's status (sms_status).
+ * Design notes: sms-worker/README.md.
  *
  * The pieces the service runs in its batches (accept, deliver) are public so the
  * unit tests drive them on a bare LMDB transaction, without sockets. */
@@ -47,7 +47,7 @@ typedef struct sms_worker sms_worker_t;
 typedef struct {
     uint64_t queued;           /* stored for delivery */
     uint64_t duplicates;       /* SmsSend for a message_id already known */
-    uint64_t sent;             /* handed to the provider */
+    uint64_t sent;             /* taken by a provider (or a load-test number's, skipped) */
     uint64_t retried;          /* failed deliveries scheduled again */
     uint64_t dead;             /* dead-lettered */
     uint64_t verified;         /* SmsVerified taken (repeats not counted) */
@@ -79,12 +79,12 @@ int sms_worker_run(sms_worker_t *self);
 int sms_worker_accept(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsSend *msg,
                       const char *trace);
 
-/* One delivery batch in txn at now. With the `file` provider: hands up to
- * SMS_BATCH_MAX due messages to it, flushes it, then marks each sent, retried or
- * dead. With asynchronous providers: routes each due message and submits it,
- * leasing it in the queue until its outcome. Returns how many messages it
- * handled, or -1 on a storage error (the caller rolls txn back; the provider may
- * have them already, which at-least-once allows). */
+/* One delivery batch in txn at now: routes each due message (up to SMS_BATCH_MAX, and
+ * no more than the providers have room for) and submits it. A provider with a thread
+ * keeps it leased in the queue until its outcome; the `file` sink writes and syncs the
+ * batch at its end and its outcomes (sent, retried or dead) are recorded here. Returns
+ * how many messages it handled, or -1 on a storage error (the caller rolls txn back;
+ * the provider may have them already, which at-least-once allows). */
 int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
 /* Handles the outcomes and receipts the provider threads posted (at most
@@ -92,7 +92,7 @@ int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now);
  * Returns how many, or -1 on a storage error. */
 int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
-/* The fd readable while outcomes wait (-1 with the `file` provider). */
+/* The fd readable while outcomes wait. */
 int sms_worker_outcome_fd(const sms_worker_t *self);
 
 /* Ends waiting for receipts that are late (sms.receipt_timeout_s). Returns how

@@ -1,6 +1,7 @@
-/* sms_worker_int: the worker's state, shared by its two files: sms_worker.c (the
- * service, accepting, the synchronous `file` path) and sms_dispatch.c (routing
- * to asynchronous providers, their outcomes and receipts). Not for other modules. */
+/* sms_worker_int: the worker's state, shared by its files: sms_worker.c (the service,
+ * accepting), sms_dispatch.c (providers, routing, the delivery batch), sms_outcome.c
+ * (outcomes, receipts, the ops views, metrics), sms_reload.c (--check-config, SIGHUP)
+ * and sms_dlrd.c (the receipt listener). Not for other modules. */
 #ifndef SMS_WORKER_INT_H
 #define SMS_WORKER_INT_H
 
@@ -46,9 +47,7 @@ struct sms_worker {
     uint64_t next_sweep_ms;
     sms_stats_t stats;
     cmn_metrics_t *metrics; /* the providers' series (sms_metrics) */
-    /* the synchronous path (`file`) */
-    sms_provider_t *provider;
-    /* the asynchronous path (`http`, `smpp`) */
+    /* the providers: the `file` sink alone, or those sms.provider and the routes name */
     int nprov;
     sms_provider_t *provs[SMS_PROV_MAX];
     const char *names[SMS_PROV_MAX];
@@ -64,14 +63,14 @@ struct sms_worker {
     uint64_t lease_ms;
     sms_flight_t *flights[SMS_INFLIGHT_BUCKETS];
     int nflights;
-    /* One batch's jobs, kept here rather than on the stack (about 150 KiB). */
+    /* One batch's jobs, kept here rather than on the stack (about 100 KiB). */
     sms_job_t jobs[SMS_BATCH_MAX];
-    int outcome[SMS_BATCH_MAX];
-    char masked[SMS_BATCH_MAX][SMS_MASK_MAX];
-    char prefix[SMS_BATCH_MAX][SMS_CONV_PREFIX_MAX];
 };
 
 uint32_t sms_worker_random(sms_worker_t *self);
+/* Is the provider the `file` sink (sms.provider = file: no routes, caps, breakers or
+ * receipts)? */
+bool sms_worker_sink(const sms_worker_t *self);
 /* Records that provider took job (to a number of prefix; masked): its status,
  * and its conversion counts when it carries a code. Returns 0 or -1. */
 int sms_worker_taken(sms_worker_t *self, MDB_txn *txn, const sms_job_t *job, const char *provider,
@@ -85,14 +84,13 @@ int sms_worker_reload(void *self, const cmn_config_t *next, char *err, size_t er
 
 /* sms_dispatch.c: starts the providers, routes and the receipt listener the
  * settings name (0 or -1, logged); stops them (threads joined, their last
- * outcomes left in results); sms_worker_deliver's asynchronous half. */
+ * outcomes left in results). */
 int sms_dispatch_open(sms_worker_t *self);
 void sms_dispatch_close(sms_worker_t *self);
 /* Frees what sms_dispatch_close leaves for the final outcomes (results, flights). */
 void sms_dispatch_free(sms_worker_t *self);
 /* Removes id from the flights. Returns its provider, or -1 when it was not out. */
 int sms_dispatch_landed(sms_worker_t *self, const char *id);
-int sms_worker_dispatch(sms_worker_t *self, MDB_txn *txn, uint64_t now);
 
 /* A receipt listener for Kannel's dlr-url (sms_dlrd.c): GET /dlr?id=&type=&token=
  * on set->dlr_listen ("host:port") from a source in set->dlr_allow with
