@@ -3,6 +3,8 @@
 #   make run [CONFIG=path.conf]   build (Release) and run the four services in the foreground
 #   make test                     lint, Release and ASan+UBSan builds, every ctest test, and
 #                                 every fuzz target under clang's libFuzzer for a few seconds
+#   make deb                      the Debian package: build/deb/dvcid_<version>_<arch>.deb
+#                                 (scripts/deb.sh; install it with apt install ./build/deb/dvcid_*.deb)
 #   make build | asan | lint | format | bench | clean
 CONFIG ?= deploy/dev.conf
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
@@ -29,12 +31,12 @@ export UBSAN_OPTIONS ?= print_stacktrace=1:halt_on_error=1
 # themselves run in parallel inside cmake.
 .NOTPARALLEL:
 .PHONY: all help deps deps-test build build-release asan build-asan build-fuzz run test lint format \
-	bench screenshots fuzz clean
+	bench screenshots fuzz deb clean
 
 all: build
 
 help:
-	@sed -n '1,5s/^# \{0,1\}//p' Makefile
+	@sed -n '1,8s/^# \{0,1\}//p' Makefile
 
 deps:
 	@scripts/deps.sh run
@@ -121,6 +123,11 @@ fuzz: deps-test
 bench:
 	@scripts/deps.sh bench
 	@scripts/bench.sh
+
+# The Debian package of debian/, built from scratch in a copy of the tree under build/deb.
+deb:
+	@scripts/deps.sh deb
+	@scripts/deb.sh
 
 clean:
 	rm -rf build

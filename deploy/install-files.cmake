@@ -17,7 +17,11 @@ else()
 endif()
 set(DVCID_BINDIR "${prefix}/bin")
 set(DVCID_DOCDIR "${prefix}/share/doc/dvcid")
-set(unitdir "${prefix}/lib/systemd/system")
+if(DVCID_SYSTEMD_UNITDIR)
+  set(unitdir "${DVCID_SYSTEMD_UNITDIR}")
+else()
+  set(unitdir "${prefix}/lib/systemd/system")
+endif()
 file(READ "${DVCID_DEPLOY_SRC}/hardening.inc" DVCID_HARDENING)
 
 # The four services and the target as plain units (one process each, the host's

@@ -2,7 +2,9 @@
 # deps.sh: installs the Debian 12 packages dvcid needs, and only those that are missing.
 # `make run` and `make test` call it every time, so the common case (nothing missing) is one
 # dpkg-query and no network.
-#   scripts/deps.sh [run|test]   run: build and run the services; test: also the test tools
+#   scripts/deps.sh [run|test|bench|deb]
+#     run: build and run the services; test: also the test tools; bench: make bench's;
+#     deb: make deb's (dpkg-buildpackage of debian/)
 set -euo pipefail
 
 # The package lists: the one place to add a dependency.
@@ -25,6 +27,13 @@ TEST_PKGS=(
     iproute2                         # ip netns: the hosts of the multi-host test
     prometheus python3-yaml          # promtool check rules on deploy/prometheus-alerts.yml
     python3-jsonschema               # docs/openapi.yaml checked against real answers
+    debootstrap                      # the fresh Debian 12 root of test_deb_package
+    groff-base mandoc                # the manual pages' lint (tests/man)
+)
+# make deb (scripts/deb.sh): dpkg-buildpackage and debhelper; the libraries of
+# debian/control's Build-Depends are RUN_PKGS'. make test builds the package too.
+DEB_PKGS=(
+    dpkg-dev debhelper
 )
 
 BENCH_PKGS=(
@@ -36,9 +45,10 @@ mode=${1:-run}
 case $mode in
 run) pkgs=("${RUN_PKGS[@]}") ;;
 bench) pkgs=("${RUN_PKGS[@]}" "${BENCH_PKGS[@]}") ;;
-test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+test) pkgs=("${RUN_PKGS[@]}" "${TEST_PKGS[@]}" "${DEB_PKGS[@]}") ;;
+deb) pkgs=("${RUN_PKGS[@]}" "${DEB_PKGS[@]}") ;;
 *)
-    echo "usage: $0 [run|test|bench]" >&2
+    echo "usage: $0 [run|test|bench|deb]" >&2
     exit 2
     ;;
 esac

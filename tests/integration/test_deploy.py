@@ -28,11 +28,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from dvcid_stack import Stack, free_port  # noqa: E402
 
-SERVICES = {  # unit stem -> (binary, StateDirectory leaf, binds an ipc socket)
-    "gateway": ("gateway", "gateway", False),
-    "account-svc": ("account-svc", "account", True),
-    "otp-svc": ("otp-svc", "otp", True),
-    "sms-worker": ("sms-worker", "sms", True),
+SERVICES = {  # unit stem -> (installed binary, StateDirectory leaf, binds an ipc socket)
+    "gateway": ("dvcid-gateway", "gateway", False),
+    "account-svc": ("dvcid-account-svc", "account", True),
+    "otp-svc": ("dvcid-otp-svc", "otp", True),
+    "sms-worker": ("dvcid-sms-worker", "sms", True),
 }
 # The services that also come as a template, one unit per instance (--instance %i).
 TEMPLATED = ("account-svc", "otp-svc", "sms-worker")
@@ -281,7 +281,7 @@ class DeployTest(unittest.TestCase):
         for name, bad, says in (
                 ("unknown key", text.replace("UMask=0077", "UMask=0077\nUmask=0077"),
                  "Unknown key"),
-                ("missing binary", text.replace("/bin/otp-svc", "/bin/no-such-svc"),
+                ("missing binary", text.replace("/bin/dvcid-otp-svc", "/bin/no-such-svc"),
                  "not executable")):
             with open(path, "w", encoding="utf-8") as f:
                 f.write(bad)
@@ -326,7 +326,7 @@ class DeployTest(unittest.TestCase):
             # As shipped, the SMS provider is left to fill in: sms-worker says so and stops.
             with open(st.config_path, "w", encoding="utf-8") as f:
                 f.write(text)
-            r = subprocess.run([os.path.join(self.prefix, "bin", "sms-worker"), "--config",
+            r = subprocess.run([os.path.join(self.prefix, "bin", "dvcid-sms-worker"), "--config",
                                 st.config_path], stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, universal_newlines=True, timeout=30,
                                cwd=st.tmp)
@@ -405,9 +405,9 @@ class DeployTest(unittest.TestCase):
         unit = os.path.join(stage, "usr/local/lib/systemd/system/dvcid-gateway.service")
         svc = parse_unit(unit)["Service"]
         self.assertEqual(svc["ExecStart"],
-                         ["/usr/local/bin/gateway --config /etc/dvcid/dvcid.conf"])
+                         ["/usr/local/bin/dvcid-gateway --config /etc/dvcid/dvcid.conf"])
         self.assertTrue(os.path.isfile(os.path.join(stage, "etc/dvcid/dvcid.conf")))
-        self.assertTrue(os.path.isfile(os.path.join(stage, "usr/local/bin/gateway")))
+        self.assertTrue(os.path.isfile(os.path.join(stage, "usr/local/bin/dvcid-gateway")))
         self.assertFalse(os.path.exists(os.path.join(stage, "usr/local/etc")))
 
 
