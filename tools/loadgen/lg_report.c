@@ -75,7 +75,7 @@ static void s_steps_text(FILE *f, const lg_report_t *r) {
 void lg_report_text(FILE *f, const lg_report_t *r) {
     const lg_opts_t *o = r->opts;
     const lg_stats_t *s = r->stats;
-    char mode[96];
+    char mode[192];
     fprintf(f, "dvcid-load: %s against %s, %s, %d thread%s, %.1f s measured", o->flow_spec, o->url,
             s_mode(o, mode, sizeof(mode)), o->threads, o->threads == 1 ? "" : "s", r->seconds);
     if (o->warmup_s > 0)
