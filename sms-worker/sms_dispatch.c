@@ -218,9 +218,7 @@ void sms_dispatch_free(sms_worker_t *self) {
     self->nprov = 0;
 }
 
-int sms_worker_outcome_fd(const sms_worker_t *self) {
-    return self->results ? sms_chan_fd(self->results) : -1;
-}
+int sms_worker_outcome_fd(const sms_worker_t *self) { return sms_chan_fd(self->results); }
 
 /* --- dispatching ------------------------------------------------------------------- */
 

@@ -181,8 +181,6 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
 }
 
 int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
-    if (!self->results)
-        return 0;
     int n = 0;
     sms_res_t *res;
     while (n < SMS_OUTCOMES_MAX && (res = sms_chan_pop(self->results))) {

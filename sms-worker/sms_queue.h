@@ -8,7 +8,7 @@
  *            only (the sealed body is dropped), swept after a retention period;
  *   "byid"   message_id -> tag . key in queue or done   the idempotency index.
  * Bodies are the packed SmsSend sealed with crypto_secretbox (security.md "OTP").
- * A job handed to an asynchronous provider stays in "queue", re-keyed to the end
+ * A job handed to a provider with a thread stays in "queue", re-keyed to the end
  * of its lease and marked SMS_JOB_INFLIGHT: if the process dies before the
  * outcome, the job is due again (at-least-once), at once after a restart
  * (sms_queue_release). The further databases of sms_queue_dbs belong to

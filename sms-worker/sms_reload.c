@@ -48,7 +48,7 @@ static int s_check_provider(const sms_settings_t *base, const cmn_config_t *cfg,
     return rc;
 }
 
-/* The texts and, with an asynchronous provider, the routes and their providers. */
+/* The texts and, unless the provider is the file sink, the routes and their providers. */
 static int s_check(const cmn_config_t *cfg, const sms_settings_t *set, char *err, size_t errlen) {
     char why[400];
     sms_texts_t *texts = sms_texts_new(set->texts_file, why, sizeof(why));

@@ -30,7 +30,7 @@
 /* Sent and dead metadata is kept this long for status, then swept (ms); the
  * default of sms.status_retention_s. */
 #define SMS_RETENTION_MS (7ull * 24 * 3600 * 1000)
-/* A message with an asynchronous provider is leased for its timeout plus this (ms). */
+/* A message out with a provider thread is leased for its timeout plus this (ms). */
 #define SMS_LEASE_MARGIN_MS 30000
 /* Waits when no provider of a route can take a message: capped, or all broken (ms). */
 #define SMS_WAIT_CAPPED_MS 100
