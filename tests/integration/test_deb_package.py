@@ -10,7 +10,7 @@ Debian mirror. Then, inside that root:
   directories of StateDirectory=/RuntimeDirectory= made as systemd makes them) with the
   packaged /etc/dvcid/dvcid.conf edited as an operator would (ports, the file provider, a
   captcha test answer): /readyz, a whole registration, `dvcctl status`;
-- a reinstall keeps the edited conffile; purge removes
+- the manual pages are installed; a reinstall keeps the edited conffile; purge removes
   the binaries, the conffile and the units' links and keeps the accounts in /var/lib/dvcid.
 
 Needs root (debootstrap, chroot, mount namespaces: tests/integration/deb_chroot.sh),
@@ -226,6 +226,10 @@ class DebPackageTest(unittest.TestCase):
     def test_1_installed_files(self):
         for name in BINARIES:
             self.assertTrue(os.access(self.path("/usr/bin/" + name), os.X_OK), name)
+        for page in ("man8/dvcid-gateway.8", "man8/dvcid-account-svc.8", "man8/dvcid-otp-svc.8",
+                     "man8/dvcid-sms-worker.8", "man8/dvcctl.8", "man1/dvcid-load.1",
+                     "man5/dvcid.conf.5"):
+            self.assertTrue(os.path.isfile(self.path("/usr/share/man/%s.gz" % page)), page)
         conffiles = self.chroot("dpkg-query", "-W", "-f=${Conffiles}", "dvcid").split()
         self.assertEqual(conffiles[:1], ["/etc/dvcid/dvcid.conf"], "dvcid.conf is a conffile")
 
