@@ -9,6 +9,7 @@
  * URL, body nor answer is ever logged: they may hold the code or credentials. */
 #include <curl/curl.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -314,19 +315,10 @@ int sms_http_check(const sms_settings_t *s, char *err, size_t errlen) {
 }
 
 sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
-    char err[512];
-    if (sms_http_check(s, err, sizeof(err)) != 0) {
-        CMN_ERROR(NULL, "%s", err);
+    sms_http_t *self =
+        sms_provider_alloc(s, sms_http_check, sizeof(*self), offsetof(sms_http_t, set), "http");
+    if (!self)
         return NULL;
-    }
-    sms_http_t *self = calloc(1, sizeof(*self));
-    if (!self) {
-        CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
-        return NULL;
-    }
-    self->set = *s;
-    if (!self->set.name[0])
-        snprintf(self->set.name, sizeof(self->set.name), "http");
     if (self->set.http_inflight < 1)
         self->set.http_inflight = 1;
     self->body_esc = sms_tmpl_body_esc(s->http_content_type);

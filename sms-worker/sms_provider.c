@@ -28,6 +28,26 @@ int sms_provider_init(sms_provider_t *self, const sms_provider_ops_t *ops, const
     return 0;
 }
 
+void *sms_provider_alloc(const sms_settings_t *s,
+                         int (*check)(const sms_settings_t *s, char *err, size_t errlen),
+                         size_t size, size_t set_offset, const char *kind) {
+    char err[512];
+    if (check(s, err, sizeof(err)) != 0) {
+        CMN_ERROR(NULL, "%s", err);
+        return NULL;
+    }
+    char *self = calloc(1, size);
+    if (!self) {
+        CMN_ERROR(NULL, "sms %s: out of memory", s->name[0] ? s->name : kind);
+        return NULL;
+    }
+    sms_settings_t *set = (sms_settings_t *)(self + set_offset);
+    *set = *s;
+    if (!set->name[0])
+        sms_copy(set->name, sizeof(set->name), kind);
+    return self;
+}
+
 static void *s_main(void *arg) {
     sms_provider_t *self = arg;
     self->ops->run(self);

@@ -106,6 +106,12 @@ struct sms_provider {
  * ops->run is set. Returns 0 or -1 (the caller frees its struct). */
 int sms_provider_init(sms_provider_t *self, const sms_provider_ops_t *ops, const char *name,
                       int prov, sms_chan_t *results, size_t queue);
+/* For a kind's _new: s checked by check (its refusal logged), then the kind's struct of
+ * size bytes zeroed, with a copy of s at set_offset (offsetof its sms_settings_t) named
+ * kind when s has no name. NULL on either failure (logged). */
+void *sms_provider_alloc(const sms_settings_t *s,
+                         int (*check)(const sms_settings_t *s, char *err, size_t errlen),
+                         size_t size, size_t set_offset, const char *kind);
 /* Starts ops->run on a thread of its own. Returns 0 or -1 (logged). */
 int sms_provider_start(sms_provider_t *self);
 

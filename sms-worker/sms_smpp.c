@@ -20,6 +20,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -490,19 +491,10 @@ int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen) {
 }
 
 sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
-    char err[256];
-    if (sms_smpp_check(s, err, sizeof(err)) != 0) {
-        CMN_ERROR(NULL, "%s", err);
+    sms_smpp_t *self =
+        sms_provider_alloc(s, sms_smpp_check, sizeof(*self), offsetof(sms_smpp_t, set), "smpp");
+    if (!self)
         return NULL;
-    }
-    sms_smpp_t *self = calloc(1, sizeof(*self));
-    if (!self) {
-        CMN_ERROR(NULL, "sms %s: out of memory", S_NAME(s));
-        return NULL;
-    }
-    self->set = *s;
-    if (!self->set.name[0])
-        snprintf(self->set.name, sizeof(self->set.name), "smpp");
     if (self->set.smpp_window < 1)
         self->set.smpp_window = 1;
     if (self->set.smpp_window > S_WINDOW_MAX)
