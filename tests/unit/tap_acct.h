@@ -1,0 +1,356 @@
+/* tap_acct.h: account-svc's flows in one process, for their unit tests (test_acct_*.c).
+ * The real account-svc (acct_service_new: its routes, its LMDB, its hashing pool) runs
+ * its loop in a thread on ipc endpoints of a temporary directory. The test plays the
+ * gateway (a DEALER) and otp-svc (a ROUTER bound where account-svc looks for it): a
+ * small model of otp-svc that remembers which phone each flow's code went to, takes
+ * TAP_ACCT_CODE as the right code, and can be told to refuse (tap_acct_t.otp_refuse).
+ * What account-svc asked of otp-svc is counted, so a test can assert that a step did
+ * (or did not) reach it. One per process: the loop stops on SIGTERM. */
+#ifndef DVCID_TAP_ACCT_H
+#define DVCID_TAP_ACCT_H
+
+#include <czmq.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acct_service.h"
+#include "cmn_config.h"
+#include "cmn_crypto.h"
+#include "cmn_log.h"
+#include "proto/dvcid.pb-c.h"
+#include "tap.h"
+
+#define TAP_ACCT_CODE "123456"
+#define TAP_ACCT_CAPTCHA "TESTPASS" /* captcha.test_answer */
+#define TAP_ACCT_FLOWS 64
+
+typedef struct {
+    char dir[64];
+    cmn_config_t cfg;
+    acct_service_t *svc;
+    pthread_t loop;
+    int running;
+    zsock_t *gw;  /* the test as the gateway */
+    zsock_t *otp; /* the test as otp-svc */
+    uint64_t rid;
+    /* What account-svc asked of otp-svc, by body. */
+    int issued, resent, verifies, notices;
+    int last_purpose;
+    int last_silent;
+    char last_phone[20];
+    /* Set by the test: otp-svc answers every issue/resend/verify with this status. */
+    Dvcid__Status otp_refuse;
+    /* The model's flows: where each flow's code went. */
+    struct {
+        uint8_t id[16];
+        char phone[20];
+    } flows[TAP_ACCT_FLOWS];
+    int nflows;
+} tap_acct_t;
+
+static inline void *tap_acct_loop(void *arg) {
+    acct_service_run(arg);
+    return NULL;
+}
+
+/* Starts account-svc with test settings (fast argon2id, the test captcha answer); tune,
+ * when not NULL, changes the settings first. Returns 0 or -1. */
+static inline int tap_acct_start(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
+    memset(t, 0, sizeof(*t));
+    snprintf(t->dir, sizeof(t->dir), "/tmp/tap_acct_XXXXXX");
+    if (cmn_crypto_init() != 0 || !mkdtemp(t->dir) ||
+        cmn_log_init("account-svc", getenv("TAP_ACCT_LOG") ? "debug" : "warn") != 0)
+        return -1;
+    cmn_config_defaults(&t->cfg);
+    snprintf(t->cfg.storage_dir, sizeof(t->cfg.storage_dir), "%s", t->dir);
+    snprintf(t->cfg.account_endpoint, sizeof(t->cfg.account_endpoint), "ipc://%s/acct.ipc", t->dir);
+    snprintf(t->cfg.otp_endpoint, sizeof(t->cfg.otp_endpoint), "ipc://%s/otp.ipc", t->dir);
+    snprintf(t->cfg.captcha_test_answer, sizeof(t->cfg.captcha_test_answer), "%s",
+             TAP_ACCT_CAPTCHA);
+    t->cfg.storage_map_size_mib = 64;
+    t->cfg.account_argon2_ops = 1;
+    t->cfg.account_argon2_mem_mib = 1;
+    t->cfg.account_hash_workers = 1;
+    if (tune)
+        tune(&t->cfg);
+    t->otp = zsock_new_router(t->cfg.otp_endpoint);
+    t->svc = t->otp ? acct_service_new(&t->cfg) : NULL;
+    t->gw = t->svc ? zsock_new_dealer(t->cfg.account_endpoint) : NULL;
+    if (!t->gw)
+        return -1;
+    if (pthread_create(&t->loop, NULL, tap_acct_loop, t->svc) != 0)
+        return -1;
+    t->running = 1;
+    return 0;
+}
+
+/* Stops the loop, frees everything and removes the directory. */
+static inline void tap_acct_stop(tap_acct_t *t) {
+    if (t->running) {
+        raise(SIGTERM);
+        pthread_join(t->loop, NULL);
+        t->running = 0;
+    }
+    zsock_destroy(&t->gw);
+    acct_service_destroy(&t->svc);
+    zsock_destroy(&t->otp);
+    if (t->dir[0])
+        tap_rm_rf(t->dir);
+}
+
+/* The model's flow of a flow id, made when new. */
+static inline char *tap_acct_flow_phone(tap_acct_t *t, const ProtobufCBinaryData *id) {
+    for (int i = 0; i < t->nflows; i++)
+        if (id->len == 16 && memcmp(t->flows[i].id, id->data, 16) == 0)
+            return t->flows[i].phone;
+    if (id->len != 16 || t->nflows == TAP_ACCT_FLOWS)
+        return NULL;
+    memcpy(t->flows[t->nflows].id, id->data, 16);
+    t->flows[t->nflows].phone[0] = '\0';
+    return t->flows[t->nflows++].phone;
+}
+
+/* otp-svc's answer to one ask, as the model sees it. */
+static inline void tap_acct_otp_answer(tap_acct_t *t, const Dvcid__Request *ask, Dvcid__Reply *r,
+                                       Dvcid__Error *e, Dvcid__OtpSentReply *sent,
+                                       Dvcid__OtpInfo *info, Dvcid__OtpVerifyReply *ok,
+                                       Dvcid__Pong *pong, Dvcid__Count *left) {
+    static Dvcid__OtpNoticeReply notice = DVCID__OTP_NOTICE_REPLY__INIT;
+    info->length = 6;
+    info->expires_in = 300;
+    info->resend_after = 60;
+    info->phone_masked = "******0000";
+    sent->otp = info;
+    char *phone = NULL;
+    switch (ask->body_case) {
+    case DVCID__REQUEST__BODY_PING:
+        pong->service = "otp-svc";
+        pong->ready = true;
+        r->body_case = DVCID__REPLY__BODY_PONG;
+        r->pong = pong;
+        return;
+    case DVCID__REQUEST__BODY_OTP_NOTICE:
+        t->notices++;
+        r->body_case = DVCID__REPLY__BODY_OTP_NOTICE;
+        r->otp_notice = &notice;
+        return;
+    case DVCID__REQUEST__BODY_OTP_ISSUE:
+        t->issued++;
+        t->last_purpose = ask->otp_issue->purpose;
+        t->last_silent = ask->otp_issue->silent;
+        snprintf(t->last_phone, sizeof(t->last_phone), "%s", ask->otp_issue->phone);
+        phone = tap_acct_flow_phone(t, &ask->otp_issue->flow_id);
+        if (phone)
+            snprintf(phone, 20, "%s", ask->otp_issue->phone);
+        break;
+    case DVCID__REQUEST__BODY_OTP_RESEND:
+        t->resent++;
+        t->last_purpose = ask->otp_resend->purpose;
+        snprintf(t->last_phone, sizeof(t->last_phone), "%s", ask->otp_resend->phone);
+        phone = tap_acct_flow_phone(t, &ask->otp_resend->flow_id);
+        if (phone && ask->otp_resend->phone[0])
+            snprintf(phone, 20, "%s", ask->otp_resend->phone);
+        break;
+    case DVCID__REQUEST__BODY_OTP_VERIFY:
+        t->verifies++;
+        t->last_purpose = ask->otp_verify->purpose;
+        phone = tap_acct_flow_phone(t, &ask->otp_verify->flow_id);
+        break;
+    default:
+        e->status = DVCID__STATUS__STATUS_UNAVAILABLE;
+        r->error = e;
+        return;
+    }
+    if (t->otp_refuse || !phone) {
+        e->status = t->otp_refuse ? t->otp_refuse : DVCID__STATUS__STATUS_NOT_FOUND;
+        r->error = e;
+    } else if (ask->body_case != DVCID__REQUEST__BODY_OTP_VERIFY) {
+        r->body_case = DVCID__REPLY__BODY_OTP_SENT;
+        r->otp_sent = sent;
+    } else if (strcmp(ask->otp_verify->code, TAP_ACCT_CODE) == 0) {
+        ok->phone = phone;
+        r->body_case = DVCID__REPLY__BODY_OTP_VERIFIED;
+        r->otp_verified = ok;
+    } else {
+        e->status = DVCID__STATUS__STATUS_OTP_INVALID;
+        left->value = 4;
+        e->attempts_left = left;
+        r->error = e;
+    }
+}
+
+/* Answers the ask waiting on the otp ROUTER. */
+static inline void tap_acct_otp_serve(tap_acct_t *t) {
+    zmsg_t *m = zmsg_recv(t->otp);
+    if (!m)
+        return;
+    zframe_t *who = zmsg_pop(m), *body = zmsg_pop(m);
+    Dvcid__Request *ask =
+        body ? dvcid__request__unpack(NULL, zframe_size(body), zframe_data(body)) : NULL;
+    if (ask) {
+        Dvcid__Reply r = DVCID__REPLY__INIT;
+        Dvcid__Error e = DVCID__ERROR__INIT;
+        Dvcid__OtpSentReply sent = DVCID__OTP_SENT_REPLY__INIT;
+        Dvcid__OtpInfo info = DVCID__OTP_INFO__INIT;
+        Dvcid__OtpVerifyReply ok = DVCID__OTP_VERIFY_REPLY__INIT;
+        Dvcid__Pong pong = DVCID__PONG__INIT;
+        Dvcid__Count left = DVCID__COUNT__INIT;
+        tap_acct_otp_answer(t, ask, &r, &e, &sent, &info, &ok, &pong, &left);
+        r.request_id = ask->request_id;
+        uint8_t buf[512];
+        size_t n = dvcid__reply__pack(&r, buf);
+        zsock_send(t->otp, "fb", who, buf, n);
+        dvcid__request__free_unpacked(ask, NULL);
+    }
+    zframe_destroy(&who);
+    zframe_destroy(&body);
+    zmsg_destroy(&m);
+}
+
+/* Sends req as the gateway and returns account-svc's reply (caller frees), serving
+ * otp-svc's part meanwhile; NULL after 20 s without one. */
+static inline Dvcid__Reply *tap_acct_call(tap_acct_t *t, Dvcid__Request *req) {
+    req->origin = 77;
+    req->request_id = ++t->rid;
+    if (!req->client_ip || !req->client_ip[0])
+        req->client_ip = "192.0.2.10";
+    size_t n = dvcid__request__get_packed_size(req);
+    uint8_t *buf = malloc(n ? n : 1);
+    if (!buf)
+        return NULL;
+    dvcid__request__pack(req, buf);
+    int sent = zsock_send(t->gw, "b", buf, n);
+    free(buf);
+    if (sent != 0)
+        return NULL;
+    zpoller_t *p = zpoller_new(t->gw, t->otp, NULL);
+    Dvcid__Reply *reply = NULL;
+    for (int64_t until = zclock_mono() + 20000; !reply && zclock_mono() < until;) {
+        void *which = zpoller_wait(p, 200);
+        if (which == t->otp) {
+            tap_acct_otp_serve(t);
+        } else if (which == t->gw) {
+            zframe_t *f = zframe_recv(t->gw);
+            Dvcid__Reply *r = f ? dvcid__reply__unpack(NULL, zframe_size(f), zframe_data(f)) : NULL;
+            zframe_destroy(&f);
+            if (r && r->request_id == t->rid)
+                reply = r;
+            else if (r)
+                dvcid__reply__free_unpacked(r, NULL);
+        }
+    }
+    zpoller_destroy(&p);
+    return reply;
+}
+
+/* The status of a reply (0 for success, -1 for none at all). */
+static inline int tap_acct_status(const Dvcid__Reply *r) {
+    return !r ? -1 : r->error ? (int)r->error->status : 0;
+}
+
+/* Whether a validation_failed reply names field with code. */
+static inline int tap_acct_detail(const Dvcid__Reply *r, const char *field, const char *code) {
+    for (size_t i = 0; r && r->error && i < r->error->n_details; i++)
+        if (strcmp(r->error->details[i]->field, field) == 0 &&
+            strcmp(r->error->details[i]->code, code) == 0)
+            return 1;
+    return 0;
+}
+
+/* A new captcha's id, into id (CMN_ID_HEX bytes). Returns 0 or -1. */
+static inline int tap_acct_captcha(tap_acct_t *t, char *id, size_t idlen) {
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__CaptchaNew body = DVCID__CAPTCHA_NEW__INIT;
+    req.body_case = DVCID__REQUEST__BODY_CAPTCHA_NEW;
+    req.captcha_new = &body;
+    Dvcid__Reply *r = tap_acct_call(t, &req);
+    int ok = r && !r->error && r->body_case == DVCID__REPLY__BODY_CAPTCHA;
+    if (ok)
+        snprintf(id, idlen, "%s", r->captcha->captcha_id);
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+    return ok ? 0 : -1;
+}
+
+/* The registration flow's requests: a start with these fields and a fresh captcha
+ * (answered right, or wrong), a resend, a code, the password. Caller frees the reply. */
+static inline Dvcid__Reply *tap_acct_reg_start(tap_acct_t *t, const char *id, const char *dob,
+                                               const char *phone, int wrong) {
+    char captcha[64] = "";
+    CHECK(tap_acct_captcha(t, captcha, sizeof(captcha)) == 0, "captcha");
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__RegStart m = DVCID__REG_START__INIT;
+    m.id_number = (char *)id;
+    m.full_name = "Nguyễn Văn An";
+    m.date_of_birth = (char *)dob;
+    m.phone = (char *)phone;
+    m.captcha_id = captcha;
+    m.captcha_answer = wrong ? "WRONG" : TAP_ACCT_CAPTCHA;
+    req.body_case = DVCID__REQUEST__BODY_REG_START;
+    req.reg_start = &m;
+    return tap_acct_call(t, &req);
+}
+
+static inline Dvcid__Reply *tap_acct_reg_resend(tap_acct_t *t, const char *rid) {
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__RegResend m = DVCID__REG_RESEND__INIT;
+    m.registration_id = (char *)rid;
+    req.body_case = DVCID__REQUEST__BODY_REG_RESEND;
+    req.reg_resend = &m;
+    return tap_acct_call(t, &req);
+}
+
+static inline Dvcid__Reply *tap_acct_reg_verify(tap_acct_t *t, const char *rid, const char *code) {
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__RegVerify m = DVCID__REG_VERIFY__INIT;
+    m.registration_id = (char *)rid;
+    m.code = (char *)code;
+    req.body_case = DVCID__REQUEST__BODY_REG_VERIFY;
+    req.reg_verify = &m;
+    return tap_acct_call(t, &req);
+}
+
+static inline Dvcid__Reply *tap_acct_reg_password(tap_acct_t *t, const char *rid, const char *pw,
+                                                  const char *confirm) {
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    Dvcid__RegPassword m = DVCID__REG_PASSWORD__INIT;
+    m.registration_id = (char *)rid;
+    m.password = (char *)pw;
+    m.password_confirm = (char *)confirm;
+    req.body_case = DVCID__REQUEST__BODY_REG_PASSWORD;
+    req.reg_password = &m;
+    return tap_acct_call(t, &req);
+}
+
+/* A whole registration of id with phone, password S_PASSWORD-like pw: 0 when the account
+ * was made. */
+static inline int tap_acct_register(tap_acct_t *t, const char *id, const char *dob,
+                                    const char *phone, const char *pw) {
+    char rid[64] = "";
+    Dvcid__Reply *r = tap_acct_reg_start(t, id, dob, phone, 0);
+    if (r && !r->error && r->body_case == DVCID__REPLY__BODY_REG_START)
+        snprintf(rid, sizeof(rid), "%s", r->reg_start->registration_id);
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+    r = rid[0] ? tap_acct_reg_verify(t, rid, TAP_ACCT_CODE) : NULL;
+    int ok = r && !r->error;
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+    r = ok ? tap_acct_reg_password(t, rid, pw, pw) : NULL;
+    ok = r && !r->error && r->body_case == DVCID__REPLY__BODY_ACCOUNT;
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+    return ok ? 0 : -1;
+}
+
+/* Frees a reply and nullifies the pointer. */
+static inline void tap_acct_free(Dvcid__Reply **r) {
+    if (*r)
+        dvcid__reply__free_unpacked(*r, NULL);
+    *r = NULL;
+}
+
+#endif
