@@ -240,12 +240,9 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     int rc = s->job->failed ? -1 : s_load(st, ctx->txn, s->hex, id, &reg);
     if (rc != 0 || reg->state != ACCT_REG_OTP_VERIFIED) {
         /* A twin request of this flow finished first, or the flow expired meanwhile. */
-        cmn_call_fail(ctx, &s->call,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
         if (reg)
             dvcid__store__registration__free_unpacked(reg, NULL);
-        acct_step_destroy(&s);
-        return rc < 0 ? -1 : 0;
+        return acct_step_fail_load(ctx, &s, rc < 0 ? -1 : 1);
     }
     MDB_dbi accounts = cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS);
     char masked_id[32], masked_phone[16];

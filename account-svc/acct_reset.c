@@ -139,9 +139,7 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         snprintf(phone, sizeof(phone), "%s", flow->phone);
     acct_flow_free(&flow);
     if (rc != 0)
-        return acct_step_fail(
-            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-            rc < 0 ? -1 : 0);
+        return acct_step_fail_load(ctx, &s, rc);
     Dvcid__Store__Account *acc = NULL;
     rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc == 0 && acct_account_phone_index(acc, phone) < 0) {
@@ -151,9 +149,7 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
         CMN_INFO(cmn_call_trace(s->call), "password reset %s refused: its phone left the account",
                  s->hex);
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
-        return acct_step_fail(
-            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-            rc < 0 ? -1 : 0);
+        return acct_step_fail_load(ctx, &s, rc < 0 ? -1 : 1);
     }
     if (rc == 0) {
         char *own = acc->password_hash;

@@ -154,9 +154,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     if (rc != 0) {
         if (rc > 0)
             CMN_INFO(trace, "unlock %s refused: its phone left the account", s->hex);
-        return acct_step_fail(
-            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND,
-            rc < 0 ? -1 : 0);
+        return acct_step_fail_load(ctx, &s, rc);
     }
     CMN_INFO(trace, "unlocked with the phone: id=%s, every sign-in lock lifted", masked);
     cmn_metrics_add(cmn_service_metrics(ctx->svc), ACCT_UNLOCKS_METRIC, "kind=\"phone\"", 1,

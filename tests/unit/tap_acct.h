@@ -47,6 +47,7 @@ typedef struct {
     struct {
         uint8_t id[16];
         char phone[20];
+        int silent; /* a decoy's challenge: no SMS, never verifies (as otp-svc's) */
     } flows[TAP_ACCT_FLOWS];
     int nflows;
 } tap_acct_t;
@@ -110,7 +111,16 @@ static inline char *tap_acct_flow_phone(tap_acct_t *t, const ProtobufCBinaryData
         return NULL;
     memcpy(t->flows[t->nflows].id, id->data, 16);
     t->flows[t->nflows].phone[0] = '\0';
+    t->flows[t->nflows].silent = 0;
     return t->flows[t->nflows++].phone;
+}
+
+/* Whether the model's flow of this phone slot is a decoy's. */
+static inline int *tap_acct_flow_silent(tap_acct_t *t, const char *phone) {
+    for (int i = 0; i < t->nflows; i++)
+        if (t->flows[i].phone == phone)
+            return &t->flows[i].silent;
+    return NULL;
 }
 
 /* otp-svc's answer to one ask, as the model sees it. */
@@ -143,8 +153,10 @@ static inline void tap_acct_otp_answer(tap_acct_t *t, const Dvcid__Request *ask,
         t->last_silent = ask->otp_issue->silent;
         snprintf(t->last_phone, sizeof(t->last_phone), "%s", ask->otp_issue->phone);
         phone = tap_acct_flow_phone(t, &ask->otp_issue->flow_id);
-        if (phone)
+        if (phone) {
             snprintf(phone, 20, "%s", ask->otp_issue->phone);
+            *tap_acct_flow_silent(t, phone) = ask->otp_issue->silent;
+        }
         break;
     case DVCID__REQUEST__BODY_OTP_RESEND:
         t->resent++;
@@ -170,7 +182,8 @@ static inline void tap_acct_otp_answer(tap_acct_t *t, const Dvcid__Request *ask,
     } else if (ask->body_case != DVCID__REQUEST__BODY_OTP_VERIFY) {
         r->body_case = DVCID__REPLY__BODY_OTP_SENT;
         r->otp_sent = sent;
-    } else if (strcmp(ask->otp_verify->code, TAP_ACCT_CODE) == 0) {
+    } else if (strcmp(ask->otp_verify->code, TAP_ACCT_CODE) == 0 &&
+               !*tap_acct_flow_silent(t, phone)) {
         ok->phone = phone;
         r->body_case = DVCID__REPLY__BODY_OTP_VERIFIED;
         r->otp_verified = ok;
@@ -210,6 +223,16 @@ static inline void tap_acct_otp_serve(tap_acct_t *t) {
     zmsg_destroy(&m);
 }
 
+/* Serves otp-svc's part for ms milliseconds, or until what is true (when not NULL). */
+static inline void tap_acct_pump(tap_acct_t *t, int ms, const int *what) {
+    for (int64_t until = zclock_mono() + ms; zclock_mono() < until && !(what && *what);) {
+        zpoller_t *p = zpoller_new(t->otp, NULL);
+        if (zpoller_wait(p, 100) == t->otp)
+            tap_acct_otp_serve(t);
+        zpoller_destroy(&p);
+    }
+}
+
 /* Sends req as the gateway and returns account-svc's reply (caller frees), serving
  * otp-svc's part meanwhile; NULL after 20 s without one. */
 static inline Dvcid__Reply *tap_acct_call(tap_acct_t *t, Dvcid__Request *req) {
@@ -246,6 +269,19 @@ static inline Dvcid__Reply *tap_acct_call(tap_acct_t *t, Dvcid__Request *req) {
     return reply;
 }
 
+/* Sends msg, a message of the Request oneof's field number body, as the gateway (through
+ * protobuf-c's descriptor: where the field and its case live in a Request). */
+static inline Dvcid__Reply *tap_acct_ask(tap_acct_t *t, Dvcid__Request__BodyCase body, void *msg) {
+    Dvcid__Request req = DVCID__REQUEST__INIT;
+    const ProtobufCFieldDescriptor *f =
+        protobuf_c_message_descriptor_get_field(&dvcid__request__descriptor, (unsigned)body);
+    if (!f)
+        return NULL;
+    *(void **)((char *)&req + f->offset) = msg;
+    *(uint32_t *)((char *)&req + f->quantifier_offset) = (uint32_t)body;
+    return tap_acct_call(t, &req);
+}
+
 /* The status of a reply (0 for success, -1 for none at all). */
 static inline int tap_acct_status(const Dvcid__Reply *r) {
     return !r ? -1 : r->error ? (int)r->error->status : 0;
@@ -262,11 +298,8 @@ static inline int tap_acct_detail(const Dvcid__Reply *r, const char *field, cons
 
 /* A new captcha's id, into id (CMN_ID_HEX bytes). Returns 0 or -1. */
 static inline int tap_acct_captcha(tap_acct_t *t, char *id, size_t idlen) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__CaptchaNew body = DVCID__CAPTCHA_NEW__INIT;
-    req.body_case = DVCID__REQUEST__BODY_CAPTCHA_NEW;
-    req.captcha_new = &body;
-    Dvcid__Reply *r = tap_acct_call(t, &req);
+    Dvcid__Reply *r = tap_acct_ask(t, DVCID__REQUEST__BODY_CAPTCHA_NEW, &body);
     int ok = r && !r->error && r->body_case == DVCID__REPLY__BODY_CAPTCHA;
     if (ok)
         snprintf(id, idlen, "%s", r->captcha->captcha_id);
@@ -281,7 +314,6 @@ static inline Dvcid__Reply *tap_acct_reg_start(tap_acct_t *t, const char *id, co
                                                const char *phone, int wrong) {
     char captcha[64] = "";
     CHECK(tap_acct_captcha(t, captcha, sizeof(captcha)) == 0, "captcha");
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__RegStart m = DVCID__REG_START__INIT;
     m.id_number = (char *)id;
     m.full_name = "Nguyễn Văn An";
@@ -289,40 +321,29 @@ static inline Dvcid__Reply *tap_acct_reg_start(tap_acct_t *t, const char *id, co
     m.phone = (char *)phone;
     m.captcha_id = captcha;
     m.captcha_answer = wrong ? "WRONG" : TAP_ACCT_CAPTCHA;
-    req.body_case = DVCID__REQUEST__BODY_REG_START;
-    req.reg_start = &m;
-    return tap_acct_call(t, &req);
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_REG_START, &m);
 }
 
 static inline Dvcid__Reply *tap_acct_reg_resend(tap_acct_t *t, const char *rid) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__RegResend m = DVCID__REG_RESEND__INIT;
     m.registration_id = (char *)rid;
-    req.body_case = DVCID__REQUEST__BODY_REG_RESEND;
-    req.reg_resend = &m;
-    return tap_acct_call(t, &req);
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_REG_RESEND, &m);
 }
 
 static inline Dvcid__Reply *tap_acct_reg_verify(tap_acct_t *t, const char *rid, const char *code) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__RegVerify m = DVCID__REG_VERIFY__INIT;
     m.registration_id = (char *)rid;
     m.code = (char *)code;
-    req.body_case = DVCID__REQUEST__BODY_REG_VERIFY;
-    req.reg_verify = &m;
-    return tap_acct_call(t, &req);
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_REG_VERIFY, &m);
 }
 
 static inline Dvcid__Reply *tap_acct_reg_password(tap_acct_t *t, const char *rid, const char *pw,
                                                   const char *confirm) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__RegPassword m = DVCID__REG_PASSWORD__INIT;
     m.registration_id = (char *)rid;
     m.password = (char *)pw;
     m.password_confirm = (char *)confirm;
-    req.body_case = DVCID__REQUEST__BODY_REG_PASSWORD;
-    req.reg_password = &m;
-    return tap_acct_call(t, &req);
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_REG_PASSWORD, &m);
 }
 
 /* A whole registration of id with phone, password S_PASSWORD-like pw: 0 when the account
@@ -344,6 +365,51 @@ static inline int tap_acct_register(tap_acct_t *t, const char *id, const char *d
     if (r)
         dvcid__reply__free_unpacked(r, NULL);
     return ok ? 0 : -1;
+}
+
+/* The sign-in flow's first request, with a fresh captcha; caller frees the reply. */
+static inline Dvcid__Reply *tap_acct_login_start(tap_acct_t *t, const char *id,
+                                                 const char *password) {
+    char captcha[64] = "";
+    CHECK(tap_acct_captcha(t, captcha, sizeof(captcha)) == 0, "captcha");
+    Dvcid__LoginStart m = DVCID__LOGIN_START__INIT;
+    m.id_number = (char *)id;
+    m.password = (char *)password;
+    m.captcha_id = captcha;
+    m.captcha_answer = TAP_ACCT_CAPTCHA;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_LOGIN_START, &m);
+}
+
+static inline Dvcid__Reply *tap_acct_login_verify(tap_acct_t *t, const char *lid,
+                                                  const char *code) {
+    Dvcid__LoginVerify m = DVCID__LOGIN_VERIFY__INIT;
+    m.login_id = (char *)lid;
+    m.code = (char *)code;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_LOGIN_VERIFY, &m);
+}
+
+/* A whole sign-in: the session token into token (empty when it failed). */
+static inline void tap_acct_login(tap_acct_t *t, const char *id, const char *password, char *token,
+                                  size_t len) {
+    char lid[64] = "";
+    token[0] = '\0';
+    Dvcid__Reply *r = tap_acct_login_start(t, id, password);
+    if (r && !r->error && r->body_case == DVCID__REPLY__BODY_LOGIN_START)
+        snprintf(lid, sizeof(lid), "%s", r->login_start->login_id);
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+    r = lid[0] ? tap_acct_login_verify(t, lid, TAP_ACCT_CODE) : NULL;
+    if (r && !r->error && r->body_case == DVCID__REPLY__BODY_SESSION)
+        snprintf(token, len, "%s", r->session->token);
+    if (r)
+        dvcid__reply__free_unpacked(r, NULL);
+}
+
+/* The signed-in user's MeGet; caller frees the reply. */
+static inline Dvcid__Reply *tap_acct_me(tap_acct_t *t, const char *token) {
+    Dvcid__MeGet m = DVCID__ME_GET__INIT;
+    m.token = (char *)token;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_ME_GET, &m);
 }
 
 /* Frees a reply and nullifies the pointer. */

@@ -22,20 +22,6 @@ static void s_tune(cmn_config_t *cfg) {
     cfg->login_max_failures = 3;
 }
 
-static Dvcid__Reply *s_start(const char *id, const char *password) {
-    char captcha[64] = "";
-    CHECK(tap_acct_captcha(&t, captcha, sizeof(captcha)) == 0, "captcha");
-    Dvcid__Request req = DVCID__REQUEST__INIT;
-    Dvcid__LoginStart m = DVCID__LOGIN_START__INIT;
-    m.id_number = (char *)id;
-    m.password = (char *)password;
-    m.captcha_id = captcha;
-    m.captcha_answer = TAP_ACCT_CAPTCHA;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_START;
-    req.login_start = &m;
-    return tap_acct_call(&t, &req);
-}
-
 /* A started sign-in's id into lid (empty when it did not start). */
 static void s_started(Dvcid__Reply *r, char *lid, size_t len) {
     lid[0] = '\0';
@@ -43,53 +29,31 @@ static void s_started(Dvcid__Reply *r, char *lid, size_t len) {
         snprintf(lid, len, "%s", r->login_start->login_id);
 }
 
-static Dvcid__Reply *s_verify(const char *lid, const char *code) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
-    Dvcid__LoginVerify m = DVCID__LOGIN_VERIFY__INIT;
-    m.login_id = (char *)lid;
-    m.code = (char *)code;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_VERIFY;
-    req.login_verify = &m;
-    return tap_acct_call(&t, &req);
-}
-
 static Dvcid__Reply *s_method(const char *lid, const char *method) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__LoginMethod m = DVCID__LOGIN_METHOD__INIT;
     m.login_id = (char *)lid;
     m.method_id = (char *)method;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_METHOD;
-    req.login_method = &m;
-    return tap_acct_call(&t, &req);
+    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_METHOD, &m);
 }
 
 static Dvcid__Reply *s_resend(const char *lid) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__LoginResend m = DVCID__LOGIN_RESEND__INIT;
     m.login_id = (char *)lid;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_RESEND;
-    req.login_resend = &m;
-    return tap_acct_call(&t, &req);
+    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_RESEND, &m);
 }
 
 static Dvcid__Reply *s_phone(const char *lid, const char *phone) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__LoginPhone m = DVCID__LOGIN_PHONE__INIT;
     m.login_id = (char *)lid;
     m.new_phone = (char *)phone;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_PHONE;
-    req.login_phone = &m;
-    return tap_acct_call(&t, &req);
+    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_PHONE, &m);
 }
 
 static Dvcid__Reply *s_phone_verify(const char *lid, const char *code) {
-    Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__LoginPhoneVerify m = DVCID__LOGIN_PHONE_VERIFY__INIT;
     m.login_id = (char *)lid;
     m.code = (char *)code;
-    req.body_case = DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY;
-    req.login_phone_verify = &m;
-    return tap_acct_call(&t, &req);
+    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, &m);
 }
 
 int main(void) {
@@ -102,23 +66,23 @@ int main(void) {
     int issued = t.issued;
 
     /* A wrong password and an unknown ID: the same answer, no code. */
-    Dvcid__Reply *r = s_start(S_ID, "Wr0ng!Password1");
+    Dvcid__Reply *r = tap_acct_login_start(&t, S_ID, "Wr0ng!Password1");
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "wrong password: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_start("001090999999", S_PASSWORD);
+    r = tap_acct_login_start(&t, "001090999999", S_PASSWORD);
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "unknown ID: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
     CHECK(t.issued == issued, "a code asked without the password");
-    r = s_start("123", "");
+    r = tap_acct_login_start(&t, "123", "");
     CHECK(tap_acct_detail(r, "id_number", "invalid") && tap_acct_detail(r, "password", "required"),
           "field details");
     tap_acct_free(&r);
 
     /* The right password: a code to the primary phone, the phones listed masked. */
     char lid[64];
-    r = s_start(S_ID, S_PASSWORD);
+    r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
     s_started(r, lid, sizeof(lid));
     CHECK(lid[0], "signed in with the password: %d", tap_acct_status(r));
     if (lid[0]) {
@@ -148,11 +112,11 @@ int main(void) {
     tap_acct_free(&r);
 
     /* A wrong code, then the right one: a session; the flow ends with it. */
-    r = s_verify(lid, "111111");
+    r = tap_acct_login_verify(&t, lid, "111111");
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "wrong code: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_verify(lid, TAP_ACCT_CODE);
+    r = tap_acct_login_verify(&t, lid, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_SESSION, "session: %d",
           tap_acct_status(r));
     if (r && r->body_case == DVCID__REPLY__BODY_SESSION) {
@@ -163,13 +127,13 @@ int main(void) {
         CHECK(r->session->expires_in > 0, "expires_in");
     }
     tap_acct_free(&r);
-    r = s_verify(lid, TAP_ACCT_CODE);
+    r = tap_acct_login_verify(&t, lid, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_NOT_FOUND, "flow after the session: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
 
     /* A lost phone: a code to the new one, for the phone purpose; it becomes primary. */
-    r = s_start(S_ID, S_PASSWORD);
+    r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
     s_started(r, lid, sizeof(lid));
     tap_acct_free(&r);
     r = s_phone(lid, "12");
@@ -187,7 +151,7 @@ int main(void) {
     if (r && r->body_case == DVCID__REPLY__BODY_PHONE_CHANGED)
         CHECK(!r->phone_changed->pending, "at once without a cooling-off");
     tap_acct_free(&r);
-    r = s_start(S_ID, S_PASSWORD);
+    r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
     s_started(r, lid, sizeof(lid));
     tap_acct_free(&r);
     CHECK_STR(t.last_phone, "+84987000222");
@@ -195,14 +159,14 @@ int main(void) {
     /* Wrong passwords up to login.max_failures: locked, with a retry time. */
     int status = 0;
     for (int i = 0; i < 3; i++) {
-        r = s_start(S_ID, "Wr0ng!Password1");
+        r = tap_acct_login_start(&t, S_ID, "Wr0ng!Password1");
         status = tap_acct_status(r);
         if (status == DVCID__STATUS__STATUS_ACCOUNT_LOCKED)
             CHECK(r->error->retry_after && r->error->retry_after->value > 0, "retry_after");
         tap_acct_free(&r);
     }
     CHECK(status == DVCID__STATUS__STATUS_ACCOUNT_LOCKED, "locked after 3: %d", status);
-    r = s_start(S_ID, S_PASSWORD);
+    r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_ACCOUNT_LOCKED, "the right one too: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
