@@ -27,7 +27,7 @@ TEST_PKGS=(
     iproute2                         # ip netns: the hosts of the multi-host test
     prometheus python3-yaml          # promtool check rules on deploy/prometheus-alerts.yml
     python3-jsonschema               # docs/openapi.yaml checked against real answers
-    debootstrap                      # the fresh Debian 12 root of test_deb_package
+    debootstrap lintian              # test_deb_package: a fresh Debian 12 root, Debian's checks
     groff-base mandoc                # the manual pages' lint (tests/man)
 )
 # make deb (scripts/deb.sh): dpkg-buildpackage and debhelper; the libraries of

@@ -1,7 +1,7 @@
 """The Debian package (debian/, `make deb`) in a fresh Debian 12 root: scripts/deb.sh
 builds the .deb from this tree, `debootstrap --variant=minbase bookworm` makes a root,
 and in it `apt-get install ./dvcid_*.deb` resolves the package's dependencies from the
-Debian mirror. Then, inside that root:
+Debian mirror; lintian finds nothing in the .deb. Then, inside that root:
 - postinst made the dvcid system user and group (systemd-sysusers) and gave /etc/dvcid to
   group dvcid (systemd-tmpfiles): root:dvcid 0750, dvcid.conf root:dvcid 0640, a conffile;
 - dvcid.target and the four units it wants are enabled, and nothing was started (no
@@ -13,10 +13,11 @@ Debian mirror. Then, inside that root:
 - the manual pages are installed; a reinstall keeps the edited conffile; purge removes
   the binaries, the conffile and the units' links and keeps the accounts in /var/lib/dvcid.
 
-Needs root (debootstrap, chroot, mount namespaces: tests/integration/deb_chroot.sh),
-debootstrap and dpkg-buildpackage (scripts/deps.sh test installs them) and a Debian mirror:
-DVCID_DEBIAN_MIRROR, else the bookworm one of /etc/apt/sources.list*. Without root or
-those tools it prints SKIPPED and exits 77. Everything lives in DVCID_BIN/deb-package-test
+Needs root (debootstrap, chroot, mount namespaces: tests/integration/deb_chroot.sh), and
+debootstrap, dpkg-buildpackage and lintian (scripts/deps.sh test installs them) and a
+Debian mirror: DVCID_DEBIAN_MIRROR, else the bookworm one of /etc/apt/sources.list*.
+Without root, debootstrap or a mount namespace it prints SKIPPED and exits 77; without
+the other tools it fails. Everything lives in DVCID_BIN/deb-package-test
 (kept after a failure, removed at the next run). Prints how long each step took.
 """
 
@@ -47,7 +48,7 @@ def unavailable():
     """Why this machine cannot run the test, or None."""
     if os.geteuid() != 0:
         return "needs root (debootstrap, chroot, mount namespaces)"
-    for tool in ("debootstrap", "dpkg-buildpackage", "unshare", "chroot"):
+    for tool in ("debootstrap", "unshare", "chroot"):
         if not shutil.which(tool):
             return "%s not found (scripts/deps.sh test installs it)" % tool
     r = subprocess.run(["unshare", "--mount", "true"], stdout=subprocess.DEVNULL,
@@ -222,6 +223,18 @@ class DebPackageTest(unittest.TestCase):
 
     def path(self, rel):
         return os.path.join(self.root, rel.lstrip("/"))
+
+    def test_0_lintian(self):
+        """Debian's own checks find nothing (debian/dvcid.lintian-overrides says why the two
+        deliberate exceptions are)."""
+        t0 = time.monotonic()
+        r = subprocess.run(["lintian", "--fail-on", "error,warning", self.deb],
+                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+        TIMES.append(("lintian", time.monotonic() - t0))
+        complaints = [line for line in r.stdout.splitlines()
+                      if not line.startswith("running with root privileges")]
+        self.assertEqual((r.returncode, complaints), (0, []), r.stdout)
 
     def test_1_installed_files(self):
         for name in BINARIES:
