@@ -11,11 +11,11 @@
 #include <string.h>
 
 #include "acct_account.h"
+#include "acct_captcha_gate.h"
 #include "acct_flow.h"
 #include "acct_lockout.h"
 #include "acct_phone_change.h"
 #include "acct_session.h"
-#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"
@@ -288,7 +288,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         rc = acct_account_set_lang(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number,
                                    acct_step_lang(s->call));
     if (rc == 0)
-        rc = acct_jwt_sign(st->keys, st->cfg, sub, now, &jwt);
+        rc = acct_keys_sign(st->keys, st->cfg, sub, now, &jwt);
     if (rc == 0)
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     acct_account_free(&acc);

@@ -7,8 +7,8 @@
 #include <string.h>
 
 #include "acct_account.h"
+#include "acct_captcha_gate.h"
 #include "acct_limits.h"
-#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_id.h"

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_captcha_gate.h"
 #include "acct_flow.h"
 #include "acct_limits.h"
 #include "acct_lockout.h"
@@ -26,9 +27,9 @@ struct acct_service {
  * behind (cmn_db_sweep). */
 #define S_SWEEP_MS 1000
 
-const char *const acct_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas",
-                                             "flows",    "sessions",      "failures",
-                                             "notices",  "limits",        "phone_changes"};
+const char *const acct_service_db_names[ACCT_NDB] = {"accounts", "registrations", "captchas",
+                                                     "flows",    "sessions",      "failures",
+                                                     "notices",  "limits",        "phone_changes"};
 
 static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     (void)req;
@@ -131,7 +132,7 @@ static const cmn_route_t s_routes[] = {
     {DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, acct_admin_account},
     {DVCID__REQUEST__BODY_ADMIN_UNLOCK, acct_admin_unlock},
     {DVCID__REQUEST__BODY_METRICS_GET, s_on_metrics},
-    {DVCID__REQUEST__BODY_CAPTCHA_CHECK, acct_shard_captcha_check},
+    {DVCID__REQUEST__BODY_CAPTCHA_CHECK, acct_captcha_check},
     {DVCID__REQUEST__BODY_SHARD_STATS, acct_shard_stats},
     {DVCID__REQUEST__BODY_SHARD_PRUNE, acct_shard_prune},
 };
@@ -170,7 +171,7 @@ cmn_db_t *acct_service_db_open(const cmn_config_t *cfg, int shard) {
     char dir[512];
     if (acct_service_data_dir(cfg, shard, dir, sizeof(dir)) != 0)
         return NULL;
-    return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, acct_db_names, ACCT_NDB);
+    return cmn_db_new(dir, (size_t)cfg->storage_map_size_mib, acct_service_db_names, ACCT_NDB);
 }
 
 /* SIGHUP: the signing keys are read again, so a key made by dvcctl rotate-key signs from

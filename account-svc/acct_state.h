@@ -1,12 +1,13 @@
-/* acct_state: account-svc's state, shared by its handler files (acct_service.c,
- * acct_register.c). Private to account-svc. */
+/* acct_state: account-svc's state (acct_state_t, made by acct_service.c), its
+ * databases, and the handlers of each flow's file, which acct_service.c's table
+ * dispatches to. Every handler file reads it. Private to account-svc. */
 #ifndef ACCT_STATE_H
 #define ACCT_STATE_H
 
 #include <sodium.h>
 
 #include "acct_captcha.h"
-#include "acct_jwt.h"
+#include "acct_keys.h"
 #include "acct_notice.h"
 #include "cmn_config.h"
 #include "cmn_crypto.h"
@@ -28,7 +29,7 @@ enum {
 };
 
 /* The names of those databases, in that order (acct_service.c). */
-extern const char *const acct_db_names[ACCT_NDB];
+extern const char *const acct_service_db_names[ACCT_NDB];
 
 /* Registration flow states (Registration.state). */
 typedef enum { ACCT_REG_OTP_PENDING = 1, ACCT_REG_OTP_VERIFIED = 2 } acct_reg_state_t;

@@ -13,9 +13,9 @@
 #include <string.h>
 
 #include "acct_account.h"
+#include "acct_captcha_gate.h"
 #include "acct_flow.h"
 #include "acct_lockout.h"
-#include "acct_shard.h"
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "acct_jwt.h"
+#include "acct_keys.h"
 #include "acct_service.h"
 #include "cmn_main.h"
 

@@ -1,7 +1,9 @@
 /* cmn_service_int: the state of a service, shared by the files that implement
- * cmn_service (the loop in cmn_service.c, the batch transaction in cmn_service_batch.c,
- * metrics in cmn_service_metrics.c, ...).
- * Private to common/. */
+ * cmn_service: cmn_service.c (staging, calls, the loop), cmn_service_setup.c (new,
+ * destroy, options), cmn_service_batch.c (the batch transaction of a turn),
+ * cmn_service_peers.c (DEALERs to peers), cmn_service_replies.c (the reply cache),
+ * cmn_service_metrics.c, cmn_service_reload.c (SIGHUP) and cmn_service_ping.c.
+ * Each section below names the file that defines it. Private to common/. */
 #ifndef CMN_SERVICE_INT_H
 #define CMN_SERVICE_INT_H
 
@@ -26,7 +28,7 @@
 #define S_DEFAULT_DEADLINE_MS 2000
 #define S_BODIES 64 /* request bodies (oneof field numbers) with a route and series at hand */
 #define S_METRIC_STATUSES 32 /* ... and statuses */
-/* HELP of the storage counters: counted in cmn_service.c, made at 0 before their first
+/* HELP of the storage counters: counted in cmn_service_batch.c, made at 0 before their first
  * event by the scrape (cmn_service_metrics.c), so increase() sees the first one. */
 #define CMN_HELP_ROLLBACKS "Batches rolled back because the store refused a write (answered 503)"
 #define CMN_HELP_FAULTS "Requests and jobs undone because the store refused them (503)"
@@ -182,8 +184,15 @@ void cmn_service_reload_metrics(cmn_service_t *self);
  * change (warned), checks test settings and the service's hook, then applies it all or
  * nothing (logged, counted, RELOADING=1 ... READY=1 to systemd). Nothing without one. */
 void cmn_service_reload(cmn_service_t *self);
+
+/* --- setup (cmn_service_setup.c) --- */
+
 /* The series that say what runs: version, test settings (again after a reload). */
 void cmn_service_static_metrics(cmn_service_t *self);
+/* Socket options every dvcid socket gets (sizes, heartbeats). */
+void cmn_service_socket_options(zsock_t *s);
+
+/* --- metrics (cmn_service_metrics.c) --- */
 
 /* Counts a reply to call in the request metrics (op, status, latency). */
 void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
@@ -252,6 +261,8 @@ int cmn_service_later_find(const cmn_service_t *self, uint64_t origin, uint64_t 
 int cmn_service_later_write(cmn_service_t *self, int force);
 void cmn_service_later_clear(cmn_service_t *self);
 
+/* --- staging and the loop (cmn_service.c) --- */
+
 /* Reads the next message waiting on sock (never waits): its first max frames into f
  * (to close with cmn_service_recv_close), the rest read and dropped. Returns how many
  * frames it had, 0 when none was waiting. */
@@ -260,7 +271,14 @@ void cmn_service_recv_close(zmq_msg_t *f, int n, int max);
 
 /* Handles one reply read from a peer's DEALER (nframes frames, the first in f). */
 void cmn_service_on_peer_reply(cmn_service_t *self, zmq_msg_t *f, int nframes);
-/* The batch of one turn (cmn_service_batch.c). An item is one unit of work in it: a
+/* What a turn stages: turns the staged outputs from mark on into failures with status;
+ * sends one staged reply now. */
+void cmn_service_out_fail(cmn_service_t *self, size_t mark, Dvcid__Status status);
+void cmn_service_send_reply(cmn_service_t *self, s_out_t *o);
+
+/* --- the batch of one turn (cmn_service_batch.c) --- */
+
+/* An item is one unit of work in it: a
  * request, a continuation, a job's end or a timer. */
 /* One item, begun by cmn_service_item_begin and ended by cmn_service_item_end. */
 typedef struct {
@@ -287,12 +305,5 @@ int cmn_service_item_begin(cmn_service_t *self, cmn_item_t *it);
 /* Ends an item whose handler returned rc: 0 when its effects are in the batch, else -1
  * (what it staged turned into failures). */
 int cmn_service_item_end(cmn_service_t *self, cmn_item_t *it, int rc);
-
-/* What a turn stages (cmn_service.c): turns the staged outputs from mark on into
- * failures with status; sends one staged reply now. */
-void cmn_service_out_fail(cmn_service_t *self, size_t mark, Dvcid__Status status);
-void cmn_service_send_reply(cmn_service_t *self, s_out_t *o);
-/* Socket options every dvcid socket gets (sizes, heartbeats). */
-void cmn_service_socket_options(zsock_t *s);
 
 #endif

@@ -43,8 +43,8 @@ struct gw_bridge {
     cmn_service_t *svc;
     int peer[CMN_SHARD_MAX]; /* one per account shard */
     int nshards;
-    unsigned next_any;       /* round robin for requests any shard may answer */
-    gw_backends_t *backends; /* every backend process, for dvcid_backend_up */
+    unsigned next_any;               /* round robin for requests any shard may answer */
+    gw_metrics_backends_t *backends; /* every backend process, for dvcid_backend_up */
     int efd;
     pthread_mutex_t lock;
     bool closed;
@@ -216,7 +216,7 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
         goto fail;
     for (int s = 0; s < self->nshards; s++)
         self->peer[s] = first + s;
-    if (!(self->backends = gw_backends_new(cfg)))
+    if (!(self->backends = gw_metrics_backends_new(cfg)))
         goto fail;
     self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (self->efd < 0) {
@@ -254,7 +254,7 @@ void gw_bridge_destroy(gw_bridge_t **self_p) {
     pthread_mutex_unlock(&self->lock);
     if (self->efd >= 0)
         close(self->efd);
-    gw_backends_destroy(&self->backends);
+    gw_metrics_backends_destroy(&self->backends);
     pthread_mutex_destroy(&self->lock);
     free(self);
     *self_p = NULL;

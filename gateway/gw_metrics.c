@@ -17,13 +17,13 @@ typedef struct {
     char id[96]; /* service="S",instance="shard-inst" */
 } s_backend_t;
 
-struct gw_backends {
+struct gw_metrics_backends {
     s_backend_t *b;
     int n;
 };
 
 /* Adds the identity of every instance of every shard of list (key: its config key). */
-static int s_backends_add(gw_backends_t *self, const char *service, const char *key,
+static int s_backends_add(gw_metrics_backends_t *self, const char *service, const char *key,
                           const char *list) {
     char err[256];
     cmn_endpoints_t *eps = cmn_endpoints_new(key, list, err, sizeof(err));
@@ -50,18 +50,18 @@ static int s_backends_add(gw_backends_t *self, const char *service, const char *
     return rc;
 }
 
-gw_backends_t *gw_backends_new(const cmn_config_t *cfg) {
-    gw_backends_t *self = calloc(1, sizeof(*self));
+gw_metrics_backends_t *gw_metrics_backends_new(const cmn_config_t *cfg) {
+    gw_metrics_backends_t *self = calloc(1, sizeof(*self));
     if (self &&
         s_backends_add(self, "account-svc", "[account] endpoint", cfg->account_endpoint) == 0 &&
         s_backends_add(self, "otp-svc", "[otp] endpoint", cfg->otp_endpoint) == 0 &&
         s_backends_add(self, "sms-worker", "[sms] endpoint", cfg->sms_endpoint) == 0)
         return self;
-    gw_backends_destroy(&self);
+    gw_metrics_backends_destroy(&self);
     return NULL;
 }
 
-void gw_backends_destroy(gw_backends_t **self_p) {
+void gw_metrics_backends_destroy(gw_metrics_backends_t **self_p) {
     if (!self_p || !*self_p)
         return;
     free((*self_p)->b);
@@ -78,7 +78,7 @@ static bool s_answered(const s_backend_t *b, char *const *got, size_t n) {
 }
 
 /* dvcid_backend_up of every backend: 1 when one of the n identities in got is its. */
-static char *s_backends_up(const gw_backends_t *self, char *const *got, size_t n) {
+static char *s_backends_up(const gw_metrics_backends_t *self, char *const *got, size_t n) {
     size_t cap = 256 + (size_t)self->n * 128;
     char *out = malloc(cap);
     if (!out)
@@ -99,8 +99,8 @@ void gw_metrics_build(gw_request_t *req, gw_body_t *body) {
     GW_SET_BODY(req, metrics_get, METRICS_GET);
 }
 
-int gw_metrics_answer(cmn_metrics_t *own, const gw_backends_t *backends, const Dvcid__Reply *reply,
-                      gw_answer_t *ans) {
+int gw_metrics_answer(cmn_metrics_t *own, const gw_metrics_backends_t *backends,
+                      const Dvcid__Reply *reply, gw_answer_t *ans) {
     bool got = !reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS;
     size_t n = got ? reply->metrics->n_texts : 0;
     const char **texts = calloc(n + 2, sizeof(*texts));
@@ -145,7 +145,8 @@ void gw_metrics_count(cmn_metrics_t *own, const gw_route_t *route, unsigned stat
                         "HTTP request latency at the gateway, first byte in to answer queued");
 }
 
-int gw_metrics_ready(const gw_backends_t *backends, const Dvcid__Reply *reply, gw_answer_t *ans) {
+int gw_metrics_ready(const gw_metrics_backends_t *backends, const Dvcid__Reply *reply,
+                     gw_answer_t *ans) {
     bool got = !reply->error && reply->body_case == DVCID__REPLY__BODY_METRICS;
     char *const *ids = got ? reply->metrics->instances : NULL;
     size_t nids = got ? reply->metrics->n_instances : 0;

@@ -48,7 +48,7 @@ int gw_oidc_answer(gw_answer_t *ans, const char *issuer, const char *base, bool 
     char jwks[GW_OIDC_URL_MAX + 32];
     snprintf(jwks, sizeof(jwks), "%s/.well-known/jwks.json", base);
     /* "public": sub is one opaque account id, the same for every portal. The claims
-     * are those account-svc signs (acct_jwt_sign). */
+     * are those account-svc signs (acct_keys_sign). */
     json_t *doc =
         json_pack("{s:s, s:s, s:[s], s:[s], s:[s,s,s,s,s,s]}", "issuer", issuer, "jwks_uri", jwks,
                   "id_token_signing_alg_values_supported", "EdDSA", "subject_types_supported",

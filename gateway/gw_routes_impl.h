@@ -1,9 +1,10 @@
 /* gw_routes_impl: what the route table (gw_routes.c) needs from the files that
- * build and render each area's endpoints: gw_routes_reg.c (service, captcha,
- * registration), gw_routes_login.c (sign-in, lost phone, forgot password),
- * gw_routes_unlock.c (unlock with your phone) and gw_routes_me.c (the signed-in
- * user, logout, JWKS, OIDC discovery). Private to the gateway. Builders fill req->msg from the body
- * fields (typed and length-capped by gw_body; content rules are account-svc's);
+ * build and render each area's endpoints: gw_routes_<area>.c exports gw_<area>_*
+ * (gw_routes_reg.c: service, captcha, registration and the helpers all areas share;
+ * gw_routes_login.c: sign-in, lost phone; gw_routes_reset.c: forgot password;
+ * gw_routes_unlock.c: unlock with your phone; gw_routes_me.c: the signed-in user,
+ * logout; gw_routes_oidc.c: JWKS, OIDC discovery). Private to the gateway. Builders fill req->msg
+ * from the body fields (typed and length-capped by gw_body; content rules are account-svc's);
  * renderers follow gw_render_fn. */
 #ifndef GW_ROUTES_IMPL_H
 #define GW_ROUTES_IMPL_H
@@ -50,7 +51,7 @@ gw_build_fn gw_reg_build_verify;
 gw_build_fn gw_reg_build_password;
 gw_render_fn gw_reg_render_account;
 
-/* --- sign-in, lost phone, forgot password (gw_routes_login.c) ------------------- */
+/* --- sign-in, lost phone (gw_routes_login.c) ----------------------------------- */
 
 gw_build_fn gw_login_build_start;
 gw_render_fn gw_login_render_start;
@@ -61,6 +62,9 @@ gw_render_fn gw_login_render_session; /* also sets the session cookie */
 gw_build_fn gw_login_build_phone;
 gw_build_fn gw_login_build_phone_verify;
 gw_render_fn gw_login_render_phone_changed;
+
+/* --- forgot password (gw_routes_reset.c) ---------------------------------------- */
+
 gw_build_fn gw_reset_build_start;
 gw_render_fn gw_reset_render_start;
 gw_build_fn gw_reset_build_resend;
@@ -74,7 +78,7 @@ gw_render_fn gw_unlock_render_start;
 gw_build_fn gw_unlock_build_resend;
 gw_build_fn gw_unlock_build_verify;
 
-/* --- the signed-in user, logout, JWKS, discovery (gw_routes_me.c) -------------------------- */
+/* --- the signed-in user, logout (gw_routes_me.c) -------------------------------- */
 
 gw_build_fn gw_me_build_get;
 gw_render_fn gw_me_render_get;
@@ -83,8 +87,11 @@ gw_build_fn gw_me_build_add_phone_verify;
 gw_render_fn gw_me_render_phones;
 gw_build_fn gw_me_build_logout;
 gw_render_fn gw_me_render_logout; /* 204, no body */
-gw_build_fn gw_jwks_build;
-gw_render_fn gw_jwks_render; /* cacheable: public, max-age=300 */
-gw_local_fn gw_oidc_local;   /* the OIDC discovery document (gw_oidc) */
+
+/* --- what relying portals read (gw_routes_oidc.c) ------------------------------- */
+
+gw_build_fn gw_oidc_build_jwks;
+gw_render_fn gw_oidc_render_jwks;    /* cacheable: public, max-age=300 */
+gw_local_fn gw_oidc_local_discovery; /* the OIDC discovery document (gw_oidc) */
 
 #endif

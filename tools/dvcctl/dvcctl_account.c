@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "acct_jwt.h"
+#include "acct_keys.h"
 #include "acct_service.h"
 #include "cmn_main.h"
 #include "cmn_shard.h"

@@ -1,5 +1,5 @@
-/* acct_jwt: key files, JWKS entries and compact JWS with crypto_sign_detached. */
-#include "acct_jwt.h"
+/* acct_keys: key files, JWKS entries and compact JWS with crypto_sign_detached. */
+#include "acct_keys.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -171,8 +171,8 @@ static char *s_b64_json(json_t *obj) {
     return out;
 }
 
-int acct_jwt_sign(const acct_keys_t *self, const cmn_config_t *cfg, const char *sub,
-                  uint64_t now_ms, char **out) {
+int acct_keys_sign(const acct_keys_t *self, const cmn_config_t *cfg, const char *sub,
+                   uint64_t now_ms, char **out) {
     const s_key_t *k = &self->keys[0];
     json_int_t iat = (json_int_t)(now_ms / 1000u);
     char *head =

@@ -1,4 +1,4 @@
-/* acct_jwt: the Ed25519 keys that sign access tokens, and the tokens themselves.
+/* acct_keys: the Ed25519 keys that sign access tokens, and the tokens themselves.
  *
  * Keys are files "<created ms>-<kid>.key" (the 64-byte libsodium secret key, mode
  * 0600) in <storage.dir>/account/keys/. The newest signs; every key in the folder is
@@ -6,8 +6,8 @@
  * `account-svc --config F --new-signing-key` adds a key (it signs after the next
  * start); delete an old key's file once its last token has expired (token.access_ttl)
  * to retire it. A first start with no key creates one. */
-#ifndef ACCT_JWT_H
-#define ACCT_JWT_H
+#ifndef ACCT_KEYS_H
+#define ACCT_KEYS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -30,7 +30,7 @@ const char *acct_keys_x(const acct_keys_t *self, size_t i);
 
 /* Signs an access token for subject sub: a JWT (EdDSA) with iss, aud, sub, iat, exp and
  * amr ["pwd","otp"]. *out is malloc'd. Returns 0 or -1. */
-int acct_jwt_sign(const acct_keys_t *self, const cmn_config_t *cfg, const char *sub,
-                  uint64_t now_ms, char **out);
+int acct_keys_sign(const acct_keys_t *self, const cmn_config_t *cfg, const char *sub,
+                   uint64_t now_ms, char **out);
 
 #endif
