@@ -202,46 +202,18 @@ int acct_lockout_clear(MDB_txn *txn, MDB_dbi dbi, const char *id, const char *so
     return cmn_db_del(txn, dbi, key, s_key(key, id, source)) == CMN_DB_ERROR ? -1 : 0;
 }
 
-/* What s_each_source's visitor asks for next. */
-enum { S_NEXT, S_DELETE, S_STOP };
-
-/* Visits the ID's record of every source ("ID@..."); fn returns S_NEXT, S_DELETE (the
- * record goes) or S_STOP. Returns 1 when fn stopped, 0 at the end, -1 on error. */
-static int s_each_source(MDB_txn *txn, MDB_dbi dbi, const char *id,
-                         int (*fn)(const MDB_val *val, const void *arg), const void *arg) {
+/* Visits the ID's record of every source ("ID@...") with cmn_db_each. */
+static int s_each_source(MDB_txn *txn, MDB_dbi dbi, const char *id, cmn_db_each_fn *fn, void *arg) {
     char prefix[S_KEY_MAX];
     size_t plen = s_key(prefix, id, "");
-    MDB_cursor *cur;
-    if (mdb_cursor_open(txn, dbi, &cur) != MDB_SUCCESS)
-        return -1;
-    MDB_val k = {plen, prefix}, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE), stopped = 0;
-    while (rc == MDB_SUCCESS && k.mv_size >= plen && memcmp(k.mv_data, prefix, plen) == 0) {
-        int next = fn(&v, arg);
-        if (next == S_STOP) {
-            stopped = 1;
-            break;
-        }
-        if (next == S_DELETE) {
-            rc = cmn_db_wrote(mdb_cursor_del(cur, 0));
-            k.mv_size = plen; /* again from the prefix: what follows a deletion is not "current" */
-            k.mv_data = prefix;
-            if (rc == MDB_SUCCESS)
-                rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        } else {
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-        }
-    }
-    mdb_cursor_close(cur);
-    if (stopped)
-        return 1;
-    return rc == MDB_SUCCESS || rc == MDB_NOTFOUND ? 0 : -1;
+    return cmn_db_each(txn, dbi, prefix, plen, fn, arg);
 }
 
-static int s_delete(const MDB_val *val, const void *arg) {
+static int s_delete(const MDB_val *key, const MDB_val *val, void *arg) {
+    (void)key;
     (void)val;
     (void)arg;
-    return S_DELETE;
+    return CMN_DB_EACH_DELETE;
 }
 
 int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id) {
@@ -251,12 +223,13 @@ int acct_lockout_clear_all(MDB_txn *txn, MDB_dbi dbi, const char *id) {
 }
 
 /* Stops at a source's record whose lock is still on (arg: the time now). */
-static int s_on(const MDB_val *val, const void *arg) {
+static int s_on(const MDB_val *key, const MDB_val *val, void *arg) {
+    (void)key;
     Dvcid__Store__Failures *f = dvcid__store__failures__unpack(NULL, val->mv_size, val->mv_data);
     int on = f && f->locked_until_ms > *(const uint64_t *)arg;
     if (f)
         dvcid__store__failures__free_unpacked(f, NULL);
-    return on ? S_STOP : S_NEXT;
+    return on ? CMN_DB_EACH_STOP : CMN_DB_EACH_NEXT;
 }
 
 int acct_lockout_any(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,

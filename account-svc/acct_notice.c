@@ -106,28 +106,33 @@ int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
     return 0;
 }
 
-int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
-    MDB_cursor *cur;
-    if (cmn_db_note(mdb_cursor_open(ctx->txn, self->dbi, &cur)) != 0)
-        return -1;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    for (int n = 0; rc == 0 && n < 256; n++) {
-        char id[CMN_ID_HEX];
-        if (k.mv_size == CMN_ID_HEX - 1) {
-            memcpy(id, k.mv_data, k.mv_size);
-            id[k.mv_size] = '\0';
-            Dvcid__Store__Notice *rec =
-                zhashx_lookup(self->in_flight, id)
-                    ? NULL
-                    : dvcid__store__notice__unpack(NULL, v.mv_size, v.mv_data);
-            if (rec) {
-                s_send(self, ctx, NULL, id, rec->phone, rec->lang);
-                dvcid__store__notice__free_unpacked(rec, NULL);
-            }
-        }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+typedef struct {
+    acct_notice_t *self;
+    cmn_ctx_t *ctx;
+    int n;
+} s_retry_t;
+
+/* Sends one waiting notice again unless it is in flight; 256 a turn at the most. */
+static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
+    s_retry_t *r = arg;
+    if (r->n++ == 256)
+        return CMN_DB_EACH_STOP;
+    char id[CMN_ID_HEX];
+    if (k->mv_size != CMN_ID_HEX - 1)
+        return CMN_DB_EACH_NEXT;
+    memcpy(id, k->mv_data, k->mv_size);
+    id[k->mv_size] = '\0';
+    Dvcid__Store__Notice *rec = zhashx_lookup(r->self->in_flight, id)
+                                    ? NULL
+                                    : dvcid__store__notice__unpack(NULL, v->mv_size, v->mv_data);
+    if (rec) {
+        s_send(r->self, r->ctx, NULL, id, rec->phone, rec->lang);
+        dvcid__store__notice__free_unpacked(rec, NULL);
     }
-    mdb_cursor_close(cur);
-    return 0;
+    return CMN_DB_EACH_NEXT;
+}
+
+int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
+    s_retry_t r = {self, ctx, 0};
+    return cmn_db_each(ctx->txn, self->dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
 }

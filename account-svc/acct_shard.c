@@ -76,39 +76,38 @@ static int s_record_key(int db, const MDB_val *k, const MDB_val *v, uint16_t *ke
     }
 }
 
+typedef struct {
+    int db, shard, nshards;
+    Dvcid__ShardTable *t;
+    uint32_t *budget;
+} s_scan_t;
+
+/* Counts a record, and deletes it while the budget lasts when shard does not own it. */
+static int s_scan_one(const MDB_val *k, const MDB_val *v, void *arg) {
+    s_scan_t *sc = arg;
+    uint16_t key;
+    int has = s_record_key(sc->db, k, v, &key);
+    sc->t->records++;
+    if (has == 0 || (has > 0 && cmn_shard_of(key, sc->nshards) == sc->shard))
+        return CMN_DB_EACH_NEXT;
+    if (!sc->budget) {
+        sc->t->misplaced++;
+    } else if (*sc->budget > 0 && has > 0) {
+        (*sc->budget)--;
+        sc->t->records--;
+        sc->t->misplaced++; /* counts what was deleted */
+        return CMN_DB_EACH_DELETE;
+    }
+    return CMN_DB_EACH_NEXT;
+}
+
 /* Counts (and with budget, deletes up to *budget) the records of db that shard
  * does not own among nshards. Returns 0 or -1. */
 static int s_scan(cmn_ctx_t *ctx, int db, int shard, int nshards, Dvcid__ShardTable *t,
                   uint32_t *budget) {
     acct_state_t *st = ctx->self;
-    MDB_cursor *cur;
-    if (cmn_db_note(mdb_cursor_open(ctx->txn, ACCT_DBI(st, db), &cur)) != 0)
-        return -1;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    while (rc == 0) {
-        uint16_t key;
-        int has = s_record_key(db, &k, &v, &key);
-        t->records++;
-        if (has != 0 && (has < 0 || cmn_shard_of(key, nshards) != shard)) {
-            if (!budget) {
-                t->misplaced++;
-            } else if (*budget > 0 && has > 0) {
-                /* After a delete LMDB's cursor stands on the next record, which
-                 * MDB_NEXT returns. */
-                if (cmn_db_note(cmn_db_wrote(mdb_cursor_del(cur, 0))) != 0) {
-                    rc = -1;
-                    break;
-                }
-                (*budget)--;
-                t->records--;
-                t->misplaced++; /* counts what was deleted */
-            }
-        }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? 0 : -1;
+    s_scan_t sc = {db, shard, nshards, t, budget};
+    return cmn_db_each(ctx->txn, ACCT_DBI(st, db), NULL, 0, s_scan_one, &sc) < 0 ? -1 : 0;
 }
 
 static int s_placement(cmn_ctx_t *ctx, cmn_call_t *call, int nshards, uint32_t *budget) {

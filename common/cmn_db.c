@@ -270,6 +270,36 @@ int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen, cons
     return s_rc(s_wrote(rc), "put");
 }
 
+int cmn_db_each(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, cmn_db_each_fn *fn,
+                void *arg) {
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(txn, dbi, &cur);
+    if (rc != 0)
+        return s_rc(rc, "cursor open");
+    MDB_val k = {plen, (void *)prefix}, v;
+    int answer = CMN_DB_EACH_NEXT;
+    rc = mdb_cursor_get(cur, &k, &v, plen ? MDB_SET_RANGE : MDB_FIRST);
+    while (rc == 0) {
+        if (plen && (k.mv_size < plen || memcmp(k.mv_data, prefix, plen) != 0)) {
+            rc = MDB_NOTFOUND; /* past the prefix: the end */
+            break;
+        }
+        answer = fn(&k, &v, arg);
+        if (answer == CMN_DB_EACH_STOP || answer < 0)
+            break;
+        /* After a delete LMDB's cursor stands on the next record, which MDB_NEXT returns. */
+        if (answer == CMN_DB_EACH_DELETE && (rc = s_wrote(mdb_cursor_del(cur, 0))) != 0)
+            break;
+        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    }
+    mdb_cursor_close(cur);
+    if (rc != 0 && rc != MDB_NOTFOUND)
+        return s_rc(rc, "each");
+    if (answer < 0)
+        return -1;
+    return answer == CMN_DB_EACH_STOP ? 1 : 0;
+}
+
 /* Moves cur to the first record of the group after the one k is in (keys ordered by
  * memcmp: the group prefix plus one, as a big-endian number). Returns an LMDB code;
  * MDB_NOTFOUND when k is in the last group. */

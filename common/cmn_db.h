@@ -136,6 +136,23 @@ typedef struct {
 int cmn_db_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_expired_fn *expired,
                  const void *arg, cmn_db_sweep_pos_t *pos);
 
+/* --- walking a database ------------------------------------------------------------ */
+
+/* What a cmn_db_each visitor answers for a record: go on, delete it (a counted write;
+ * the walk goes on with the record after it), or stop; or -1, an error of the visitor's
+ * own, which ends the walk with -1. key and val point into the map and live only until
+ * the visitor returns: copy what it keeps. */
+enum { CMN_DB_EACH_NEXT = 0, CMN_DB_EACH_DELETE = 1, CMN_DB_EACH_STOP = 2 };
+typedef int(cmn_db_each_fn)(const MDB_val *key, const MDB_val *val, void *arg);
+
+/* Visits the records of dbi whose key starts with prefix (plen bytes; plen 0: every
+ * record) in key order, calling fn(key, val, arg) for each. Returns 0 when it reached the
+ * end (MDB_NOTFOUND ends a walk, it is no error), 1 when fn stopped it, -1 when fn
+ * returned -1 or LMDB failed (counted by cmn_db_note and logged; after a failed delete
+ * the transaction is dead). */
+int cmn_db_each(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen, cmn_db_each_fn *fn,
+                void *arg);
+
 /* Packs a protobuf-c message and puts it. */
 int cmn_db_put_msg(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen,
                    const void *msg /* ProtobufCMessage */, int noover);

@@ -74,39 +74,43 @@ int otp_budget_count(MDB_txn *txn, MDB_dbi dbi, const char *prefix, uint64_t now
     return cmn_window_add(txn, dbi, key, now, S_SPAN_MS);
 }
 
+typedef struct {
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    uint64_t now;
+    size_t flen, max, n;
+    otp_budget_prefix_fn *fn;
+    void *arg;
+} s_prefixes_t;
+
+/* One key "dYYYYMMDD:PREFIX" of today: its count to p->fn. */
+static int s_prefix_one(const MDB_val *k, const MDB_val *v, void *arg) {
+    (void)v;
+    s_prefixes_t *p = arg;
+    if (p->n >= p->max || k->mv_size <= p->flen || k->mv_size >= p->flen + 32)
+        return CMN_DB_EACH_STOP;
+    char prefix[32];
+    snprintf(prefix, sizeof(prefix), "%.*s", (int)(k->mv_size - p->flen),
+             (const char *)k->mv_data + p->flen);
+    uint64_t start;
+    uint32_t count = 0;
+    char key[64];
+    snprintf(key, sizeof(key), "%.*s", (int)k->mv_size, (const char *)k->mv_data);
+    if (cmn_window_read(p->txn, p->dbi, key, p->now, S_SPAN_MS, &start, &count) != 0)
+        return -1;
+    p->fn(prefix, count, p->arg);
+    p->n++;
+    return CMN_DB_EACH_NEXT;
+}
+
 int otp_budget_prefixes(MDB_txn *txn, MDB_dbi dbi, uint64_t now, size_t max,
                         otp_budget_prefix_fn *fn, void *arg) {
     char from[32];
     s_key(from, sizeof(from), "", now); /* "dYYYYMMDD:": today's prefixes sort after it */
-    size_t flen = strlen(from);
-    MDB_cursor *cur = NULL;
-    if (cmn_db_note(mdb_cursor_open(txn, dbi, &cur)) != 0)
+    s_prefixes_t p = {txn, dbi, now, strlen(from), max, 0, fn, arg};
+    if (cmn_db_each(txn, dbi, from, p.flen, s_prefix_one, &p) < 0)
         return -1;
-    MDB_val k = {flen, from}, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-    for (; rc == 0 && (size_t)n < max; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size <= flen || k.mv_size >= flen + 32 || memcmp(k.mv_data, from, flen) != 0)
-            break;
-        char prefix[32];
-        snprintf(prefix, sizeof(prefix), "%.*s", (int)(k.mv_size - flen),
-                 (const char *)k.mv_data + flen);
-        uint64_t start;
-        uint32_t count = 0;
-        char key[64];
-        snprintf(key, sizeof(key), "%.*s", (int)k.mv_size, (const char *)k.mv_data);
-        if (cmn_window_read(txn, dbi, key, now, S_SPAN_MS, &start, &count) != 0) {
-            mdb_cursor_close(cur);
-            return -1;
-        }
-        fn(prefix, count, arg);
-        n++;
-    }
-    mdb_cursor_close(cur);
-    if (rc != 0 && rc != MDB_NOTFOUND) {
-        cmn_db_note(rc);
-        return -1;
-    }
-    return n;
+    return (int)p.n;
 }
 
 int otp_budget_sweep(MDB_txn *txn, MDB_dbi dbi, uint64_t now, cmn_db_sweep_pos_t *pos) {

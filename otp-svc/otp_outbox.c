@@ -241,42 +241,44 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
     return rc == CMN_DB_OK ? 0 : -1;
 }
 
-int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
-    uint64_t now = cmn_time_now_ms();
-    MDB_cursor *cur;
-    if (cmn_db_note(mdb_cursor_open(ctx->txn, self->dbi, &cur)) != 0)
-        return -1;
-    MDB_val k, v;
-    int rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    for (int n = 0; rc == 0 && n < 1024; n++) {
-        char id[S_KEY_MAX];
-        if (k.mv_size == CMN_ID_HEX && ((const char *)k.mv_data)[0] == S_EVENT_TAG) {
-            memcpy(id, k.mv_data, k.mv_size);
-            id[k.mv_size] = '\0';
-            if (!zhashx_lookup(self->in_flight, id))
-                s_deliver_event(self, ctx, NULL, id, &v, now);
-        } else if (k.mv_size == CMN_ID_HEX - 1) {
-            memcpy(id, k.mv_data, k.mv_size);
-            id[k.mv_size] = '\0';
-            if (!zhashx_lookup(self->in_flight, id)) {
-                Dvcid__Store__SmsJob *job =
-                    dvcid__store__sms_job__unpack(NULL, v.mv_size, v.mv_data);
-                /* A young job may be in flight from another instance sharing this LMDB:
-                 * only those past an ack deadline are sent again (sms-worker drops a
-                 * repeat by message id in any case). */
-                if (job && job->created_ms + S_ACK_DEADLINE_MS > now) {
-                    dvcid__store__sms_job__free_unpacked(job, NULL);
-                    job = NULL;
-                }
-                if (job) {
-                    CMN_INFO(NULL, "sms job %s sent again to sms-worker", id);
-                    s_deliver(self, ctx, NULL, id, job->sealed.data, job->sealed.len);
-                    dvcid__store__sms_job__free_unpacked(job, NULL);
-                }
-            }
+typedef struct {
+    otp_outbox_t *self;
+    cmn_ctx_t *ctx;
+    uint64_t now;
+    int n;
+} s_retry_t;
+
+/* Sends one waiting job or event again unless it is in flight; 1024 a turn at the most. */
+static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
+    s_retry_t *r = arg;
+    if (r->n++ == 1024)
+        return CMN_DB_EACH_STOP;
+    char id[S_KEY_MAX];
+    if (k->mv_size == CMN_ID_HEX && ((const char *)k->mv_data)[0] == S_EVENT_TAG) {
+        memcpy(id, k->mv_data, k->mv_size);
+        id[k->mv_size] = '\0';
+        if (!zhashx_lookup(r->self->in_flight, id))
+            s_deliver_event(r->self, r->ctx, NULL, id, v, r->now);
+    } else if (k->mv_size == CMN_ID_HEX - 1) {
+        memcpy(id, k->mv_data, k->mv_size);
+        id[k->mv_size] = '\0';
+        if (zhashx_lookup(r->self->in_flight, id))
+            return CMN_DB_EACH_NEXT;
+        Dvcid__Store__SmsJob *job = dvcid__store__sms_job__unpack(NULL, v->mv_size, v->mv_data);
+        /* A young job may be in flight from another instance sharing this LMDB: only
+         * those past an ack deadline are sent again (sms-worker drops a repeat by message
+         * id in any case). */
+        if (job && job->created_ms + S_ACK_DEADLINE_MS <= r->now) {
+            CMN_INFO(NULL, "sms job %s sent again to sms-worker", id);
+            s_deliver(r->self, r->ctx, NULL, id, job->sealed.data, job->sealed.len);
         }
-        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+        if (job)
+            dvcid__store__sms_job__free_unpacked(job, NULL);
     }
-    mdb_cursor_close(cur);
-    return 0;
+    return CMN_DB_EACH_NEXT;
+}
+
+int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
+    s_retry_t r = {self, ctx, cmn_time_now_ms(), 0};
+    return cmn_db_each(ctx->txn, self->dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
 }

@@ -344,30 +344,36 @@ int otp_pump_check(otp_pump_t *self, MDB_txn *txn, const char *phone, uint64_t n
     return rc;
 }
 
+typedef struct {
+    uint64_t now;
+    size_t max;
+    int n;
+    otp_pump_block_fn *fn;
+    void *arg;
+} s_blocks_t;
+
+/* One block "b:PREFIX": counted while on, and given to fn while under max. */
+static int s_block_one(const MDB_val *k, const MDB_val *v, void *arg) {
+    s_blocks_t *p = arg;
+    if (k->mv_size < 3 || k->mv_size > OTP_PUMP_PREFIX_MAX)
+        return CMN_DB_EACH_NEXT;
+    Dvcid__Store__PumpBlock *b = dvcid__store__pump_block__unpack(NULL, v->mv_size, v->mv_data);
+    if (b && b->until_ms > p->now) {
+        char prefix[OTP_PUMP_PREFIX_MAX];
+        snprintf(prefix, sizeof(prefix), "%.*s", (int)k->mv_size - 2, (const char *)k->mv_data + 2);
+        if ((size_t)p->n < p->max)
+            p->fn(prefix, b->level, b->until_ms, b->reason, p->arg);
+        p->n++;
+    }
+    if (b)
+        dvcid__store__pump_block__free_unpacked(b, NULL);
+    return CMN_DB_EACH_NEXT;
+}
+
 int otp_pump_blocks(otp_pump_t *self, MDB_txn *txn, uint64_t now, size_t max, otp_pump_block_fn *fn,
                     void *arg) {
-    MDB_cursor *cur = NULL;
-    if (cmn_db_note(mdb_cursor_open(txn, self->blocks, &cur)) != 0)
-        return -1;
-    MDB_val k, v;
-    int n = 0, rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-        if (k.mv_size < 3 || k.mv_size > OTP_PUMP_PREFIX_MAX || memcmp(k.mv_data, "b:", 2) != 0)
-            continue;
-        Dvcid__Store__PumpBlock *b = dvcid__store__pump_block__unpack(NULL, v.mv_size, v.mv_data);
-        if (b && b->until_ms > now) {
-            char prefix[OTP_PUMP_PREFIX_MAX];
-            snprintf(prefix, sizeof(prefix), "%.*s", (int)k.mv_size - 2,
-                     (const char *)k.mv_data + 2);
-            if ((size_t)n < max)
-                fn(prefix, b->level, b->until_ms, b->reason, arg);
-            n++;
-        }
-        if (b)
-            dvcid__store__pump_block__free_unpacked(b, NULL);
-    }
-    mdb_cursor_close(cur);
-    return rc == MDB_NOTFOUND ? n : (cmn_db_note(rc), -1);
+    s_blocks_t p = {now, max, 0, fn, arg};
+    return cmn_db_each(txn, self->blocks, "b:", 2, s_block_one, &p) < 0 ? -1 : p.n;
 }
 
 /* A block can go once it can no longer make the next one longer. arg: block_max_ms. */
