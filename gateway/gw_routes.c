@@ -1,6 +1,6 @@
 /* gw_routes: the route table, path matching, and the generic halves of building
  * and rendering. The builders and renderers of each endpoint live by area
- * (gw_routes_reg.c, gw_routes_login.c, gw_routes_me.c). Builders only copy fields
+ * (gw_routes_<area>.c, listed in gw_routes_impl.h). Builders only copy fields
  * (typed, length-capped); every rule about their content is the owning service's,
  * so there is one authority per rule. */
 #include "gw_routes.h"
