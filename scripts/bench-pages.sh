@@ -13,6 +13,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/processes.sh"
 cd "$root"
 B=$(cd "${BENCH_BUILD:-build/release}" && pwd)
 N=${1:-0}
@@ -31,7 +32,7 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 LVL=warn "$root/scripts/bench-stack.sh" config "$tmp" "$port"
 ((N > 0)) && "$B/dvcctl" --config "$tmp/bench.conf" import "$N" --seed "$RANDOM" >&2
-for s in sms-worker otp-svc account-svc gateway; do
+for s in "${PROCESSES[@]}"; do
     "$B/$s" --config "$tmp/bench.conf" >"$tmp/$s.log" 2>&1 &
     pid[$s]=$!
 done

@@ -16,6 +16,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/processes.sh"
 cd "$root"
 BUILD=${BENCH_BUILD:-build/release}
 OUT=${BENCH_OUT:-build/bench}
@@ -32,7 +33,7 @@ say() { printf 'bench-size: %s\n' "$*" >&2; }
 if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
     say "building Release in $BUILD"
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    cmake --build "$BUILD" -j"$(nproc)" --target gateway account-svc otp-svc sms-worker \
+    cmake --build "$BUILD" -j"$(nproc)" --target "${PROCESSES[@]}" \
         dvcid-load dvcctl >/dev/null
 fi
 BUILD=$(cd "$BUILD" && pwd)
@@ -51,7 +52,7 @@ port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); pr
 
 # write_bytes of each service now: "name bytes" lines into $1.
 io_snap() {
-    for s in gateway account-svc otp-svc sms-worker; do
+    for s in "${PROCESSES_STOP[@]}"; do
         echo "$s $(awk '/^write_bytes/ {print $2}' "/proc/${svc_pid[$s]}/io")"
     done >"$1"
 }
@@ -115,7 +116,7 @@ for n in $SIZES; do
             "$t0" "$(date +%s%N)")
     fi
     db_stat "$OUT/size/db_$n.loaded.json"
-    for s in sms-worker otp-svc account-svc gateway; do
+    for s in "${PROCESSES[@]}"; do
         "$BUILD/$s" --config "$tmp/bench.conf" >"$tmp/$s.log" 2>&1 &
         svc_pid[$s]=$!
         pids+=("$!")

@@ -13,9 +13,10 @@
 #   dvcid-load --url http://127.0.0.1:PORT --test-code 246810 --captcha-answer BENCH \
 #       --phone-prefix +8430 --no-captcha --flow start --connections 256 --duration 8
 set -euo pipefail
+. "$(dirname "$0")/processes.sh"
 
 if [[ ${1:-} == stop ]]; then
-    for s in gateway account-svc otp-svc sms-worker; do
+    for s in "${PROCESSES_STOP[@]}"; do
         [[ -f $2/$s.pid ]] && kill "$(cat "$2/$s.pid")" 2>/dev/null || true
     done
     sleep 0.5
@@ -74,7 +75,7 @@ fi
 B=$1 T=$2 P=$3
 rm -rf "$T"
 write_config "$T" "$P"
-for s in sms-worker otp-svc account-svc gateway; do
+for s in "${PROCESSES[@]}"; do
     env LD_PRELOAD="${PRELOAD:-}" "$B/$s" --config "$T/bench.conf" >"$T/$s.log" 2>&1 &
     echo $! >"$T/$s.pid"
 done

@@ -29,6 +29,7 @@
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
+. "$root/scripts/processes.sh"
 cd "$root"
 BUILD=${BENCH_BUILD:-build/release}
 OUT=${BENCH_OUT:-build/bench}
@@ -77,11 +78,11 @@ if [[ ${BENCH_SKIP_BUILD:-0} != 1 ]]; then
     say "building Release in $BUILD"
     cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
     # Only what the bench runs: a unit test that does not build must not stop it.
-    cmake --build "$BUILD" -j"$NPROC" --target gateway account-svc otp-svc sms-worker dvcid-load \
+    cmake --build "$BUILD" -j"$NPROC" --target "${PROCESSES[@]}" dvcid-load \
         dvcctl >/dev/null
 fi
 BUILD=$(cd "$BUILD" && pwd)
-for b in gateway account-svc otp-svc sms-worker dvcid-load dvcctl; do
+for b in "${PROCESSES[@]}" dvcid-load dvcctl; do
     [[ -x $BUILD/$b ]] || die "$BUILD/$b is missing (build first, or unset BENCH_SKIP_BUILD)"
 done
 LOAD=$BUILD/dvcid-load
@@ -208,7 +209,7 @@ ARGON2_OPS=$ARGON2_OPS ARGON2_MEM=$ARGON2_MEM LVL=$LOG_LEVEL PREFIX=$PREFIX TEST
 mkdir -p "$tmp/var"
 declare -A svc_pid
 t_start=$(date +%s%N)
-for s in sms-worker otp-svc account-svc gateway; do
+for s in "${PROCESSES[@]}"; do
     "$BUILD/$s" --config "$tmp/bench.conf" >"$tmp/$s.log" 2>&1 &
     svc_pid[$s]=$!
     pids+=("$!")
@@ -328,7 +329,7 @@ wait "$nginx_pid" 2>/dev/null || true
 # Peak resident memory of each service over the whole run (VmHWM), and what is resident at
 # the end: private (RssAnon) and file pages (RssFile: mostly LMDB's map, page cache), in KiB.
 declare -A rss
-for s in gateway account-svc otp-svc sms-worker; do
+for s in "${PROCESSES_STOP[@]}"; do
     rss[$s]=$(awk '/^VmHWM:/ {h=$2} /^RssAnon:/ {a=$2} /^RssFile:/ {f=$2}
         END {printf "%d:%d:%d", h, a, f}' "/proc/${svc_pid[$s]}/status" 2>/dev/null || echo 0:0:0)
 done

@@ -12,8 +12,10 @@ if (($# != 2)); then
 fi
 CONFIG=$1
 BINDIR=$2
-# Started first to last: each service's downstream peer is up before it.
-SERVICES=(sms-worker otp-svc account-svc gateway)
+# Started first to last (the tree's `processes` file): each service's downstream peer is
+# up before it.
+. "$(dirname "$0")/processes.sh"
+SERVICES=("${PROCESSES[@]}")
 GRACE_S=5
 
 die() {

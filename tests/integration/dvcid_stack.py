@@ -29,8 +29,16 @@ import threading
 import time
 import unittest
 
-# Start order: each process's peers exist before it (stop order is the reverse).
-PROCESSES = ("sms-worker", "otp-svc", "account-svc", "gateway")
+
+def _processes():
+    """The processes of the tree's `processes` file, in its start order: each process's
+    peers exist before it (stop order is the reverse)."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "processes")
+    with open(path, encoding="utf-8") as f:
+        return tuple(line.strip() for line in f if re.match(r"[a-z]", line))
+
+
+PROCESSES = _processes()
 
 # Strings a sanitizer prints when it finds something (ASan, UBSan, LSan).
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "runtime error:", "ERROR: LeakSanitizer")
