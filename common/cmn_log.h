@@ -14,6 +14,8 @@
 
 #include <stddef.h>
 
+#include "cmn_mask.h" /* what a log line may say of an ID number or a phone */
+
 typedef enum {
     CMN_LEVEL_DEBUG = 0,
     CMN_LEVEL_INFO,
@@ -48,12 +50,5 @@ extern cmn_log_level_t cmn_log_min;
 
 /* Writes the escaped form of s (control characters and backslash as \xNN) into out. */
 void cmn_log_escape(const char *s, char *out, size_t outlen);
-
-/* "+84912345678" -> "091****678" (national form, first 3 and last 3 kept); the
- * same mask as the API's phone_masked. Anything else: "***". */
-void cmn_mask_phone(const char *e164, char *out, size_t outlen);
-
-/* "001099012345" -> "001******345": first 3 and last 3 digits kept. */
-void cmn_mask_id(const char *id, char *out, size_t outlen);
 
 #endif
