@@ -1,6 +1,7 @@
 /* cmn_service: the batch loop. See cmn_service.h for the contract; the shape of
  * one turn is: poll, open the batch transaction, handle every ready item in it
- * (cmn_service_batch.c), commit durably, then send what the items staged. */
+ * (cmn_service_batch.c), commit durably, then send what the items staged (the
+ * answers of calls, cmn_service_call.c, and the asks to peers). */
 #include "cmn_service.h"
 
 #include <assert.h>
@@ -21,7 +22,7 @@
 
 /* --- packing ------------------------------------------------------------- */
 
-static uint8_t *s_pack_reply(const Dvcid__Reply *r, size_t *len) {
+uint8_t *cmn_service_pack_reply(const Dvcid__Reply *r, size_t *len) {
     *len = dvcid__reply__get_packed_size(r);
     uint8_t *buf = malloc(*len ? *len : 1);
     if (buf)
@@ -35,12 +36,12 @@ static uint8_t *s_pack_status(uint64_t request_id, Dvcid__Status status, size_t 
     r.request_id = request_id;
     e.status = status;
     r.error = &e;
-    return s_pack_reply(&r, len);
+    return cmn_service_pack_reply(&r, len);
 }
 
 /* --- staging ------------------------------------------------------------- */
 
-static s_out_t *s_out_push(cmn_service_t *self) {
+s_out_t *cmn_service_out_push(cmn_service_t *self) {
     if (self->nout == self->capout) {
         size_t cap = self->capout ? self->capout * 2 : 64;
         s_out_t *n = realloc(self->out, cap * sizeof(*n));
@@ -150,118 +151,6 @@ static void s_flush(cmn_service_t *self) {
     self->nout = 0;
 }
 
-/* --- calls ------------------------------------------------------------------ */
-
-const char *cmn_call_client_ip(const cmn_call_t *call) { return call->req->client_ip; }
-const Dvcid__Request *cmn_call_request(const cmn_call_t *call) { return call->req; }
-const char *cmn_call_trace(const cmn_call_t *call) { return call->req->trace_id; }
-uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
-
-void cmn_call_answer_early(cmn_call_t *call) { call->early = 1; }
-
-void cmn_call_rerun_safe(cmn_call_t *call) {
-    if (call->svc && call->svc->cur_call == call)
-        call->svc->cur_call_safe = 1;
-}
-
-void cmn_call_destroy(cmn_call_t **call_p) {
-    if (!call_p || !*call_p)
-        return;
-    cmn_call_t *call = *call_p;
-    if (call->svc && call->svc->cur_call == call)
-        call->svc->cur_call_ended = 1;
-    zframe_destroy(&call->identity);
-    dvcid__request__free_unpacked(call->req, NULL);
-    free(call);
-    *call_p = NULL;
-}
-
-/* One line for a request refused for what it holds (a malformed or invalid one), so a
- * hostile message sent straight to a service's socket leaves a trace like any other:
- * the body, the status and the fields at fault (names and codes only, never values). */
-static void s_log_refusal(const cmn_call_t *call, const Dvcid__Error *e) {
-    const ProtobufCFieldDescriptor *f = protobuf_c_message_descriptor_get_field(
-        &dvcid__request__descriptor, (unsigned)call->req->body_case);
-    const ProtobufCEnumValue *v =
-        protobuf_c_enum_descriptor_get_value(&dvcid__status__descriptor, (int)e->status);
-    char fields[256] = "";
-    size_t at = 0;
-    for (size_t i = 0; i < e->n_details && at < sizeof(fields); i++) {
-        int n = snprintf(fields + at, sizeof(fields) - at, "%s%s:%s", i ? ", " : " (",
-                         e->details[i]->field, e->details[i]->code);
-        at = n < 0 ? sizeof(fields) : at + (size_t)n;
-    }
-    if (e->n_details && at < sizeof(fields) - 1)
-        snprintf(fields + at, sizeof(fields) - at, ")");
-    CMN_INFO(cmn_call_trace(call), "refused a %s request: %s%s", f ? f->name : "bodiless",
-             v ? v->name : "?", fields);
-}
-
-void cmn_call_reply(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Reply *reply) {
-    cmn_call_t *call = *call_p;
-    if (reply->error && (reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST ||
-                         reply->error->status == DVCID__STATUS__STATUS_VALIDATION_FAILED))
-        s_log_refusal(call, reply->error);
-    s_out_t *o = s_out_push(ctx->svc);
-    if (o) {
-        reply->request_id = call->request_id;
-        o->kind = S_OUT_REPLY;
-        o->request_id = call->request_id;
-        o->identity = call->identity;
-        call->identity = NULL;
-        o->data = s_pack_reply(reply, &o->len);
-        /* Stored with the handler's effects when its item ends (s_item_replies): a repeat
-         * of this request gets this answer. */
-        if (call->origin && ctx->txn && ctx->svc->has_replies) {
-            o->cache_origin = call->origin;
-            o->cache_deadline = call->deadline_ms;
-        }
-        o->early = call->early;
-    }
-    cmn_service_count_reply(ctx->svc, call, reply);
-    cmn_call_destroy(call_p);
-}
-
-void cmn_call_fail(cmn_ctx_t *ctx, cmn_call_t **call_p, Dvcid__Status status) {
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Error e = DVCID__ERROR__INIT;
-    e.status = status;
-    r.error = &e;
-    cmn_call_reply(ctx, call_p, &r);
-}
-
-void cmn_call_forward_error(cmn_ctx_t *ctx, cmn_call_t **call_p, const Dvcid__Reply *from) {
-    /* A fresh Error with the known fields only: a peer's unknown fields must not travel on
-     * (protobuf-c may re-pack some of them into bytes the next hop cannot read). */
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Error e = DVCID__ERROR__INIT;
-    Dvcid__Count attempts = DVCID__COUNT__INIT, retry = DVCID__COUNT__INIT;
-    Dvcid__FieldError items[16];
-    Dvcid__FieldError *ptrs[16];
-    const Dvcid__Error *in = from->error;
-    e.status = in ? in->status : DVCID__STATUS__STATUS_INTERNAL;
-    if (e.status == DVCID__STATUS__STATUS_OK)
-        e.status = DVCID__STATUS__STATUS_INTERNAL; /* an "error" that says OK is none */
-    for (size_t i = 0; in && i < in->n_details && i < 16; i++) {
-        dvcid__field_error__init(&items[i]);
-        items[i].field = in->details[i]->field;
-        items[i].code = in->details[i]->code;
-        ptrs[i] = &items[i];
-        e.n_details = i + 1;
-    }
-    e.details = ptrs;
-    if (in && in->attempts_left) {
-        attempts.value = in->attempts_left->value;
-        e.attempts_left = &attempts;
-    }
-    if (in && in->retry_after) {
-        retry.value = in->retry_after->value;
-        e.retry_after = &retry;
-    }
-    r.error = &e;
-    cmn_call_reply(ctx, call_p, &r);
-}
-
 /* --- asks and jobs ------------------------------------------------------------ */
 
 void cmn_service_ask(cmn_ctx_t *ctx, int peer, Dvcid__Request *req, const char *trace_id,
@@ -275,7 +164,7 @@ void cmn_service_ask_instance(cmn_ctx_t *ctx, int peer, int inst, Dvcid__Request
     cmn_service_t *self = ctx->svc;
     assert(peer >= 0 && peer < self->npeers);
     assert(inst < self->peers[peer].ninst);
-    s_out_t *o = s_out_push(self);
+    s_out_t *o = cmn_service_out_push(self);
     uint64_t rid = ++self->next_request_id;
     if (rid == 0) /* 0 is no key for cmn_asks */
         rid = ++self->next_request_id;
@@ -359,7 +248,7 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
                  (unsigned long long)call->request_id);
         cmn_metrics_add(self->metrics, "dvcid_replies_in_doubt_total", "", 1,
                         "Requests asked again after their instance dropped in the middle");
-        s_out_t *o = s_out_push(self);
+        s_out_t *o = cmn_service_out_push(self);
         if (o) {
             o->kind = S_OUT_REPLY;
             o->request_id = call->request_id;
@@ -372,7 +261,7 @@ static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
     }
     if (found != 1)
         return 0;
-    s_out_t *o = s_out_push(self);
+    s_out_t *o = cmn_service_out_push(self);
     if (!o) {
         free(data);
         return 0;

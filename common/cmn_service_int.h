@@ -1,8 +1,9 @@
 /* cmn_service_int: the state of a service, shared by the files that implement
- * cmn_service: cmn_service.c (staging, calls, the loop), cmn_service_setup.c (new,
- * destroy, options), cmn_service_batch.c (the batch transaction of a turn),
- * cmn_service_peers.c (DEALERs to peers), cmn_service_replies.c (the reply cache),
- * cmn_service_metrics.c, cmn_service_reload.c (SIGHUP) and cmn_service_ping.c.
+ * cmn_service: cmn_service.c (staging, asks, the loop), cmn_service_call.c (a request's
+ * cmn_call_t and its answer), cmn_service_setup.c (new, destroy, options),
+ * cmn_service_batch.c (the batch transaction of a turn), cmn_service_peers.c (DEALERs
+ * to peers), cmn_service_replies.c (the reply cache), cmn_service_metrics.c,
+ * cmn_service_reload.c (SIGHUP) and cmn_service_ping.c.
  * Each section below names the file that defines it. Private to common/. */
 #ifndef CMN_SERVICE_INT_H
 #define CMN_SERVICE_INT_H
@@ -262,6 +263,11 @@ int cmn_service_later_write(cmn_service_t *self, int force);
 void cmn_service_later_clear(cmn_service_t *self);
 
 /* --- staging and the loop (cmn_service.c) --- */
+
+/* Stages one output for after the commit (zeroed); NULL when out of memory. */
+s_out_t *cmn_service_out_push(cmn_service_t *self);
+/* Packs r into a malloc'd buffer of *len bytes; NULL when out of memory. */
+uint8_t *cmn_service_pack_reply(const Dvcid__Reply *r, size_t *len);
 
 /* Reads the next message waiting on sock (never waits): its first max frames into f
  * (to close with cmn_service_recv_close), the rest read and dropped. Returns how many

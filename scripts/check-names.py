@@ -30,7 +30,6 @@ KNOWN = {
     # Named by operation, like libsodium's crypto_<op> (style.md): seal, hash, key, ...
     ("common/cmn_crypto.c", c) for c in ("hash", "key", "random", "seal", "unseal", "wipe")
 } | {
-    ("common/cmn_service.c", "call"),  # cmn_call_t, the request a handler answers
     # The validators move to account-svc (issue 16 part 1), where they get a class.
     ("common/cmn_validate.c", "name"),
     ("common/cmn_validate.c", "password"),
