@@ -1,81 +1,59 @@
-/* acct_notice: notices keyed by message id; in-flight ids in memory only. */
+/* acct_notice: notices on a cmn_outbox, keyed by message id, each a stored Notice
+ * (phone, language, when) that becomes an OtpNotice when it is sent. */
 #include "acct_notice.h"
 
-#include <czmq.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "cmn_db.h"
 #include "cmn_id.h"
-#include "cmn_log.h"
+#include "cmn_outbox.h"
 #include "cmn_shard.h"
 #include "cmn_time.h"
 #include "proto/store.pb-c.h"
 
-struct acct_notice {
-    MDB_dbi dbi;
-    int peer;
-    zhashx_t *in_flight;
-};
+#define S_ACK_DEADLINE_MS 3000
+#define S_RETRY_MAX 256 /* notices a retry sends at most */
 
-typedef struct {
-    acct_notice_t *owner;
-    char id[CMN_ID_HEX];
-} s_ack_t;
-
-acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer) {
-    acct_notice_t *self = calloc(1, sizeof(*self));
-    if (!self)
-        return NULL;
-    self->dbi = dbi;
-    self->peer = otp_peer;
-    self->in_flight = zhashx_new();
-    if (!self->in_flight) {
-        free(self);
-        return NULL;
-    }
-    return self;
-}
-
-void acct_notice_destroy(acct_notice_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    zhashx_destroy(&(*self_p)->in_flight);
-    free(*self_p);
-    *self_p = NULL;
-}
-
-static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    s_ack_t *a = arg;
-    zhashx_delete(a->owner->in_flight, a->id);
-    int rc = 0;
-    if (!reply->error) {
-        rc = cmn_db_del(ctx->txn, a->owner->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
-    } else if (reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
-        CMN_ERROR(NULL, "notice %s refused by otp-svc as malformed: dropped", a->id);
-        rc = cmn_db_del(ctx->txn, a->owner->dbi, a->id, strlen(a->id)) == CMN_DB_ERROR ? -1 : 0;
-    }
-    free(a);
-    return rc;
-}
-
-static void s_send(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id,
+/* Asks otp-svc to send the notice stored under id. */
+static void s_send(cmn_outbox_t *outbox, cmn_ctx_t *ctx, const char *trace, const char *id,
                    const char *phone, const char *lang) {
-    s_ack_t *a = calloc(1, sizeof(*a));
-    if (!a)
-        return; /* the retry timer tries again */
-    a->owner = self;
-    snprintf(a->id, sizeof(a->id), "%s", id);
-    zhashx_insert(self->in_flight, a->id, (void *)1);
     Dvcid__Request req = DVCID__REQUEST__INIT;
     Dvcid__OtpNotice n = DVCID__OTP_NOTICE__INIT;
-    n.message_id = a->id;
+    n.message_id = (char *)id;
     n.phone = (char *)phone;
     n.lang = (char *)lang;
     req.body_case = DVCID__REQUEST__BODY_OTP_NOTICE;
     req.otp_notice = &n;
-    cmn_service_ask(ctx, self->peer, &req, trace, cmn_time_now_ms() + 3000, s_on_ack, a);
+    cmn_outbox_send(outbox, ctx, trace, id, &req, 0);
 }
+
+/* A retry: every stored notice not in flight goes again. */
+static int s_again(cmn_outbox_t *outbox, cmn_ctx_t *ctx, const char *key, const MDB_val *val,
+                   uint64_t now, void *arg) {
+    (void)now;
+    (void)arg;
+    if (strlen(key) != CMN_ID_HEX - 1)
+        return 0;
+    Dvcid__Store__Notice *rec = dvcid__store__notice__unpack(NULL, val->mv_size, val->mv_data);
+    if (rec) {
+        s_send(outbox, ctx, NULL, key, rec->phone, rec->lang);
+        dvcid__store__notice__free_unpacked(rec, NULL);
+    }
+    return 0;
+}
+
+acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer) {
+    cmn_outbox_opts_t o = {.name = "notice",
+                           .peer_name = "otp-svc",
+                           .dbi = dbi,
+                           .peer = otp_peer,
+                           .ack_ms = S_ACK_DEADLINE_MS,
+                           .retry_max = S_RETRY_MAX,
+                           .again = s_again};
+    return cmn_outbox_new(&o);
+}
+
+void acct_notice_destroy(acct_notice_t **self_p) { cmn_outbox_destroy(self_p); }
 
 int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, const char *id_number,
                     const char *phone, const char *lang) {
@@ -87,7 +65,7 @@ int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, cons
     rec.phone = (char *)phone;
     rec.created_ms = cmn_time_now_ms();
     rec.lang = (char *)lang;
-    if (cmn_db_put_msg(ctx->txn, self->dbi, id, strlen(id), &rec, 1) != CMN_DB_OK)
+    if (cmn_outbox_put_msg(self, ctx, id, &rec, CMN_DB_NOOVER) != 0)
         return -1;
     s_send(self, ctx, trace, id, phone, lang);
     return 0;
@@ -106,33 +84,4 @@ int acct_notice_put_all(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace,
     return 0;
 }
 
-typedef struct {
-    acct_notice_t *self;
-    cmn_ctx_t *ctx;
-    int n;
-} s_retry_t;
-
-/* Sends one waiting notice again unless it is in flight; 256 a turn at the most. */
-static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
-    s_retry_t *r = arg;
-    if (r->n++ == 256)
-        return CMN_DB_EACH_STOP;
-    char id[CMN_ID_HEX];
-    if (k->mv_size != CMN_ID_HEX - 1)
-        return CMN_DB_EACH_NEXT;
-    memcpy(id, k->mv_data, k->mv_size);
-    id[k->mv_size] = '\0';
-    Dvcid__Store__Notice *rec = zhashx_lookup(r->self->in_flight, id)
-                                    ? NULL
-                                    : dvcid__store__notice__unpack(NULL, v->mv_size, v->mv_data);
-    if (rec) {
-        s_send(r->self, r->ctx, NULL, id, rec->phone, rec->lang);
-        dvcid__store__notice__free_unpacked(rec, NULL);
-    }
-    return CMN_DB_EACH_NEXT;
-}
-
-int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) {
-    s_retry_t r = {self, ctx, 0};
-    return cmn_db_each(ctx->txn, self->dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
-}
+int acct_notice_retry(acct_notice_t *self, cmn_ctx_t *ctx) { return cmn_outbox_retry(self, ctx); }

@@ -1,5 +1,5 @@
 /* acct_notice: SMS notices (to every phone of an account after a phone change, an added
- * phone or a password reset) as an outbox: the
+ * phone or a password reset) on a cmn_outbox: the
  * notice is written in the same transaction as the change it reports, then handed
  * to otp-svc (OtpNotice, idempotent by message id) until otp-svc acknowledges it, so
  * a crash or an otp-svc restart never loses one. Private to account-svc. */
@@ -8,10 +8,12 @@
 
 #include <stddef.h>
 
+#include "cmn_outbox.h"
 #include "cmn_service.h"
 #include "proto/store.pb-c.h"
 
-typedef struct acct_notice acct_notice_t;
+/* The notices' outbox: a cmn_outbox with the notices' own message and answers. */
+typedef cmn_outbox_t acct_notice_t;
 
 acct_notice_t *acct_notice_new(MDB_dbi dbi, int otp_peer);
 void acct_notice_destroy(acct_notice_t **self_p);

@@ -1,9 +1,10 @@
-/* otp_outbox: jobs keyed by message id, verified events by 'v' + message id; the
- * set of keys in flight lives in memory only, so after a restart every stored
- * entry is simply sent again. */
+/* otp_outbox: SMS jobs and verified events on a cmn_outbox; jobs keyed by message
+ * id, verified events by 'v' + message id. A job is stored sealed (SmsJob.sealed: the
+ * packed SmsSend, code and all, under the outbox key) and sent as that packed SmsSend,
+ * opened once and never unpacked: the bytes that were sealed are the bytes sent. An
+ * event is stored as the packed SmsVerified it is sent as. */
 #include "otp_outbox.h"
 
-#include <czmq.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,136 +13,115 @@
 #include "cmn_db.h"
 #include "cmn_id.h"
 #include "cmn_log.h"
+#include "cmn_outbox.h"
 #include "cmn_time.h"
 #include "proto/store.pb-c.h"
 
 #define S_ACK_DEADLINE_MS 3000
-#define S_EVENT_TAG 'v' /* first byte of a verified event's key */
+#define S_RETRY_MAX 1024 /* jobs and events a retry sends at most */
+#define S_EVENT_TAG 'v'  /* first byte of a verified event's key */
 #define S_KEY_MAX (CMN_ID_HEX + 1)
 /* An sms-worker instance that does not know a verified message answers NOT_FOUND:
  * with several instances the event goes round them (asks rotate) this long. */
 #define S_EVENT_SEARCH_MS 60000
 
-struct otp_outbox {
-    MDB_dbi dbi;
-    int peer;
-    const uint8_t *key;
-    zhashx_t *in_flight; /* message id -> (void *)1 */
-};
-
-otp_outbox_t *otp_outbox_new(MDB_dbi dbi, int peer, const uint8_t *key) {
-    otp_outbox_t *self = calloc(1, sizeof(*self));
-    if (!self)
-        return NULL;
-    self->dbi = dbi;
-    self->peer = peer;
-    self->key = key;
-    self->in_flight = zhashx_new();
-    if (!self->in_flight) {
-        free(self);
-        return NULL;
-    }
-    return self;
-}
-
-void otp_outbox_destroy(otp_outbox_t **self_p) {
-    if (!self_p || !*self_p)
-        return;
-    zhashx_destroy(&(*self_p)->in_flight);
-    free(*self_p);
-    *self_p = NULL;
-}
-
-size_t otp_outbox_in_flight(const otp_outbox_t *self) { return zhashx_size(self->in_flight); }
-
-typedef struct {
-    otp_outbox_t *outbox;
-    char key[S_KEY_MAX]; /* the outbox key: id, or S_EVENT_TAG + id */
-    const char *id;      /* the message id within key */
-    uint64_t at_ms;      /* a verified event: when the code was verified */
-} s_ack_t;
-
 /* No sms-worker instance knows the message of a verified event (it was never
  * handed to a provider, or its status is swept)? One instance answering NOT_FOUND
  * says so; with several, every one had its turn once S_EVENT_SEARCH_MS passed. */
-static bool s_nobody_knows(cmn_ctx_t *ctx, const s_ack_t *a) {
-    return cmn_service_peer_instances(ctx->svc, a->outbox->peer) <= 1 ||
-           cmn_time_now_ms() > a->at_ms + S_EVENT_SEARCH_MS;
+static bool s_nobody_knows(cmn_ctx_t *ctx, const otp_outbox_t *self, uint64_t at_ms) {
+    return cmn_service_peer_instances(ctx->svc, cmn_outbox_peer(self)) <= 1 ||
+           cmn_time_now_ms() > at_ms + S_EVENT_SEARCH_MS;
 }
 
-/* sms-worker answered (or the deadline passed): an ack deletes the entry. */
-static int s_on_ack(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    s_ack_t *a = arg;
-    zhashx_delete(a->outbox->in_flight, a->key);
-    const char *what = a->key[0] == S_EVENT_TAG ? "verified event" : "job";
-    int rc = 0;
+/* sms-worker's answer for entry key: its SmsAck for the message deletes it, and so
+ * does NOT_FOUND for an event no instance knows. */
+static int s_acked(otp_outbox_t *self, cmn_ctx_t *ctx, const Dvcid__Reply *reply, const char *key,
+                   uint64_t at_ms, void *arg) {
+    (void)arg;
+    const char *id = key[0] == S_EVENT_TAG ? key + 1 : key;
     if (!reply->error && reply->body_case == DVCID__REPLY__BODY_SMS_ACK &&
-        strcmp(reply->sms_ack->message_id, a->id) == 0) {
-        int d = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key));
-        rc = d == CMN_DB_ERROR ? -1 : 0;
-    } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_NOT_FOUND &&
-               a->key[0] == S_EVENT_TAG && s_nobody_knows(ctx, a)) {
-        CMN_INFO(NULL, "sms verified event %s: no sms-worker knows the message; not counted",
-                 a->id);
-        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
-    } else if (reply->error && reply->error->status == DVCID__STATUS__STATUS_INVALID_REQUEST) {
-        /* sms-worker will never take this entry: retrying would loop forever. */
-        CMN_ERROR(NULL, "sms %s %s refused by sms-worker as malformed: dropped", what, a->id);
-        rc = cmn_db_del(ctx->txn, a->outbox->dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
-    } else {
-        CMN_DEBUG(NULL, "sms %s %s not acknowledged (status %d): will retry", what, a->id,
-                  reply->error ? (int)reply->error->status : -1);
+        strcmp(reply->sms_ack->message_id, id) == 0)
+        return CMN_OUTBOX_DONE;
+    if (reply->error && reply->error->status == DVCID__STATUS__STATUS_NOT_FOUND &&
+        key[0] == S_EVENT_TAG && s_nobody_knows(ctx, self, at_ms)) {
+        CMN_INFO(NULL, "sms verified event %s: no sms-worker knows the message; not counted", id);
+        return CMN_OUTBOX_DONE;
     }
-    free(a);
-    return rc;
+    return CMN_OUTBOX_KEEP;
 }
 
-/* A new in-flight entry for key; NULL when out of memory. */
-static s_ack_t *s_ack_new(otp_outbox_t *self, const char *key) {
-    s_ack_t *a = calloc(1, sizeof(*a));
-    if (!a)
-        return NULL;
-    a->outbox = self;
-    snprintf(a->key, sizeof(a->key), "%s", key);
-    a->id = a->key[0] == S_EVENT_TAG ? a->key + 1 : a->key;
-    zhashx_insert(self->in_flight, a->key, (void *)1);
-    return a;
-}
-
-/* Asks sms-worker to take req, the entry stored under key, until it acknowledges. */
-static void s_ask(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
-                  Dvcid__Request *req, uint64_t at_ms) {
-    s_ack_t *a = s_ack_new(self, key);
-    if (!a) {
-        CMN_ERROR(trace, "sms outbox %s: out of memory; left for the next try", key);
-        return;
-    }
-    a->at_ms = at_ms;
-    cmn_service_ask(ctx, self->peer, req, trace, cmn_time_now_ms() + S_ACK_DEADLINE_MS, s_on_ack,
-                    a);
-}
-
-/* Stages one SmsVerified from its stored packed form; with now, only an event past
- * an ack deadline (a young one may be in flight from another instance). */
+/* Sends one stored SmsVerified as it is stored; with now, only an event past an ack
+ * deadline (a young one may be in flight from another instance). */
 static void s_deliver_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
                             const MDB_val *v, uint64_t now) {
+    /* Unpacked only to learn when the code was verified. */
     Dvcid__SmsVerified *ev = dvcid__sms_verified__unpack(NULL, v->mv_size, v->mv_data);
     if (!ev) {
         CMN_ERROR(trace, "sms verified event %s cannot be read: left for the next try", key + 1);
         return;
     }
-    if (now && ev->verified_ms + S_ACK_DEADLINE_MS > now) {
-        dvcid__sms_verified__free_unpacked(ev, NULL);
+    uint64_t at_ms = ev->verified_ms;
+    dvcid__sms_verified__free_unpacked(ev, NULL);
+    if (now && at_ms + S_ACK_DEADLINE_MS > now)
         return;
-    }
     if (now)
         CMN_INFO(trace, "sms verified event %s sent again to sms-worker", key + 1);
-    Dvcid__Request req = DVCID__REQUEST__INIT;
-    req.body_case = DVCID__REQUEST__BODY_SMS_VERIFIED;
-    req.sms_verified = ev;
-    s_ask(self, ctx, trace, key, &req, ev->verified_ms);
-    dvcid__sms_verified__free_unpacked(ev, NULL);
+    cmn_outbox_send_packed(self, ctx, trace, key, DVCID__REQUEST__BODY_SMS_VERIFIED, v->mv_data,
+                           v->mv_size, at_ms);
 }
+
+/* Sends one stored job: its sealed SmsSend, opened. */
+static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const uint8_t *seal_key, const char *id,
+                      const uint8_t *sealed, size_t slen) {
+    const char *trace = NULL;
+    uint8_t *plain = NULL;
+    size_t plen = 0;
+    if (cmn_unseal(seal_key, sealed, slen, &plain, &plen) != 0) {
+        CMN_ERROR(trace, "sms job %s cannot be opened with the outbox key", id);
+        return;
+    }
+    cmn_outbox_send_packed(self, ctx, trace, id, DVCID__REQUEST__BODY_SMS_SEND, plain, plen, 0);
+    /* The request was packed by the send: the code goes with the plain copy. */
+    cmn_wipe(plain, plen);
+    free(plain);
+}
+
+/* A retry: a job or event past an ack deadline goes again (a young one may be in flight
+ * from another instance sharing this LMDB; sms-worker drops a repeat by message id in
+ * any case). */
+static int s_again(otp_outbox_t *self, cmn_ctx_t *ctx, const char *key, const MDB_val *v,
+                   uint64_t now, void *seal_key) {
+    size_t klen = strlen(key);
+    if (klen == CMN_ID_HEX && key[0] == S_EVENT_TAG) {
+        s_deliver_event(self, ctx, NULL, key, v, now);
+    } else if (klen == CMN_ID_HEX - 1) {
+        Dvcid__Store__SmsJob *job = dvcid__store__sms_job__unpack(NULL, v->mv_size, v->mv_data);
+        if (job && job->created_ms + S_ACK_DEADLINE_MS <= now) {
+            CMN_INFO(NULL, "sms job %s sent again to sms-worker", key);
+            s_deliver(self, ctx, seal_key, key, job->sealed.data, job->sealed.len);
+        }
+        if (job)
+            dvcid__store__sms_job__free_unpacked(job, NULL);
+    }
+    return 0;
+}
+
+otp_outbox_t *otp_outbox_new(MDB_dbi dbi, int peer, const uint8_t *key) {
+    cmn_outbox_opts_t o = {.name = "sms outbox entry",
+                           .peer_name = "sms-worker",
+                           .dbi = dbi,
+                           .peer = peer,
+                           .ack_ms = S_ACK_DEADLINE_MS,
+                           .retry_max = S_RETRY_MAX,
+                           .again = s_again,
+                           .acked = s_acked,
+                           .arg = (void *)key}; /* read only, by cmn_unseal */
+    return cmn_outbox_new(&o);
+}
+
+void otp_outbox_destroy(otp_outbox_t **self_p) { cmn_outbox_destroy(self_p); }
+
+size_t otp_outbox_in_flight(const otp_outbox_t *self) { return cmn_outbox_in_flight(self); }
 
 int otp_outbox_verified(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace,
                         const char *message_id, Dvcid__Purpose purpose, uint64_t at_ms) {
@@ -158,35 +138,10 @@ int otp_outbox_verified(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace,
     if (n > sizeof(buf))
         return -1;
     dvcid__sms_verified__pack(&ev, buf);
-    if (cmn_db_put(ctx->txn, self->dbi, key, strlen(key), buf, n, 0) != CMN_DB_OK)
+    if (cmn_outbox_put(self, ctx, key, buf, n, 0) != 0)
         return -1;
-    MDB_val v = {.mv_size = n, .mv_data = buf};
-    s_deliver_event(self, ctx, trace, key, &v, 0);
+    cmn_outbox_send_packed(self, ctx, trace, key, DVCID__REQUEST__BODY_SMS_VERIFIED, buf, n, at_ms);
     return 0;
-}
-
-/* Stages one SmsSend for a stored job. */
-static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *id,
-                      const uint8_t *sealed, size_t slen) {
-    uint8_t *plain = NULL;
-    size_t plen = 0;
-    if (cmn_unseal(self->key, sealed, slen, &plain, &plen) != 0) {
-        CMN_ERROR(trace, "sms job %s cannot be opened with the outbox key", id);
-        return;
-    }
-    Dvcid__SmsSend *send = dvcid__sms_send__unpack(NULL, plen, plain);
-    cmn_wipe(plain, plen);
-    free(plain);
-    if (!send)
-        return;
-    Dvcid__Request req = DVCID__REQUEST__INIT;
-    req.body_case = DVCID__REQUEST__BODY_SMS_SEND;
-    req.sms_send = send;
-    s_ask(self, ctx, trace, id, &req, 0);
-    /* The request was packed by cmn_service_ask; the code goes with the plain copy. */
-    if (send->code)
-        cmn_wipe(send->code, strlen(send->code));
-    dvcid__sms_send__free_unpacked(send, NULL);
 }
 
 int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *message_id,
@@ -199,10 +154,6 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
         snprintf(id, sizeof(id), "%s", message_id);
         if (id_out)
             snprintf(id_out, CMN_ID_HEX, "%s", id);
-        MDB_val v;
-        int rc = cmn_db_get(ctx->txn, self->dbi, id, strlen(id), &v);
-        if (rc != CMN_DB_NOTFOUND)
-            return rc == CMN_DB_OK ? 0 : -1; /* already queued: the retry timer delivers it */
     } else {
         uint8_t idb[CMN_ID_BYTES];
         cmn_id_new(idb);
@@ -223,62 +174,26 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
     if (!plain)
         return -1;
     dvcid__sms_send__pack(&send, plain);
-    int rc = cmn_seal(self->key, plain, plen, &sealed, &slen);
+    int rc = cmn_seal(cmn_outbox_arg(self), plain, plen, &sealed, &slen);
+    if (rc == 0) {
+        Dvcid__Store__SmsJob job = DVCID__STORE__SMS_JOB__INIT;
+        job.message_id = id;
+        job.sealed.data = sealed;
+        job.sealed.len = slen;
+        job.purpose = (uint32_t)purpose;
+        job.created_ms = cmn_time_now_ms();
+        /* A job already stored under the caller's message id is kept as it is: the retry
+         * timer delivers it. */
+        rc = cmn_outbox_put_msg(self, ctx, id, &job, CMN_DB_NOOVER);
+        /* What was sealed goes out as it is: no opening of what was just closed. */
+        if (rc == 0)
+            cmn_outbox_send_packed(self, ctx, trace, id, DVCID__REQUEST__BODY_SMS_SEND, plain, plen,
+                                   0);
+    }
     cmn_wipe(plain, plen);
     free(plain);
-    if (rc != 0)
-        return -1;
-    Dvcid__Store__SmsJob job = DVCID__STORE__SMS_JOB__INIT;
-    job.message_id = id;
-    job.sealed.data = sealed;
-    job.sealed.len = slen;
-    job.purpose = (uint32_t)purpose;
-    job.created_ms = cmn_time_now_ms();
-    rc = cmn_db_put_msg(ctx->txn, self->dbi, id, strlen(id), &job, 1);
-    if (rc == CMN_DB_OK)
-        s_deliver(self, ctx, trace, id, sealed, slen);
     free(sealed);
-    return rc == CMN_DB_OK ? 0 : -1;
+    return rc >= 0 ? 0 : -1;
 }
 
-typedef struct {
-    otp_outbox_t *self;
-    cmn_ctx_t *ctx;
-    uint64_t now;
-    int n;
-} s_retry_t;
-
-/* Sends one waiting job or event again unless it is in flight; 1024 a turn at the most. */
-static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
-    s_retry_t *r = arg;
-    if (r->n++ == 1024)
-        return CMN_DB_EACH_STOP;
-    char id[S_KEY_MAX];
-    if (k->mv_size == CMN_ID_HEX && ((const char *)k->mv_data)[0] == S_EVENT_TAG) {
-        memcpy(id, k->mv_data, k->mv_size);
-        id[k->mv_size] = '\0';
-        if (!zhashx_lookup(r->self->in_flight, id))
-            s_deliver_event(r->self, r->ctx, NULL, id, v, r->now);
-    } else if (k->mv_size == CMN_ID_HEX - 1) {
-        memcpy(id, k->mv_data, k->mv_size);
-        id[k->mv_size] = '\0';
-        if (zhashx_lookup(r->self->in_flight, id))
-            return CMN_DB_EACH_NEXT;
-        Dvcid__Store__SmsJob *job = dvcid__store__sms_job__unpack(NULL, v->mv_size, v->mv_data);
-        /* A young job may be in flight from another instance sharing this LMDB: only
-         * those past an ack deadline are sent again (sms-worker drops a repeat by message
-         * id in any case). */
-        if (job && job->created_ms + S_ACK_DEADLINE_MS <= r->now) {
-            CMN_INFO(NULL, "sms job %s sent again to sms-worker", id);
-            s_deliver(r->self, r->ctx, NULL, id, job->sealed.data, job->sealed.len);
-        }
-        if (job)
-            dvcid__store__sms_job__free_unpacked(job, NULL);
-    }
-    return CMN_DB_EACH_NEXT;
-}
-
-int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) {
-    s_retry_t r = {self, ctx, cmn_time_now_ms(), 0};
-    return cmn_db_each(ctx->txn, self->dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
-}
+int otp_outbox_retry(otp_outbox_t *self, cmn_ctx_t *ctx) { return cmn_outbox_retry(self, ctx); }

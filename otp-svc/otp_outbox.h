@@ -3,6 +3,7 @@
  * sealed with crypto_secretbox), sent to sms-worker after the commit, and deleted
  * only when sms-worker acknowledges that it has stored it. Jobs not acknowledged
  * are sent again by otp_outbox_retry(); sms-worker drops duplicates by message_id.
+ * Both kinds of entry live on one cmn_outbox.
  *
  * The same way, a "verified" event (the code an SMS carried was verified; key
  * 'v' + message_id, value a packed SmsVerified: no secret in it) is written in the
@@ -13,9 +14,11 @@
 
 #include <stdint.h>
 
+#include "cmn_outbox.h"
 #include "cmn_service.h"
 
-typedef struct otp_outbox otp_outbox_t;
+/* The SMS outbox: a cmn_outbox with jobs, events and sms-worker's answers. */
+typedef cmn_outbox_t otp_outbox_t;
 
 /* dbi: the outbox database; peer: sms-worker's peer index; key: sealing key
  * (CMN_KEY_BYTES, kept by the caller). NULL on failure. */
