@@ -50,59 +50,60 @@ static int s_acked(otp_outbox_t *self, cmn_ctx_t *ctx, const Dvcid__Reply *reply
     return CMN_OUTBOX_KEEP;
 }
 
-/* Sends one stored SmsVerified as it is stored; with now, only an event past an ack
- * deadline (a young one may be in flight from another instance). */
-static void s_deliver_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
-                            const MDB_val *v, uint64_t now) {
+/* A retry of a verified event: sent as it is stored once past an ack deadline (a young
+ * one may be in flight from another instance). */
+static void s_again_event(otp_outbox_t *self, cmn_ctx_t *ctx, const char *key, const MDB_val *v,
+                          uint64_t now) {
     /* Unpacked only to learn when the code was verified. */
     Dvcid__SmsVerified *ev = dvcid__sms_verified__unpack(NULL, v->mv_size, v->mv_data);
     if (!ev) {
-        CMN_ERROR(trace, "sms verified event %s cannot be read: left for the next try", key + 1);
+        CMN_ERROR(NULL, "sms verified event %s cannot be read: left for the next try", key + 1);
         return;
     }
     uint64_t at_ms = ev->verified_ms;
     dvcid__sms_verified__free_unpacked(ev, NULL);
-    if (now && at_ms + S_ACK_DEADLINE_MS > now)
+    if (at_ms + S_ACK_DEADLINE_MS > now)
         return;
-    if (now)
-        CMN_INFO(trace, "sms verified event %s sent again to sms-worker", key + 1);
-    cmn_outbox_send_packed(self, ctx, trace, key, DVCID__REQUEST__BODY_SMS_VERIFIED, v->mv_data,
+    CMN_INFO(NULL, "sms verified event %s sent again to sms-worker", key + 1);
+    cmn_outbox_send_packed(self, ctx, NULL, key, DVCID__REQUEST__BODY_SMS_VERIFIED, v->mv_data,
                            v->mv_size, at_ms);
 }
 
-/* Sends one stored job: its sealed SmsSend, opened. */
-static void s_deliver(otp_outbox_t *self, cmn_ctx_t *ctx, const uint8_t *seal_key, const char *id,
-                      const uint8_t *sealed, size_t slen) {
-    const char *trace = NULL;
+/* Sends a stored job's sealed SmsSend, opened, as it is. */
+static void s_send_sealed(otp_outbox_t *self, cmn_ctx_t *ctx, const uint8_t *seal_key,
+                          const char *id, const uint8_t *sealed, size_t slen) {
     uint8_t *plain = NULL;
     size_t plen = 0;
     if (cmn_unseal(seal_key, sealed, slen, &plain, &plen) != 0) {
-        CMN_ERROR(trace, "sms job %s cannot be opened with the outbox key", id);
+        CMN_ERROR(NULL, "sms job %s cannot be opened with the outbox key", id);
         return;
     }
-    cmn_outbox_send_packed(self, ctx, trace, id, DVCID__REQUEST__BODY_SMS_SEND, plain, plen, 0);
+    cmn_outbox_send_packed(self, ctx, NULL, id, DVCID__REQUEST__BODY_SMS_SEND, plain, plen, 0);
     /* The request was packed by the send: the code goes with the plain copy. */
     cmn_wipe(plain, plen);
     free(plain);
 }
 
-/* A retry: a job or event past an ack deadline goes again (a young one may be in flight
- * from another instance sharing this LMDB; sms-worker drops a repeat by message id in
- * any case). */
+/* A retry of a job: sent once past an ack deadline, as an event. */
+static void s_again_job(otp_outbox_t *self, cmn_ctx_t *ctx, const uint8_t *seal_key, const char *id,
+                        const MDB_val *v, uint64_t now) {
+    Dvcid__Store__SmsJob *job = dvcid__store__sms_job__unpack(NULL, v->mv_size, v->mv_data);
+    if (job && job->created_ms + S_ACK_DEADLINE_MS <= now) {
+        CMN_INFO(NULL, "sms job %s sent again to sms-worker", id);
+        s_send_sealed(self, ctx, seal_key, id, job->sealed.data, job->sealed.len);
+    }
+    if (job)
+        dvcid__store__sms_job__free_unpacked(job, NULL);
+}
+
+/* A retry of one entry not in flight (sms-worker drops a repeat by message id). */
 static int s_again(otp_outbox_t *self, cmn_ctx_t *ctx, const char *key, const MDB_val *v,
                    uint64_t now, void *seal_key) {
     size_t klen = strlen(key);
-    if (klen == CMN_ID_HEX && key[0] == S_EVENT_TAG) {
-        s_deliver_event(self, ctx, NULL, key, v, now);
-    } else if (klen == CMN_ID_HEX - 1) {
-        Dvcid__Store__SmsJob *job = dvcid__store__sms_job__unpack(NULL, v->mv_size, v->mv_data);
-        if (job && job->created_ms + S_ACK_DEADLINE_MS <= now) {
-            CMN_INFO(NULL, "sms job %s sent again to sms-worker", key);
-            s_deliver(self, ctx, seal_key, key, job->sealed.data, job->sealed.len);
-        }
-        if (job)
-            dvcid__store__sms_job__free_unpacked(job, NULL);
-    }
+    if (klen == CMN_ID_HEX && key[0] == S_EVENT_TAG)
+        s_again_event(self, ctx, key, v, now);
+    else if (klen == CMN_ID_HEX - 1)
+        s_again_job(self, ctx, seal_key, key, v, now);
     return 0;
 }
 
