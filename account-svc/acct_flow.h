@@ -1,6 +1,7 @@
-/* acct_flow: sign-in, password-reset, add-phone and unlock flows: small state machines kept
- * in account-svc's LMDB under their 16-byte id, expiring after account.flow_ttl
- * (personal data is kept no longer than the flow). Private to account-svc. */
+/* acct_flow: registration, sign-in, password-reset, add-phone and unlock flows: small state
+ * machines kept in account-svc's LMDB under their 16-byte id, expiring after
+ * account.flow_ttl (a registration: account.registration_ttl; personal data is kept no
+ * longer than the flow). Private to account-svc. */
 #ifndef ACCT_FLOW_H
 #define ACCT_FLOW_H
 
@@ -16,13 +17,14 @@ typedef enum {
     ACCT_FLOW_LOGIN = 1,
     ACCT_FLOW_RESET = 2,
     ACCT_FLOW_ADD_PHONE = 3,
-    ACCT_FLOW_UNLOCK = 4 /* unlock with your phone (acct_unlock.c) */
+    ACCT_FLOW_UNLOCK = 4,  /* unlock with your phone (acct_unlock.c) */
+    ACCT_FLOW_REGISTER = 5 /* a registration (acct_register.c): Flow.person is who registers */
 } acct_flow_kind_t;
 
 typedef enum {
     ACCT_FLOW_OTP_PENDING = 1,   /* a code went out; waiting for it */
     ACCT_FLOW_PHONE_PENDING = 2, /* sign-in: lost phone, a code went to the new phone */
-    ACCT_FLOW_OTP_VERIFIED = 3,  /* reset: the code was right; waiting for the password */
+    ACCT_FLOW_OTP_VERIFIED = 3,  /* register, reset: the code was right; waiting for the password */
 } acct_flow_state_t;
 
 /* Loads a live flow of this kind by its hex id. Returns 0 (*out owned: free with

@@ -1,7 +1,8 @@
-/* acct_register: the registration flow (flows.md section 1) as a small state
- * machine: start (fields, captcha, account exists?) -> OTP to the phone -> verify
- * -> password (argon2id off the loop) -> account, written with MDB_NOOVERWRITE so
- * two registrations of one ID give exactly one account. */
+/* acct_register: the registration flow (flows.md section 1) as a flow of its own kind
+ * (acct_flow, ACCT_FLOW_REGISTER): start (fields, captcha, account exists?) -> OTP to the
+ * phone -> verify -> password (argon2id off the loop) -> account, written with
+ * MDB_NOOVERWRITE so two registrations of one ID give exactly one account. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,29 +21,25 @@
 
 #define S_REGISTER DVCID__PURPOSE__PURPOSE_REGISTER
 
-/* --- loading ------------------------------------------------------------------ */
+/* The registration a request names, in state want (see acct_step_for_flow). */
+static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
+                               acct_flow_state_t want, int *rc) {
+    return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_REGISTER, ACCT_STATE_BIT(want), NULL, rc);
+}
 
-/* Loads a live registration by its hex id. Returns 0 (found, *out owned by the
- * caller), 1 (unknown, expired or malformed id) or -1 (storage error). */
-static int s_load(acct_state_t *st, MDB_txn *txn, const char *hex, uint8_t id[CMN_ID_BYTES],
-                  Dvcid__Store__Registration **out) {
-    if (!hex || !cmn_id_from_hex(hex, id))
-        return 1;
-    MDB_val v;
-    int rc = cmn_db_get(txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES, &v);
-    if (rc == CMN_DB_NOTFOUND)
-        return 1;
-    if (rc != CMN_DB_OK)
-        return -1;
-    Dvcid__Store__Registration *reg =
-        dvcid__store__registration__unpack(NULL, v.mv_size, v.mv_data);
-    if (!reg)
-        return -1;
-    if (reg->expires_ms <= cmn_time_now_ms()) {
-        dvcid__store__registration__free_unpacked(reg, NULL);
-        return 1;
+/* Loads the step's registration for a continuation, in one of states (a set of
+ * ACCT_STATE_BIT): 0 with *flow, else the call is answered (404: gone, or a twin request
+ * moved it on; 500) and s destroyed, and then 1, or -1 after a storage error. */
+static int s_reload(cmn_ctx_t *ctx, acct_step_t **s, unsigned states, Dvcid__Store__Flow **flow) {
+    acct_state_t *st = ctx->self;
+    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), (*s)->id, ACCT_FLOW_REGISTER,
+                               cmn_time_now_ms(), flow);
+    if (rc == 0 && !(states & ACCT_STATE_BIT((*flow)->state))) {
+        acct_flow_free(flow);
+        rc = 1;
     }
-    *out = reg;
+    if (rc != 0)
+        return acct_step_fail_load(ctx, s, rc) < 0 ? -1 : 1;
     return 0;
 }
 
@@ -50,29 +47,22 @@ static int s_load(acct_state_t *st, MDB_txn *txn, const char *hex, uint8_t id[CM
 
 static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
-    acct_state_t *st = ctx->self;
-    int rc = 0;
-    if (!acct_reply_is_otp(reply)) {
-        /* No code went out: the flow must not linger with the person's data. */
-        if (cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), s->id, CMN_ID_BYTES) ==
-            CMN_DB_ERROR)
-            rc = -1;
-        cmn_call_forward_error(ctx, &s->call, reply);
-    } else {
-        Dvcid__Reply r = DVCID__REPLY__INIT;
-        Dvcid__RegStartReply body = DVCID__REG_START_REPLY__INIT;
-        body.registration_id = s->hex;
-        body.otp = reply->otp_sent->otp;
-        r.body_case = DVCID__REPLY__BODY_REG_START;
-        r.reg_start = &body;
-        CMN_DEBUG(cmn_call_trace(s->call), "registration %s started", s->hex);
-        /* The registration was committed before the ask left, the code by otp-svc
-         * before its answer: nothing here waits on this batch's commit. */
-        cmn_call_answer_early(s->call);
-        cmn_call_reply(ctx, &s->call, &r);
-    }
+    /* No code went out: the flow must not linger with the person's data. */
+    if (!acct_reply_is_otp(reply))
+        return acct_step_unissued(ctx, &s, reply);
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__RegStartReply body = DVCID__REG_START_REPLY__INIT;
+    body.registration_id = s->hex;
+    body.otp = reply->otp_sent->otp;
+    r.body_case = DVCID__REPLY__BODY_REG_START;
+    r.reg_start = &body;
+    CMN_DEBUG(cmn_call_trace(s->call), "registration %s started", s->hex);
+    /* The registration was committed before the ask left, the code by otp-svc
+     * before its answer: nothing here waits on this batch's commit. */
+    cmn_call_answer_early(s->call);
+    cmn_call_reply(ctx, &s->call, &r);
     acct_step_destroy(&s);
-    return rc;
+    return 0;
 }
 
 /* After the captcha: the account must not exist; the registration is stored and its
@@ -109,27 +99,25 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
-    uint8_t id[CMN_ID_BYTES];
-    cmn_shard_id_new(id, cmn_shard_key_of_id_number(m->id_number));
-    Dvcid__Store__Registration reg = DVCID__STORE__REGISTRATION__INIT;
-    reg.id_number = m->id_number;
-    reg.full_name = name;
-    reg.date_of_birth = m->date_of_birth;
-    reg.phone = phone;
-    reg.email = m->email;
-    reg.state = ACCT_REG_OTP_PENDING;
-    reg.created_ms = now;
-    reg.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
-    reg.lang = (char *)acct_step_lang(call);
-    acct_step_t *s = acct_step_new(call, id, NULL);
-    if (!s || cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES,
-                             &reg, 1) != CMN_DB_OK) {
-        if (s)
-            s->call = NULL;
-        acct_step_destroy(&s);
+    acct_step_t *s = acct_step_new(call, NULL, m->id_number);
+    if (!s) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }
+    Dvcid__Store__Person person = DVCID__STORE__PERSON__INIT;
+    person.full_name = name;
+    person.date_of_birth = m->date_of_birth;
+    person.email = m->email;
+    Dvcid__Store__Flow flow = DVCID__STORE__FLOW__INIT;
+    flow.kind = ACCT_FLOW_REGISTER;
+    flow.id_number = m->id_number;
+    flow.state = ACCT_FLOW_OTP_PENDING;
+    flow.phone = phone;
+    flow.expires_ms = now + (uint64_t)st->cfg->account_registration_ttl * 1000u;
+    flow.lang = (char *)acct_step_lang(call);
+    flow.person = &person;
+    if (acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow) != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     acct_step_issue(ctx, st->otp_peer, s, S_REGISTER, phone, 0, s_start_done);
     return 0;
 }
@@ -155,38 +143,11 @@ int acct_register_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
 
 /* --- resend ------------------------------------------------------------------- */
 
-/* The registration a request names, in state want, as a step (the twin of
- * acct_step_for_flow for the registrations table): NULL when the call was answered
- * (404, 409 or 500, *rc -1 after a storage error). The step carries the start's language
- * and no ID number: a registration has no account whose wrong codes could count. */
-static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, uint32_t want,
-                               int *rc) {
-    acct_state_t *st = ctx->self;
-    uint8_t id[CMN_ID_BYTES];
-    Dvcid__Store__Registration *reg = NULL;
-    int r = s_load(st, ctx->txn, hex, id, &reg);
-    *rc = r < 0 ? -1 : 0;
-    if (r != 0) {
-        cmn_call_fail(ctx, &call,
-                      r < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_NOT_FOUND);
-        return NULL;
-    }
-    acct_step_t *s = reg->state == want ? acct_step_new(call, id, NULL) : NULL;
-    if (s)
-        snprintf(s->lang, sizeof(s->lang), "%s", reg->lang);
-    else
-        cmn_call_fail(ctx, &call,
-                      reg->state == want ? DVCID__STATUS__STATUS_INTERNAL
-                                         : DVCID__STATUS__STATUS_FLOW_STATE);
-    dvcid__store__registration__free_unpacked(reg, NULL);
-    return s;
-}
-
 int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     int rc;
     acct_step_t *s =
-        s_step_for(ctx, call, req->reg_resend->registration_id, ACCT_REG_OTP_PENDING, &rc);
+        s_step_for(ctx, call, req->reg_resend->registration_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
     acct_step_resend(ctx, st->otp_peer, s, S_REGISTER, NULL, acct_step_sent);
@@ -199,30 +160,28 @@ static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     (void)reply; /* the code was right (acct_step_verify): the registration's phone is proved */
     acct_step_t *s = arg;
     acct_state_t *st = ctx->self;
-    Dvcid__Store__Registration *reg = NULL;
-    uint8_t id[CMN_ID_BYTES];
-    int rc = s_load(st, ctx->txn, s->hex, id, &reg);
+    Dvcid__Store__Flow *flow = NULL;
+    int rc = s_reload(
+        ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED),
+        &flow);
     if (rc != 0)
-        return acct_step_fail_load(ctx, &s, rc);
-    reg->state = ACCT_REG_OTP_VERIFIED;
-    if (cmn_db_put_msg(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS), id, CMN_ID_BYTES, reg,
-                       0) != CMN_DB_OK) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
-        rc = -1;
-    } else {
-        CMN_DEBUG(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
-        acct_reply_state(ctx, &s->call, "otp_verified");
-    }
-    dvcid__store__registration__free_unpacked(reg, NULL);
+        return rc < 0 ? -1 : 0;
+    flow->state = ACCT_FLOW_OTP_VERIFIED;
+    rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
+    acct_flow_free(&flow);
+    if (rc != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    CMN_DEBUG(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
+    acct_reply_state(ctx, &s->call, "otp_verified");
     acct_step_destroy(&s);
-    return rc;
+    return 0;
 }
 
 int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     int rc;
     acct_step_t *s =
-        s_step_for(ctx, call, req->reg_verify->registration_id, ACCT_REG_OTP_PENDING, &rc);
+        s_step_for(ctx, call, req->reg_verify->registration_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
     return acct_step_verify(ctx, st->otp_peer, s, S_REGISTER, req->reg_verify->code, s_verify_done);
@@ -230,56 +189,57 @@ int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 
 /* --- password ------------------------------------------------------------------ */
 
+/* Makes the account of a verified registration (its flow goes); answers the call. */
+static int s_account_make(cmn_ctx_t *ctx, acct_step_t *s, const Dvcid__Store__Flow *flow) {
+    acct_state_t *st = ctx->self;
+    const char *trace = cmn_call_trace(s->call);
+    const Dvcid__Store__Person *p = flow->person;
+    if (!p) /* a registration always has its person */
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    MDB_dbi accounts = ACCT_DBI(st, ACCT_DB_ACCOUNTS);
+    char masked_id[32], masked_phone[16];
+    cmn_mask_id(flow->id_number, masked_id, sizeof(masked_id));
+    cmn_mask_phone(flow->phone, masked_phone, sizeof(masked_phone));
+    int put =
+        acct_account_create(ctx->txn, accounts, flow->id_number, p->full_name, p->date_of_birth,
+                            p->email, flow->phone, s->job->hash, cmn_time_now_ms());
+    if (put == CMN_DB_OK) { /* the password step's language, else the start's */
+        const char *lang = acct_step_lang(s->call);
+        if (acct_account_set_lang(ctx->txn, accounts, flow->id_number,
+                                  lang[0] ? lang : flow->lang) != 0)
+            put = CMN_DB_ERROR;
+    }
+    if (put == CMN_DB_ERROR || acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id) != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    if (put == CMN_DB_EXISTS) {
+        /* Another registration of this ID won the race: exactly one account. */
+        CMN_INFO(trace, "registration %s lost: account %s exists", s->hex, masked_id);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_ACCOUNT_EXISTS, 0);
+    }
+    CMN_INFO(trace, "account %s created, phone %s", masked_id, masked_phone);
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__AccountReply a = DVCID__ACCOUNT_REPLY__INIT;
+    a.id_number = flow->id_number;
+    a.phone_masked = masked_phone;
+    r.body_case = DVCID__REPLY__BODY_ACCOUNT;
+    r.account = &a;
+    cmn_call_reply(ctx, &s->call, &r);
+    acct_step_destroy(&s);
+    return 0;
+}
+
 static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
     acct_step_count_hash(ctx, s);
-    acct_state_t *st = ctx->self;
-    const char *trace = cmn_call_trace(s->call);
-    Dvcid__Store__Registration *reg = NULL;
-    uint8_t id[CMN_ID_BYTES];
-    int rc = s->job->failed ? -1 : s_load(st, ctx->txn, s->hex, id, &reg);
-    if (rc != 0 || reg->state != ACCT_REG_OTP_VERIFIED) {
-        /* A twin request of this flow finished first, or the flow expired meanwhile. */
-        if (reg)
-            dvcid__store__registration__free_unpacked(reg, NULL);
-        return acct_step_fail_load(ctx, &s, rc < 0 ? -1 : 1);
-    }
-    MDB_dbi accounts = cmn_db_dbi(st->db, ACCT_DB_ACCOUNTS);
-    char masked_id[32], masked_phone[16];
-    cmn_mask_id(reg->id_number, masked_id, sizeof(masked_id));
-    cmn_mask_phone(reg->phone, masked_phone, sizeof(masked_phone));
-    int put =
-        acct_account_create(ctx->txn, accounts, reg->id_number, reg->full_name, reg->date_of_birth,
-                            reg->email, reg->phone, s->job->hash, cmn_time_now_ms());
-    if (put == CMN_DB_OK) { /* the password step's language, else the start's */
-        const char *lang = acct_step_lang(s->call);
-        if (acct_account_set_lang(ctx->txn, accounts, reg->id_number, lang[0] ? lang : reg->lang) !=
-            0)
-            put = CMN_DB_ERROR;
-    }
-    int del = put == CMN_DB_ERROR ? CMN_DB_OK
-                                  : cmn_db_del(ctx->txn, cmn_db_dbi(st->db, ACCT_DB_REGISTRATIONS),
-                                               id, CMN_ID_BYTES);
-    rc = 0;
-    if (put == CMN_DB_ERROR || del == CMN_DB_ERROR) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
-        rc = -1;
-    } else if (put == CMN_DB_EXISTS) {
-        /* Another registration of this ID won the race: exactly one account. */
-        CMN_INFO(trace, "registration %s lost: account %s exists", s->hex, masked_id);
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_EXISTS);
-    } else {
-        CMN_INFO(trace, "account %s created, phone %s", masked_id, masked_phone);
-        Dvcid__Reply r = DVCID__REPLY__INIT;
-        Dvcid__AccountReply a = DVCID__ACCOUNT_REPLY__INIT;
-        a.id_number = reg->id_number;
-        a.phone_masked = masked_phone;
-        r.body_case = DVCID__REPLY__BODY_ACCOUNT;
-        r.account = &a;
-        cmn_call_reply(ctx, &s->call, &r);
-    }
-    dvcid__store__registration__free_unpacked(reg, NULL);
-    acct_step_destroy(&s);
+    if (s->job->failed)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    /* A twin request of this flow may have finished first, or the flow expired meanwhile. */
+    Dvcid__Store__Flow *flow = NULL;
+    int rc = s_reload(ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED), &flow);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    rc = s_account_make(ctx, s, flow);
+    acct_flow_free(&flow);
     return rc;
 }
 
@@ -298,7 +258,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     /* Only read so far: a repeat elsewhere may hash again (the account is put once). */
     cmn_call_rerun_safe(call);
     int rc;
-    acct_step_t *s = s_step_for(ctx, call, m->registration_id, ACCT_REG_OTP_VERIFIED, &rc);
+    acct_step_t *s = s_step_for(ctx, call, m->registration_id, ACCT_FLOW_OTP_VERIFIED, &rc);
     if (!s)
         return rc;
     s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
@@ -308,6 +268,8 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;
 }
+
+/* --- the registrations table of before ------------------------------------------ */
 
 static int s_registration_expired(const MDB_val *v, uint64_t now, const void *arg) {
     (void)arg;
@@ -322,4 +284,66 @@ static int s_registration_expired(const MDB_val *v, uint64_t now, const void *ar
 int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now, cmn_db_sweep_pos_t *pos) {
     return cmn_db_sweep(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), now, s_registration_expired, NULL,
                         pos);
+}
+
+/* A registration of the old table as a flow (its strings borrowed). */
+static void s_as_flow(const Dvcid__Store__Registration *reg, Dvcid__Store__Person *p,
+                      Dvcid__Store__Flow *f) {
+    p->full_name = reg->full_name;
+    p->date_of_birth = reg->date_of_birth;
+    p->email = reg->email;
+    f->kind = ACCT_FLOW_REGISTER;
+    f->id_number = reg->id_number;
+    f->state = reg->state == ACCT_REG_OTP_VERIFIED ? ACCT_FLOW_OTP_VERIFIED : ACCT_FLOW_OTP_PENDING;
+    f->phone = reg->phone;
+    f->expires_ms = reg->expires_ms;
+    f->lang = reg->lang;
+    f->person = p;
+}
+
+int acct_register_migrate(acct_state_t *st) {
+    MDB_txn *txn = NULL;
+    MDB_cursor *cur = NULL;
+    MDB_val k, v;
+    uint64_t now = cmn_time_now_ms();
+    int moved = 0, rc = cmn_db_txn_begin(st->db, NULL, 0, &txn);
+    if (rc != 0)
+        return -1;
+    rc = cmn_db_note(mdb_cursor_open(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), &cur));
+    for (int op = MDB_FIRST; rc == 0; op = MDB_NEXT) {
+        rc = mdb_cursor_get(cur, &k, &v, (MDB_cursor_op)op);
+        if (rc == MDB_NOTFOUND) {
+            rc = 0;
+            break;
+        }
+        if (rc != 0 || k.mv_size != CMN_ID_BYTES)
+            break;
+        Dvcid__Store__Registration *reg =
+            dvcid__store__registration__unpack(NULL, v.mv_size, v.mv_data);
+        if (reg && reg->expires_ms > now) {
+            Dvcid__Store__Person p = DVCID__STORE__PERSON__INIT;
+            Dvcid__Store__Flow f = DVCID__STORE__FLOW__INIT;
+            s_as_flow(reg, &p, &f);
+            rc = acct_flow_save(txn, ACCT_DBI(st, ACCT_DB_FLOWS), k.mv_data, &f) == 0 ? 0 : EIO;
+            moved += rc == 0;
+        }
+        if (reg)
+            dvcid__store__registration__free_unpacked(reg, NULL);
+    }
+    if (cur)
+        mdb_cursor_close(cur);
+    /* Moved or expired, none stays: the table is emptied in the same transaction. */
+    if (rc == 0)
+        rc = cmn_db_note(mdb_drop(txn, ACCT_DBI(st, ACCT_DB_REGISTRATIONS), 0));
+    if (rc == 0)
+        rc = cmn_db_note(mdb_txn_commit(txn));
+    else
+        mdb_txn_abort(txn);
+    if (rc != 0) {
+        CMN_ERROR(NULL, "moving registrations into flows: %s", mdb_strerror(rc));
+        return -1;
+    }
+    if (moved)
+        CMN_INFO(NULL, "%d registration(s) in progress moved into flows", moved);
+    return moved;
 }

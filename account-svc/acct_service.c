@@ -227,7 +227,7 @@ acct_service_t *acct_service_new(const cmn_config_t *cfg) {
     if (!st->keys)
         goto fail;
     st->db = acct_service_db_open(cfg, st->shard);
-    if (!st->db)
+    if (!st->db || acct_register_migrate(st) < 0)
         goto fail;
     /* A hash of a random password with today's parameters: what an unknown ID number's
      * sign-in is checked against. */

@@ -31,7 +31,7 @@ enum {
 /* The names of those databases, in that order (acct_service.c). */
 extern const char *const acct_service_db_names[ACCT_NDB];
 
-/* Registration flow states (Registration.state). */
+/* The states of a registration kept before registrations became flows (Registration.state). */
 typedef enum { ACCT_REG_OTP_PENDING = 1, ACCT_REG_OTP_VERIFIED = 2 } acct_reg_state_t;
 
 typedef struct {
@@ -94,7 +94,13 @@ int acct_me_jwks(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_admin_account(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 int acct_admin_unlock(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 
-/* Deletes expired registrations (personal data is kept no longer than the flow). */
+/* Moves the registrations kept before registrations became flows (the registrations
+ * table) into flows, the expired ones dropped; at start, in its own transaction. Returns
+ * how many were moved, or -1. */
+int acct_register_migrate(acct_state_t *st);
+
+/* Deletes expired registrations of that table: one an older instance wrote during a
+ * rolling upgrade is kept no longer than its flow (personal data). */
 int acct_register_sweep(acct_state_t *st, MDB_txn *txn, uint64_t now, cmn_db_sweep_pos_t *pos);
 
 #endif

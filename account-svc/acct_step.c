@@ -250,7 +250,10 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *he
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return NULL;
     }
-    snprintf(s->id_number, sizeof(s->id_number), "%s", f->id_number);
+    /* A registration's ID has no account yet: no wrong code of it counts against one
+     * (acct_step_verify counts for steps with an ID number). */
+    if (kind != ACCT_FLOW_REGISTER)
+        snprintf(s->id_number, sizeof(s->id_number), "%s", f->id_number);
     snprintf(s->lang, sizeof(s->lang), "%s", f->lang);
     s->has_account = !f->decoy;
     if (flow)

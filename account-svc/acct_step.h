@@ -39,8 +39,9 @@ void acct_step_destroy(acct_step_t **self_p);
 /* Loads the flow of this kind that hex names; its state must be in states (a set of
  * ACCT_STATE_BIT). Otherwise answers the call itself (404 unknown or expired, 409
  * another state, 500) and returns NULL, with *rc -1 after a storage error, else 0.
- * On success returns a step that owns call, with id_number and lang set and
- * has_account = !decoy; *flow (when flow is not NULL) receives the flow, owned by the caller. */
+ * On success returns a step that owns call, with lang set, id_number set (but for a
+ * registration: no account yet) and has_account = !decoy; *flow (when flow is not NULL) receives
+ * the flow, owned by the caller. */
 acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc);

@@ -181,7 +181,7 @@ for n in sizes:
          "rate": float(rate), "rate_p99": r_p99, "loadavg_start": size_load,
          "write_bytes_per_start_at_rate": {k: v / max(1, r_done) for k, v in wr.items()},
          "account_bytes": per_record(loaded, "account", "accounts"),
-         "registration_bytes": per_record(after, "account", "registrations"),
+         "registration_bytes": per_record(after, "account", "flows"),  # registrations are flows
          "otp_challenge_bytes": {t: per_record(after, "otp", t)
                                  for t in after.get("otp", {}).get("tables", {})},
          "session_bytes": per_record(after, "account", "sessions"),

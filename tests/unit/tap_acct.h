@@ -57,9 +57,9 @@ static inline void *tap_acct_loop(void *arg) {
     return NULL;
 }
 
-/* Starts account-svc with test settings (fast argon2id, the test captcha answer); tune,
- * when not NULL, changes the settings first. Returns 0 or -1. */
-static inline int tap_acct_start(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
+/* Makes the test settings (fast argon2id, the test captcha answer, ipc endpoints in a
+ * new temporary directory); tune, when not NULL, changes them. Returns 0 or -1. */
+static inline int tap_acct_config(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
     memset(t, 0, sizeof(*t));
     snprintf(t->dir, sizeof(t->dir), "/tmp/tap_acct_XXXXXX");
     if (cmn_crypto_init() != 0 || !mkdtemp(t->dir) ||
@@ -77,6 +77,11 @@ static inline int tap_acct_start(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
     t->cfg.account_hash_workers = 1;
     if (tune)
         tune(&t->cfg);
+    return 0;
+}
+
+/* Starts account-svc on the settings of tap_acct_config. Returns 0 or -1. */
+static inline int tap_acct_run(tap_acct_t *t) {
     t->otp = zsock_new_router(t->cfg.otp_endpoint);
     t->svc = t->otp ? acct_service_new(&t->cfg) : NULL;
     t->gw = t->svc ? zsock_new_dealer(t->cfg.account_endpoint) : NULL;
@@ -88,8 +93,13 @@ static inline int tap_acct_start(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
     return 0;
 }
 
-/* Stops the loop, frees everything and removes the directory. */
-static inline void tap_acct_stop(tap_acct_t *t) {
+/* tap_acct_config, then tap_acct_run. */
+static inline int tap_acct_start(tap_acct_t *t, void (*tune)(cmn_config_t *)) {
+    return tap_acct_config(t, tune) == 0 ? tap_acct_run(t) : -1;
+}
+
+/* Stops the loop and frees the service, keeping its directory (to look at its LMDB). */
+static inline void tap_acct_stop_keep(tap_acct_t *t) {
     if (t->running) {
         raise(SIGTERM);
         pthread_join(t->loop, NULL);
@@ -98,8 +108,14 @@ static inline void tap_acct_stop(tap_acct_t *t) {
     zsock_destroy(&t->gw);
     acct_service_destroy(&t->svc);
     zsock_destroy(&t->otp);
+}
+
+/* The same, and removes the directory. */
+static inline void tap_acct_stop(tap_acct_t *t) {
+    tap_acct_stop_keep(t);
     if (t->dir[0])
         tap_rm_rf(t->dir);
+    t->dir[0] = '\0';
 }
 
 /* The model's flow of a flow id, made when new. */
