@@ -92,7 +92,7 @@ static int s_collect(sms_chan_t *ch, int n, int ms, int counts[6], char *first, 
         if (res->kind <= SMS_RES_RECEIPT)
             counts[res->kind]++;
         if (got == 0 && first)
-            snprintf(first, len, "%s|%s", res->message_id, res->why);
+            CHECK(snprintf(first, len, "%s|%s", res->message_id, res->why) >= 0, "first");
         got++;
         free(res);
     }
