@@ -24,7 +24,7 @@ static const struct {
     {"sms", dvcctl_sms, "pause|resume|status",
      "the SMS kill switch; budgets and prefixes blocked by the pumping defence"},
     {"rotate-key", dvcctl_rotate_key, "[SHARD]",
-     "add an Ed25519 signing key (signs after account-svc restarts)"},
+     "add an Ed25519 signing key (signs once account-svc reloads or restarts)"},
     {"keygen", dvcctl_keygen, "NAME DIR [ROLES]",
      "write a CURVE key pair: DIR/NAME.cert (public), DIR/NAME.cert_secret"},
     {"shards", dvcctl_shards, "[COUNT]",
