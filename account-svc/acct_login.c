@@ -88,8 +88,6 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     return 0;
 }
 
-static void s_check_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
-
 static int s_checked(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
     acct_step_count_hash(ctx, s);
@@ -194,7 +192,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
                                      st->cfg->account_argon2_ops, st->cfg->account_argon2_mem_mib);
     }
     acct_account_free(&acc);
-    if (!s || !s->job || cmn_service_offload(ctx, s_check_work, s_checked, s) != 0) {
+    if (!s || acct_step_offload(ctx, s, s_checked) != 0) {
         if (s)
             s->call = NULL;
         acct_step_destroy(&s);

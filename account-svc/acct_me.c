@@ -227,8 +227,6 @@ static int s_fresh(const cmn_config_t *cfg, const Dvcid__Store__Session *sess) {
     return window && sess->created_ms + window > cmn_time_now_ms();
 }
 
-static void s_reauth_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
-
 /* The password of an add-phone came back from the pool: a wrong one counts like a
  * sign-in's (acct_lockout); with the right one the code goes to the phone. */
 static int s_reauthed(cmn_ctx_t *ctx, void *arg) {
@@ -307,7 +305,7 @@ static int s_reauth(cmn_ctx_t *ctx, acct_step_t *s, const char *password, const 
     }
     s->job = acct_password_job_verify(password, hash, st->cfg->account_argon2_ops,
                                       st->cfg->account_argon2_mem_mib);
-    if (!s->job || cmn_service_offload(ctx, s_reauth_work, s_reauthed, s) != 0) {
+    if (acct_step_offload(ctx, s, s_reauthed) != 0) {
         cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAVAILABLE);
         acct_step_destroy(&s);
     }

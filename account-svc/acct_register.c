@@ -243,9 +243,6 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
     return rc;
 }
 
-/* Pool work: the step carries the job. */
-static void s_password_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
-
 int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     const Dvcid__RegPassword *m = req->reg_password;
@@ -263,7 +260,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         return rc;
     s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                    st->cfg->account_argon2_mem_mib);
-    if (!s->job || cmn_service_offload(ctx, s_password_work, s_password_done, s) != 0)
+    if (acct_step_offload(ctx, s, s_password_done) != 0)
         /* The hashing queue is full: say so now rather than answer late. */
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;

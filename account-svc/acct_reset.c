@@ -122,8 +122,6 @@ int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     return acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code, s_verified);
 }
 
-static void s_hash_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
-
 static int s_hashed(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
     acct_step_count_hash(ctx, s);
@@ -190,7 +188,7 @@ int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
         return rc;
     s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
                                    st->cfg->account_argon2_mem_mib);
-    if (!s->job || cmn_service_offload(ctx, s_hash_work, s_hashed, s) != 0)
+    if (acct_step_offload(ctx, s, s_hashed) != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;
 }

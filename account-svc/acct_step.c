@@ -278,6 +278,13 @@ int acct_step_flow_begin(cmn_ctx_t *ctx, const acct_step_t *s, acct_flow_kind_t 
     return acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, &flow);
 }
 
+/* Pool work: the step carries the job. */
+static void s_job_work(void *arg) { acct_password_job_run(((acct_step_t *)arg)->job); }
+
+int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done) {
+    return s->job ? cmn_service_offload(ctx, s_job_work, done, s) : -1;
+}
+
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s) {
     if (s->job)
         cmn_metrics_observe(cmn_service_metrics(ctx->svc), "dvcid_argon2_seconds",

@@ -98,6 +98,11 @@ int acct_step_forward_early(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply 
  * flows and the error is the answer. Returns 0, or -1 after a storage error. */
 int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply);
 
+/* Runs the step's password job (s->job) on the hashing pool; done(ctx, s) runs with it
+ * in a later batch. Returns 0, or -1 when there is no job or the pool refuses it (the
+ * queue is full): the step is then still the caller's. */
+int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done);
+
 /* Records the argon2id time of the step's finished password job. */
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s);
 
