@@ -244,7 +244,6 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
 }
 
 int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    acct_state_t *st = ctx->self;
     const Dvcid__RegPassword *m = req->reg_password;
     /* Field validation comes first (api.md "order of checks"), then the flow's state. */
     acct_details_t d = {.n = 0};
@@ -258,12 +257,7 @@ int acct_register_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
     acct_step_t *s = s_step_for(ctx, call, m->registration_id, ACCT_FLOW_OTP_VERIFIED, &rc);
     if (!s)
         return rc;
-    s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
-                                   st->cfg->account_argon2_mem_mib);
-    if (acct_step_offload(ctx, s, s_password_done) != 0)
-        /* The hashing queue is full: say so now rather than answer late. */
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
-    return 0;
+    return acct_step_hash(ctx, s, m->password, s_password_done);
 }
 
 /* --- the registrations table of before ------------------------------------------ */

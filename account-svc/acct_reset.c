@@ -175,7 +175,6 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
 }
 
 int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    acct_state_t *st = ctx->self;
     const Dvcid__ResetPassword *m = req->reset_password;
     acct_details_t d = {.n = 0};
     if (acct_details_password(&d, m->password, m->password_confirm) > 0) {
@@ -186,9 +185,5 @@ int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     acct_step_t *s = s_step_for(ctx, call, m->reset_id, ACCT_FLOW_OTP_VERIFIED, &rc);
     if (!s)
         return rc;
-    s->job = acct_password_job_new(m->password, st->cfg->account_argon2_ops,
-                                   st->cfg->account_argon2_mem_mib);
-    if (acct_step_offload(ctx, s, s_hashed) != 0)
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
-    return 0;
+    return acct_step_hash(ctx, s, m->password, s_hashed);
 }

@@ -285,6 +285,15 @@ int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done) {
     return s->job ? cmn_service_offload(ctx, s_job_work, done, s) : -1;
 }
 
+int acct_step_hash(cmn_ctx_t *ctx, acct_step_t *s, const char *password, cmn_done_fn *done) {
+    acct_state_t *st = ctx->self;
+    s->job = acct_password_job_new(password, st->cfg->account_argon2_ops,
+                                   st->cfg->account_argon2_mem_mib);
+    if (acct_step_offload(ctx, s, done) != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
+    return 0;
+}
+
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s) {
     if (s->job)
         cmn_metrics_observe(cmn_service_metrics(ctx->svc), "dvcid_argon2_seconds",

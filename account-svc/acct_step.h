@@ -103,6 +103,11 @@ int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *repl
  * queue is full): the step is then still the caller's. */
 int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done);
 
+/* Hashes a new password for the step on the pool with today's argon2id parameters;
+ * done(ctx, s) runs with the hash in a later batch. When the hashing queue is full the
+ * call is answered 503 at once (rather than late) and s destroyed. Returns 0. */
+int acct_step_hash(cmn_ctx_t *ctx, acct_step_t *s, const char *password, cmn_done_fn *done);
+
 /* Records the argon2id time of the step's finished password job. */
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s);
 
