@@ -219,19 +219,6 @@ static const cmn_route_t *s_route(cmn_service_t *self, Dvcid__Request__BodyCase 
     return NULL;
 }
 
-/* Answers Ping for services that have no handler of their own. */
-static int s_default_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    (void)req;
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__Pong pong = DVCID__PONG__INIT;
-    pong.service = ctx->svc->name;
-    pong.ready = true;
-    r.body_case = DVCID__REPLY__BODY_PONG;
-    r.pong = &pong;
-    cmn_call_reply(ctx, &call, &r);
-    return 0;
-}
-
 /* A request answered before (its asker sent it again): the stored reply goes back and
  * the handler does not run. Returns 1 when answered so (*call_p freed), else 0. */
 static int s_replay(cmn_service_t *self, MDB_txn *txn, cmn_call_t **call_p) {
@@ -301,14 +288,11 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
     assert(call);
     call->identity = identity;
     const cmn_route_t *route = s_route(self, req->body_case);
-    /* Pings, metrics and read-only routes change nothing: no need to remember their
-     * answers. */
-    call->origin = req->body_case == DVCID__REQUEST__BODY_PING ||
-                           req->body_case == DVCID__REQUEST__BODY_METRICS_GET ||
-                           (req->body_case >= 0 && req->body_case < S_BODIES &&
-                            (self->read_only >> req->body_case & 1))
-                       ? 0
-                       : req->origin;
+    /* Read-only routes (Ping and MetricsGet among them) change nothing: no need to
+     * remember their answers. */
+    int read_only =
+        req->body_case >= 0 && req->body_case < S_BODIES && (self->read_only >> req->body_case & 1);
+    call->origin = read_only ? 0 : req->origin;
     call->request_id = req->request_id;
     call->deadline_ms = req->deadline_ms;
     call->received_us = cmn_service_now_us();
@@ -340,10 +324,7 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
         return;
     }
     /* Below the disk's low-water mark only what changes nothing runs. */
-    int low = self->db && !self->writable && req->body_case != DVCID__REQUEST__BODY_PING &&
-              req->body_case != DVCID__REQUEST__BODY_METRICS_GET &&
-              !(req->body_case >= 0 && req->body_case < S_BODIES &&
-                (self->read_only >> req->body_case & 1));
+    int low = self->db && !self->writable && !read_only;
     if (refused || low) {
         if (refused)
             cmn_metrics_add(self->metrics, "dvcid_peer_refused_total", "", 1,
@@ -362,26 +343,22 @@ static void s_on_request(cmn_service_t *self, zmq_msg_t *f, int nframes) {
     }
     /* call may be gone after */
     uint64_t origin = call->origin, rid = call->request_id, call_deadline = call->deadline_ms;
-    self->cur_call = call;
-    self->cur_call_ended = 0;
-    self->cur_call_safe = 0;
+    cmn_call_t *held = call; /* the struct outlives an answer until the handler returns */
+    held->held = 1;
     int rc = self->admit ? self->admit(&it.ctx, &call, req) : 0;
     if (rc != 0)
         rc = rc < 0 ? -1 : 0; /* answered by the admit check */
     else if (route)
         rc = route->fn(&it.ctx, call, req);
-    else if (req->body_case == DVCID__REQUEST__BODY_PING)
-        rc = s_default_ping(&it.ctx, call, req);
-    else if (req->body_case == DVCID__REQUEST__BODY_METRICS_GET)
-        rc = cmn_service_on_metrics(&it.ctx, call, req);
     else {
         CMN_WARN(req->trace_id, "no handler for request body %d", (int)req->body_case);
         cmn_call_fail(&it.ctx, &call, DVCID__STATUS__STATUS_INVALID_REQUEST);
         rc = 0;
     }
-    int pending =
-        !self->cur_call_ended && !self->cur_call_safe && origin && it.ctx.txn && self->has_replies;
-    self->cur_call = NULL;
+    int pending = !held->answered && !held->rerun_safe && origin && it.ctx.txn && self->has_replies;
+    held->held = 0;
+    if (held->answered)
+        free(held);
     /* Not answered yet: its first effects commit now, its answer later. The mark goes in
      * the batch transaction, beside them; if it cannot be written, what the item staged
      * fails (its asks' continuations answer the call) and the batch most likely does not

@@ -13,20 +13,19 @@ uint64_t cmn_call_deadline(const cmn_call_t *call) { return call->deadline_ms; }
 
 void cmn_call_answer_early(cmn_call_t *call) { call->early = 1; }
 
-void cmn_call_rerun_safe(cmn_call_t *call) {
-    if (call->svc && call->svc->cur_call == call)
-        call->svc->cur_call_safe = 1;
-}
+void cmn_call_rerun_safe(cmn_call_t *call) { call->rerun_safe = 1; }
 
 void cmn_call_destroy(cmn_call_t **call_p) {
     if (!call_p || !*call_p)
         return;
     cmn_call_t *call = *call_p;
-    if (call->svc && call->svc->cur_call == call)
-        call->svc->cur_call_ended = 1;
     zframe_destroy(&call->identity);
-    dvcid__request__free_unpacked(call->req, NULL);
-    free(call);
+    if (call->req)
+        dvcid__request__free_unpacked(call->req, NULL);
+    call->req = NULL;
+    call->answered = 1;
+    if (!call->held) /* else the loop frees it when the handler returns */
+        free(call);
     *call_p = NULL;
 }
 

@@ -43,6 +43,10 @@ struct cmn_call {
     Dvcid__Request *req;
     cmn_service_t *svc; /* the service it came to */
     int early;          /* its answer may leave before the commit (cmn_call_answer_early) */
+    /* What its handler did, read by the loop when the handler returns (s_on_request): */
+    int held;       /* the handler runs now: the loop frees the struct after it, answered or not */
+    int answered;   /* answered or dropped (cmn_call_destroy); only the struct is left */
+    int rerun_safe; /* a repeat may run the handler again (cmn_call_rerun_safe) */
 };
 
 typedef enum { S_OUT_REPLY, S_OUT_ASK } s_out_kind_t;
@@ -156,20 +160,17 @@ struct cmn_service {
     cmn_metrics_series_t *m_requests[S_BODIES][S_METRIC_STATUSES];
     cmn_metrics_series_t *m_seconds[S_BODIES];
     cmn_metrics_series_t *m_commit, *m_batch_items;
-    size_t batch_items;         /* items handled in this turn's transaction */
-    MDB_txn *txn;               /* this turn's batch transaction (NULL: none could begin) */
-    int turn_stop;              /* an item failed for want of storage: no more this turn */
-    int turn_roomy;             /* storage has room: early answers may leave (cmn_db_roomy) */
-    int writable;               /* free disk above the low-water mark: writes run */
-    int refusing;               /* ... was not, at the last turn (logged once per change) */
-    int grow_wanted;            /* the map was found full: grow it before the next batch */
-    int jobs_left;              /* the last turn stopped before the pool was empty */
-    void *held_arg, *held_tag;  /* a finished job taken when no transaction could begin */
-    int64_t wd_poll_ms;         /* longest poll with systemd's watchdog on (a quarter period) */
-    const cmn_call_t *cur_call; /* the request whose handler runs now */
-    int cur_call_ended;         /* ... and it was answered (or dropped) already */
-    int cur_call_safe;          /* ... and a repeat may run it again (cmn_call_rerun_safe) */
-    atomic_int lock_wait;       /* the loop waits for LMDB's write lock (watchdog thread) */
+    size_t batch_items;        /* items handled in this turn's transaction */
+    MDB_txn *txn;              /* this turn's batch transaction (NULL: none could begin) */
+    int turn_stop;             /* an item failed for want of storage: no more this turn */
+    int turn_roomy;            /* storage has room: early answers may leave (cmn_db_roomy) */
+    int writable;              /* free disk above the low-water mark: writes run */
+    int refusing;              /* ... was not, at the last turn (logged once per change) */
+    int grow_wanted;           /* the map was found full: grow it before the next batch */
+    int jobs_left;             /* the last turn stopped before the pool was empty */
+    void *held_arg, *held_tag; /* a finished job taken when no transaction could begin */
+    int64_t wd_poll_ms;        /* longest poll with systemd's watchdog on (a quarter period) */
+    atomic_int lock_wait;      /* the loop waits for LMDB's write lock (watchdog thread) */
     atomic_int wd_thread_stop;
 };
 
@@ -202,7 +203,10 @@ void cmn_service_count_reply(cmn_service_t *self, const cmn_call_t *call,
 /* Counts one batch's durable commit (its time) and how many items it held. */
 void cmn_service_count_batch(cmn_service_t *self, uint64_t commit_us, size_t items);
 
-/* The default MetricsGet handler: this service's text plus every peer's. */
+/* The default Ping handler (cmn_service_ping.c): ready. */
+int cmn_service_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
+/* The default MetricsGet handler: this service's text plus every peer's. Both are in the
+ * route table of a service whose own routes do not name them (cmn_service_setup.c). */
 int cmn_service_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req);
 
 /* Microseconds on the monotonic clock. */

@@ -1,6 +1,7 @@
-/* cmn_service_ping: readiness through a backend. A service is ready when the service
- * it needs is: account-svc asks otp-svc, which asks sms-worker, so the gateway's
- * /readyz sees the whole chain in one request. */
+/* cmn_service_ping: readiness. The default Ping handler answers ready; a service that
+ * needs another is ready when that one is (cmn_service_ping_through): account-svc asks
+ * otp-svc, which asks sms-worker, so the gateway's /readyz sees the whole chain in one
+ * request. */
 #include "cmn_service_int.h"
 
 static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
@@ -9,6 +10,18 @@ static int s_on_pong(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     Dvcid__Pong pong = DVCID__PONG__INIT;
     pong.service = ctx->svc->name;
     pong.ready = !reply->error && reply->body_case == DVCID__REPLY__BODY_PONG && reply->pong->ready;
+    r.body_case = DVCID__REPLY__BODY_PONG;
+    r.pong = &pong;
+    cmn_call_reply(ctx, &call, &r);
+    return 0;
+}
+
+int cmn_service_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
+    (void)req;
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Pong pong = DVCID__PONG__INIT;
+    pong.service = ctx->svc->name;
+    pong.ready = true;
     r.body_case = DVCID__REPLY__BODY_PONG;
     r.pong = &pong;
     cmn_call_reply(ctx, &call, &r);

@@ -107,6 +107,11 @@ void cmn_service_static_metrics(cmn_service_t *self) {
     }
 }
 
+static const cmn_route_t s_default_routes[] = {
+    {DVCID__REQUEST__BODY_PING, cmn_service_on_ping},
+    {DVCID__REQUEST__BODY_METRICS_GET, cmn_service_on_metrics},
+};
+
 cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     /* Our own handlers: czmq's would swallow SIGTERM into zsys_interrupted. */
     zsys_handler_set(NULL);
@@ -129,6 +134,14 @@ cmn_service_t *cmn_service_new(const cmn_service_opts_t *opts) {
     for (size_t i = opts->nroutes; i-- > 0;) /* the first of a body wins, as in a scan */
         if (opts->routes[i].body >= 0 && opts->routes[i].body < S_BODIES)
             self->route_of[opts->routes[i].body] = &opts->routes[i];
+    /* Ping and MetricsGet: every service answers them (its own handlers or these), and
+     * they change nothing (never cached, run below the disk's low-water mark). */
+    for (size_t i = 0; i < sizeof(s_default_routes) / sizeof(s_default_routes[0]); i++) {
+        Dvcid__Request__BodyCase body = s_default_routes[i].body;
+        if (!self->route_of[body])
+            self->route_of[body] = &s_default_routes[i];
+        self->read_only |= (uint64_t)1 << body;
+    }
     self->admit = opts->admit;
     self->reload = opts->reload;
     self->self = opts->self;
