@@ -17,7 +17,10 @@
 #   them; 10 M needs ~3 GB of disk and ~5 minutes), appended to results.md.
 # Writes $OUT/results.json, $OUT/results.md and $OUT/latency.png; prints the ratios.
 # It never runs under `make test`. Needs nginx (Debian nginx-light) and, for the plot,
-# gnuplot (gnuplot-nox); python3 assembles the results; the SMPP runs need Node.js (nodejs, npm).
+# gnuplot (gnuplot-nox); python3 assembles the results; the SMPP runs need Node.js (nodejs, npm);
+# the wrk runs (issue 15: start, verify and a start+verify mix by scripts/wrk-dvcid.lua, as a
+# ratio of nginx loaded by wrk in the same run; their p99 at half load by dvcid-load --rate,
+# wrk2 not being in Debian) need wrk.
 #   scripts/bench.sh
 # Environment: BENCH_BUILD (build dir, default build/release), BENCH_OUT (default
 # build/bench), BENCH_DURATION (seconds per measured run, default 8), BENCH_WARMUP (1),
@@ -89,6 +92,7 @@ LOAD=$BUILD/dvcid-load
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 [[ -x $NGINX ]] || die "nginx not found: apt-get install nginx-light (scripts/deps.sh test)"
 command -v python3 >/dev/null || die "python3 not found"
+command -v wrk >/dev/null || die "wrk not found: apt-get install wrk (scripts/deps.sh bench)"
 
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
@@ -97,7 +101,7 @@ load_start=$(cut -d' ' -f1-3 /proc/loadavg)
 export BENCH_REVISION
 BENCH_REVISION=$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)
 rm -rf "$OUT/runs" "$OUT/logs"
-mkdir -p "$OUT/runs" "$OUT/logs"
+mkdir -p "$OUT/runs/wrk" "$OUT/logs"
 # The data dir is on the same disk as ./var would be, never on a tmpfs.
 tmp=$(mktemp -d "$OUT/data.XXXXXX")
 
@@ -178,13 +182,39 @@ for _ in $(seq 100); do
         "$nginx_port" 2>/dev/null && break
     sleep 0.05
 done
+# wrk (issue 15): the figure an outside load tester sees. Runs wrk -t1 with the given
+# connections, seconds and arguments; its output goes to runs/wrk/NAME.txt and, for
+# scripts/wrk-dvcid.lua, the script's counts to runs/wrk/NAME.json.
+WRK_CONNS=(64 256)
+wrk_run() { # NAME CONNECTIONS SECONDS URL [-- script args]
+    local name=$1 c=$2 secs=$3 url=$4
+    shift 4
+    local args=()
+    (($# > 0)) && args=(-s "$root/scripts/wrk-dvcid.lua" "$url" -- "$@") || args=("$url")
+    say "run wrk_$name: wrk -t1 -c$c -d${secs}s --timeout 10s ${args[*]}"
+    wrk -t1 -c"$c" -d"${secs}s" --timeout 10s "${args[@]}" >"$OUT/runs/wrk/$name.txt" 2>&1 ||
+        { cat "$OUT/runs/wrk/$name.txt" >&2; die "wrk_$name failed"; }
+    grep -E 'Latency|Requests/sec|Non-2xx|Socket errors|wrk-dvcid' "$OUT/runs/wrk/$name.txt" |
+        sed 's/^/    /' >&2
+    if (($# > 0)); then
+        python3 -c 'import json,sys
+for line in open(sys.argv[1]):
+    if line.startswith("wrk-dvcid "):
+        d = json.loads(line[10:]); d["connections"] = int(sys.argv[2]); print(json.dumps(d))' \
+            "$OUT/runs/wrk/$name.txt" "$c" >"$OUT/runs/wrk/$name.json"
+        [[ -s $OUT/runs/wrk/$name.json ]] || die "wrk_$name: no counts from wrk-dvcid.lua"
+    fi
+}
 # One generator thread and two: whichever is faster is the ceiling (they share the cores).
-# nginx stays up (idle) to be measured again at the end.
+# nginx stays up (idle) to be measured again at the end, by dvcid-load and by wrk.
 nginx_ceiling() {
-    local t
+    local t c
     for t in 1 2; do
         load "ceiling_nginx_$1_t$t" --url "http://127.0.0.1:$nginx_port" --get /ping \
             --connections 64 --threads "$t" --duration 5 --warmup 1
+    done
+    for c in "${WRK_CONNS[@]}"; do
+        wrk_run "ceiling_nginx_$1_c$c" "$c" 5 "http://127.0.0.1:$nginx_port/ping"
     done
 }
 nginx_ceiling a
@@ -318,6 +348,32 @@ beside() { # SUFFIX FRACTION
 beside _10 0.10
 beside "" 0.5
 
+# wrk through the stack (issue 15): start, the wrong-code verify and a start+verify mix,
+# each at 64 and 256 connections (the better kept), as wrk's own closed loop measures them.
+# wrk2 (an open-loop wrk) is not in Debian: the p99 at half of each wrk maximum is taken by
+# dvcid-load --rate, open loop, with the same flow.
+wrk_flow() { # NAME MODE  dvcid-load flow args for the half-load run
+    local name=$1 mode=$2 c best_flows=-1 flows
+    shift 2
+    for c in "${WRK_CONNS[@]}"; do
+        wrk_run "${name}_c$c" "$c" "$DUR" "$URL" "$mode" "$TEST_CODE" "$CAPTCHA" \
+            "0${PREFIX#+84}" "$(date +%s)" 20
+        # Flows per second: each start (start), each right code (verify, mix).
+        flows=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+print((d["ok_start"] if d["mode"] == "start" else d["ok_verify"]) / d["seconds"])' \
+            "$OUT/runs/wrk/${name}_c$c.json")
+        if python3 -c 'import sys; sys.exit(not float(sys.argv[1]) > float(sys.argv[2]))' \
+            "$flows" "$best_flows"; then
+            best_flows=$flows
+            cp "$OUT/runs/wrk/${name}_c$c.json" "$OUT/runs/wrk/$name.json"
+        fi
+    done
+    load "wrkhalf_$name" "${COMMON[@]}" --rate "$(scale "$best_flows" 0.5)" "$@"
+}
+wrk_flow start start --flow start --no-captcha
+wrk_flow verify verify --flow wrong-code --wrong 20 --no-captcha
+wrk_flow mix mix --flow otp --no-captcha
+
 # sms-worker alone, each run on a fresh data dir of its own; the stack above stays idle.
 "$root/scripts/bench-sms.sh" "$BUILD" "$OUT" "$tmp/sms" || die "the SMS runs failed"
 
@@ -420,6 +476,28 @@ smpp_ceiling = max(runs[r]["per_second"] for r in runs if r.startswith("ceiling_
 sms_file, sms_smpp = runs["sms_file"], runs["sms_smpp"]
 smpp_window = runs["ceiling_smpp_a"]["window"]
 
+def wrk_json(name):
+    return json.load(open(os.path.join(out, "runs", "wrk", name + ".json")))
+
+def wrk_ceiling_rate(name):
+    """Requests/s of a plain wrk run (its own summary line)."""
+    for line in open(os.path.join(out, "runs", "wrk", name + ".txt")):
+        if line.startswith("Requests/sec:"):
+            return float(line.split()[1])
+    return 0.0
+
+wrk_ceiling = max(wrk_ceiling_rate(os.path.basename(p)[:-4])
+                  for p in glob.glob(os.path.join(out, "runs", "wrk", "ceiling_nginx_*.txt")))
+wrk = {m: wrk_json(m) for m in ("start", "verify", "mix")}
+# Requests per second that count for each target: starts; verifies (wrong and right codes,
+# as the dvcid-load verify run counts them); every request of the mix.
+wrk_rate = {"start": wrk["start"]["ok_start"] / wrk["start"]["seconds"],
+            "verify": (wrk["verify"]["ok_wrong"] + wrk["verify"]["ok_verify"]) / wrk["verify"]["seconds"],
+            "mix": (wrk["mix"]["ok_start"] + wrk["mix"]["ok_verify"]) / wrk["mix"]["seconds"]}
+# Answers other than the expected ones (the verify run's 400 otp_invalid are expected).
+wrk_bad = {m: d["unexpected"] + sum(v for k, v in d["errors"].items() if k != "status")
+           + (d["errors"]["status"] - d["ok_wrong"]) for m, d in wrk.items()}
+
 start_rate = step("start_max", "reg_start")["rate"]
 verify_rate = step("verify_max", "reg_wrong_code")["rate"] + step("verify_max", "reg_verify")["rate"]
 login_rate = flows_rate("login_max")
@@ -448,6 +526,15 @@ ratios = [
      "%.1f registrations/s" % register_rate),
     ("gateway /healthz / HTTP ceiling", gw_ceiling / http_ceiling, None, True,
      "%.0f req/s" % gw_ceiling),
+    ("wrk: registration start / nginx by wrk", wrk_rate["start"] / wrk_ceiling, 0.25, True,
+     "%.0f starts/s vs %.0f req/s, %d conn., %d unexpected" % (
+         wrk_rate["start"], wrk_ceiling, wrk["start"]["connections"], wrk_bad["start"])),
+    ("wrk: OTP verify / nginx by wrk", wrk_rate["verify"] / wrk_ceiling, 0.35, True,
+     "%.0f verifies/s, %d conn., %d unexpected" % (
+         wrk_rate["verify"], wrk["verify"]["connections"], wrk_bad["verify"])),
+    ("wrk: start+verify mix / nginx by wrk", wrk_rate["mix"] / wrk_ceiling, 0.30, True,
+     "%.0f req/s, %d codes verified, %d conn., %d unexpected" % (
+         wrk_rate["mix"], wrk["mix"]["ok_verify"], wrk["mix"]["connections"], wrk_bad["mix"])),
     ("sms-worker over SMPP / plain SMPP client", sms_smpp["per_second"] / smpp_ceiling, 0.8, True,
      "%.0f SMS/s vs %.0f submit_sm/s, window %d" % (sms_smpp["per_second"], smpp_ceiling,
                                                      smpp_window)),
@@ -467,6 +554,14 @@ lat_checks = [
      % lat("otp_sweep_10", "reg_verify", "p99"), lat("beside_otp_10", "reg_verify", "p99"), 5.0),
     ("OTP send p99 at 50 %, sign-ins beside (ms)", lat("beside_otp", "reg_start", "p99"), 5.0),
     ("OTP verify p99 at 50 %, sign-ins beside (ms)", lat("beside_otp", "reg_verify", "p99"), 5.0),
+    ("start p99 at 50 % of the wrk maximum (dvcid-load --rate; ms)",
+     lat("wrkhalf_start", "reg_start", "p99"), 5.0),
+    ("verify p99 at 50 % of the wrk maximum (dvcid-load --rate; ms)",
+     lat("wrkhalf_verify", "reg_wrong_code", "p99"), 5.0),
+    ("mix: start p99 at 50 % of the wrk maximum (dvcid-load --rate; ms)",
+     lat("wrkhalf_mix", "reg_start", "p99"), 5.0),
+    ("mix: verify p99 at 50 % of the wrk maximum (dvcid-load --rate; ms)",
+     lat("wrkhalf_mix", "reg_verify", "p99"), 5.0),
     ("stack ready (ms)", float(ready_ms), 1000.0),
 ]
 # account-svc's argon2 buffers (one per hash worker: one per core by default) are aside.
@@ -516,7 +611,8 @@ result = {
     "config": {"argon2_ops": int(ops), "argon2_mem_mib": int(mem), "duration_s": float(dur)},
     "ceilings": {"http_nginx_rps": http_ceiling, "http_gateway_healthz_rps": gw_ceiling,
                  "argon2id_verifies_per_s": argon2, "lmdb_durable_commits_per_s": commits,
-                 "smpp_client_submits_per_s": smpp_ceiling},
+                 "smpp_client_submits_per_s": smpp_ceiling, "http_nginx_wrk_rps": wrk_ceiling},
+    "wrk": {"runs": wrk, "rates": wrk_rate, "unexpected": wrk_bad},
     "stack_ready_ms": float(ready_ms),
     "peak_rss_mib": rss,
     "rss_at_end_mib": rss_end,
@@ -541,6 +637,7 @@ md.append("%s, revision %s, %s cores, load average %s at the start and %s at the
 md.append("## Ceilings (same run)\n")
 md.append("| ceiling | value |\n|---|---|")
 md.append("| HTTP: nginx, fixed 60-byte JSON, keep-alive | %.0f req/s |" % http_ceiling)
+md.append("| HTTP: nginx, the same, loaded by `wrk -t1` (64 and 256 conn.) | %.0f req/s |" % wrk_ceiling)
 md.append("| HTTP: dvcid gateway `GET /healthz` (no backend) | %.0f req/s |" % gw_ceiling)
 md.append("| argon2id verify, t=%s m=%s MiB, %s threads | %.1f /s |" % (ops, mem, nproc, argon2))
 md.append("| LMDB durable commit (one put, synced) | %.0f /s |" % commits)

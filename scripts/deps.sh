@@ -29,6 +29,7 @@ TEST_PKGS=(
     python3-jsonschema               # docs/openapi.yaml checked against real answers
     debootstrap lintian              # test_deb_package: a fresh Debian 12 root, Debian's checks
     groff-base mandoc                # the manual pages' lint (tests/man)
+    wrk                              # tests/integration/test_wrk.py (scripts/wrk-dvcid.lua)
 )
 # make deb (scripts/deb.sh): dpkg-buildpackage and debhelper; the libraries of
 # debian/control's Build-Depends are RUN_PKGS'. make test builds the package too.
@@ -39,6 +40,7 @@ DEB_PKGS=(
 BENCH_PKGS=(
     nginx-light  # the HTTP ceiling of make bench
     gnuplot-nox  # its latency plot
+    wrk          # the outside load tester's figure (scripts/wrk-dvcid.lua, issue 15)
 )
 
 mode=${1:-run}
