@@ -1,10 +1,13 @@
-/* cmn_shard: shard keys from ID numbers, in ids and in tokens. */
+/* cmn_shard: shard keys from ID numbers, in ids and in tokens; a request's shard from what
+ * dvcid.proto states for its case (proto/dvcid_shard.h). */
 #include "cmn_shard.h"
 
 #include <assert.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "proto/dvcid_shard.h"
 
 void cmn_shard_dir(const char *base, int shard, int nshards, char *out, size_t outlen) {
     if (nshards > 1)
@@ -94,61 +97,18 @@ static cmn_shard_route_t s_by_token(const char *token, uint16_t *key) {
 }
 
 cmn_shard_route_t cmn_shard_route(const Dvcid__Request *req, uint16_t *key) {
+    const char *field;
     *key = 0;
-    switch (req->body_case) {
-    case DVCID__REQUEST__BODY_PING:
-    case DVCID__REQUEST__BODY_METRICS_GET:
-    case DVCID__REQUEST__BODY_JWKS_GET:
+    switch (dvcid_shard_field(req, &field)) {
+    case DVCID_SHARD_BY_ALL:
         return CMN_SHARD_ALL;
-    case DVCID__REQUEST__BODY_REG_START:
-        return s_by_id_number(req->reg_start->id_number, key);
-    case DVCID__REQUEST__BODY_LOGIN_START:
-        return s_by_id_number(req->login_start->id_number, key);
-    case DVCID__REQUEST__BODY_RESET_START:
-        return s_by_id_number(req->reset_start->id_number, key);
-    case DVCID__REQUEST__BODY_UNLOCK_START:
-        return s_by_id_number(req->unlock_start->id_number, key);
-    case DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET:
-        return s_by_id_number(req->admin_account_get->id_number, key);
-    case DVCID__REQUEST__BODY_ADMIN_UNLOCK:
-        return s_by_id_number(req->admin_unlock->id_number, key);
-    case DVCID__REQUEST__BODY_CAPTCHA_CHECK:
-        return s_by_hex(req->captcha_check->captcha_id, key);
-    case DVCID__REQUEST__BODY_REG_RESEND:
-        return s_by_hex(req->reg_resend->registration_id, key);
-    case DVCID__REQUEST__BODY_REG_VERIFY:
-        return s_by_hex(req->reg_verify->registration_id, key);
-    case DVCID__REQUEST__BODY_REG_PASSWORD:
-        return s_by_hex(req->reg_password->registration_id, key);
-    case DVCID__REQUEST__BODY_LOGIN_RESEND:
-        return s_by_hex(req->login_resend->login_id, key);
-    case DVCID__REQUEST__BODY_LOGIN_METHOD:
-        return s_by_hex(req->login_method->login_id, key);
-    case DVCID__REQUEST__BODY_LOGIN_VERIFY:
-        return s_by_hex(req->login_verify->login_id, key);
-    case DVCID__REQUEST__BODY_LOGIN_PHONE:
-        return s_by_hex(req->login_phone->login_id, key);
-    case DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY:
-        return s_by_hex(req->login_phone_verify->login_id, key);
-    case DVCID__REQUEST__BODY_RESET_RESEND:
-        return s_by_hex(req->reset_resend->reset_id, key);
-    case DVCID__REQUEST__BODY_RESET_VERIFY:
-        return s_by_hex(req->reset_verify->reset_id, key);
-    case DVCID__REQUEST__BODY_RESET_PASSWORD:
-        return s_by_hex(req->reset_password->reset_id, key);
-    case DVCID__REQUEST__BODY_UNLOCK_RESEND:
-        return s_by_hex(req->unlock_resend->unlock_id, key);
-    case DVCID__REQUEST__BODY_UNLOCK_VERIFY:
-        return s_by_hex(req->unlock_verify->unlock_id, key);
-    case DVCID__REQUEST__BODY_ME_GET:
-        return s_by_token(req->me_get->token, key);
-    case DVCID__REQUEST__BODY_ME_ADD_PHONE:
-        return s_by_token(req->me_add_phone->token, key);
-    case DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY:
-        return s_by_token(req->me_add_phone_verify->token, key);
-    case DVCID__REQUEST__BODY_LOGOUT:
-        return s_by_token(req->logout->token, key);
-    default:
+    case DVCID_SHARD_BY_ID_NUMBER:
+        return s_by_id_number(field, key);
+    case DVCID_SHARD_BY_ID:
+        return s_by_hex(field, key);
+    case DVCID_SHARD_BY_TOKEN:
+        return s_by_token(field, key);
+    default: /* any, none (not an account request) and no body */
         return CMN_SHARD_ANY;
     }
 }

@@ -51,9 +51,9 @@ bool cmn_shard_token_key(const char *token, uint16_t *key);
 void cmn_shard_dir(const char *base, int shard, int nshards, char *out, size_t outlen);
 
 /* Where a request to account-svc goes: to the shard of its key, to any shard (a
- * new captcha), or to every shard (readiness, metrics, signing keys), decided by
- * its oneof case. A keyed request whose key cannot be read (a malformed flow id)
- * goes to any shard, which answers it as unknown. */
+ * new captcha), or to every shard (readiness, metrics, signing keys), as dvcid.proto
+ * states for its oneof case (proto/dvcid_shard.h). A keyed request whose key cannot
+ * be read (a malformed flow id) goes to any shard, which answers it as unknown. */
 typedef enum { CMN_SHARD_ANY = 0, CMN_SHARD_KEYED, CMN_SHARD_ALL } cmn_shard_route_t;
 cmn_shard_route_t cmn_shard_route(const Dvcid__Request *req, uint16_t *key);
 

@@ -4,8 +4,10 @@
 #include <sodium.h>
 #include <string.h>
 
+#include "cmn_shard.h"
 #include "gw_page.h"
 #include "gw_routes.h"
+#include "proto/dvcid_shard.h"
 #include "tap.h"
 
 static void test_match(void) {
@@ -150,6 +152,57 @@ static void test_table(void) {
                          : t[i].local != NULL,
               "%s has a way to answer", t[i].pattern);
     }
+}
+
+/* Every route that asks account-svc goes to a shard its shape implies, as dvcid.proto
+ * states for the case its builder sets (proto/dvcid_shard.h): a path {id} is the id
+ * the shard made, a session route follows its token, a route with neither keys by the
+ * body's ID number or has no key; none asks with a case account-svc does not serve. */
+static void test_shards(void) {
+    size_t n;
+    const gw_route_t *t = gw_routes_table(&n);
+    uint8_t idb[CMN_ID_BYTES];
+    char hex[CMN_ID_HEX];
+    cmn_shard_id_new(idb, 0x0102);
+    cmn_id_to_hex(idb, hex);
+    const char *token = "ASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4mrze8"; /* key 0x0123 */
+    const char *body = "{\"id_number\": \"001090000001\"}";
+    size_t asked = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!t[i].build)
+            continue;
+        bool has_id = strstr(t[i].pattern, "{id}") != NULL;
+        bool session = (t[i].flags & GW_ROUTE_SESSION) != 0;
+        gw_request_t *req = gw_request_new("t", "198.51.100.4", has_id ? hex : "", 0);
+        if (!req)
+            continue;
+        if (session)
+            gw_request_set_token(req, token);
+        gw_answer_t err = {0};
+        gw_routes_build(&t[i], req, body, strlen(body), &err); /* a refusal still sets the case */
+        gw_answer_clear(&err);
+        const char *field;
+        dvcid_shard_by_t by = dvcid_shard_field(&req->msg, &field);
+        uint16_t key;
+        cmn_shard_route_t where = cmn_shard_route(&req->msg, &key);
+        if (has_id)
+            CHECK(by == DVCID_SHARD_BY_ID && field == req->id && where == CMN_SHARD_KEYED &&
+                      key == 0x0102,
+                  "%s %s by its path id", t[i].method, t[i].pattern);
+        else if (session)
+            CHECK(by == DVCID_SHARD_BY_TOKEN && field == req->token && where == CMN_SHARD_KEYED &&
+                      key == 0x0123,
+                  "%s %s by its session", t[i].method, t[i].pattern);
+        else
+            CHECK(by == DVCID_SHARD_BY_ALL || by == DVCID_SHARD_BY_ANY ||
+                      (by == DVCID_SHARD_BY_ID_NUMBER && strcmp(field, "001090000001") == 0 &&
+                       key == cmn_shard_key_of_id_number("001090000001")),
+                  "%s %s: all, any or by the body's ID number (%d)", t[i].method, t[i].pattern,
+                  (int)by);
+        asked++;
+        gw_request_destroy(&req);
+    }
+    CHECK(asked >= 25, "the routes that ask account-svc (%zu)", asked);
 }
 
 /* Exactly the routes that need a session say so; the rest never look for one. */
@@ -396,6 +449,7 @@ int main(void) {
     test_id_length();
     test_table();
     test_session_flags();
+    test_shards();
     test_render();
     test_local();
     return TEST_DONE();

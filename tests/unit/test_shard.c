@@ -1,9 +1,12 @@
-/* cmn_shard: keys from ID numbers, ids and tokens; routes by oneof; splits. */
+/* cmn_shard: keys from ID numbers, ids and tokens; routes by oneof (every case of
+ * Request states its shard, proto/dvcid_shard.h); splits. */
 #include <sodium.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmn_shard.h"
+#include "proto/dvcid_shard.h"
 #include "tap.h"
 
 static void test_id_number_key(void) {
@@ -94,6 +97,108 @@ static void test_route(void) {
     CHECK(cmn_shard_route(&req, &key) == CMN_SHARD_ANY, "a new captcha anywhere");
 }
 
+/* Each oneof case of Request with a fresh body of its type (its strings ""), or -1 past
+ * the last: the cases dvcid.proto has, read from protobuf-c's descriptor. */
+static int s_case(size_t i, Dvcid__Request *req, void **body) {
+    const ProtobufCMessageDescriptor *d = &dvcid__request__descriptor;
+    for (size_t f = 0, n = 0; f < d->n_fields; f++) {
+        const ProtobufCFieldDescriptor *fd = &d->fields[f];
+        if (!(fd->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) || n++ != i)
+            continue;
+        const ProtobufCMessageDescriptor *md = fd->descriptor;
+        dvcid__request__init(req);
+        *body = calloc(1, md->sizeof_message);
+        if (!*body)
+            return -1;
+        protobuf_c_message_init(md, *body);
+        req->body_case = (Dvcid__Request__BodyCase)fd->id;
+        memcpy((char *)req + fd->offset, body, sizeof(*body));
+        return (int)fd->id;
+    }
+    return -1;
+}
+
+/* Every case states its shard (a case without one stops the build, proto/shard.cmake);
+ * a keyed one names a string of its body, which is where the key comes from. */
+static void test_every_case_stated(void) {
+    Dvcid__Request req;
+    void *body = NULL;
+    size_t n = 0;
+    for (int id; (id = s_case(n, &req, &body)) >= 0; n++) {
+        const char *field;
+        dvcid_shard_by_t by = dvcid_shard_field(&req, &field);
+        CHECK(by != DVCID_SHARD_BY_NOT_SET, "case %d states its shard", id);
+        bool keyed =
+            by == DVCID_SHARD_BY_ID_NUMBER || by == DVCID_SHARD_BY_ID || by == DVCID_SHARD_BY_TOKEN;
+        CHECK(keyed == (field != NULL), "case %d: a key field exactly when keyed", id);
+        uint16_t key;
+        if (by == DVCID_SHARD_BY_ID_NUMBER)
+            CHECK(cmn_shard_route(&req, &key) == CMN_SHARD_KEYED, "case %d by ID number", id);
+        free(body);
+        body = NULL;
+    }
+    free(body);
+    CHECK(n >= 40, "the cases of Request (%zu)", n);
+    dvcid__request__init(&req);
+    const char *field;
+    CHECK(dvcid_shard_field(&req, &field) == DVCID_SHARD_BY_NOT_SET && !field, "no body");
+}
+
+/* What the switch of cmn_shard_route said before the statements moved to dvcid.proto. */
+static void test_as_before(void) {
+    static const struct {
+        Dvcid__Request__BodyCase body;
+        dvcid_shard_by_t by;
+    } rows[] = {
+        {DVCID__REQUEST__BODY_PING, DVCID_SHARD_BY_ALL},
+        {DVCID__REQUEST__BODY_METRICS_GET, DVCID_SHARD_BY_ALL},
+        {DVCID__REQUEST__BODY_JWKS_GET, DVCID_SHARD_BY_ALL},
+        {DVCID__REQUEST__BODY_REG_START, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_LOGIN_START, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_RESET_START, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_UNLOCK_START, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_ADMIN_ACCOUNT_GET, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_ADMIN_UNLOCK, DVCID_SHARD_BY_ID_NUMBER},
+        {DVCID__REQUEST__BODY_CAPTCHA_CHECK, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_REG_RESEND, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_REG_VERIFY, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_REG_PASSWORD, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_LOGIN_RESEND, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_LOGIN_METHOD, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_LOGIN_VERIFY, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_LOGIN_PHONE, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_RESET_RESEND, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_RESET_VERIFY, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_RESET_PASSWORD, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_UNLOCK_RESEND, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_UNLOCK_VERIFY, DVCID_SHARD_BY_ID},
+        {DVCID__REQUEST__BODY_ME_GET, DVCID_SHARD_BY_TOKEN},
+        {DVCID__REQUEST__BODY_ME_ADD_PHONE, DVCID_SHARD_BY_TOKEN},
+        {DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, DVCID_SHARD_BY_TOKEN},
+        {DVCID__REQUEST__BODY_LOGOUT, DVCID_SHARD_BY_TOKEN},
+    };
+    Dvcid__Request req;
+    void *body = NULL;
+    size_t keyed = 0;
+    for (int id, i = 0; (id = s_case((size_t)i, &req, &body)) >= 0; i++) {
+        const char *field;
+        dvcid_shard_by_t by = dvcid_shard_field(&req, &field), want = DVCID_SHARD_BY_ANY;
+        for (size_t r = 0; r < sizeof(rows) / sizeof(rows[0]); r++)
+            if ((int)rows[r].body == id)
+                want = rows[r].by;
+        /* every other case went to any shard: any, or none for otp-svc's and sms-worker's */
+        CHECK(by == want || (want == DVCID_SHARD_BY_ANY && by == DVCID_SHARD_BY_NONE),
+              "case %d: %d, was %d", id, (int)by, (int)want);
+        keyed +=
+            by == DVCID_SHARD_BY_ID_NUMBER || by == DVCID_SHARD_BY_ID || by == DVCID_SHARD_BY_TOKEN;
+        free(body);
+        body = NULL;
+    }
+    free(body);
+    CHECK(keyed == 24, "the 24 keyed cases (%zu)", keyed);
+}
+
 int main(void) {
     if (sodium_init() < 0)
         return 1;
@@ -102,5 +207,7 @@ int main(void) {
     test_ids();
     test_token();
     test_route();
+    test_every_case_stated();
+    test_as_before();
     return TEST_DONE();
 }
