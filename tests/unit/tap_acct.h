@@ -3,7 +3,8 @@
  * its loop in a thread on ipc endpoints of a temporary directory. The test plays the
  * gateway (a DEALER) and otp-svc (a ROUTER bound where account-svc looks for it): a
  * small model of otp-svc that remembers which phone each flow's code went to, takes
- * TAP_ACCT_CODE as the right code, and can be told to refuse (tap_acct_t.otp_refuse).
+ * TAP_ACCT_CODE as the right code, and can be told to refuse (tap_acct_t.otp_refuse) or
+ * to stay silent (tap_acct_t.otp_mute: then the request's deadline, tap_acct_t.deadline_in).
  * What account-svc asked of otp-svc is counted, so a test can assert that a step did
  * (or did not) reach it. One per process: the loop stops on SIGTERM. */
 #ifndef DVCID_TAP_ACCT_H
@@ -16,10 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "acct_flow.h"
 #include "acct_service.h"
+#include "acct_state.h"
 #include "cmn_config.h"
 #include "cmn_crypto.h"
+#include "cmn_id.h"
 #include "cmn_log.h"
+#include "cmn_shard.h"
+#include "cmn_time.h"
 #include "proto/dvcid.pb-c.h"
 #include "tap.h"
 
@@ -43,6 +49,11 @@ typedef struct {
     char last_phone[20];
     /* Set by the test: otp-svc answers every issue/resend/verify with this status. */
     Dvcid__Status otp_refuse;
+    /* Set by the test: otp-svc takes every issue/resend/verify in (counted above and in
+     * muted) and never answers; the gateway's requests then carry a deadline deadline_in
+     * ms ahead (0: none). */
+    int otp_mute, muted;
+    int deadline_in;
     /* The model's flows: where each flow's code went. */
     struct {
         uint8_t id[16];
@@ -231,7 +242,13 @@ static inline void tap_acct_otp_serve(tap_acct_t *t) {
         r.request_id = ask->request_id;
         uint8_t buf[512];
         size_t n = dvcid__reply__pack(&r, buf);
-        zsock_send(t->otp, "fb", who, buf, n);
+        int otp_ask = ask->body_case == DVCID__REQUEST__BODY_OTP_ISSUE ||
+                      ask->body_case == DVCID__REQUEST__BODY_OTP_RESEND ||
+                      ask->body_case == DVCID__REQUEST__BODY_OTP_VERIFY;
+        if (t->otp_mute && otp_ask)
+            t->muted++;
+        else
+            zsock_send(t->otp, "fb", who, buf, n);
         dvcid__request__free_unpacked(ask, NULL);
     }
     zframe_destroy(&who);
@@ -256,6 +273,8 @@ static inline Dvcid__Reply *tap_acct_call(tap_acct_t *t, Dvcid__Request *req) {
     req->request_id = ++t->rid;
     if (!req->client_ip || !req->client_ip[0])
         req->client_ip = "192.0.2.10";
+    if (t->deadline_in > 0)
+        req->deadline_ms = cmn_time_now_ms() + (uint64_t)t->deadline_in;
     size_t n = dvcid__request__get_packed_size(req);
     uint8_t *buf = malloc(n ? n : 1);
     if (!buf)
@@ -421,11 +440,87 @@ static inline void tap_acct_login(tap_acct_t *t, const char *id, const char *pas
         dvcid__reply__free_unpacked(r, NULL);
 }
 
+/* Lost phone: a code to new_phone, then that code (caller frees the reply). */
+static inline Dvcid__Reply *tap_acct_login_phone(tap_acct_t *t, const char *lid,
+                                                 const char *new_phone) {
+    Dvcid__LoginPhone m = DVCID__LOGIN_PHONE__INIT;
+    m.login_id = (char *)lid;
+    m.new_phone = (char *)new_phone;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_LOGIN_PHONE, &m);
+}
+
+static inline Dvcid__Reply *tap_acct_login_phone_verify(tap_acct_t *t, const char *lid,
+                                                        const char *code) {
+    Dvcid__LoginPhoneVerify m = DVCID__LOGIN_PHONE_VERIFY__INIT;
+    m.login_id = (char *)lid;
+    m.code = (char *)code;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, &m);
+}
+
+/* Adding a phone to the signed-in account (password "" for none), then its code. */
+static inline Dvcid__Reply *tap_acct_add_phone(tap_acct_t *t, const char *token, const char *phone,
+                                               const char *password) {
+    Dvcid__MeAddPhone m = DVCID__ME_ADD_PHONE__INIT;
+    m.token = (char *)token;
+    m.phone = (char *)phone;
+    m.password = (char *)password;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_ME_ADD_PHONE, &m);
+}
+
+static inline Dvcid__Reply *tap_acct_add_phone_verify(tap_acct_t *t, const char *token,
+                                                      const char *code) {
+    Dvcid__MeAddPhoneVerify m = DVCID__ME_ADD_PHONE_VERIFY__INIT;
+    m.token = (char *)token;
+    m.code = (char *)code;
+    return tap_acct_ask(t, DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, &m);
+}
+
 /* The signed-in user's MeGet; caller frees the reply. */
 static inline Dvcid__Reply *tap_acct_me(tap_acct_t *t, const char *token) {
     Dvcid__MeGet m = DVCID__ME_GET__INIT;
     m.token = (char *)token;
     return tap_acct_ask(t, DVCID__REQUEST__BODY_ME_GET, &m);
+}
+
+/* Writes a flow of kind in state for id_number (phone in E.164, "" for none), expiring at
+ * expires (unix ms), into account-svc's LMDB between tap_acct_config and tap_acct_run;
+ * a registration gets a person. Its id into hex. Returns 0 or -1. */
+static inline int tap_acct_flow_put(tap_acct_t *t, acct_flow_kind_t kind, acct_flow_state_t state,
+                                    const char *id_number, const char *phone, uint64_t expires,
+                                    char hex[CMN_ID_HEX]) {
+    uint8_t id[CMN_ID_BYTES];
+    cmn_shard_id_new(id, cmn_shard_key_of_id_number(id_number));
+    cmn_id_to_hex(id, hex);
+    Dvcid__Store__Person person = DVCID__STORE__PERSON__INIT;
+    person.full_name = "Lê Văn Cường";
+    person.date_of_birth = "1990-05-17";
+    Dvcid__Store__Flow f = DVCID__STORE__FLOW__INIT;
+    f.kind = kind;
+    f.state = state;
+    f.id_number = (char *)id_number;
+    f.phone = (char *)phone;
+    f.expires_ms = expires;
+    f.lang = "vi";
+    if (kind == ACCT_FLOW_REGISTER)
+        f.person = &person;
+    cmn_db_t *db = acct_service_db_open(&t->cfg, 0);
+    MDB_txn *txn = NULL;
+    int rc = db ? cmn_db_txn_begin(db, NULL, 0, &txn) : -1;
+    if (rc == 0)
+        rc = acct_flow_save(txn, cmn_db_dbi(db, ACCT_DB_FLOWS), id, &f);
+    if (rc == 0)
+        rc = mdb_txn_commit(txn) == 0 ? 0 : -1;
+    else if (txn)
+        mdb_txn_abort(txn);
+    cmn_db_destroy(&db);
+    return rc;
+}
+
+/* The id of the flow otp-svc heard of last (as hex, "" when none). */
+static inline void tap_acct_last_flow(const tap_acct_t *t, char hex[CMN_ID_HEX]) {
+    hex[0] = '\0';
+    if (t->nflows > 0)
+        cmn_id_to_hex(t->flows[t->nflows - 1].id, hex);
 }
 
 /* Frees a reply and nullifies the pointer. */
@@ -434,5 +529,48 @@ static inline void tap_acct_free(Dvcid__Reply **r) {
         dvcid__reply__free_unpacked(*r, NULL);
     *r = NULL;
 }
+
+/* How many times account-svc asked otp-svc for or about a code. */
+static inline int tap_acct_asks(const tap_acct_t *t) { return t->issued + t->resent + t->verifies; }
+
+/* Checks that the reply of ask (an expression) has status want (0: success), and frees it. */
+#define TAP_ACCT_EXPECT(ask, want, what)                                                           \
+    do {                                                                                           \
+        Dvcid__Reply *expect_r_ = (ask);                                                           \
+        CHECK(tap_acct_status(expect_r_) == (int)(want), "%s: %d", what,                           \
+              tap_acct_status(expect_r_));                                                         \
+        tap_acct_free(&expect_r_);                                                                 \
+    } while (0)
+
+/* The same, and otp-svc was not asked meanwhile (account-svc answered it alone). */
+#define TAP_ACCT_QUIET(t, ask, want, what)                                                         \
+    do {                                                                                           \
+        int quiet_n_ = tap_acct_asks(t);                                                           \
+        TAP_ACCT_EXPECT(ask, want, what);                                                          \
+        CHECK(tap_acct_asks(t) == quiet_n_, "%s: otp-svc asked", what);                            \
+    } while (0)
+
+/* The same with otp-svc (the model of tap t) answering status to ask's issue, resend or
+ * verify: account-svc answers otp-svc's refusal as it is. */
+#define TAP_ACCT_REFUSED(t, status, ask, what)                                                     \
+    do {                                                                                           \
+        (t)->otp_refuse = (status);                                                                \
+        TAP_ACCT_EXPECT(ask, status, what);                                                        \
+        (t)->otp_refuse = 0;                                                                       \
+    } while (0)
+
+/* The same with otp-svc silent and the request's deadline 1.5 s ahead: a timeout, and
+ * otp-svc got the one ask. */
+#define TAP_ACCT_SILENT(t, ask, what)                                                              \
+    do {                                                                                           \
+        int silent_n_ = (t)->muted;                                                                \
+        (t)->otp_mute = 1;                                                                         \
+        (t)->deadline_in = 1500;                                                                   \
+        TAP_ACCT_EXPECT(ask, DVCID__STATUS__STATUS_TIMEOUT, what);                                 \
+        (t)->otp_mute = 0;                                                                         \
+        (t)->deadline_in = 0;                                                                      \
+        CHECK((t)->muted == silent_n_ + 1, "%s: %d asks unanswered", what,                         \
+              (t)->muted - silent_n_);                                                             \
+    } while (0)
 
 #endif

@@ -4,7 +4,11 @@
  * masked; resend and another method reach otp-svc for the same flow; a wrong code is
  * otp-svc's answer; the right one opens a session (a token and a signed JWT) and ends
  * the flow; a lost phone is proved by a code to the new phone and becomes the primary;
- * repeated wrong passwords lock the ID. */
+ * repeated wrong passwords lock the ID. Failure paths: otp-svc's refusal of the first code
+ * is the answer and keeps no flow; its refusal of a resend or a code is the answer and
+ * leaves the flow as it was; a silent otp-svc is a timeout; a step out of order is
+ * flow_state; the account's wrong codes past account.max_otp_failures_per_hour refuse
+ * even the right one without asking otp-svc; an expired flow is not_found at every step. */
 #include <stdio.h>
 #include <string.h>
 
@@ -20,6 +24,7 @@ static tap_acct_t t;
 static void s_tune(cmn_config_t *cfg) {
     cfg->account_phone_change_cooling_off = 0; /* the new phone takes over at once */
     cfg->login_max_failures = 3;
+    cfg->account_max_otp_failures_per_hour = 3;
 }
 
 /* A started sign-in's id into lid (empty when it did not start). */
@@ -42,22 +47,18 @@ static Dvcid__Reply *s_resend(const char *lid) {
     return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_RESEND, &m);
 }
 
-static Dvcid__Reply *s_phone(const char *lid, const char *phone) {
-    Dvcid__LoginPhone m = DVCID__LOGIN_PHONE__INIT;
-    m.login_id = (char *)lid;
-    m.new_phone = (char *)phone;
-    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_PHONE, &m);
-}
-
-static Dvcid__Reply *s_phone_verify(const char *lid, const char *code) {
-    Dvcid__LoginPhoneVerify m = DVCID__LOGIN_PHONE_VERIFY__INIT;
-    m.login_id = (char *)lid;
-    m.code = (char *)code;
-    return tap_acct_ask(&t, DVCID__REQUEST__BODY_LOGIN_PHONE_VERIFY, &m);
-}
-
 int main(void) {
-    if (tap_acct_start(&t, s_tune) != 0) {
+    /* Sign-ins of S_ID past their time: one waiting for its code, one for a new phone's. */
+    char old_code[CMN_ID_HEX] = "", old_phone[CMN_ID_HEX] = "";
+    uint64_t now = cmn_time_now_ms();
+    CHECK(tap_acct_config(&t, s_tune) == 0, "config");
+    CHECK(tap_acct_flow_put(&t, ACCT_FLOW_LOGIN, ACCT_FLOW_OTP_PENDING, S_ID, "+84912000111",
+                            now - 1, old_code) == 0,
+          "expired sign-in seeded");
+    CHECK(tap_acct_flow_put(&t, ACCT_FLOW_LOGIN, ACCT_FLOW_PHONE_PENDING, S_ID, "+84912000111",
+                            now - 1, old_phone) == 0,
+          "expired lost phone seeded");
+    if (tap_acct_run(&t) != 0) {
         CHECK(0, "account-svc did not start");
         tap_acct_stop(&t);
         return TEST_DONE();
@@ -70,10 +71,8 @@ int main(void) {
     CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "wrong password: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = tap_acct_login_start(&t, "001090999999", S_PASSWORD);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "unknown ID: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_login_start(&t, "001090999999", S_PASSWORD),
+                    DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "unknown ID");
     CHECK(t.issued == issued, "a code asked without the password");
     r = tap_acct_login_start(&t, "123", "");
     CHECK(tap_acct_detail(r, "id_number", "invalid") && tap_acct_detail(r, "password", "required"),
@@ -95,8 +94,19 @@ int main(void) {
     CHECK(t.issued == issued + 1 && t.last_purpose == DVCID__PURPOSE__PURPOSE_LOGIN,
           "a sign-in code asked (%d, purpose %d)", t.issued - issued, t.last_purpose);
     CHECK_STR(t.last_phone, "+84912000111");
+    /* Out of order: the new phone's code before any new phone. */
+    TAP_ACCT_QUIET(&t, tap_acct_login_phone_verify(&t, lid, TAP_ACCT_CODE),
+                   DVCID__STATUS__STATUS_FLOW_STATE, "lost-phone code first");
+
+    /* otp-svc's refusals of a resend and of a code are the answers; the flow stays. */
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_RATE_LIMITED, s_resend(lid), "resend refused");
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_OTP_EXPIRED,
+                     tap_acct_login_verify(&t, lid, TAP_ACCT_CODE), "code expired");
+    /* otp-svc silent: a timeout at the request's deadline. */
+    TAP_ACCT_SILENT(&t, tap_acct_login_verify(&t, lid, TAP_ACCT_CODE), "silent otp-svc");
 
     /* Resend and another method: otp-svc, same flow; a method that is not there. */
+    int resent = t.resent;
     r = s_resend(lid);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_OTP_SENT, "resend: %d",
           tap_acct_status(r));
@@ -105,17 +115,15 @@ int main(void) {
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_OTP_SENT, "method: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    CHECK(t.resent == 2, "resends %d", t.resent);
+    CHECK(t.resent == resent + 2, "resends %d", t.resent - resent);
     CHECK_STR(t.last_phone, "+84912000111");
     r = s_method(lid, "m7");
     CHECK(tap_acct_detail(r, "method_id", "invalid"), "unknown method: %d", tap_acct_status(r));
     tap_acct_free(&r);
 
     /* A wrong code, then the right one: a session; the flow ends with it. */
-    r = tap_acct_login_verify(&t, lid, "111111");
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "wrong code: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_login_verify(&t, lid, "111111"), DVCID__STATUS__STATUS_OTP_INVALID,
+                    "wrong code");
     r = tap_acct_login_verify(&t, lid, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_SESSION, "session: %d",
           tap_acct_status(r));
@@ -127,25 +135,23 @@ int main(void) {
         CHECK(r->session->expires_in > 0, "expires_in");
     }
     tap_acct_free(&r);
-    r = tap_acct_login_verify(&t, lid, TAP_ACCT_CODE);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_NOT_FOUND, "flow after the session: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_login_verify(&t, lid, TAP_ACCT_CODE), DVCID__STATUS__STATUS_NOT_FOUND,
+                    "flow after the session");
 
     /* A lost phone: a code to the new one, for the phone purpose; it becomes primary. */
     r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
     s_started(r, lid, sizeof(lid));
     tap_acct_free(&r);
-    r = s_phone(lid, "12");
+    r = tap_acct_login_phone(&t, lid, "12");
     CHECK(tap_acct_detail(r, "new_phone", "invalid"), "bad new phone: %d", tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_phone(lid, "0987000222");
+    r = tap_acct_login_phone(&t, lid, "0987000222");
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_OTP_SENT, "phone: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
     CHECK(t.last_purpose == DVCID__PURPOSE__PURPOSE_PHONE_CHANGE, "purpose %d", t.last_purpose);
     CHECK_STR(t.last_phone, "+84987000222");
-    r = s_phone_verify(lid, TAP_ACCT_CODE);
+    r = tap_acct_login_phone_verify(&t, lid, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_PHONE_CHANGED,
           "phone changed: %d", tap_acct_status(r));
     if (r && r->body_case == DVCID__REPLY__BODY_PHONE_CHANGED)
@@ -155,6 +161,39 @@ int main(void) {
     s_started(r, lid, sizeof(lid));
     tap_acct_free(&r);
     CHECK_STR(t.last_phone, "+84987000222");
+
+    /* The account's wrong codes: two more make account.max_otp_failures_per_hour (3); then
+     * even the right code is refused, rate_limited, and otp-svc is not asked. */
+    for (int i = 0; i < 2; i++) {
+        r = tap_acct_login_verify(&t, lid, "111111");
+        CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "wrong code %d: %d", i,
+              tap_acct_status(r));
+        tap_acct_free(&r);
+    }
+    int asks = tap_acct_asks(&t);
+    r = tap_acct_login_verify(&t, lid, TAP_ACCT_CODE);
+    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_RATE_LIMITED && r->error->retry_after &&
+              r->error->retry_after->value > 0,
+          "over the wrong-code limit: %d", tap_acct_status(r));
+    tap_acct_free(&r);
+    CHECK(tap_acct_asks(&t) == asks, "otp-svc asked over the limit");
+
+    /* otp-svc refuses the first code: its answer, and no flow is kept. */
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_UNAVAILABLE,
+                     tap_acct_login_start(&t, S_ID, S_PASSWORD), "first code refused");
+    char gone[CMN_ID_HEX];
+    tap_acct_last_flow(&t, gone);
+    TAP_ACCT_QUIET(&t, s_resend(gone), DVCID__STATUS__STATUS_NOT_FOUND, "refused start kept");
+
+    /* Past its time: not_found at every step, and otp-svc is not asked. */
+    TAP_ACCT_QUIET(&t, s_resend(old_code), DVCID__STATUS__STATUS_NOT_FOUND, "expired resend");
+    TAP_ACCT_QUIET(&t, s_method(old_code, "m0"), DVCID__STATUS__STATUS_NOT_FOUND, "expired method");
+    TAP_ACCT_QUIET(&t, tap_acct_login_verify(&t, old_code, TAP_ACCT_CODE),
+                   DVCID__STATUS__STATUS_NOT_FOUND, "expired verify");
+    TAP_ACCT_QUIET(&t, tap_acct_login_phone(&t, old_code, "0987000333"),
+                   DVCID__STATUS__STATUS_NOT_FOUND, "expired phone");
+    TAP_ACCT_QUIET(&t, tap_acct_login_phone_verify(&t, old_phone, TAP_ACCT_CODE),
+                   DVCID__STATUS__STATUS_NOT_FOUND, "expired phone verify");
 
     /* Wrong passwords up to login.max_failures: locked, with a retry time. */
     int status = 0;
@@ -166,10 +205,8 @@ int main(void) {
         tap_acct_free(&r);
     }
     CHECK(status == DVCID__STATUS__STATUS_ACCOUNT_LOCKED, "locked after 3: %d", status);
-    r = tap_acct_login_start(&t, S_ID, S_PASSWORD);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_ACCOUNT_LOCKED, "the right one too: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_login_start(&t, S_ID, S_PASSWORD),
+                    DVCID__STATUS__STATUS_ACCOUNT_LOCKED, "the right one too");
 
     tap_acct_stop(&t);
     return TEST_DONE();

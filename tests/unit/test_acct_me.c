@@ -18,21 +18,6 @@ static tap_acct_t t;
 /* Every add needs the password again: the session is always older than 0 s. */
 static void s_tune(cmn_config_t *cfg) { cfg->account_reauth_seconds = 0; }
 
-static Dvcid__Reply *s_add(const char *token, const char *phone, const char *password) {
-    Dvcid__MeAddPhone m = DVCID__ME_ADD_PHONE__INIT;
-    m.token = (char *)token;
-    m.phone = (char *)phone;
-    m.password = (char *)password;
-    return tap_acct_ask(&t, DVCID__REQUEST__BODY_ME_ADD_PHONE, &m);
-}
-
-static Dvcid__Reply *s_add_verify(const char *token, const char *code) {
-    Dvcid__MeAddPhoneVerify m = DVCID__ME_ADD_PHONE_VERIFY__INIT;
-    m.token = (char *)token;
-    m.code = (char *)code;
-    return tap_acct_ask(&t, DVCID__REQUEST__BODY_ME_ADD_PHONE_VERIFY, &m);
-}
-
 static Dvcid__Reply *s_logout(const char *token) {
     Dvcid__Logout m = DVCID__LOGOUT__INIT;
     m.token = (char *)token;
@@ -64,30 +49,26 @@ int main(void) {
     tap_acct_free(&r);
 
     /* A phone already the account's; then a new one: a code to it. */
-    r = s_add(token, "0987000777", "");
+    r = tap_acct_add_phone(&t, token, "0987000777", "");
     CHECK(tap_acct_detail(r, "password", "required"), "re-authentication asked: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_add(token, "0987000777", "Wr0ng!Password1");
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "wrong password: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_add_phone(&t, token, "0987000777", "Wr0ng!Password1"),
+                    DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "wrong password");
     CHECK(t.issued == 2, "a code asked before the password was checked (%d)", t.issued);
-    r = s_add(token, "0912000777", S_PASSWORD);
+    r = tap_acct_add_phone(&t, token, "0912000777", S_PASSWORD);
     CHECK(tap_acct_detail(r, "phone", "already_added"), "already there: %d", tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_add(token, "0987000777", S_PASSWORD);
+    r = tap_acct_add_phone(&t, token, "0987000777", S_PASSWORD);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_OTP_SENT, "add: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
     CHECK(t.last_purpose == DVCID__PURPOSE__PURPOSE_ADD_PHONE, "purpose %d", t.last_purpose);
     CHECK_STR(t.last_phone, "+84987000777");
-    r = s_add_verify(token, "222222");
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "wrong code: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_add_phone_verify(&t, token, "222222"),
+                    DVCID__STATUS__STATUS_OTP_INVALID, "wrong code");
     int notices = t.notices;
-    r = s_add_verify(token, TAP_ACCT_CODE);
+    r = tap_acct_add_phone_verify(&t, token, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_PHONES, "added: %d",
           tap_acct_status(r));
     if (r && r->body_case == DVCID__REPLY__BODY_PHONES)
@@ -95,10 +76,8 @@ int main(void) {
                   !r->phones->phones[1]->primary,
               "two phones, the first primary");
     tap_acct_free(&r);
-    r = s_add_verify(token, TAP_ACCT_CODE);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_FLOW_STATE, "no phone waiting: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_add_phone_verify(&t, token, TAP_ACCT_CODE),
+                    DVCID__STATUS__STATUS_FLOW_STATE, "no phone waiting");
     for (int i = 0; i < 60 && t.notices <= notices; i++)
         tap_acct_pump(&t, 100, NULL);
     CHECK(t.notices > notices, "the old phone heard of the new one (%d)", t.notices - notices);
@@ -108,10 +87,7 @@ int main(void) {
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_LOGOUT, "logout: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = tap_acct_me(&t, token);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_UNAUTHORIZED, "after logout: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_me(&t, token), DVCID__STATUS__STATUS_UNAUTHORIZED, "after logout");
     tap_acct_stop(&t);
     return TEST_DONE();
 }

@@ -2,7 +2,10 @@
  * model of otp-svc (tap_acct.h): an ID and phone that match and two that do not get the
  * same answer, the second a silent decoy challenge that never verifies; the password
  * waits for a verified code and follows the rule; the new password signs in, the old
- * one does not, every session of the account ends, and the account's phones hear of it. */
+ * one does not, every session of the account ends, and the account's phones hear of it.
+ * Failure paths: otp-svc's refusal of the first code is the answer and keeps no reset;
+ * its refusal of a resend or a code, and its silence (a timeout), leave the reset as it
+ * was; an expired reset is not_found at every step, without asking otp-svc. */
 #include <stdio.h>
 #include <string.h>
 
@@ -57,7 +60,17 @@ static Dvcid__Reply *s_password(const char *id, const char *pw, const char *conf
 }
 
 int main(void) {
-    if (tap_acct_start(&t, NULL) != 0) {
+    /* Resets of S_ID past their time: one waiting for its code, one verified. */
+    char old_code[CMN_ID_HEX] = "", old_verified[CMN_ID_HEX] = "";
+    uint64_t now = cmn_time_now_ms();
+    CHECK(tap_acct_config(&t, NULL) == 0, "config");
+    CHECK(tap_acct_flow_put(&t, ACCT_FLOW_RESET, ACCT_FLOW_OTP_PENDING, S_ID, "+84912000333",
+                            now - 1, old_code) == 0,
+          "expired reset seeded");
+    CHECK(tap_acct_flow_put(&t, ACCT_FLOW_RESET, ACCT_FLOW_OTP_VERIFIED, S_ID, "+84912000333",
+                            now - 1, old_verified) == 0,
+          "expired verified reset seeded");
+    if (tap_acct_run(&t) != 0) {
         CHECK(0, "account-svc did not start");
         tap_acct_stop(&t);
         return TEST_DONE();
@@ -74,14 +87,10 @@ int main(void) {
     s_started(r, decoy, sizeof(decoy));
     tap_acct_free(&r);
     CHECK(decoy[0] && t.last_silent == 1, "decoy started silent (%d)", t.last_silent);
-    r = s_verify(decoy, TAP_ACCT_CODE);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "decoy verify: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
-    r = s_password(decoy, S_NEW, S_NEW);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_FLOW_STATE, "decoy password: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(s_verify(decoy, TAP_ACCT_CODE), DVCID__STATUS__STATUS_OTP_INVALID,
+                    "decoy verify");
+    TAP_ACCT_EXPECT(s_password(decoy, S_NEW, S_NEW), DVCID__STATUS__STATUS_FLOW_STATE,
+                    "decoy password");
 
     /* The account's phone: a real code, for the reset purpose. */
     r = s_start(S_ID, S_PHONE);
@@ -96,14 +105,16 @@ int main(void) {
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_OTP_SENT, "resend: %d",
           tap_acct_status(r));
     tap_acct_free(&r);
-    r = s_password(real, S_NEW, S_NEW);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_FLOW_STATE, "password before code: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
-    r = s_verify(real, "999999");
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_OTP_INVALID, "wrong code: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(s_password(real, S_NEW, S_NEW), DVCID__STATUS__STATUS_FLOW_STATE,
+                    "password before code");
+    /* otp-svc's refusals and its silence: the answers, and the reset stays as it was. */
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_RATE_LIMITED, s_resend(real), "resend refused");
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_OTP_EXPIRED, s_verify(real, TAP_ACCT_CODE),
+                     "code expired");
+    TAP_ACCT_SILENT(&t, s_resend(real), "silent otp-svc");
+    TAP_ACCT_EXPECT(s_password(real, S_NEW, S_NEW), DVCID__STATUS__STATUS_FLOW_STATE,
+                    "still unverified");
+    TAP_ACCT_EXPECT(s_verify(real, "999999"), DVCID__STATUS__STATUS_OTP_INVALID, "wrong code");
     r = s_verify(real, TAP_ACCT_CODE);
     CHECK(tap_acct_status(r) == 0 && r->body_case == DVCID__REPLY__BODY_FLOW_STATE, "verify: %d",
           tap_acct_status(r));
@@ -122,20 +133,13 @@ int main(void) {
     if (r && r->body_case == DVCID__REPLY__BODY_FLOW_STATE)
         CHECK_STR(r->flow_state->state, "done");
     tap_acct_free(&r);
-    r = s_password(real, S_NEW, S_NEW);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_NOT_FOUND, "flow after the reset: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(s_password(real, S_NEW, S_NEW), DVCID__STATUS__STATUS_NOT_FOUND,
+                    "flow after the reset");
 
     /* The old session ended; the old password is wrong, the new one signs in. */
-    r = tap_acct_me(&t, token);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_UNAUTHORIZED, "old session: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
-    r = tap_acct_login_start(&t, S_ID, S_OLD);
-    CHECK(tap_acct_status(r) == DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "old password: %d",
-          tap_acct_status(r));
-    tap_acct_free(&r);
+    TAP_ACCT_EXPECT(tap_acct_me(&t, token), DVCID__STATUS__STATUS_UNAUTHORIZED, "old session");
+    TAP_ACCT_EXPECT(tap_acct_login_start(&t, S_ID, S_OLD),
+                    DVCID__STATUS__STATUS_INVALID_CREDENTIALS, "old password");
     tap_acct_login(&t, S_ID, S_NEW, token, sizeof(token));
     CHECK(token[0], "the new password signs in");
 
@@ -144,6 +148,22 @@ int main(void) {
     for (int i = 0; i < 60 && t.notices < want; i++)
         tap_acct_pump(&t, 100, NULL);
     CHECK(t.notices >= want, "notices %d (before %d)", t.notices, notices);
+
+    /* otp-svc refuses the first code: its answer, and no reset is kept. */
+    TAP_ACCT_REFUSED(&t, DVCID__STATUS__STATUS_RATE_LIMITED, s_start(S_ID, S_PHONE),
+                     "first code refused");
+    char gone[CMN_ID_HEX];
+    tap_acct_last_flow(&t, gone);
+    int asks = tap_acct_asks(&t);
+    TAP_ACCT_EXPECT(s_resend(gone), DVCID__STATUS__STATUS_NOT_FOUND, "refused start kept");
+
+    /* Past its time: not_found at every step, and otp-svc is not asked. */
+    TAP_ACCT_EXPECT(s_resend(old_code), DVCID__STATUS__STATUS_NOT_FOUND, "expired resend");
+    TAP_ACCT_EXPECT(s_verify(old_code, TAP_ACCT_CODE), DVCID__STATUS__STATUS_NOT_FOUND,
+                    "expired verify");
+    TAP_ACCT_EXPECT(s_password(old_verified, S_NEW, S_NEW), DVCID__STATUS__STATUS_NOT_FOUND,
+                    "expired password");
+    CHECK(tap_acct_asks(&t) == asks, "otp-svc asked about a gone or expired reset");
 
     tap_acct_stop(&t);
     return TEST_DONE();
