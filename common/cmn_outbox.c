@@ -1,8 +1,12 @@
 /* cmn_outbox: entries keyed by string in their own database; the keys in flight in a
- * hash in memory, each ask's continuation carrying a copy of its key. */
+ * hash in memory, each ask's continuation carrying a copy of its key. A peer that
+ * refuses (its store is full, say) gets one entry a while, the probe, instead of every
+ * entry every retry: on a slow machine re-asking a thousand entries a second of a peer
+ * that cannot store any took both processes down with it (test_storage_full). */
 #include "cmn_outbox.h"
 
 #include <czmq.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,15 +15,24 @@
 #include "cmn_log.h"
 #include "cmn_time.h"
 
+/* The first wait after a refusal, doubled at each refused probe up to the cap. */
+#define S_BACKOFF_MS 1000u
+#define S_BACKOFF_CAP_MS 8000u
+
 struct cmn_outbox {
     cmn_outbox_opts_t o;
     zhashx_t *in_flight; /* key -> (void *)1 */
+    uint64_t backoff_ms; /* 0: the peer takes entries; else the wait between probes */
+    uint64_t probe_at;   /* no probe before this time (ms) */
+    int in_retry;        /* cmn_outbox_retry is sending */
+    int probe_left;      /* probes the running retry may still send */
 };
 
 /* One ask in flight: what its continuation needs. */
 typedef struct {
     cmn_outbox_t *outbox;
     uint64_t at_ms;
+    int probe; /* sent while the peer refused */
     char key[CMN_OUTBOX_KEY_MAX];
 } s_ack_t;
 
@@ -69,6 +82,36 @@ int cmn_outbox_put_msg(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *key, cons
     return s_put_rc(cmn_db_put_msg(ctx->txn, self->o.dbi, key, klen, msg, noover));
 }
 
+/* A peer that cannot store now answers UNAVAILABLE (a full map, a rolled-back batch)
+ * or INTERNAL; a deadline that passed says nothing about it. */
+static bool s_refusal(const Dvcid__Reply *reply) {
+    return reply->error && (reply->error->status == DVCID__STATUS__STATUS_UNAVAILABLE ||
+                            reply->error->status == DVCID__STATUS__STATUS_INTERNAL);
+}
+
+/* Records what the answer to a says of the peer: an acknowledgement ends the backoff; a
+ * refusal starts it, or doubles it when the refused ask was a probe (the refusals of
+ * asks sent before the first one say nothing new). */
+static void s_backoff_note(cmn_outbox_t *self, const s_ack_t *a, const Dvcid__Reply *reply,
+                           int done) {
+    if (done == CMN_OUTBOX_DONE && !reply->error) {
+        if (self->backoff_ms)
+            CMN_INFO(NULL, "%s: %s takes entries again", self->o.name, self->o.peer_name);
+        self->backoff_ms = 0;
+        return;
+    }
+    if (done == CMN_OUTBOX_DONE || !s_refusal(reply) || (self->backoff_ms && !a->probe))
+        return;
+    if (!self->backoff_ms) {
+        self->backoff_ms = S_BACKOFF_MS;
+        CMN_WARN(NULL, "%s: %s refuses (status %d): one entry at a time until it takes one",
+                 self->o.name, self->o.peer_name, (int)reply->error->status);
+    } else if (self->backoff_ms < S_BACKOFF_CAP_MS) {
+        self->backoff_ms *= 2;
+    }
+    self->probe_at = cmn_time_mono_ms() + self->backoff_ms;
+}
+
 /* The peer answered (or the deadline passed, or the ask was undone with its item): an
  * acknowledgement deletes the entry, anything else leaves it for the next retry. */
 static int s_on_answer(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
@@ -86,6 +129,7 @@ static int s_on_answer(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     } else {
         done = reply->error ? CMN_OUTBOX_KEEP : CMN_OUTBOX_DONE;
     }
+    s_backoff_note(self, a, reply, done);
     int rc = 0;
     if (done == CMN_OUTBOX_DONE)
         rc = cmn_db_del(ctx->txn, self->o.dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
@@ -98,6 +142,10 @@ static int s_on_answer(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
 
 void cmn_outbox_send(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const char *key,
                      Dvcid__Request *req, uint64_t at_ms) {
+    /* While the peer refuses, an entry waits on disk for the retry that finds the peer
+     * taking them again; only that retry's probe goes. */
+    if (self->backoff_ms && (!self->in_retry || self->probe_left == 0))
+        return;
     s_ack_t *a = calloc(1, sizeof(*a));
     if (!a || strlen(key) >= sizeof(a->key)) {
         CMN_ERROR(trace, "%s %s: out of memory; left for the next try", self->o.name, key);
@@ -106,6 +154,11 @@ void cmn_outbox_send(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *trace, cons
     }
     a->outbox = self;
     a->at_ms = at_ms;
+    if (self->backoff_ms) {
+        a->probe = 1;
+        self->probe_left--;
+        self->probe_at = cmn_time_mono_ms() + self->backoff_ms; /* one probe per wait */
+    }
     snprintf(a->key, sizeof(a->key), "%s", key);
     zhashx_insert(self->in_flight, a->key, (void *)1);
     cmn_service_ask(ctx, self->o.peer, req, trace, cmn_time_now_ms() + self->o.ack_ms, s_on_answer,
@@ -152,7 +205,7 @@ typedef struct {
 /* Sends one waiting entry again unless it is in flight; retry_max a turn at the most. */
 static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
     s_retry_t *r = arg;
-    if (r->n++ == r->self->o.retry_max)
+    if (r->n++ == r->self->o.retry_max || (r->self->backoff_ms && r->self->probe_left == 0))
         return CMN_DB_EACH_STOP;
     char key[CMN_OUTBOX_KEY_MAX];
     if (k->mv_size == 0 || k->mv_size >= sizeof(key))
@@ -166,6 +219,14 @@ static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
 }
 
 int cmn_outbox_retry(cmn_outbox_t *self, cmn_ctx_t *ctx) {
+    if (self->backoff_ms && cmn_time_mono_ms() < self->probe_at)
+        return 0;
     s_retry_t r = {self, ctx, cmn_time_now_ms(), 0};
-    return cmn_db_each(ctx->txn, self->o.dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
+    self->in_retry = 1;
+    self->probe_left = 1;
+    int rc = cmn_db_each(ctx->txn, self->o.dbi, NULL, 0, s_retry_one, &r) < 0 ? -1 : 0;
+    self->in_retry = 0;
+    return rc;
 }
+
+int cmn_outbox_refused(const cmn_outbox_t *self) { return self->backoff_ms != 0; }

@@ -10,7 +10,12 @@
  * Keys are strings (at most CMN_OUTBOX_KEY_MAX - 1 bytes); which keys are in flight
  * lives in memory only, so after a restart every stored entry is simply asked again.
  * What an entry's value holds and which request carries it are the owner's: the
- * outbox stores bytes and sends requests. */
+ * outbox stores bytes and sends requests.
+ *
+ * A peer that answers UNAVAILABLE or INTERNAL (it cannot store: a full map) is not
+ * asked every entry every retry: entries wait on disk, and a retry sends one of them
+ * (a probe) after 1 s, then 2, 4 and 8 s while probes are refused; the first entry the
+ * peer acknowledges ends it, and the next retry sends the rest. */
 #ifndef CMN_OUTBOX_H
 #define CMN_OUTBOX_H
 
@@ -84,6 +89,9 @@ void cmn_outbox_send_packed(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *trac
 /* Calls again for every stored entry not in flight, in key order, retry_max at the most.
  * Returns 0, or -1 on a storage error or an error of again. */
 int cmn_outbox_retry(cmn_outbox_t *self, cmn_ctx_t *ctx);
+
+/* 1 while the peer refuses entries (above), else 0. */
+int cmn_outbox_refused(const cmn_outbox_t *self);
 
 /* Entries asked and not yet answered (status, metrics). */
 size_t cmn_outbox_in_flight(const cmn_outbox_t *self);

@@ -6,7 +6,9 @@
  * entries go out in the order they were staged, the first time and on a retry; a put on
  * a full map returns -1 and leaves nothing written; a put with CMN_DB_NOOVER keeps an
  * entry already there and says so (1). Entries are sent as stored
- * (cmn_outbox_send_packed): the peer reads them as ordinary OtpNotice requests. */
+ * (cmn_outbox_send_packed): the peer reads them as ordinary OtpNotice requests. A peer
+ * that refuses (UNAVAILABLE) is sent nothing more but one probe per backoff, which
+ * doubles while probes are refused; its first acknowledgement sends the rest. */
 #include <czmq.h>
 #include <pthread.h>
 #include <signal.h>
@@ -139,7 +141,30 @@ static void s_ack(zsock_t *peer, s_ask_t *a) {
     zsock_send(peer, "b", buf, n);
 }
 
+/* Answers ask a with an error of status (the peer cannot store it) and frees it. */
+static void s_refuse(zsock_t *peer, s_ask_t *a, Dvcid__Status status) {
+    Dvcid__Reply r = DVCID__REPLY__INIT;
+    Dvcid__Error e = DVCID__ERROR__INIT;
+    e.status = status;
+    r.request_id = a->rid;
+    r.error = &e;
+    uint8_t buf[64];
+    size_t n = dvcid__reply__pack(&r, buf);
+    zframe_send(&a->who, peer, ZFRAME_MORE);
+    zsock_send(peer, "b", buf, n);
+}
+
 static void s_drop(s_ask_t *a) { zframe_destroy(&a->who); }
+
+/* No ask reaches the peer within ms. */
+static int s_quiet(zsock_t *peer, int ms) {
+    zsock_set_rcvtimeo(peer, ms);
+    zmsg_t *m = zmsg_recv(peer);
+    int quiet = m == NULL;
+    zmsg_destroy(&m);
+    zsock_set_rcvtimeo(peer, 10000);
+    return quiet;
+}
 
 /* Waits for entry key to leave the outbox (an ack's delete commits with its batch). */
 static int s_gone(const char *key) {
@@ -158,6 +183,45 @@ static void s_expect(zsock_t *peer, const char *const *want, int n, s_ask_t *got
               got[i].id, want[i]);
         CHECK(rc != 0 || got[i].stored, "%s: %s was on disk when asked", when, want[i]);
     }
+}
+
+/* A refusing peer: after d1 is refused, d2 and d3 wait on disk; one probe (d1, the
+ * first key) after 1 s, a refused probe doubles the wait, an acknowledged one sends the
+ * rest at the next retry. */
+static void s_backoff(zsock_t *c, zsock_t *peer) {
+    tap_service_send(c, 10, "put:d1", 0);
+    Dvcid__Reply *r = tap_service_recv(c);
+    CHECK(r && tap_service_status(r) == 0, "put d1 answered");
+    dvcid__reply__free_unpacked(r, NULL);
+    s_ask_t a[3];
+    const char *d1[] = {"d1"}, *rest[] = {"d2", "d3"};
+    s_expect(peer, d1, 1, a, "before the refusal");
+    s_refuse(peer, &a[0], DVCID__STATUS__STATUS_UNAVAILABLE);
+    usleep(100 * 1000);
+    CHECK(cmn_outbox_refused(s_box) == 1, "the refusal is noted");
+    uint64_t t0 = cmn_time_mono_ms();
+    tap_service_send(c, 11, "put:d2,d3", 0);
+    r = tap_service_recv(c);
+    CHECK(r && tap_service_status(r) == 0, "put d2, d3 answered while the peer refuses");
+    dvcid__reply__free_unpacked(r, NULL);
+    CHECK(s_stored("d2") && s_stored("d3"), "d2 and d3 stored");
+    s_expect(peer, d1, 1, a, "the first probe");
+    uint64_t waited = cmn_time_mono_ms() - t0;
+    CHECK(waited >= 800, "the first probe after %llu ms, not at once", (unsigned long long)waited);
+    CHECK(s_quiet(peer, 300), "one probe in flight, nothing else");
+    t0 = cmn_time_mono_ms();
+    s_refuse(peer, &a[0], DVCID__STATUS__STATUS_UNAVAILABLE);
+    s_expect(peer, d1, 1, a, "the second probe");
+    waited = cmn_time_mono_ms() - t0;
+    CHECK(waited >= 1800, "a refused probe doubles the wait: %llu ms", (unsigned long long)waited);
+    s_ack(peer, &a[0]);
+    CHECK(s_gone("d1"), "the acknowledged probe deleted d1");
+    s_expect(peer, rest, 2, a, "the rest after the peer took one");
+    CHECK(cmn_outbox_refused(s_box) == 0, "the backoff ended");
+    for (int i = 0; i < 2; i++)
+        s_ack(peer, &a[i]);
+    for (int i = 0; i < 2; i++)
+        CHECK(s_gone(rest[i]), "%s acknowledged and deleted", rest[i]);
 }
 
 /* A full map: a put fails with -1 and the entry is not there. */
@@ -292,6 +356,8 @@ int main(void) {
         s_ack(peer, &a[i]);
     for (int i = 0; i < 3; i++)
         CHECK(s_gone(cs[i]), "%s acknowledged and deleted", cs[i]);
+
+    s_backoff(c, peer);
 
     /* Nothing more comes: no x1, nothing acknowledged asked again. */
     zsock_set_rcvtimeo(peer, 3 * S_ACK_MS);
