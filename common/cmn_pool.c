@@ -1,12 +1,13 @@
-/* cmn_pool: a mutex/condvar job queue, a done list and an eventfd. */
+/* cmn_pool: two channels, the jobs waiting and the jobs finished (cmn_chan). */
 #include "cmn_pool.h"
 
 #include <pthread.h>
-#include <stdint.h>
+#include <stdatomic.h>
 #include <stdlib.h>
-#include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include "cmn_chan.h"
 
 /* The workers' nice value. Their jobs (argon2id: tens of ms of CPU and memory bandwidth
  * each) share the cores with the service loops, whose requests take microseconds: below
@@ -20,17 +21,13 @@ typedef struct s_job {
     cmn_pool_work_fn *work;
     void *arg;
     void *tag;
-    struct s_job *next;
 } s_job_t;
 
 struct cmn_pool {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    s_job_t *head, *tail; /* waiting */
-    s_job_t *done;        /* finished, newest first */
-    size_t waiting, running, cap;
-    int stop;
-    int efd;
+    cmn_chan_t *jobs;   /* waiting, at most cap */
+    cmn_chan_t *done;   /* finished: its fd wakes the loop */
+    atomic_size_t busy; /* waiting or running, counted from submit to done */
+    size_t cap;
     int nthreads;
     pthread_t *threads;
 };
@@ -40,29 +37,16 @@ static void *s_worker(void *p) {
     /* Linux: the nice value is per thread (a tid is a process id here). Raising it
      * needs no privilege; a failure only costs the priority. */
     (void)setpriority(PRIO_PROCESS, (id_t)gettid(), S_WORKER_NICE);
-    pthread_mutex_lock(&self->mu);
-    for (;;) {
-        while (!self->head && !self->stop)
-            pthread_cond_wait(&self->cv, &self->mu);
-        if (self->stop)
-            break;
-        s_job_t *job = self->head;
-        self->head = job->next;
-        if (!self->head)
-            self->tail = NULL;
-        self->waiting--;
-        self->running++;
-        pthread_mutex_unlock(&self->mu);
+    s_job_t *job;
+    while ((job = cmn_chan_pop_wait(self->jobs))) {
         job->work(job->arg);
-        pthread_mutex_lock(&self->mu);
-        self->running--;
-        job->next = self->done;
-        self->done = job;
-        uint64_t one = 1;
-        ssize_t w = write(self->efd, &one, sizeof(one));
-        (void)w; /* an eventfd counter cannot overflow at these rates */
+        /* An unbounded channel refuses only without memory; a job that never came back
+         * would leave its request unanswered for good. */
+        if (cmn_chan_push(self->done, job) != 0)
+            abort();
+        /* After the push: cmn_pool_depth 0 means every job can be taken. */
+        atomic_fetch_sub(&self->busy, 1);
     }
-    pthread_mutex_unlock(&self->mu);
     return NULL;
 }
 
@@ -75,17 +59,14 @@ cmn_pool_t *cmn_pool_new(int threads, int queue) {
         threads = n > 0 ? (int)n : 1;
     }
     self->cap = queue > 0 ? (size_t)queue : 1;
-    self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    atomic_init(&self->busy, 0);
+    self->jobs = cmn_chan_new(self->cap);
+    self->done = cmn_chan_new(0);
     self->threads = calloc((size_t)threads, sizeof(pthread_t));
-    if (self->efd < 0 || !self->threads) {
-        if (self->efd >= 0)
-            close(self->efd);
-        free(self->threads);
-        free(self);
+    if (!self->jobs || !self->done || !self->threads) {
+        cmn_pool_destroy(&self, NULL);
         return NULL;
     }
-    pthread_mutex_init(&self->mu, NULL);
-    pthread_cond_init(&self->cv, NULL);
     for (int i = 0; i < threads; i++) {
         if (pthread_create(&self->threads[i], NULL, s_worker, self) != 0)
             break;
@@ -98,69 +79,52 @@ cmn_pool_t *cmn_pool_new(int threads, int queue) {
     return self;
 }
 
+static void s_drop_all(cmn_chan_t **chan_p, void (*drop)(void *tag, void *arg)) {
+    s_job_t *job;
+    while (*chan_p && (job = cmn_chan_pop(*chan_p))) {
+        if (drop)
+            drop(job->tag, job->arg);
+        free(job);
+    }
+    cmn_chan_destroy(chan_p, NULL);
+}
+
 void cmn_pool_destroy(cmn_pool_t **self_p, void (*drop)(void *tag, void *arg)) {
     if (!self_p || !*self_p)
         return;
     cmn_pool_t *self = *self_p;
-    pthread_mutex_lock(&self->mu);
-    self->stop = 1;
-    pthread_cond_broadcast(&self->cv);
-    pthread_mutex_unlock(&self->mu);
-    for (int i = 0; i < self->nthreads; i++)
+    if (self->jobs)
+        cmn_chan_close(self->jobs); /* the workers stop after their running jobs */
+    for (int i = 0; self->threads && i < self->nthreads; i++)
         pthread_join(self->threads[i], NULL);
-    s_job_t *lists[2] = {self->head, self->done};
-    for (int l = 0; l < 2; l++) {
-        while (lists[l]) {
-            s_job_t *j = lists[l];
-            lists[l] = j->next;
-            if (drop)
-                drop(j->tag, j->arg);
-            free(j);
-        }
-    }
-    pthread_mutex_destroy(&self->mu);
-    pthread_cond_destroy(&self->cv);
-    close(self->efd);
+    s_drop_all(&self->jobs, drop);
+    s_drop_all(&self->done, drop);
     free(self->threads);
     free(self);
     *self_p = NULL;
 }
 
 int cmn_pool_submit(cmn_pool_t *self, cmn_pool_work_fn *work, void *arg, void *tag) {
-    s_job_t *job = calloc(1, sizeof(*job));
+    s_job_t *job = malloc(sizeof(*job));
     if (!job)
         return -1;
     job->work = work;
     job->arg = arg;
     job->tag = tag;
-    pthread_mutex_lock(&self->mu);
-    if (self->waiting >= self->cap) {
-        pthread_mutex_unlock(&self->mu);
+    /* Counted before a worker can see it, so the count never goes below what is real. */
+    atomic_fetch_add(&self->busy, 1);
+    if (cmn_chan_push(self->jobs, job) != 0) {
+        atomic_fetch_sub(&self->busy, 1);
         free(job);
         return -1;
     }
-    if (self->tail)
-        self->tail->next = job;
-    else
-        self->head = job;
-    self->tail = job;
-    self->waiting++;
-    pthread_cond_signal(&self->cv);
-    pthread_mutex_unlock(&self->mu);
     return 0;
 }
 
-int cmn_pool_fd(cmn_pool_t *self) { return self->efd; }
+int cmn_pool_fd(cmn_pool_t *self) { return cmn_chan_fd(self->done); }
 
 int cmn_pool_take(cmn_pool_t *self, void **arg, void **tag) {
-    uint64_t n;
-    ssize_t r = read(self->efd, &n, sizeof(n));
-    (void)r; /* EAGAIN just means the counter was already drained */
-    pthread_mutex_lock(&self->mu);
-    s_job_t *job = self->done;
-    if (job)
-        self->done = job->next;
-    pthread_mutex_unlock(&self->mu);
+    s_job_t *job = cmn_chan_pop(self->done);
     if (!job)
         return 0;
     *arg = job->arg;
@@ -174,9 +138,4 @@ size_t cmn_pool_capacity(const cmn_pool_t *self) {
     return self->cap + (size_t)self->nthreads;
 }
 
-size_t cmn_pool_depth(cmn_pool_t *self) {
-    pthread_mutex_lock(&self->mu);
-    size_t n = self->waiting + self->running;
-    pthread_mutex_unlock(&self->mu);
-    return n;
-}
+size_t cmn_pool_depth(cmn_pool_t *self) { return atomic_load(&self->busy); }

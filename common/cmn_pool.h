@@ -21,10 +21,10 @@ void cmn_pool_destroy(cmn_pool_t **self_p, void (*drop)(void *tag, void *arg));
 /* Queues work(arg); tag travels with it back to the loop. Returns 0 or -1 when full. */
 int cmn_pool_submit(cmn_pool_t *self, cmn_pool_work_fn *work, void *arg, void *tag);
 
-/* The eventfd that becomes readable when jobs have finished. */
+/* The eventfd that is readable while finished jobs wait to be taken. */
 int cmn_pool_fd(cmn_pool_t *self);
 
-/* Takes one finished job; returns 1 with arg and tag set, 0 when none is left. */
+/* Takes the oldest finished job; returns 1 with arg and tag set, 0 when none is left. */
 int cmn_pool_take(cmn_pool_t *self, void **arg, void **tag);
 
 /* Jobs waiting or running. */

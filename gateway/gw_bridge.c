@@ -1,20 +1,19 @@
-/* gw_bridge: the job queue, the eventfd that wakes the loop, and the asks.
+/* gw_bridge: the job queue (a cmn_chan, whose eventfd wakes the loop) and the asks.
  *
- * Ordering that keeps MHD's contract: a connection is suspended before its job is
- * visible to the loop (MHD_resume_connection on a connection that is not suspended
- * is undefined), and resumed only once, by whoever answers first: the reply's
- * continuation or gw_bridge_close(). Resume happens outside our mutex, which is
- * safe because a suspended connection cannot complete under us. */
+ * Ordering that keeps MHD's contract: a connection is suspended before its job can be
+ * answered (MHD_resume_connection on a connection that is not suspended is undefined):
+ * submit queues and suspends under our mutex, which every answer takes. It is resumed
+ * only once, by whoever answers first: the reply's continuation or gw_bridge_close().
+ * Resume happens outside our mutex, which is safe because a suspended connection cannot
+ * complete under us. */
 #include "gw_bridge.h"
 
-#include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
+#include "cmn_chan.h"
 #include "cmn_endpoints.h"
 #include "cmn_log.h"
 #include "cmn_service.h"
@@ -35,7 +34,6 @@ struct gw_job {
     bool answered;
     bool bridge_holds; /* the bridge's reference: in the live list */
     int refs;
-    gw_job_t *qnext;       /* the queue of jobs not yet asked */
     gw_job_t *prev, *next; /* the live list: every job the bridge holds */
 };
 
@@ -45,10 +43,9 @@ struct gw_bridge {
     int nshards;
     unsigned next_any;               /* round robin for requests any shard may answer */
     gw_metrics_backends_t *backends; /* every backend process, for dvcid_backend_up */
-    int efd;
+    cmn_chan_t *queue;               /* jobs not yet asked; each is in the live list too */
     pthread_mutex_t lock;
     bool closed;
-    gw_job_t *qhead, *qtail;
     gw_job_t *live;
 };
 
@@ -171,20 +168,13 @@ static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
     }
 }
 
-/* The eventfd is readable: ask for every queued job. */
+/* The queue is readable: ask for every job queued by now. Jobs queued meanwhile wait
+ * for the next turn (the queue stays readable), so a flood of requests cannot keep the
+ * loop from its replies. */
 static int s_on_wake(cmn_ctx_t *ctx, void *arg) {
     gw_bridge_t *self = arg;
-    uint64_t n;
-    if (read(self->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
-        CMN_WARN(NULL, "eventfd read: %s", strerror(errno));
-    pthread_mutex_lock(&self->lock);
-    gw_job_t *list = self->qhead;
-    self->qhead = self->qtail = NULL;
-    pthread_mutex_unlock(&self->lock);
-    while (list) {
-        gw_job_t *job = list;
-        list = job->qnext;
-        job->qnext = NULL;
+    gw_job_t *job;
+    for (size_t n = cmn_chan_len(self->queue); n > 0 && (job = cmn_chan_pop(self->queue)); n--) {
         /* Only this thread touches job->req after submit. */
         s_ask(ctx, self, job);
         gw_request_destroy(&job->req);
@@ -196,7 +186,6 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
     gw_bridge_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;
-    self->efd = -1;
     pthread_mutex_init(&self->lock, NULL);
     cmn_service_opts_t opts = {.name = "gateway", .self = self, .cfg = cfg};
     self->svc = cmn_service_new(&opts);
@@ -218,12 +207,11 @@ gw_bridge_t *gw_bridge_new(const cmn_config_t *cfg) {
         self->peer[s] = first + s;
     if (!(self->backends = gw_metrics_backends_new(cfg)))
         goto fail;
-    self->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (self->efd < 0) {
-        CMN_ERROR(NULL, "eventfd: %s", strerror(errno));
+    if (!(self->queue = cmn_chan_new(0))) {
+        CMN_ERROR(NULL, "gateway: no memory or no eventfd for the job queue");
         goto fail;
     }
-    if (cmn_service_watch(self->svc, self->efd, s_on_wake, self) != 0)
+    if (cmn_service_watch(self->svc, cmn_chan_fd(self->queue), s_on_wake, self) != 0)
         goto fail;
     return self;
 fail:
@@ -240,7 +228,6 @@ void gw_bridge_destroy(gw_bridge_t **self_p) {
     cmn_service_destroy(&self->svc);
     pthread_mutex_lock(&self->lock);
     self->closed = true;
-    self->qhead = self->qtail = NULL;
     gw_job_t *job = self->live;
     self->live = NULL;
     while (job) {
@@ -252,8 +239,7 @@ void gw_bridge_destroy(gw_bridge_t **self_p) {
         job = next;
     }
     pthread_mutex_unlock(&self->lock);
-    if (self->efd >= 0)
-        close(self->efd);
+    cmn_chan_destroy(&self->queue, NULL); /* its jobs were in the live list */
     gw_metrics_backends_destroy(&self->backends);
     pthread_mutex_destroy(&self->lock);
     free(self);
@@ -306,32 +292,22 @@ gw_job_t *gw_bridge_submit(gw_bridge_t *self, struct MHD_Connection *conn, gw_lo
     memcpy(job->trace, (*req_p)->trace, sizeof(job->trace));
     job->refs = 2; /* the caller's and the bridge's */
     job->bridge_holds = true;
+    job->req = *req_p;
     pthread_mutex_lock(&self->lock);
-    if (self->closed) {
+    /* The loop may ask at once, but nothing answers before we unlock, when conn is
+     * suspended and the job live; see the file comment. */
+    if (self->closed || cmn_chan_push(self->queue, job) != 0) {
         pthread_mutex_unlock(&self->lock);
         free(job);
         return NULL;
     }
-    /* Suspended before the loop can see the job; see the file comment. */
-    MHD_suspend_connection(conn);
-    job->req = *req_p;
     *req_p = NULL;
-    /* Only the job that finds the queue empty wakes the loop: the loop takes the whole
-     * queue at once, and a queue left non-empty has a wake still to come. */
-    bool wake = self->qhead == NULL;
-    if (self->qtail)
-        self->qtail->qnext = job;
-    else
-        self->qhead = job;
-    self->qtail = job;
+    MHD_suspend_connection(conn);
     job->next = self->live;
     if (self->live)
         self->live->prev = job;
     self->live = job;
     pthread_mutex_unlock(&self->lock);
-    uint64_t one = 1;
-    if (wake && write(self->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-        CMN_WARN(job->trace, "eventfd write: %s", strerror(errno));
     return job;
 }
 

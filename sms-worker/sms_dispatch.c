@@ -125,7 +125,7 @@ int sms_dispatch_open(sms_worker_t *self) {
         CMN_ERROR(NULL, "sms: curl_global_init failed");
         return -1;
     }
-    self->results = sms_chan_new(0);
+    self->results = cmn_chan_new(0);
     if (!self->results) { /* from here on sms_dispatch_free cleans curl up */
         curl_global_cleanup();
         return -1;
@@ -204,7 +204,7 @@ void sms_dispatch_close(sms_worker_t *self) {
 void sms_dispatch_free(sms_worker_t *self) {
     sms_dispatch_close(self);
     bool opened = self->results != NULL;
-    sms_chan_destroy(&self->results, free);
+    cmn_chan_destroy(&self->results, free);
     for (int b = 0; b < SMS_INFLIGHT_BUCKETS; b++) {
         while (self->flights[b]) {
             sms_flight_t *f = self->flights[b];
@@ -218,7 +218,7 @@ void sms_dispatch_free(sms_worker_t *self) {
     self->nprov = 0;
 }
 
-int sms_worker_outcome_fd(const sms_worker_t *self) { return sms_chan_fd(self->results); }
+int sms_worker_outcome_fd(const sms_worker_t *self) { return cmn_chan_fd(self->results); }
 
 /* --- dispatching ------------------------------------------------------------------- */
 

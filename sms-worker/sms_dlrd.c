@@ -28,7 +28,7 @@
 struct sms_dlrd {
     struct MHD_Daemon *daemon;
     int prov;
-    sms_chan_t *results;
+    cmn_chan_t *results;
     cmn_cidr_t *allow;
     uint8_t token_hash[crypto_generichash_BYTES]; /* of sms.dlr_token: compared by hash */
     atomic_uint_fast64_t refused_token, refused_source;
@@ -125,14 +125,14 @@ static enum MHD_Result s_on_request(void *cls, struct MHD_Connection *conn, cons
     res->dlr = s_dlr_kannel(t);
     res->at_ms = cmn_time_now_ms();
     snprintf(res->message_id, sizeof(res->message_id), "%s", id);
-    if (sms_chan_push(self->results, res) != 0) {
+    if (cmn_chan_push(self->results, res) != 0) {
         free(res);
         return s_answer(conn, MHD_HTTP_SERVICE_UNAVAILABLE, "busy\n");
     }
     return s_answer(conn, MHD_HTTP_OK, "OK\n");
 }
 
-sms_dlrd_t *sms_dlrd_new(const sms_settings_t *set, int prov, sms_chan_t *results) {
+sms_dlrd_t *sms_dlrd_new(const sms_settings_t *set, int prov, cmn_chan_t *results) {
     const char *listen = set->dlr_listen;
     char host[64];
     const char *colon = strrchr(listen, ':');

@@ -312,7 +312,7 @@ static void s_free(sms_provider_t *base) {
 
 static const sms_provider_ops_t s_ops = {.take = s_take, .flush = s_flush, .free = s_free};
 
-sms_provider_t *sms_file_new(const char *path, int prov, sms_chan_t *results) {
+sms_provider_t *sms_file_new(const char *path, int prov, cmn_chan_t *results) {
     if (!path || !path[0]) {
         CMN_ERROR(NULL, "sms file: sms.file is empty");
         return NULL;

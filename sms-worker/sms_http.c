@@ -314,7 +314,7 @@ int sms_http_check(const sms_settings_t *s, char *err, size_t errlen) {
     return rc;
 }
 
-sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, cmn_chan_t *results) {
     sms_http_t *self =
         sms_provider_alloc(s, sms_http_check, sizeof(*self), offsetof(sms_http_t, set), "http");
     if (!self)

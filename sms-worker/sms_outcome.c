@@ -183,7 +183,7 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
 int sms_worker_outcomes(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
     int n = 0;
     sms_res_t *res;
-    while (n < SMS_OUTCOMES_MAX && (res = sms_chan_pop(self->results))) {
+    while (n < SMS_OUTCOMES_MAX && (res = cmn_chan_pop(self->results))) {
         int rc = res->kind == SMS_RES_RECEIPT ? s_receipt(self, txn, res)
                                               : s_outcome(self, txn, res, now);
         free(res);

@@ -17,13 +17,13 @@
 #define S_STOP_GRACE_MS 2000
 
 int sms_provider_init(sms_provider_t *self, const sms_provider_ops_t *ops, const char *name,
-                      int prov, sms_chan_t *results, size_t queue) {
+                      int prov, cmn_chan_t *results, size_t queue) {
     self->ops = ops;
     self->name = name;
     self->prov = prov;
     self->results = results;
     atomic_init(&self->stop, false);
-    if (ops->run && !(self->in = sms_chan_new(queue)))
+    if (ops->run && !(self->in = cmn_chan_new(queue)))
         return -1;
     return 0;
 }
@@ -70,7 +70,7 @@ int sms_provider_submit(sms_provider_t *self, sms_req_t *req) {
         self->ops->take(self, req);
         return 0;
     }
-    if (sms_chan_push(self->in, req) != 0) {
+    if (cmn_chan_push(self->in, req) != 0) {
         sms_req_free(req);
         return -1;
     }
@@ -78,7 +78,7 @@ int sms_provider_submit(sms_provider_t *self, sms_req_t *req) {
 }
 
 size_t sms_provider_room(sms_provider_t *self) {
-    return self->in ? sms_chan_room(self->in) : SIZE_MAX;
+    return self->in ? cmn_chan_room(self->in) : SIZE_MAX;
 }
 
 bool sms_provider_in_batch(const sms_provider_t *self) { return self->ops->flush != NULL; }
@@ -99,17 +99,17 @@ void sms_provider_destroy(sms_provider_t **self_p) {
         if (self->ops->wake)
             self->ops->wake(self);
         else
-            sms_chan_poke(self->in);
+            cmn_chan_poke(self->in);
         pthread_join(self->thread, NULL);
     }
-    sms_chan_destroy(&self->in, (void (*)(void *))sms_req_free);
+    cmn_chan_destroy(&self->in, (void (*)(void *))sms_req_free);
     self->ops->free(self);
     *self_p = NULL;
 }
 
-sms_req_t *sms_provider_next(sms_provider_t *self) { return sms_chan_pop(self->in); }
+sms_req_t *sms_provider_next(sms_provider_t *self) { return cmn_chan_pop(self->in); }
 
-int sms_provider_fd(const sms_provider_t *self) { return sms_chan_fd(self->in); }
+int sms_provider_fd(const sms_provider_t *self) { return cmn_chan_fd(self->in); }
 
 bool sms_provider_stopping(sms_provider_t *self) { return atomic_load(&self->stop); }
 
@@ -129,7 +129,7 @@ void sms_provider_post(sms_provider_t *self, sms_res_kind_t kind, const sms_req_
 
 void sms_provider_fail_waiting(sms_provider_t *self, const char *why) {
     sms_req_t *req;
-    while (self->in && (req = sms_chan_pop(self->in))) {
+    while (self->in && (req = cmn_chan_pop(self->in))) {
         sms_provider_post(self, SMS_RES_FAILED, req, NULL, why);
         sms_req_free(req);
     }
@@ -148,7 +148,7 @@ void sms_copy(char *dst, size_t size, const char *src) {
     dst[n] = '\0';
 }
 
-void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
+void sms_res_post(cmn_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
                   const char *ref, const char *why) {
     sms_res_t *res = calloc(1, sizeof(*res));
     if (!res)
@@ -164,6 +164,6 @@ void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_
         sms_copy(res->ref, sizeof(res->ref), ref);
     if (why)
         sms_copy(res->why, sizeof(res->why), why);
-    if (sms_chan_push(results, res) != 0) /* unbounded: only out of memory */
+    if (cmn_chan_push(results, res) != 0) /* unbounded: only out of memory */
         abort();
 }

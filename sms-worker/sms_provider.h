@@ -23,8 +23,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "cmn_chan.h"
 #include "cmn_config.h"
-#include "sms_chan.h"
 #include "sms_queue.h"
 #include "sms_settings.h"
 
@@ -92,8 +92,8 @@ struct sms_provider {
     const sms_provider_ops_t *ops;
     const char *name;    /* the kind's copy ([sms.NAME], "http", "file", ...) */
     int prov;            /* its index in the worker, in every outcome */
-    sms_chan_t *in;      /* requests waiting for the thread (NULL without one) */
-    sms_chan_t *results; /* borrowed: outlives the provider */
+    cmn_chan_t *in;      /* requests waiting for the thread (NULL without one) */
+    cmn_chan_t *results; /* borrowed: outlives the provider */
     bool failing;        /* the last flush failed (the sink): the worker is not ready */
     pthread_t thread;
     bool started;
@@ -105,7 +105,7 @@ struct sms_provider {
  * (borrowed: the kind's copy), posting to results, with a queue of queue requests when
  * ops->run is set. Returns 0 or -1 (the caller frees its struct). */
 int sms_provider_init(sms_provider_t *self, const sms_provider_ops_t *ops, const char *name,
-                      int prov, sms_chan_t *results, size_t queue);
+                      int prov, cmn_chan_t *results, size_t queue);
 /* For a kind's _new: s checked by check (its refusal logged), then the kind's struct of
  * size bytes zeroed, with a copy of s at set_offset (offsetof its sms_settings_t) named
  * kind when s has no name. NULL on either failure (logged). */
@@ -157,24 +157,24 @@ void sms_copy(char *dst, size_t size, const char *src);
 
 /* Pushes one outcome for req (or a receipt, req NULL) to results. Never fails:
  * an outcome lost would leave a message in flight until its lease ends. */
-void sms_res_post(sms_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
+void sms_res_post(cmn_chan_t *results, sms_res_kind_t kind, int prov, const sms_req_t *req,
                   const char *ref, const char *why);
 
 /* The `file` provider (sms_file.c): one JSON line per message appended to path,
  * api.md section 4, outcomes to results. The file (0600) and its parent directories
  * are created when missing. Returns NULL on failure (logged). */
-sms_provider_t *sms_file_new(const char *path, int prov, sms_chan_t *results);
+sms_provider_t *sms_file_new(const char *path, int prov, cmn_chan_t *results);
 
 /* The `http` provider (sms_http.c) as s says; outcomes to results (borrowed; it
  * outlives the provider). Returns NULL on a bad setting (logged). */
-sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, sms_chan_t *results);
+sms_provider_t *sms_http_new(const sms_settings_t *s, int prov, cmn_chan_t *results);
 /* The settings sms_http_new refuses (URL, placeholders, success rule, headers), without
  * starting anything (--check-config). Returns 0, or -1 with why in err. */
 int sms_http_check(const sms_settings_t *s, char *err, size_t errlen);
 
 /* The `smpp` provider (sms_smpp.c): an ESME bound as transceiver to
  * s->smpp_host:s->smpp_port; outcomes and receipts to results. */
-sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results);
+sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, cmn_chan_t *results);
 /* The settings sms_smpp_new refuses (host, system id, lengths). 0, or -1 with why. */
 int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen);
 

@@ -242,7 +242,7 @@ static void s_deliver(sms_smpp_t *self, const uint8_t *pdu, size_t len, uint32_t
             res->dlr = dlr;
             res->at_ms = cmn_time_now_ms();
             sms_copy(res->ref, sizeof(res->ref), ref);
-            if (sms_chan_push(self->base.results, res) != 0)
+            if (cmn_chan_push(self->base.results, res) != 0)
                 free(res);
         }
     }
@@ -490,7 +490,7 @@ int sms_smpp_check(const sms_settings_t *s, char *err, size_t errlen) {
     return 0;
 }
 
-sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, sms_chan_t *results) {
+sms_provider_t *sms_smpp_new(const sms_settings_t *s, int prov, cmn_chan_t *results) {
     sms_smpp_t *self =
         sms_provider_alloc(s, sms_smpp_check, sizeof(*self), offsetof(sms_smpp_t, set), "smpp");
     if (!self)

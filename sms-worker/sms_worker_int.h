@@ -7,9 +7,9 @@
 
 #include <stdbool.h>
 
+#include "cmn_chan.h"
 #include "cmn_crypto.h"
 #include "cmn_service.h"
-#include "sms_chan.h"
 #include "sms_conv.h"
 #include "sms_metrics.h"
 #include "sms_provider.h"
@@ -57,7 +57,7 @@ struct sms_worker {
     sms_prov_metrics_t pm[SMS_PROV_MAX];     /* their series in metrics */
     sms_route_t routes[SMS_ROUTE_MAX];
     int nroutes;
-    sms_chan_t *results;
+    cmn_chan_t *results;
     sms_dlrd_t *dlr;
     bool released; /* leases of the last run given back */
     uint64_t lease_ms;
@@ -96,7 +96,7 @@ int sms_dispatch_landed(sms_worker_t *self, const char *id);
  * on set->dlr_listen ("host:port") from a source in set->dlr_allow with
  * set->dlr_token; receipts pushed to results as provider prov. NULL on failure
  * (logged). */
-sms_dlrd_t *sms_dlrd_new(const sms_settings_t *set, int prov, sms_chan_t *results);
+sms_dlrd_t *sms_dlrd_new(const sms_settings_t *set, int prov, cmn_chan_t *results);
 void sms_dlrd_destroy(sms_dlrd_t **self_p);
 /* Requests refused for their token and for their source (tolerates NULL: 0). */
 void sms_dlrd_refused(const sms_dlrd_t *self, uint64_t *token, uint64_t *source);

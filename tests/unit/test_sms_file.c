@@ -13,8 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cmn_chan.h"
 #include "cmn_config.h"
-#include "sms_chan.h"
 #include "sms_provider.h"
 #include "tap.h"
 
@@ -69,10 +69,10 @@ static int s_submit(sms_provider_t *p, const s_msg_t *want) {
 
 /* Pops the outcomes waiting in ch: how many, each of kind for provider 3, their
  * message ids in ids (at most max) in the order posted. */
-static int s_outcomes(sms_chan_t *ch, sms_res_kind_t kind, char ids[][SMS_ID_MAX + 1], int max) {
+static int s_outcomes(cmn_chan_t *ch, sms_res_kind_t kind, char ids[][SMS_ID_MAX + 1], int max) {
     int n = 0;
     sms_res_t *res;
-    while ((res = sms_chan_pop(ch))) {
+    while ((res = cmn_chan_pop(ch))) {
         CHECK(res->kind == kind && res->prov == 3, "outcome %d for %s (provider %d)",
               (int)res->kind, res->message_id, res->prov);
         if (n < max)
@@ -103,7 +103,7 @@ int main(void) {
     CHECK(mkdtemp(dir) != NULL, "mkdtemp");
     char path[512];
     snprintf(path, sizeof(path), "%s/a/b/sms-outbox.jsonl", dir);
-    sms_chan_t *results = sms_chan_new(0);
+    cmn_chan_t *results = cmn_chan_new(0);
     CHECK(results != NULL, "results channel");
 
     /* Created at start, with its parents, mode 0600. */
@@ -189,7 +189,7 @@ int main(void) {
     snprintf(bad_path, sizeof(bad_path), "%s/x", path);
     CHECK(sms_file_new(bad_path, 0, results) == NULL, "a file as parent accepted");
     CHECK(sms_file_new("", 0, results) == NULL, "empty path accepted");
-    sms_chan_destroy(&results, free);
+    cmn_chan_destroy(&results, free);
 
     CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmn_chan.h"
 #include "cmn_time.h"
-#include "sms_chan.h"
 #include "sms_provider.h"
 #include "tap.h"
 
@@ -57,7 +57,7 @@ static void s_free(sms_provider_t *base) {
 
 static const sms_provider_ops_t s_ops = {.run = s_run, .free = s_free};
 
-static sms_provider_t *s_new(sms_chan_t *results, size_t queue) {
+static sms_provider_t *s_new(cmn_chan_t *results, size_t queue) {
     s_fake_t *self = calloc(1, sizeof(*self));
     if (!self || sms_provider_init(&self->base, &s_ops, "fake", 5, results, queue) != 0) {
         free(self);
@@ -78,13 +78,13 @@ static int s_submit(sms_provider_t *p, const char *id) {
 
 /* Waits up to ms for n outcomes; counts each kind into counts[] and checks the
  * provider index. Returns how many came. */
-static int s_collect(sms_chan_t *ch, int n, int ms, int counts[6], char *first, size_t len) {
+static int s_collect(cmn_chan_t *ch, int n, int ms, int counts[6], char *first, size_t len) {
     int got = 0;
     uint64_t until = cmn_time_mono_ms() + (uint64_t)ms;
     while (got < n && cmn_time_mono_ms() < until) {
-        sms_res_t *res = sms_chan_pop(ch);
+        sms_res_t *res = cmn_chan_pop(ch);
         if (!res) {
-            struct pollfd p = {.fd = sms_chan_fd(ch), .events = POLLIN};
+            struct pollfd p = {.fd = cmn_chan_fd(ch), .events = POLLIN};
             (void)poll(&p, 1, 10);
             continue;
         }
@@ -100,7 +100,7 @@ static int s_collect(sms_chan_t *ch, int n, int ms, int counts[6], char *first, 
 }
 
 int main(void) {
-    sms_chan_t *results = sms_chan_new(0);
+    cmn_chan_t *results = cmn_chan_new(0);
     sms_provider_t *p = results ? s_new(results, 4) : NULL;
     CHECK(p != NULL, "fake provider");
     if (!p)
@@ -151,7 +151,7 @@ int main(void) {
               counts[SMS_RES_UNKNOWN] == 2 && counts[SMS_RES_FAILED] == 1,
           "at the stop: %d unknown, %d failed", counts[SMS_RES_UNKNOWN], counts[SMS_RES_FAILED]);
     CHECK(strncmp(first, "h-0|grace over", 14) == 0, "the grace's outcomes first: %s", first);
-    CHECK(sms_chan_pop(results) == NULL, "one outcome per request");
+    CHECK(cmn_chan_pop(results) == NULL, "one outcome per request");
 
     /* Idle at the stop: no grace to wait for. */
     p = s_new(results, 4);
@@ -161,6 +161,6 @@ int main(void) {
     CHECK(cmn_time_mono_ms() - t0 < 1000 && atomic_load(&s_freed) == 2, "an idle stop waited");
     sms_provider_destroy(&p);
 
-    sms_chan_destroy(&results, free);
+    cmn_chan_destroy(&results, free);
     return TEST_DONE();
 }

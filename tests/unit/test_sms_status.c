@@ -1,14 +1,12 @@
 /* Unit test of the pieces behind receipts and metrics, on a temporary LMDB:
  * sms_status (sent with the SMSC's id, receipts by that id or by ours, repeats,
- * a receipt before the "sent", receipts that never come, forgetting), the
- * sms_chan FIFO and its eventfd, and sms_metrics' series on cmn_metrics. */
-#include <poll.h>
+ * a receipt before the "sent", receipts that never come, forgetting), and
+ * sms_metrics' series on cmn_metrics (the channel is test_chan's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmn_db.h"
-#include "sms_chan.h"
 #include "sms_metrics.h"
 #include "sms_queue.h"
 #include "sms_status.h"
@@ -21,11 +19,6 @@ static MDB_txn *s_begin(void) {
     int rc = mdb_txn_begin(cmn_db_env(s_db), NULL, 0, &txn);
     CHECK(rc == 0, "txn begin: %s", mdb_strerror(rc));
     return txn;
-}
-
-static int s_readable(int fd) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    return poll(&p, 1, 0) == 1;
 }
 
 static MDB_txn *s_txn;
@@ -163,27 +156,6 @@ int main(void) {
     CHECK(mdb_txn_commit(txn) == 0, "commit");
     sms_status_destroy(&st);
     CHECK(st == NULL, "destroy nulls");
-
-    /* The channel: FIFO, bounded, readable exactly while it holds items. */
-    sms_chan_t *ch = sms_chan_new(2);
-    int a = 1, b = 2, c = 3;
-    CHECK(ch && !s_readable(sms_chan_fd(ch)), "empty is readable");
-    CHECK(ch && sms_chan_room(ch) == 2, "room when empty");
-    CHECK(sms_chan_push(ch, &a) == 0 && sms_chan_push(ch, &b) == 0, "push");
-    CHECK(sms_chan_push(ch, &c) == -1, "over the cap");
-    CHECK(sms_chan_room(ch) == 0, "room when full");
-    CHECK(s_readable(sms_chan_fd(ch)) && sms_chan_len(ch) == 2, "not readable");
-    CHECK(sms_chan_pop(ch) == &a, "FIFO");
-    sms_chan_unpop(ch, &a);
-    CHECK(sms_chan_pop(ch) == &a && sms_chan_pop(ch) == &b, "unpop order");
-    CHECK(sms_chan_pop(ch) == NULL && !s_readable(sms_chan_fd(ch)), "readable when empty");
-    sms_chan_poke(ch);
-    CHECK(s_readable(sms_chan_fd(ch)) && sms_chan_pop(ch) == NULL, "poke");
-    CHECK(!s_readable(sms_chan_fd(ch)), "poke not cleared");
-    int *heap = malloc(sizeof(int));
-    CHECK(heap && sms_chan_push(ch, heap) == 0, "push heap");
-    sms_chan_destroy(&ch, free); /* frees what is left */
-    CHECK(ch == NULL, "chan destroy nulls");
 
     /* Metrics: the histogram is cumulative; the text names every provider. */
     cmn_metrics_t *m = cmn_metrics_new("sms-worker");
