@@ -85,6 +85,11 @@ static uint64_t s_until(const Dvcid__Store__Failures *f, uint64_t now) {
     return until > now ? until : 0;
 }
 
+Dvcid__Status acct_lockout_status(int verdict) {
+    return verdict == ACCT_LOCKOUT_SPRAYING ? DVCID__STATUS__STATUS_RATE_LIMITED
+                                            : DVCID__STATUS__STATUS_ACCOUNT_LOCKED;
+}
+
 int acct_lockout_check(const cmn_config_t *cfg, MDB_txn *txn, MDB_dbi dbi, const char *id,
                        const char *source, uint64_t now, uint32_t *retry_after) {
     char key[S_KEY_MAX];

@@ -24,6 +24,7 @@
 #include "cmn_config.h"
 #include "cmn_db.h"
 #include "cmn_metrics.h"
+#include "proto/dvcid.pb-c.h"
 
 #define ACCT_LOCKOUT_SOURCE_MAX 64
 
@@ -33,6 +34,10 @@ typedef enum {
     ACCT_LOCKOUT_LOCKED = 1,  /* 423 account_locked */
     ACCT_LOCKOUT_SPRAYING = 2 /* 429 rate_limited: this source failed on too many IDs */
 } acct_lockout_verdict_t;
+
+/* The answer to a sign-in (or a re-authentication) a verdict refuses: 423 account_locked,
+ * or 429 rate_limited for a source spraying guesses across IDs. */
+Dvcid__Status acct_lockout_status(int verdict);
 
 /* The source counters are kept for: client_ip itself for IPv4 (or anything that does not
  * parse), its /64 for IPv6 ("2001:db8:1:2::/64"). out has ACCT_LOCKOUT_SOURCE_MAX bytes. */

@@ -25,6 +25,9 @@
 
 #define S_LOGIN DVCID__PURPOSE__PURPOSE_LOGIN
 #define S_PHONE DVCID__PURPOSE__PURPOSE_PHONE_CHANGE
+/* A sign-in waiting for a code: its own, or a new phone's. */
+#define S_CODE_PENDING                                                                             \
+    (ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_PHONE_PENDING))
 
 /* The sign-in flow a request names, in one of states (see acct_step_for_flow). */
 static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex, unsigned states,
@@ -33,13 +36,6 @@ static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex
 }
 
 /* --- start ------------------------------------------------------------------------ */
-
-/* The answer to a sign-in acct_lockout refuses: locked (423), or its source is spraying
- * guesses across IDs (429). */
-static Dvcid__Status s_refusal(int verdict) {
-    return verdict == ACCT_LOCKOUT_SPRAYING ? DVCID__STATUS__STATUS_RATE_LIMITED
-                                            : DVCID__STATUS__STATUS_ACCOUNT_LOCKED;
-}
 
 static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_step_t *s = arg;
@@ -105,9 +101,7 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
         /* A concurrent guess locked the ID while this one was hashing. */
         if (locked < 0)
             return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-        acct_reply_retry(ctx, &s->call, s_refusal(locked), retry);
-        acct_step_destroy(&s);
-        return 0;
+        return acct_step_retry(ctx, &s, acct_lockout_status(locked), retry);
     }
     Dvcid__Store__Account *acc = NULL;
     int rc = s->has_account && s->job->ok
@@ -127,11 +121,8 @@ static int s_checked(cmn_ctx_t *ctx, void *arg) {
                                                    : "",
                  events & ACCT_LOCKOUT_EV_SLOW ? ", now slowed down" : "");
         acct_lockout_count(cmn_service_metrics(ctx->svc), events);
-        if (locked) {
-            acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
-            acct_step_destroy(&s);
-            return 0;
-        }
+        if (locked)
+            return acct_step_retry(ctx, &s, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INVALID_CREDENTIALS, 0);
     }
     if (acct_lockout_clear(ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number, source) != 0)
@@ -175,7 +166,7 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         if (locked == ACCT_LOCKOUT_SPRAYING)
             cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_login_spraying_refused_total",
                             NULL, 1, "sign-ins refused: their source failed on too many IDs");
-        acct_reply_retry(ctx, &call, s_refusal(locked), retry);
+        acct_reply_retry(ctx, &call, acct_lockout_status(locked), retry);
         return 0;
     }
     Dvcid__Store__Account *acc = NULL;
@@ -185,20 +176,15 @@ static int s_start_checked(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Reques
         return -1;
     }
     acct_step_t *s = acct_step_new(call, NULL, m->id_number);
-    if (s) {
-        s->has_account = rc == 0;
-        s->job =
-            acct_password_job_verify(m->password, acc ? acc->password_hash : st->dummy_hash,
-                                     st->cfg->account_argon2_ops, st->cfg->account_argon2_mem_mib);
-    }
-    acct_account_free(&acc);
-    if (!s || acct_step_offload(ctx, s, s_checked) != 0) {
-        if (s)
-            s->call = NULL;
-        acct_step_destroy(&s);
+    if (!s) {
+        acct_account_free(&acc);
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_UNAVAILABLE);
+        return 0;
     }
-    return 0;
+    s->has_account = rc == 0;
+    rc = acct_step_check(ctx, s, m->password, acc ? acc->password_hash : st->dummy_hash, s_checked);
+    acct_account_free(&acc);
+    return rc;
 }
 
 int acct_login_start(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -216,10 +202,7 @@ int acct_login_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     acct_state_t *st = ctx->self;
     Dvcid__Store__Flow *flow = NULL;
     int rc;
-    acct_step_t *s =
-        s_step_for(ctx, call, req->login_resend->login_id,
-                   ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_PHONE_PENDING),
-                   &flow, &rc);
+    acct_step_t *s = s_step_for(ctx, call, req->login_resend->login_id, S_CODE_PENDING, &flow, &rc);
     if (!s)
         return rc;
     /* The code goes again where the last one went, for the same purpose. */
@@ -304,11 +287,10 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     body.access_token = jwt;
     r.body_case = DVCID__REPLY__BODY_SESSION;
     r.session = &body;
-    cmn_call_reply(ctx, &s->call, &r);
+    rc = acct_step_reply(ctx, &s, &r);
     cmn_wipe(token, sizeof(token));
     free(jwt);
-    acct_step_destroy(&s);
-    return 0;
+    return rc;
 }
 
 int acct_login_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -331,10 +313,9 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     if (!acct_reply_is_otp(reply))
         return acct_step_forward_early(ctx, &s, reply);
     Dvcid__Store__Flow *flow = NULL;
-    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_LOGIN,
-                               cmn_time_now_ms(), &flow);
+    int rc = acct_step_reload(ctx, &s, S_CODE_PENDING, &flow);
     if (rc != 0)
-        return acct_step_fail_load(ctx, &s, rc);
+        return rc < 0 ? -1 : 0;
     char *old = flow->new_phone;
     flow->state = ACCT_FLOW_PHONE_PENDING;
     flow->new_phone = s->phone;
@@ -343,9 +324,7 @@ static int s_phone_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     acct_flow_free(&flow);
     if (rc != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-    acct_reply_otp(ctx, &s->call, reply);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_otp(ctx, &s, reply);
 }
 
 int acct_login_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -361,10 +340,7 @@ int acct_login_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     }
     Dvcid__Store__Flow *flow = NULL;
     int rc;
-    acct_step_t *s =
-        s_step_for(ctx, call, m->login_id,
-                   ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_PHONE_PENDING),
-                   &flow, &rc);
+    acct_step_t *s = s_step_for(ctx, call, m->login_id, S_CODE_PENDING, &flow, &rc);
     if (!s)
         return rc;
     acct_flow_free(&flow);
@@ -395,9 +371,7 @@ static int s_phone_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg
     body.effective_in = effective_in;
     r.body_case = DVCID__REPLY__BODY_PHONE_CHANGED;
     r.phone_changed = &body;
-    cmn_call_reply(ctx, &s->call, &r);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_reply(ctx, &s, &r);
 }
 
 int acct_login_phone_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {

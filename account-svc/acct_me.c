@@ -175,14 +175,9 @@ static int s_add_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     } else {
         rc = -1; /* the session ended meanwhile */
     }
-    if (rc != 0) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAUTHORIZED);
-        acct_step_destroy(&s);
-        return -1;
-    }
-    acct_reply_otp(ctx, &s->call, reply);
-    acct_step_destroy(&s);
-    return 0;
+    if (rc != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAUTHORIZED, -1);
+    return acct_step_otp(ctx, &s, reply);
 }
 
 /* The session's add-phone flow, if one is alive: returns 1 with id set (and *same set
@@ -236,42 +231,31 @@ static int s_reauthed(cmn_ctx_t *ctx, void *arg) {
     uint64_t now = cmn_time_now_ms();
     char source[ACCT_LOCKOUT_SOURCE_MAX];
     acct_lockout_source(cmn_call_client_ip(s->call), source);
-    if (s->job->failed) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAVAILABLE);
-        acct_step_destroy(&s);
-        return 0;
-    }
+    if (s->job->failed)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     if (!s->job->ok) {
         uint32_t retry = 0;
         unsigned events = 0;
         int locked = acct_lockout_fail(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES),
                                        s->id_number, source, now, &retry, &events);
-        if (locked < 0) {
-            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
-            acct_step_destroy(&s);
-            return -1;
-        }
+        if (locked < 0)
+            return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
         acct_lockout_count(cmn_service_metrics(ctx->svc), events);
         cmn_metrics_add(cmn_service_metrics(ctx->svc), "dvcid_reauth_failures_total", NULL, 1,
                         "wrong passwords given to add a phone to a signed-in account");
         if (locked)
-            acct_reply_retry(ctx, &s->call, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
-        else
-            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INVALID_CREDENTIALS);
-        acct_step_destroy(&s);
-        return 0;
+            return acct_step_retry(ctx, &s, DVCID__STATUS__STATUS_ACCOUNT_LOCKED, retry);
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INVALID_CREDENTIALS, 0);
     }
     /* The session may have ended while the password was hashed. */
     Dvcid__Store__Session *sess = NULL;
     Dvcid__Store__Account *acc = NULL;
     int rc = acct_session_find_key(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS),
                                    ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->session, now, &sess, &acc);
-    if (rc != 0) {
-        cmn_call_fail(ctx, &s->call,
-                      rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_UNAUTHORIZED);
-        acct_step_destroy(&s);
-        return rc < 0 ? -1 : 0;
-    }
+    if (rc != 0)
+        return acct_step_fail(
+            ctx, &s, rc < 0 ? DVCID__STATUS__STATUS_INTERNAL : DVCID__STATUS__STATUS_UNAUTHORIZED,
+            rc < 0 ? -1 : 0);
     uint8_t id[CMN_ID_BYTES];
     int again = s_add_flow(ctx, sess, id);
     if (again) {
@@ -292,24 +276,11 @@ static int s_reauth(cmn_ctx_t *ctx, acct_step_t *s, const char *password, const 
     uint32_t retry = 0;
     int locked = acct_lockout_check(st->cfg, ctx->txn, ACCT_DBI(st, ACCT_DB_FAILURES), s->id_number,
                                     source, cmn_time_now_ms(), &retry);
-    if (locked != 0) {
-        if (locked < 0)
-            cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
-        else
-            acct_reply_retry(ctx, &s->call,
-                             locked == ACCT_LOCKOUT_SPRAYING ? DVCID__STATUS__STATUS_RATE_LIMITED
-                                                             : DVCID__STATUS__STATUS_ACCOUNT_LOCKED,
-                             retry);
-        acct_step_destroy(&s);
-        return locked < 0 ? -1 : 0;
-    }
-    s->job = acct_password_job_verify(password, hash, st->cfg->account_argon2_ops,
-                                      st->cfg->account_argon2_mem_mib);
-    if (acct_step_offload(ctx, s, s_reauthed) != 0) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_UNAVAILABLE);
-        acct_step_destroy(&s);
-    }
-    return 0;
+    if (locked < 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    if (locked)
+        return acct_step_retry(ctx, &s, acct_lockout_status(locked), retry);
+    return acct_step_check(ctx, s, password, hash, s_reauthed);
 }
 
 int acct_me_add_phone(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
@@ -374,11 +345,8 @@ static int s_add_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) 
         rc = acct_flow_del(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id);
     if (rc == 0)
         rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
-    if (rc != 0) {
-        cmn_call_fail(ctx, &s->call, DVCID__STATUS__STATUS_INTERNAL);
-        acct_step_destroy(&s);
-        return -1;
-    }
+    if (rc != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     char masked[16], masked_id[32];
     cmn_mask_phone(reply->otp_verified->phone, masked, sizeof(masked));
     cmn_mask_id(s->id_number, masked_id, sizeof(masked_id));

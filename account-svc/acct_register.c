@@ -27,22 +27,6 @@ static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex
     return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_REGISTER, ACCT_STATE_BIT(want), NULL, rc);
 }
 
-/* Loads the step's registration for a continuation, in one of states (a set of
- * ACCT_STATE_BIT): 0 with *flow, else the call is answered (404: gone, or a twin request
- * moved it on; 500) and s destroyed, and then 1, or -1 after a storage error. */
-static int s_reload(cmn_ctx_t *ctx, acct_step_t **s, unsigned states, Dvcid__Store__Flow **flow) {
-    acct_state_t *st = ctx->self;
-    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), (*s)->id, ACCT_FLOW_REGISTER,
-                               cmn_time_now_ms(), flow);
-    if (rc == 0 && !(states & ACCT_STATE_BIT((*flow)->state))) {
-        acct_flow_free(flow);
-        rc = 1;
-    }
-    if (rc != 0)
-        return acct_step_fail_load(ctx, s, rc) < 0 ? -1 : 1;
-    return 0;
-}
-
 /* --- start -------------------------------------------------------------------- */
 
 static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
@@ -60,9 +44,7 @@ static int s_start_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     /* The registration was committed before the ask left, the code by otp-svc
      * before its answer: nothing here waits on this batch's commit. */
     cmn_call_answer_early(s->call);
-    cmn_call_reply(ctx, &s->call, &r);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_reply(ctx, &s, &r);
 }
 
 /* After the captcha: the account must not exist; the registration is stored and its
@@ -156,27 +138,6 @@ int acct_register_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
 
 /* --- verify ------------------------------------------------------------------- */
 
-static int s_verify_done(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    (void)reply; /* the code was right (acct_step_verify): the registration's phone is proved */
-    acct_step_t *s = arg;
-    acct_state_t *st = ctx->self;
-    Dvcid__Store__Flow *flow = NULL;
-    int rc = s_reload(
-        ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED),
-        &flow);
-    if (rc != 0)
-        return rc < 0 ? -1 : 0;
-    flow->state = ACCT_FLOW_OTP_VERIFIED;
-    rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
-    acct_flow_free(&flow);
-    if (rc != 0)
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-    CMN_DEBUG(cmn_call_trace(s->call), "registration %s phone verified", s->hex);
-    acct_reply_state(ctx, &s->call, "otp_verified");
-    acct_step_destroy(&s);
-    return 0;
-}
-
 int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
     int rc;
@@ -184,7 +145,9 @@ int acct_register_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request 
         s_step_for(ctx, call, req->reg_verify->registration_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
-    return acct_step_verify(ctx, st->otp_peer, s, S_REGISTER, req->reg_verify->code, s_verify_done);
+    /* The code right, the registration's phone is proved: the password comes next. */
+    return acct_step_verify(ctx, st->otp_peer, s, S_REGISTER, req->reg_verify->code,
+                            acct_step_verified);
 }
 
 /* --- password ------------------------------------------------------------------ */
@@ -223,9 +186,7 @@ static int s_account_make(cmn_ctx_t *ctx, acct_step_t *s, const Dvcid__Store__Fl
     a.phone_masked = masked_phone;
     r.body_case = DVCID__REPLY__BODY_ACCOUNT;
     r.account = &a;
-    cmn_call_reply(ctx, &s->call, &r);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_reply(ctx, &s, &r);
 }
 
 static int s_password_done(cmn_ctx_t *ctx, void *arg) {
@@ -235,7 +196,7 @@ static int s_password_done(cmn_ctx_t *ctx, void *arg) {
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
     /* A twin request of this flow may have finished first, or the flow expired meanwhile. */
     Dvcid__Store__Flow *flow = NULL;
-    int rc = s_reload(ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED), &flow);
+    int rc = acct_step_reload(ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED), &flow);
     if (rc != 0)
         return rc < 0 ? -1 : 0;
     rc = s_account_make(ctx, s, flow);

@@ -13,7 +13,6 @@
 #include "acct_state.h"
 #include "acct_step.h"
 #include "cmn_log.h"
-#include "cmn_time.h"
 #include "cmn_validate.h"
 
 #define S_RESET DVCID__PURPOSE__PURPOSE_PASSWORD_RESET
@@ -28,9 +27,7 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     body.otp = reply->otp_sent->otp;
     r.body_case = DVCID__REPLY__BODY_RESET_START;
     r.reset_start = &body;
-    cmn_call_reply(ctx, &s->call, &r);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_reply(ctx, &s, &r);
 }
 
 /* After the captcha: the pair is looked up and a code (or a silent decoy) goes out. */
@@ -83,25 +80,6 @@ static acct_step_t *s_step_for(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex
     return acct_step_for_flow(ctx, call, hex, ACCT_FLOW_RESET, ACCT_STATE_BIT(want), NULL, rc);
 }
 
-static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
-    (void)reply; /* the code was right (acct_step_verify) */
-    acct_step_t *s = arg;
-    acct_state_t *st = ctx->self;
-    Dvcid__Store__Flow *flow = NULL;
-    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, ACCT_FLOW_RESET,
-                               cmn_time_now_ms(), &flow);
-    if (rc != 0)
-        return acct_step_fail_load(ctx, &s, rc);
-    flow->state = ACCT_FLOW_OTP_VERIFIED;
-    rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
-    acct_flow_free(&flow);
-    if (rc != 0)
-        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
-    acct_reply_state(ctx, &s->call, "otp_verified");
-    acct_step_destroy(&s);
-    return 0;
-}
-
 /* A new code (a decoy's stays silent: the same answer, no SMS). */
 int acct_reset_resend(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
     acct_state_t *st = ctx->self;
@@ -119,25 +97,24 @@ int acct_reset_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *re
     acct_step_t *s = s_step_for(ctx, call, req->reset_verify->reset_id, ACCT_FLOW_OTP_PENDING, &rc);
     if (!s)
         return rc;
-    return acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code, s_verified);
+    return acct_step_verify(ctx, st->otp_peer, s, S_RESET, req->reset_verify->code,
+                            acct_step_verified);
 }
 
 static int s_hashed(cmn_ctx_t *ctx, void *arg) {
     acct_step_t *s = arg;
     acct_step_count_hash(ctx, s);
     acct_state_t *st = ctx->self;
+    if (s->job->failed)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    /* A twin request of this flow may have finished first, or the flow expired meanwhile. */
     Dvcid__Store__Flow *flow = NULL;
-    int rc = s->job->failed ? -1
-                            : acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id,
-                                                ACCT_FLOW_RESET, cmn_time_now_ms(), &flow);
-    if (rc == 0 && flow->state != ACCT_FLOW_OTP_VERIFIED)
-        rc = 1; /* a twin request finished first */
-    char phone[sizeof(s->phone)] = "";
-    if (rc == 0)
-        snprintf(phone, sizeof(phone), "%s", flow->phone);
-    acct_flow_free(&flow);
+    int rc = acct_step_reload(ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED), &flow);
     if (rc != 0)
-        return acct_step_fail_load(ctx, &s, rc);
+        return rc < 0 ? -1 : 0;
+    char phone[sizeof(s->phone)];
+    snprintf(phone, sizeof(phone), "%s", flow->phone);
+    acct_flow_free(&flow);
     Dvcid__Store__Account *acc = NULL;
     rc = acct_account_load(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number, &acc);
     if (rc == 0 && acct_account_phone_index(acc, phone) < 0) {
@@ -169,9 +146,7 @@ static int s_hashed(cmn_ctx_t *ctx, void *arg) {
     char masked[32];
     cmn_mask_id(s->id_number, masked, sizeof(masked));
     CMN_INFO(cmn_call_trace(s->call), "password reset done: id=%s; sessions ended", masked);
-    acct_reply_state(ctx, &s->call, "done");
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_state(ctx, &s, "done");
 }
 
 int acct_reset_password(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {

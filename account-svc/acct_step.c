@@ -7,6 +7,7 @@
 
 #include "acct_limits.h"
 #include "acct_state.h"
+#include "cmn_log.h"
 #include "cmn_metrics.h"
 #include "cmn_shard.h"
 #include "cmn_time.h"
@@ -96,10 +97,34 @@ void acct_reply_otp(cmn_ctx_t *ctx, cmn_call_t **call, const Dvcid__Reply *from)
     acct_reply_otp_info(ctx, call, from->otp_sent->otp);
 }
 
+int acct_step_reply(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Reply *reply) {
+    cmn_call_reply(ctx, &(*s)->call, reply);
+    acct_step_destroy(s);
+    return 0;
+}
+
+int acct_step_state(cmn_ctx_t *ctx, acct_step_t **s, const char *state) {
+    acct_reply_state(ctx, &(*s)->call, state);
+    acct_step_destroy(s);
+    return 0;
+}
+
+int acct_step_otp(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *from) {
+    acct_reply_otp(ctx, &(*s)->call, from);
+    acct_step_destroy(s);
+    return 0;
+}
+
 int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc) {
     cmn_call_fail(ctx, &(*s)->call, status);
     acct_step_destroy(s);
     return rc;
+}
+
+int acct_step_retry(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, uint32_t retry) {
+    acct_reply_retry(ctx, &(*s)->call, status, retry);
+    acct_step_destroy(s);
+    return 0;
 }
 
 int acct_step_forward(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
@@ -124,9 +149,7 @@ int acct_step_sent(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     cmn_call_answer_early(s->call);
     if (!acct_reply_is_otp(reply))
         return acct_step_forward(ctx, &s, reply);
-    acct_reply_otp(ctx, &s->call, reply);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_otp(ctx, &s, reply);
 }
 
 int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *reply) {
@@ -255,12 +278,45 @@ acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *he
     if (kind != ACCT_FLOW_REGISTER)
         snprintf(s->id_number, sizeof(s->id_number), "%s", f->id_number);
     snprintf(s->lang, sizeof(s->lang), "%s", f->lang);
+    s->kind = kind;
     s->has_account = !f->decoy;
     if (flow)
         *flow = f;
     else
         acct_flow_free(&f);
     return s;
+}
+
+int acct_step_reload(cmn_ctx_t *ctx, acct_step_t **s, unsigned states, Dvcid__Store__Flow **flow) {
+    acct_state_t *st = ctx->self;
+    int rc = acct_flow_load_id(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), (*s)->id, (*s)->kind,
+                               cmn_time_now_ms(), flow);
+    if (rc == 0 && !(states & ACCT_STATE_BIT((*flow)->state))) {
+        acct_flow_free(flow);
+        rc = 1;
+    }
+    if (rc != 0)
+        return acct_step_fail_load(ctx, s, rc) < 0 ? -1 : 1;
+    return 0;
+}
+
+int acct_step_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
+    (void)reply; /* the code was right (acct_step_verify): the flow's phone is proved */
+    acct_step_t *s = arg;
+    acct_state_t *st = ctx->self;
+    Dvcid__Store__Flow *flow = NULL;
+    int rc = acct_step_reload(
+        ctx, &s, ACCT_STATE_BIT(ACCT_FLOW_OTP_PENDING) | ACCT_STATE_BIT(ACCT_FLOW_OTP_VERIFIED),
+        &flow);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    flow->state = ACCT_FLOW_OTP_VERIFIED;
+    rc = acct_flow_save(ctx->txn, ACCT_DBI(st, ACCT_DB_FLOWS), s->id, flow);
+    acct_flow_free(&flow);
+    if (rc != 0)
+        return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_INTERNAL, -1);
+    CMN_DEBUG(cmn_call_trace(s->call), "flow %s: its code verified", s->hex);
+    return acct_step_state(ctx, &s, "otp_verified");
 }
 
 int acct_step_flow_begin(cmn_ctx_t *ctx, const acct_step_t *s, acct_flow_kind_t kind,
@@ -285,13 +341,31 @@ int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done) {
     return s->job ? cmn_service_offload(ctx, s_job_work, done, s) : -1;
 }
 
-int acct_step_hash(cmn_ctx_t *ctx, acct_step_t *s, const char *password, cmn_done_fn *done) {
-    acct_state_t *st = ctx->self;
-    s->job = acct_password_job_new(password, st->cfg->account_argon2_ops,
-                                   st->cfg->account_argon2_mem_mib);
+/* Runs a password job of the step on the pool (s->job = job); 503 at once when the
+ * queue is full (or there is no job: out of memory). */
+static int s_job_offload(cmn_ctx_t *ctx, acct_step_t *s, acct_password_job_t *job,
+                         cmn_done_fn *done) {
+    s->job = job;
     if (acct_step_offload(ctx, s, done) != 0)
         return acct_step_fail(ctx, &s, DVCID__STATUS__STATUS_UNAVAILABLE, 0);
     return 0;
+}
+
+int acct_step_check(cmn_ctx_t *ctx, acct_step_t *s, const char *password, const char *hash,
+                    cmn_done_fn *done) {
+    acct_state_t *st = ctx->self;
+    return s_job_offload(ctx, s,
+                         acct_password_job_verify(password, hash, st->cfg->account_argon2_ops,
+                                                  st->cfg->account_argon2_mem_mib),
+                         done);
+}
+
+int acct_step_hash(cmn_ctx_t *ctx, acct_step_t *s, const char *password, cmn_done_fn *done) {
+    acct_state_t *st = ctx->self;
+    return s_job_offload(ctx, s,
+                         acct_password_job_new(password, st->cfg->account_argon2_ops,
+                                               st->cfg->account_argon2_mem_mib),
+                         done);
 }
 
 void acct_step_count_hash(cmn_ctx_t *ctx, const acct_step_t *s) {

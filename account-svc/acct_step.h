@@ -22,6 +22,7 @@ typedef struct {
     uint8_t session[CMN_HASH_BYTES]; /* the session's key, for /v1/me steps */
     int has_account;
     char lang[4];           /* the flow's language (Flow.lang): what an ask naming none carries */
+    acct_flow_kind_t kind;  /* the flow's kind, when it was loaded (acct_step_for_flow) */
     cmn_reply_fn *verified; /* acct_step_verify's continuation, after the wrong-code count */
 } acct_step_t;
 
@@ -45,6 +46,17 @@ void acct_step_destroy(acct_step_t **self_p);
 acct_step_t *acct_step_for_flow(cmn_ctx_t *ctx, cmn_call_t *call, const char *hex,
                                 acct_flow_kind_t kind, unsigned states, Dvcid__Store__Flow **flow,
                                 int *rc);
+
+/* Loads the step's flow again for a continuation (its kind s->kind), in one of states:
+ * 0 with *flow (the caller's), else the call is answered (404: gone, expired or moved on
+ * by a twin request; 500) and s destroyed, and then 1, or -1 after a storage error. */
+int acct_step_reload(cmn_ctx_t *ctx, acct_step_t **s, unsigned states, Dvcid__Store__Flow **flow);
+
+/* The continuation of a verified code (cmn_reply_fn, arg a step of acct_step_for_flow)
+ * where a password comes next (registration, reset): the flow, still waiting for its code
+ * or verified by a twin request, is ACCT_FLOW_OTP_VERIFIED and the answer {state:
+ * "otp_verified"}. */
+int acct_step_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg);
 
 /* Saves the step's new flow of this kind for s->id_number, waiting for its first code
  * (ACCT_FLOW_OTP_PENDING), in the call's language, expiring after account.flow_ttl;
@@ -76,8 +88,20 @@ void acct_step_resend(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose p
 int acct_step_verify(cmn_ctx_t *ctx, int peer, acct_step_t *s, Dvcid__Purpose purpose,
                      const char *code, cmn_reply_fn *fn);
 
+/* Finishes a step with this answer (the step is destroyed); returns 0. */
+int acct_step_reply(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Reply *reply);
+
+/* Finishes a step with {state}; returns 0. */
+int acct_step_state(cmn_ctx_t *ctx, acct_step_t **s, const char *state);
+
+/* Finishes a step with {otp} from otp-svc's reply; returns 0. */
+int acct_step_otp(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *from);
+
 /* Finishes a step with an error status (the step is destroyed); returns rc. */
 int acct_step_fail(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, int rc);
+
+/* Finishes a step with an error status and its retry_after (seconds); returns 0. */
+int acct_step_retry(cmn_ctx_t *ctx, acct_step_t **s, Dvcid__Status status, uint32_t retry);
 
 /* Finishes a step whose record did not load (rc of a loader: 1 gone, 404; -1 a storage
  * error, 500). Returns 0 for a gone record, else -1. */
@@ -102,6 +126,13 @@ int acct_step_unissued(cmn_ctx_t *ctx, acct_step_t **s, const Dvcid__Reply *repl
  * in a later batch. Returns 0, or -1 when there is no job or the pool refuses it (the
  * queue is full): the step is then still the caller's. */
 int acct_step_offload(cmn_ctx_t *ctx, acct_step_t *s, cmn_done_fn *done);
+
+/* Checks a password against hash for the step on the pool with today's argon2id
+ * parameters (a hash of older ones is rehashed); done(ctx, s) runs with the verdict in a
+ * later batch. When the hashing queue is full the call is answered 503 at once and s
+ * destroyed. Returns 0. */
+int acct_step_check(cmn_ctx_t *ctx, acct_step_t *s, const char *password, const char *hash,
+                    cmn_done_fn *done);
 
 /* Hashes a new password for the step on the pool with today's argon2id parameters;
  * done(ctx, s) runs with the hash in a later batch. When the hashing queue is full the

@@ -50,9 +50,7 @@ static int s_issued(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     body.otp = &otp;
     r.body_case = DVCID__REPLY__BODY_UNLOCK_START;
     r.unlock_start = &body;
-    cmn_call_reply(ctx, &s->call, &r);
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_reply(ctx, &s, &r);
 }
 
 /* After the captcha: a real code when the ID has an account that is locked, else a
@@ -159,9 +157,7 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     CMN_INFO(trace, "unlocked with the phone: id=%s, every sign-in lock lifted", masked);
     cmn_metrics_add(cmn_service_metrics(ctx->svc), ACCT_UNLOCKS_METRIC, "kind=\"phone\"", 1,
                     ACCT_UNLOCKS_HELP);
-    acct_reply_state(ctx, &s->call, "unlocked");
-    acct_step_destroy(&s);
-    return 0;
+    return acct_step_state(ctx, &s, "unlocked");
 }
 
 int acct_unlock_verify(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
