@@ -8,9 +8,9 @@
 #   make build | asan | lint | format | bench | clean
 CONFIG ?= deploy/dev.conf
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-# Integration and browser tests run one at a time by default: two cores, and argon2 under
-# ASan in every sign-in. Unit tests and the corpus replays run $(JOBS) at a time.
-CTEST_JOBS ?= 1
+# Integration and browser tests run two at a time, those that keep both cores busy alone
+# (RUN_SERIAL in tests/CMakeLists.txt). Unit tests and the corpus replays run $(JOBS) at a time.
+CTEST_JOBS ?= 2
 RELEASE := build/release
 ASAN := build/asan
 # The clang tree of the libFuzzer targets (tests/fuzz/README.md), shared with `make fuzz`.

@@ -27,6 +27,7 @@ import re
 import shutil
 import subprocess
 import sys
+import threading
 import time
 import unittest
 
@@ -190,12 +191,29 @@ class DebPackageTest(unittest.TestCase):
         cls.log = os.path.join(cls.work, "steps.log")
         cls.root = os.path.join(cls.work, "root")
         out = os.path.join(cls.work, "deb")
-        run([os.path.join(SRC, "scripts/deb.sh"), out], "scripts/deb.sh", cls.log)
+        # debootstrap waits on the mirror and the disk while the package build is on the
+        # CPUs: the two at once (its own log, so neither's output is mixed in the other's).
+        boot_failed = []
+
+        def debootstrap():
+            try:
+                run(["debootstrap", "--variant=minbase", SUITE, cls.root, debian_mirror()],
+                    "debootstrap --variant=minbase " + SUITE,
+                    os.path.join(cls.work, "debootstrap.log"))
+            except AssertionError as e:
+                boot_failed.append(e)
+
+        boot = threading.Thread(target=debootstrap)
+        boot.start()
+        try:
+            run([os.path.join(SRC, "scripts/deb.sh"), out], "scripts/deb.sh", cls.log)
+        finally:
+            boot.join()
+        if boot_failed:
+            raise boot_failed[0]
         debs = glob.glob(os.path.join(out, "dvcid_*.deb"))
         assert len(debs) == 1, debs
         cls.deb = debs[0]
-        run(["debootstrap", "--variant=minbase", SUITE, cls.root, debian_mirror()],
-            "debootstrap --variant=minbase " + SUITE, cls.log)
         shutil.copy("/etc/resolv.conf", os.path.join(cls.root, "etc/resolv.conf"))
         shutil.copy(cls.deb, os.path.join(cls.root, "tmp"))
         cls.in_root = "/tmp/" + os.path.basename(cls.deb)
