@@ -2,7 +2,11 @@
  * hash in memory, each ask's continuation carrying a copy of its key. A peer that
  * refuses (its store is full, say) gets one entry a while, the probe, instead of every
  * entry every retry: on a slow machine re-asking a thousand entries a second of a peer
- * that cannot store any took both processes down with it (test_storage_full). */
+ * that cannot store any took both processes down with it (test_storage_full). An
+ * acknowledged entry is deleted in the outbox's next write (a put or the retry timer's
+ * turn), not in a commit of its own: the batch that only reads answers then writes
+ * nothing, and LMDB commits it without a sync. Lost in a crash, such a delete costs one
+ * repeat, which the peer drops by the message's id. */
 #include "cmn_outbox.h"
 
 #include <czmq.h>
@@ -24,6 +28,7 @@ struct cmn_outbox {
     zhashx_t *in_flight; /* key -> (void *)1 */
     uint64_t backoff_ms; /* 0: the peer takes entries; else the wait between probes */
     uint64_t probe_at;   /* no probe before this time (ms) */
+    zlistx_t *acked;     /* keys acknowledged, deleted at the next write */
     int in_retry;        /* cmn_outbox_retry is sending */
     int probe_left;      /* probes the running retry may still send */
 };
@@ -42,10 +47,14 @@ cmn_outbox_t *cmn_outbox_new(const cmn_outbox_opts_t *opts) {
         return NULL;
     self->o = *opts;
     self->in_flight = zhashx_new();
-    if (!self->in_flight) {
+    self->acked = zlistx_new();
+    if (!self->in_flight || !self->acked) {
+        zhashx_destroy(&self->in_flight);
+        zlistx_destroy(&self->acked);
         free(self);
         return NULL;
     }
+    zlistx_set_destructor(self->acked, (zlistx_destructor_fn *)zstr_free);
     return self;
 }
 
@@ -53,6 +62,7 @@ void cmn_outbox_destroy(cmn_outbox_t **self_p) {
     if (!self_p || !*self_p)
         return;
     zhashx_destroy(&(*self_p)->in_flight);
+    zlistx_destroy(&(*self_p)->acked);
     free(*self_p);
     *self_p = NULL;
 }
@@ -66,10 +76,21 @@ void *cmn_outbox_arg(const cmn_outbox_t *self) { return self->o.arg; }
 /* cmn_outbox_put's answer for a cmn_db code. */
 static int s_put_rc(int rc) { return rc == CMN_DB_OK ? 0 : rc == CMN_DB_EXISTS ? 1 : -1; }
 
+/* Deletes the acknowledged entries in txn. If txn is undone later, they were not
+ * deleted and are asked again (acknowledged again, then deleted). 0 or -1. */
+static int s_acked_flush(cmn_outbox_t *self, MDB_txn *txn) {
+    int rc = 0;
+    for (char *k = zlistx_first(self->acked); k && rc == 0; k = zlistx_next(self->acked))
+        if (cmn_db_del(txn, self->o.dbi, k, strlen(k)) == CMN_DB_ERROR)
+            rc = -1;
+    zlistx_purge(self->acked);
+    return rc;
+}
+
 int cmn_outbox_put(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *key, const void *val,
                    size_t vlen, int noover) {
     size_t klen = strlen(key);
-    if (klen == 0 || klen >= CMN_OUTBOX_KEY_MAX)
+    if (klen == 0 || klen >= CMN_OUTBOX_KEY_MAX || s_acked_flush(self, ctx->txn) != 0)
         return -1;
     return s_put_rc(cmn_db_put(ctx->txn, self->o.dbi, key, klen, val, vlen, noover));
 }
@@ -77,7 +98,7 @@ int cmn_outbox_put(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *key, const vo
 int cmn_outbox_put_msg(cmn_outbox_t *self, cmn_ctx_t *ctx, const char *key, const void *msg,
                        int noover) {
     size_t klen = strlen(key);
-    if (klen == 0 || klen >= CMN_OUTBOX_KEY_MAX)
+    if (klen == 0 || klen >= CMN_OUTBOX_KEY_MAX || s_acked_flush(self, ctx->txn) != 0)
         return -1;
     return s_put_rc(cmn_db_put_msg(ctx->txn, self->o.dbi, key, klen, msg, noover));
 }
@@ -131,9 +152,14 @@ static int s_on_answer(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
     }
     s_backoff_note(self, a, reply, done);
     int rc = 0;
-    if (done == CMN_OUTBOX_DONE)
-        rc = cmn_db_del(ctx->txn, self->o.dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
-    else
+    if (done == CMN_OUTBOX_DONE) {
+        char *k = strdup(a->key);
+        /* Without memory, deleted now, in a commit of its own. */
+        if (!k || !zlistx_add_end(self->acked, k)) {
+            free(k);
+            rc = cmn_db_del(ctx->txn, self->o.dbi, a->key, strlen(a->key)) == CMN_DB_ERROR ? -1 : 0;
+        }
+    } else
         CMN_DEBUG(NULL, "%s %s not acknowledged (status %d): will retry", self->o.name, a->key,
                   reply->error ? (int)reply->error->status : -1);
     free(a);
@@ -219,6 +245,8 @@ static int s_retry_one(const MDB_val *k, const MDB_val *v, void *arg) {
 }
 
 int cmn_outbox_retry(cmn_outbox_t *self, cmn_ctx_t *ctx) {
+    if (s_acked_flush(self, ctx->txn) != 0)
+        return -1;
     if (self->backoff_ms && cmn_time_mono_ms() < self->probe_at)
         return 0;
     s_retry_t r = {self, ctx, cmn_time_now_ms(), 0};
