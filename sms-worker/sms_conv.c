@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmn_db.h"
+#include "sms_metrics.h"
 
 #define S_NAME_MAX 16 /* provider names, as the worker keeps them (SMS_SET_NAME) */
 #define S_KEY_MAX (S_NAME_MAX + 1 + SMS_CONV_PREFIX_MAX)
@@ -83,11 +84,11 @@ int sms_conv_publish(MDB_txn *txn, MDB_dbi dbi, cmn_metrics_t *m) {
         char labels[96];
         snprintf(labels, sizeof(labels), "provider=\"%.*s\",prefix=\"%.*s\"", (int)a, key,
                  (int)(k.mv_size - a - 1), key + a + 1);
-        cmn_metrics_add(m, "dvcid_sms_otp_sent_total", labels, sent,
-                        "OTP SMS taken by a provider, per provider and number prefix");
-        cmn_metrics_add(m, "dvcid_sms_otp_verified_total", labels, ver,
-                        "OTP SMS whose code was verified (once per challenge), per provider and "
-                        "prefix");
+        sms_metrics_counter_at(m, "dvcid_sms_otp_sent_total", labels, sent,
+                               "OTP SMS taken by a provider, per provider and number prefix");
+        sms_metrics_counter_at(m, "dvcid_sms_otp_verified_total", labels, ver,
+                               "OTP SMS whose code was verified (once per challenge), per "
+                               "provider and prefix");
         cmn_metrics_set(m, "dvcid_sms_conversion_ratio", labels,
                         sent ? (double)ver / (double)sent : 0.0,
                         "verified / sent since the counters began, per provider and prefix");

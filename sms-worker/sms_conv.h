@@ -34,7 +34,7 @@ int sms_conv_add(MDB_txn *txn, MDB_dbi dbi, const char *provider, const char *pr
 int sms_conv_get(MDB_txn *txn, MDB_dbi dbi, const char *provider, const char *prefix,
                  uint64_t *sent, uint64_t *verified);
 
-/* Puts every counter into m (a fresh set, rendered for one scrape):
+/* Puts every counter into m at its value in txn (sms_metrics_counter_at):
  * dvcid_sms_otp_sent_total, dvcid_sms_otp_verified_total and the gauge
  * dvcid_sms_conversion_ratio (verified / sent since the first count), labelled
  * provider and prefix. Returns 0 or -1 on a storage error. */

@@ -103,13 +103,6 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     /* The worker's own copy: outcomes are still read after the providers are gone. */
     snprintf(self->pnames[i], sizeof(self->pnames[i]), "%s", p->name);
     self->names[i] = self->pnames[i];
-    /* The sink counts in the totals only: no series of a provider. */
-    if (kind != SMS_KIND_FILE &&
-        sms_metrics_provider(self->metrics, self->names[i], &self->pm[i]) != 0) {
-        CMN_ERROR(NULL, "sms %s: out of memory", self->names[i]);
-        sms_provider_destroy(&self->provs[i]);
-        return -1;
-    }
     sms_gate_init(&self->gates[i], tps, failures, (uint32_t)self->set.breaker_cooldown_ms,
                   cmn_time_now_ms());
     /* A message out with a provider is leased past its longest possible answer. */

@@ -83,14 +83,21 @@ void sms_metrics_gate(cmn_metrics_t *m, const char *provider, int breaker, int t
     cmn_metrics_set(m, "dvcid_sms_provider_tps_limit", labels, tps, s_tps_help);
 }
 
+void sms_metrics_counter_at(cmn_metrics_t *m, const char *name, const char *labels, uint64_t value,
+                            const char *help) {
+    double shown = cmn_metrics_value(m, name, labels);
+    /* Created at 0 on the first render, so the series exists before its first event. */
+    cmn_metrics_add(m, name, labels, (double)value > shown ? value - (uint64_t)shown : 0, help);
+}
+
 void sms_metrics_totals(cmn_metrics_t *m, uint64_t queued, uint64_t duplicates, uint64_t sent,
                         uint64_t dead) {
-    cmn_metrics_add(m, "dvcid_sms_queued_total", "", queued,
-                    "SMS jobs taken into the queue (first copies, not duplicates)");
-    cmn_metrics_add(m, "dvcid_sms_duplicates_total", "", duplicates,
-                    "SmsSend requests for a message id already queued (not sent again)");
-    cmn_metrics_add(m, "dvcid_sms_sent_total", "", sent,
-                    "SMS messages taken by a provider, the file provider included");
-    cmn_metrics_add(m, "dvcid_sms_dead_total", "", dead,
-                    "SMS jobs dead-lettered after their last try");
+    sms_metrics_counter_at(m, "dvcid_sms_queued_total", "", queued,
+                           "SMS jobs taken into the queue (first copies, not duplicates)");
+    sms_metrics_counter_at(m, "dvcid_sms_duplicates_total", "", duplicates,
+                           "SmsSend requests for a message id already queued (not sent again)");
+    sms_metrics_counter_at(m, "dvcid_sms_sent_total", "", sent,
+                           "SMS messages taken by a provider, the file provider included");
+    sms_metrics_counter_at(m, "dvcid_sms_dead_total", "", dead,
+                           "SMS jobs dead-lettered after their last try");
 }

@@ -1,8 +1,9 @@
-/* sms_metrics: the series sms-worker adds to /metrics, on cmn_metrics: each provider's
- * counters, breaker, rate cap and delivery latency (counted as they happen into the
- * worker's registry), and the worker's totals (put into a registry made for one render).
- * Their names and HELP texts live here once: tests/integration/test_metrics*.py, the alert
- * rules and the dashboard read them, so they do not change. */
+/* sms_metrics: the series sms-worker adds to /metrics, in the service's cmn_metrics
+ * registry: each provider's counters, breaker, rate cap and delivery latency (counted as
+ * they happen), and counters kept elsewhere (the worker's totals, LMDB's conversion counts),
+ * brought up to their values at each render. Their names and HELP texts live here once:
+ * tests/integration/test_metrics*.py, the alert rules and the dashboard read them, so they
+ * do not change. */
 #ifndef SMS_METRICS_H
 #define SMS_METRICS_H
 
@@ -52,8 +53,14 @@ void sms_metrics_latency(cmn_metrics_t *m, const sms_prov_metrics_t *p, uint64_t
  * second it is handed (0: no cap), as the worker's gate says at render time. */
 void sms_metrics_gate(cmn_metrics_t *m, const char *provider, int breaker, int tps);
 
-/* The worker's totals (sent: taken by any provider, `file` included) into m, a registry
- * made for one render: counters at exactly these values. */
+/* A counter whose value is kept elsewhere (read at render time) brought up to value in m:
+ * what it gained since the last render is added, so m shows exactly value (a value below
+ * the one shown is no counter reset: it stays). Only the loop thread renders. */
+void sms_metrics_counter_at(cmn_metrics_t *m, const char *name, const char *labels, uint64_t value,
+                            const char *help);
+
+/* The worker's totals (sent: taken by any provider, `file` included) into m: counters at
+ * exactly these values (sms_metrics_counter_at). */
 void sms_metrics_totals(cmn_metrics_t *m, uint64_t queued, uint64_t duplicates, uint64_t sent,
                         uint64_t dead);
 

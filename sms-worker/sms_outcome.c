@@ -301,53 +301,54 @@ int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
     return SMS_QUEUE_OK;
 }
 
-char *sms_worker_metrics(sms_worker_t *self, MDB_txn *txn) {
+int sms_worker_metrics_attach(sms_worker_t *self, cmn_metrics_t *m) {
+    self->metrics = m;
+    sms_metrics_families(m);
+    for (int i = 0; i < self->nprov; i++) {
+        /* The sink counts in the totals only: no series of a provider. */
+        if (self->kinds[i] != SMS_KIND_FILE &&
+            sms_metrics_provider(m, self->names[i], &self->pm[i]) != 0) {
+            CMN_ERROR(NULL, "sms %s: out of memory", self->names[i]);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int sms_worker_metrics_publish(sms_worker_t *self, MDB_txn *txn) {
+    cmn_metrics_t *m = self->metrics;
+    if (!m)
+        return -1;
     uint64_t now = cmn_time_now_ms();
     for (int i = 0; i < self->nprov; i++) {
         if (self->kinds[i] == SMS_KIND_FILE) /* the sink: in the totals only */
             continue;
         sms_gate_up(&self->gates[i], now); /* an open breaker past its cool-down: half-open */
-        sms_metrics_gate(self->metrics, self->names[i], (int)self->gates[i].state,
+        sms_metrics_gate(m, self->names[i], (int)self->gates[i].state,
                          self->gates[i].tps /* as a reload left it */);
     }
-    /* What is read at render time (the totals, LMDB's conversion counts) goes into a
-     * registry of this render: counters at their values, never added twice. */
-    cmn_metrics_t *m = cmn_metrics_new("sms-worker");
-    if (!m)
-        return NULL;
-    cmn_metrics_set_instance(m, cmn_metrics_instance(self->metrics));
     sms_metrics_totals(m, self->stats.queued, self->stats.duplicates, self->stats.sent,
                        self->stats.dead);
     static const char *const help =
         "SmsVerified events from otp-svc: counted, or for messages not known here";
-    cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"counted\"",
-                    self->stats.verified, help);
-    cmn_metrics_add(m, "dvcid_sms_verified_events_total", "result=\"unmatched\"",
-                    self->stats.unmatched, help);
+    sms_metrics_counter_at(m, "dvcid_sms_verified_events_total", "result=\"counted\"",
+                           self->stats.verified, help);
+    sms_metrics_counter_at(m, "dvcid_sms_verified_events_total", "result=\"unmatched\"",
+                           self->stats.unmatched, help);
     uint64_t bad_token, bad_source;
     sms_dlrd_refused(self->dlr, &bad_token, &bad_source);
     static const char *const refused =
         "Delivery receipts dropped: unknown message id, wrong dlr-url token, source not allowed";
-    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"unknown_id\"",
-                    self->stats.receipts_unknown, refused);
-    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"token\"", bad_token, refused);
-    cmn_metrics_add(m, "dvcid_sms_receipts_refused_total", "reason=\"source\"", bad_source,
-                    refused);
+    sms_metrics_counter_at(m, "dvcid_sms_receipts_refused_total", "reason=\"unknown_id\"",
+                           self->stats.receipts_unknown, refused);
+    sms_metrics_counter_at(m, "dvcid_sms_receipts_refused_total", "reason=\"token\"", bad_token,
+                           refused);
+    sms_metrics_counter_at(m, "dvcid_sms_receipts_refused_total", "reason=\"source\"", bad_source,
+                           refused);
     /* The queue of the environment (every instance that shares it sees the same). */
     uint64_t depth = 0;
     if (sms_queue_depth(self->queue, txn, &depth) == 0)
         cmn_metrics_set(m, "dvcid_sms_queue_depth", "", (double)depth,
                         "SMS jobs waiting, retrying or with a provider");
-    char *own = cmn_metrics_render(self->metrics);
-    char *read = sms_conv_publish(txn, self->conv, m) == 0 ? cmn_metrics_render(m) : NULL;
-    cmn_metrics_destroy(&m);
-    size_t a = own ? strlen(own) : 0, b = read ? strlen(read) : 0;
-    char *text = own && read ? malloc(a + b + 1) : NULL;
-    if (text) { /* two expositions of different families: one valid text */
-        memcpy(text, own, a);
-        memcpy(text + a, read, b + 1);
-    }
-    free(own);
-    free(read);
-    return text;
+    return sms_conv_publish(txn, self->conv, m);
 }

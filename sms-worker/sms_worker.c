@@ -43,9 +43,6 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->db = db;
     self->timer = -1;
     self->provider_ok = true;
-    self->metrics = cmn_metrics_new("sms-worker");
-    if (self->metrics)
-        sms_metrics_families(self->metrics);
     self->rng = (cmn_time_now_ms() ^ ((uint64_t)getpid() << 32)) | 1;
     /* Instances of one shard share this LMDB: a job out with a provider may be another
      * live instance's, so none is released at start; its lease makes it due again. */
@@ -70,7 +67,7 @@ sms_worker_t *sms_worker_new(const cmn_config_t *cfg, cmn_db_t *db, const char *
     self->texts = sms_texts_new(self->set.texts_file, err, sizeof(err));
     if (!self->texts)
         CMN_ERROR(NULL, "sms.texts_file: %s", err);
-    if (!self->metrics || !self->queue || !self->status || !self->texts) {
+    if (!self->queue || !self->status || !self->texts) {
         sms_worker_destroy(&self);
         return NULL;
     }
@@ -88,11 +85,13 @@ void sms_worker_destroy(sms_worker_t **self_p) {
         return;
     sms_worker_t *self = *self_p;
     cmn_service_destroy(&self->svc);
+    /* The registry was the service's: nothing counts into it from here on. */
+    memset(self->pm, 0, sizeof(self->pm));
+    self->metrics = NULL;
     sms_dispatch_free(self);
     sms_status_destroy(&self->status);
     sms_texts_destroy(&self->texts);
     sms_queue_destroy(&self->queue);
-    cmn_metrics_destroy(&self->metrics);
     cmn_wipe(&self->set, sizeof(self->set));
     free(self);
     *self_p = NULL;
@@ -308,32 +307,13 @@ static int s_on_ping(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req
     return 0;
 }
 
-/* MetricsGet: the skeleton's series plus the queue's and the providers'. */
+/* MetricsGet: the skeleton's answer, once what is read at render time is in its registry. */
 static int s_on_metrics(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *req) {
-    (void)req;
-    sms_worker_t *self = ctx->self;
-    char *own = cmn_service_metrics_render(ctx->svc);
-    char *sms = sms_worker_metrics(self, ctx->txn);
-    if (!own || !sms) {
-        free(own);
-        free(sms);
+    if (sms_worker_metrics_publish(ctx->self, ctx->txn) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return 0;
     }
-    char *texts[] = {own, sms}, id[128];
-    char *ids[] = {cmn_metrics_identity(cmn_service_metrics(ctx->svc), id, sizeof(id))};
-    Dvcid__Reply r = DVCID__REPLY__INIT;
-    Dvcid__MetricsReply m = DVCID__METRICS_REPLY__INIT;
-    m.n_texts = 2;
-    m.texts = texts;
-    m.n_instances = 1;
-    m.instances = ids;
-    r.body_case = DVCID__REPLY__BODY_METRICS;
-    r.metrics = &m;
-    cmn_call_reply(ctx, &call, &r);
-    free(own);
-    free(sms);
-    return 0;
+    return cmn_service_metrics_gather(ctx, call, req, NULL, 0);
 }
 
 /* One dead letter of a dvcctl listing, with what its reply points into. */
@@ -451,8 +431,8 @@ int sms_worker_run(sms_worker_t *self) {
     if (!self->svc ||
         cmn_service_callers(self->svc, callers, sizeof(callers) / sizeof(callers[0])) != 0)
         return -1;
-    /* The providers' series name this process as the skeleton's do. */
-    cmn_metrics_set_instance(self->metrics, cmn_metrics_instance(cmn_service_metrics(self->svc)));
+    if (sms_worker_metrics_attach(self, cmn_service_metrics(self->svc)) != 0)
+        return -1;
     self->timer = cmn_service_every(self->svc, SMS_TICK_MS, s_on_tick);
     if (self->timer < 0) {
         CMN_ERROR(NULL, "sms worker: cannot start the delivery timer");

@@ -18,6 +18,7 @@
 
 #include "cmn_config.h"
 #include "cmn_db.h"
+#include "cmn_metrics.h"
 #include "proto/dvcid.pb-c.h"
 #include "sms_status.h"
 
@@ -43,7 +44,8 @@
 
 typedef struct sms_worker sms_worker_t;
 
-/* The worker's totals, counted on the loop thread; /metrics shows some (sms_metrics_totals). */
+/* The worker's totals, counted on the loop thread; /metrics shows some
+ * (sms_worker_metrics_publish). */
 typedef struct {
     uint64_t queued;           /* stored for delivery */
     uint64_t duplicates;       /* SmsSend for a message_id already known */
@@ -112,10 +114,16 @@ int sms_worker_verified(sms_worker_t *self, MDB_txn *txn, const Dvcid__SmsVerifi
 int sms_worker_status(sms_worker_t *self, MDB_txn *txn, const char *message_id,
                       sms_status_rec_t *rec);
 
-/* Prometheus text of sms-worker's own series (sms_metrics: the totals and the
- * providers'), of the conversion counts (sms_conv, read in txn), of the verified events
- * and refused receipts, and of the queue's depth. Caller frees; NULL on failure. */
-char *sms_worker_metrics(sms_worker_t *self, MDB_txn *txn);
+/* Gives the worker m (the service's registry, borrowed: it outlives the counting) and
+ * makes the providers' series in it (sms_metrics), all at 0. Until then nothing is
+ * counted. Returns 0, or -1 when a series could not be made. */
+int sms_worker_metrics_attach(sms_worker_t *self, cmn_metrics_t *m);
+
+/* Brings what is read at render time up to date in the attached registry: the totals,
+ * the verified events and refused receipts, the breakers and rate caps, the queue's depth
+ * and the conversion counts (sms_conv, read in txn). Returns 0, or -1 with no registry
+ * or on a storage error. */
+int sms_worker_metrics_publish(sms_worker_t *self, MDB_txn *txn);
 
 /* Deletes sent/dead metadata older than SMS_RETENTION_MS, at most SMS_SWEEP_MAX.
  * Returns how many, or -1. */

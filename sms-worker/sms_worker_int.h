@@ -46,7 +46,7 @@ struct sms_worker {
     uint64_t rng;     /* xorshift state for jitter and weights (not a secret) */
     uint64_t next_sweep_ms;
     sms_stats_t stats;
-    cmn_metrics_t *metrics; /* the providers' series (sms_metrics) */
+    cmn_metrics_t *metrics; /* the service's, borrowed (sms_worker_metrics_attach) */
     /* the providers: the `file` sink alone, or those sms.provider and the routes name */
     int nprov;
     sms_provider_t *provs[SMS_PROV_MAX];

@@ -1,7 +1,8 @@
 /* Unit test of the pieces behind receipts and metrics, on a temporary LMDB:
  * sms_status (sent with the SMSC's id, receipts by that id or by ours, repeats,
  * a receipt before the "sent", receipts that never come, forgetting), and
- * sms_metrics' series on cmn_metrics (the channel is test_chan's). */
+ * sms_metrics' series on cmn_metrics, counters read at render time among them (the
+ * channel is test_chan's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -227,6 +228,14 @@ int main(void) {
             CHECK(h && h < l, "HELP of %s", name);
         }
     free(text);
+    /* Totals read at each render: the registry shows each value, not their sum, and a
+     * value below the one shown does not take the counter back. */
+    sms_metrics_totals(m, 12, 1, 7, 2);
+    sms_metrics_counter_at(m, "dvcid_sms_dead_total", "", 1, "dead");
+    CHECK(cmn_metrics_value(m, "dvcid_sms_queued_total", "") == 12 &&
+              cmn_metrics_value(m, "dvcid_sms_sent_total", "") == 7 &&
+              cmn_metrics_value(m, "dvcid_sms_dead_total", "") == 2,
+          "totals at their values");
     cmn_metrics_destroy(&m);
     /* With no provider (the file sink) the families are still named, without a sample. */
     m = cmn_metrics_new("sms-worker");

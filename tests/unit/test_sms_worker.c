@@ -11,6 +11,7 @@
 
 #include "cmn_crypto.h"
 #include "cmn_db.h"
+#include "cmn_metrics.h"
 #include "cmn_time.h"
 #include "sms_queue.h"
 #include "sms_worker.h"
@@ -18,12 +19,18 @@
 
 static cmn_db_t *s_db;
 static sms_worker_t *s_w;
+static cmn_metrics_t *s_m; /* the service's registry in sms-worker, the test's here */
 
 static MDB_txn *s_begin(void) {
     MDB_txn *txn = NULL;
     int rc = mdb_txn_begin(cmn_db_env(s_db), NULL, 0, &txn);
     CHECK(rc == 0, "txn begin: %s", mdb_strerror(rc));
     return txn;
+}
+
+/* What MetricsGet answers: the registry once the worker has published into it. */
+static char *s_metrics(MDB_txn *txn) {
+    return sms_worker_metrics_publish(s_w, txn) == 0 ? cmn_metrics_render(s_m) : NULL;
 }
 
 static int s_accept(const char *id, int purpose, const char *code, const char *lang) {
@@ -84,8 +91,9 @@ int main(void) {
     CHECK(mkdir(data, 0700) == 0, "mkdir");
     s_db = cmn_db_new(data, 64, sms_queue_dbs, SMS_QUEUE_NDBS);
     s_w = s_db ? sms_worker_new(&cfg, s_db, data) : NULL;
-    CHECK(s_w != NULL, "sms_worker_new");
-    if (!s_w)
+    s_m = cmn_metrics_new("sms-worker");
+    CHECK(s_w && s_m && sms_worker_metrics_attach(s_w, s_m) == 0, "sms_worker_new");
+    if (!s_w || !s_m)
         return TEST_DONE();
     struct stat st;
     snprintf(path, sizeof(path), "%s/queue.key", data);
@@ -138,7 +146,7 @@ int main(void) {
     CHECK(sms_worker_status(s_w, rtxn, "nope", &rec) == SMS_QUEUE_NOTFOUND, "status of nothing");
     mdb_txn_abort(rtxn);
     rtxn = s_begin();
-    char *metrics = sms_worker_metrics(s_w, rtxn);
+    char *metrics = s_metrics(rtxn);
     mdb_txn_abort(rtxn);
     CHECK(metrics && strstr(metrics, "dvcid_sms_queued_total{service=\"sms-worker\"} 3\n") &&
               strstr(metrics, "dvcid_sms_sent_total{service=\"sms-worker\"} 3\n"),
@@ -154,7 +162,7 @@ int main(void) {
      * "unmatched", and one that comes before the provider took the SMS is counted
      * when it does. */
     MDB_txn *ctxn = s_begin();
-    char *conv = sms_worker_metrics(s_w, ctxn);
+    char *conv = s_metrics(ctxn);
     CHECK(conv != NULL, "conv metrics");
     CHECK(conv && strstr(conv, "dvcid_sms_otp_sent_total{service=\"sms-worker\",provider=\"file\","
                                "prefix=\"+8491\"} 2\n") != NULL,
@@ -192,7 +200,7 @@ int main(void) {
     ctxn = s_begin();
     CHECK(sms_worker_verified(s_w, ctxn, &ver, "t") == SMS_WORKER_DUPLICATE, "c-1 repeat");
     free(conv);
-    conv = sms_worker_metrics(s_w, ctxn);
+    conv = s_metrics(ctxn);
     CHECK(conv != NULL, "conv metrics");
     mdb_txn_abort(ctxn);
     CHECK(conv &&
@@ -278,6 +286,7 @@ int main(void) {
     sms_worker_destroy(&s_w);
     CHECK(s_w == NULL, "destroy nulls");
     sms_worker_destroy(&s_w);
+    cmn_metrics_destroy(&s_m);
     cmn_db_destroy(&s_db);
     CHECK(tap_rm_rf(dir) == 0, "cleanup");
     return TEST_DONE();
