@@ -43,7 +43,7 @@ int acct_account_create_put(MDB_txn *txn, MDB_dbi dbi, const char *id_number, co
                             const char *date_of_birth, const char *email, const char *e164,
                             const char *password_hash, uint64_t now, int how) {
     uint8_t account_id[CMN_ID_BYTES];
-    cmn_id_new(account_id);
+    cmn_id_make(account_id);
     Dvcid__Store__Account acc = DVCID__STORE__ACCOUNT__INIT;
     Dvcid__Store__Phone phone = DVCID__STORE__PHONE__INIT;
     Dvcid__Store__Phone *phones[1] = {&phone};

@@ -27,10 +27,10 @@ static void s_hash(const acct_captcha_t *c, const uint8_t *id, const char *answe
     cmn_hash_keyed(c->key, parts, lens, 2, out);
 }
 
-int acct_captcha_new(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, uint16_t shard_key,
-                     char id[CMN_ID_HEX], char answer[ACCT_CAPTCHA_LEN + 1]) {
+int acct_captcha_issue(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, uint16_t shard_key,
+                       char id[CMN_ID_HEX], char answer[ACCT_CAPTCHA_LEN + 1]) {
     uint8_t idb[CMN_ID_BYTES], hash[CMN_HASH_BYTES];
-    cmn_shard_id_new(idb, shard_key);
+    cmn_shard_id_make(idb, shard_key);
     cmn_id_to_hex(idb, id);
     for (int i = 0; i < ACCT_CAPTCHA_LEN; i++)
         answer[i] = s_alphabet[randombytes_uniform(sizeof(s_alphabet) - 1)];

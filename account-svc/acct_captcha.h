@@ -23,8 +23,8 @@ typedef struct {
 
 /* Creates a captcha whose id carries shard_key (cmn_shard); writes its hex id and
  * answer (ACCT_CAPTCHA_LEN + 1 bytes). 0 or -1. */
-int acct_captcha_new(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, uint16_t shard_key,
-                     char id[CMN_ID_HEX], char answer[ACCT_CAPTCHA_LEN + 1]);
+int acct_captcha_issue(const acct_captcha_t *c, MDB_txn *txn, uint64_t now, uint16_t shard_key,
+                       char id[CMN_ID_HEX], char answer[ACCT_CAPTCHA_LEN + 1]);
 
 /* Checks and spends a captcha. Returns 0 when the answer is right, 1 when wrong,
  * unknown or expired, -1 on a storage error. With captcha.test_answer set, that

@@ -263,8 +263,8 @@ static int s_verified(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg) {
         rc = acct_phone_change_cancel(ctx, cmn_call_trace(s->call), s->id_number, acc,
                                       reply->otp_verified->phone);
     if (rc == 0)
-        rc = acct_session_new(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), s->id_number,
-                              acc->session_gen, now, ttl, token);
+        rc = acct_session_start(ctx->txn, ACCT_DBI(st, ACCT_DB_SESSIONS), s->id_number,
+                                acc->session_gen, now, ttl, token);
     if (rc == 0) /* its owner's language, for the notices it gets from now on */
         rc = acct_account_set_lang(ctx->txn, ACCT_DBI(st, ACCT_DB_ACCOUNTS), s->id_number,
                                    acct_step_lang(s->call));

@@ -59,7 +59,7 @@ int acct_notice_put(acct_notice_t *self, cmn_ctx_t *ctx, const char *trace, cons
                     const char *phone, const char *lang) {
     uint8_t idb[CMN_ID_BYTES];
     char id[CMN_ID_HEX];
-    cmn_shard_id_new(idb, cmn_shard_key_of_id_number(id_number));
+    cmn_shard_id_make(idb, cmn_shard_key_of_id_number(id_number));
     cmn_id_to_hex(idb, id);
     Dvcid__Store__Notice rec = DVCID__STORE__NOTICE__INIT;
     rec.phone = (char *)phone;

@@ -40,7 +40,7 @@ static int s_on_captcha(cmn_ctx_t *ctx, cmn_call_t *call, const Dvcid__Request *
     char id[CMN_ID_HEX], answer[ACCT_CAPTCHA_LEN + 1];
     /* Its id names this shard, where it will be checked whichever shard asks. */
     uint16_t key = cmn_shard_key_random(st->shard, st->nshards);
-    if (acct_captcha_new(&st->captcha, ctx->txn, cmn_time_now_ms(), key, id, answer) != 0) {
+    if (acct_captcha_issue(&st->captcha, ctx->txn, cmn_time_now_ms(), key, id, answer) != 0) {
         cmn_call_fail(ctx, &call, DVCID__STATUS__STATUS_INTERNAL);
         return -1;
     }

@@ -12,8 +12,8 @@ void acct_session_key(const char *token, uint8_t key[CMN_HASH_BYTES]) {
     crypto_generichash(key, CMN_HASH_BYTES, (const unsigned char *)token, strlen(token), NULL, 0);
 }
 
-int acct_session_new(MDB_txn *txn, MDB_dbi dbi, const char *id_number, uint32_t gen, uint64_t now,
-                     uint32_t ttl_s, char token[ACCT_TOKEN_MAX]) {
+int acct_session_start(MDB_txn *txn, MDB_dbi dbi, const char *id_number, uint32_t gen, uint64_t now,
+                       uint32_t ttl_s, char token[ACCT_TOKEN_MAX]) {
     uint8_t raw[32], key[CMN_HASH_BYTES];
     randombytes_buf(raw, sizeof(raw));
     /* The first two bytes are the shard key (cmn_shard): 240 random bits remain. */

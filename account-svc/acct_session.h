@@ -17,8 +17,8 @@
 #define ACCT_TOKEN_MAX 64
 
 /* Creates a session for id_number at generation gen; writes its token. 0 or -1. */
-int acct_session_new(MDB_txn *txn, MDB_dbi dbi, const char *id_number, uint32_t gen, uint64_t now,
-                     uint32_t ttl_s, char token[ACCT_TOKEN_MAX]);
+int acct_session_start(MDB_txn *txn, MDB_dbi dbi, const char *id_number, uint32_t gen, uint64_t now,
+                       uint32_t ttl_s, char token[ACCT_TOKEN_MAX]);
 
 /* The storage key of a token. */
 void acct_session_key(const char *token, uint8_t key[CMN_HASH_BYTES]);

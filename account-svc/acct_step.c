@@ -21,7 +21,7 @@ acct_step_t *acct_step_new(cmn_call_t *call, const uint8_t *id, const char *id_n
     if (id) {
         memcpy(self->id, id, CMN_ID_BYTES);
     } else {
-        cmn_shard_id_new(self->id, cmn_shard_key_of_id_number(id_number));
+        cmn_shard_id_make(self->id, cmn_shard_key_of_id_number(id_number));
         snprintf(self->id_number, sizeof(self->id_number), "%s", id_number);
     }
     cmn_id_to_hex(self->id, self->hex);

@@ -5,7 +5,7 @@
 
 #include "cmn_time.h"
 
-void cmn_id_new(uint8_t id[CMN_ID_BYTES]) {
+void cmn_id_make(uint8_t id[CMN_ID_BYTES]) {
     uint64_t ms = cmn_time_now_ms();
     for (int i = 5; i >= 0; i--) {
         id[i] = (uint8_t)(ms & 0xff);

@@ -11,7 +11,7 @@
 #define CMN_ID_BYTES 16
 #define CMN_ID_HEX (CMN_ID_BYTES * 2 + 1)
 
-void cmn_id_new(uint8_t id[CMN_ID_BYTES]);
+void cmn_id_make(uint8_t id[CMN_ID_BYTES]);
 
 /* Writes the hex form (33 bytes with NUL). */
 void cmn_id_to_hex(const uint8_t id[CMN_ID_BYTES], char hex[CMN_ID_HEX]);

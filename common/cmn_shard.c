@@ -40,8 +40,8 @@ void cmn_shard_id_set_key(uint8_t id[CMN_ID_BYTES], uint16_t key) {
     id[7] = (uint8_t)(key & 0xff);
 }
 
-void cmn_shard_id_new(uint8_t id[CMN_ID_BYTES], uint16_t key) {
-    cmn_id_new(id);
+void cmn_shard_id_make(uint8_t id[CMN_ID_BYTES], uint16_t key) {
+    cmn_id_make(id);
     cmn_shard_id_set_key(id, key);
 }
 

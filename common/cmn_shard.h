@@ -34,7 +34,7 @@ int cmn_shard_of(uint16_t key, int nshards);
 uint16_t cmn_shard_key_random(int shard, int nshards);
 
 /* Ids: a new time-ordered id whose bytes 6-7 carry key; the key an id carries. */
-void cmn_shard_id_new(uint8_t id[CMN_ID_BYTES], uint16_t key);
+void cmn_shard_id_make(uint8_t id[CMN_ID_BYTES], uint16_t key);
 void cmn_shard_id_set_key(uint8_t id[CMN_ID_BYTES], uint16_t key);
 uint16_t cmn_shard_id_key(const uint8_t id[CMN_ID_BYTES]);
 

@@ -143,7 +143,7 @@ static void s_ask(cmn_ctx_t *ctx, gw_bridge_t *self, gw_job_t *job) {
     }
     if (full_inst < 0)
         full_inst = 0;
-    gw_fanout_t *fan = gw_fanout_new(msg->body_case, n, s_on_reply, job);
+    gw_fanout_t *fan = gw_fanout_start(msg->body_case, n, s_on_reply, job);
     if (!fan) {
         Dvcid__Reply r = DVCID__REPLY__INIT;
         Dvcid__Error e = DVCID__ERROR__INIT;

@@ -22,7 +22,7 @@ struct gw_fanout {
     size_t nkeys;
 };
 
-gw_fanout_t *gw_fanout_new(Dvcid__Request__BodyCase body, int n, cmn_reply_fn *done, void *arg) {
+gw_fanout_t *gw_fanout_start(Dvcid__Request__BodyCase body, int n, cmn_reply_fn *done, void *arg) {
     gw_fanout_t *self = calloc(1, sizeof(*self));
     if (!self)
         return NULL;

@@ -13,7 +13,7 @@ typedef struct gw_fanout gw_fanout_t;
 
 /* A fan-out of n answers to a request of body case body; done(ctx, merged, arg) runs
  * once, with the last answer, and the fan-out frees itself. NULL on out-of-memory. */
-gw_fanout_t *gw_fanout_new(Dvcid__Request__BodyCase body, int n, cmn_reply_fn *done, void *arg);
+gw_fanout_t *gw_fanout_start(Dvcid__Request__BodyCase body, int n, cmn_reply_fn *done, void *arg);
 
 /* The continuation to give every ask (arg: the fan-out). */
 int gw_fanout_on_reply(cmn_ctx_t *ctx, const Dvcid__Reply *reply, void *arg);

@@ -157,7 +157,7 @@ int otp_outbox_put(otp_outbox_t *self, cmn_ctx_t *ctx, const char *trace, const 
             snprintf(id_out, CMN_ID_HEX, "%s", id);
     } else {
         uint8_t idb[CMN_ID_BYTES];
-        cmn_id_new(idb);
+        cmn_id_make(idb);
         cmn_id_to_hex(idb, id);
         if (id_out)
             snprintf(id_out, CMN_ID_HEX, "%s", id);

@@ -16,7 +16,7 @@ typedef enum {
     DVCID_SHARD_BY_ANY,         /* any one shard: an account-svc request with no key */
     DVCID_SHARD_BY_NONE,        /* not an account-svc request */
     DVCID_SHARD_BY_ID_NUMBER,   /* the field is an ID number */
-    DVCID_SHARD_BY_ID,          /* the field is a hex id carrying its key (cmn_shard_id_new) */
+    DVCID_SHARD_BY_ID,          /* the field is a hex id carrying its key (cmn_shard_id_make) */
     DVCID_SHARD_BY_TOKEN        /* the field is a session token carrying its key */
 } dvcid_shard_by_t;
 

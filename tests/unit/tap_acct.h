@@ -489,7 +489,7 @@ static inline int tap_acct_flow_put(tap_acct_t *t, acct_flow_kind_t kind, acct_f
                                     const char *id_number, const char *phone, uint64_t expires,
                                     char hex[CMN_ID_HEX]) {
     uint8_t id[CMN_ID_BYTES];
-    cmn_shard_id_new(id, cmn_shard_key_of_id_number(id_number));
+    cmn_shard_id_make(id, cmn_shard_key_of_id_number(id_number));
     cmn_id_to_hex(id, hex);
     Dvcid__Store__Person person = DVCID__STORE__PERSON__INIT;
     person.full_name = "Lê Văn Cường";

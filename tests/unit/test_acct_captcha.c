@@ -22,7 +22,7 @@ static int s_consume(const acct_captcha_t *c, uint64_t now, const char *id, cons
 static void s_new(const acct_captcha_t *c, uint64_t now, char *id, char *ans) {
     MDB_txn *txn;
     mdb_txn_begin(cmn_db_env(db), NULL, 0, &txn);
-    CHECK(acct_captcha_new(c, txn, now, 0, id, ans) == 0, "new");
+    CHECK(acct_captcha_issue(c, txn, now, 0, id, ans) == 0, "new");
     mdb_txn_commit(txn);
 }
 

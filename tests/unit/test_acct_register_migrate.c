@@ -25,7 +25,7 @@ static tap_acct_t t;
 static void s_put(cmn_db_t *db, const char *id_number, uint32_t state, uint64_t expires,
                   char hex[CMN_ID_HEX]) {
     uint8_t id[CMN_ID_BYTES];
-    cmn_shard_id_new(id, cmn_shard_key_of_id_number(id_number));
+    cmn_shard_id_make(id, cmn_shard_key_of_id_number(id_number));
     cmn_id_to_hex(id, hex);
     Dvcid__Store__Registration reg = DVCID__STORE__REGISTRATION__INIT;
     reg.id_number = (char *)id_number;

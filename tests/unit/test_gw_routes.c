@@ -163,7 +163,7 @@ static void test_shards(void) {
     const gw_route_t *t = gw_routes_table(&n);
     uint8_t idb[CMN_ID_BYTES];
     char hex[CMN_ID_HEX];
-    cmn_shard_id_new(idb, 0x0102);
+    cmn_shard_id_make(idb, 0x0102);
     cmn_id_to_hex(idb, hex);
     const char *token = "ASNFZ4mrze8BI0VniavN7wEjRWeJq83vASNFZ4mrze8"; /* key 0x0123 */
     const char *body = "{\"id_number\": \"001090000001\"}";

@@ -38,7 +38,7 @@ static void test_ids(void) {
     uint8_t id[CMN_ID_BYTES];
     char hex[CMN_ID_HEX];
     uint16_t key = 0;
-    cmn_shard_id_new(id, 0xbeef);
+    cmn_shard_id_make(id, 0xbeef);
     CHECK(cmn_shard_id_key(id) == 0xbeef, "id carries its key");
     cmn_id_to_hex(id, hex);
     CHECK(cmn_shard_hex_key(hex, &key) && key == 0xbeef, "hex id carries its key (%04x)", key);
@@ -81,7 +81,7 @@ static void test_route(void) {
           "registration by ID number");
     uint8_t id[CMN_ID_BYTES];
     char hex[CMN_ID_HEX];
-    cmn_shard_id_new(id, 0x0102);
+    cmn_shard_id_make(id, 0x0102);
     cmn_id_to_hex(id, hex);
     lv.login_id = hex;
     req.body_case = DVCID__REQUEST__BODY_LOGIN_VERIFY;
