@@ -98,11 +98,12 @@ static int s_add_provider(sms_worker_t *self, const char *name) {
     free(set);
     if (!p)
         return -1;
-    self->provs[i] = p;
-    self->kinds[i] = kind;
+    sms_worker_prov_t *slot = &self->provs[i];
+    slot->p = p;
+    slot->kind = kind;
     /* The worker's own copy: outcomes are still read after the providers are gone. */
-    snprintf(self->pnames[i], sizeof(self->pnames[i]), "%s", p->name);
-    self->names[i] = self->pnames[i];
+    snprintf(slot->name, sizeof(slot->name), "%s", p->name);
+    self->names[i] = slot->name;
     sms_gate_init(&self->gates[i], tps, failures, (uint32_t)self->set.breaker_cooldown_ms,
                   cmn_time_now_ms());
     /* A message out with a provider is leased past its longest possible answer. */
@@ -170,7 +171,7 @@ int sms_dispatch_open(sms_worker_t *self) {
          * status record says which provider took it. */
         int http = -1;
         for (int i = self->nprov - 1; i >= 0; i--)
-            if (self->kinds[i] == SMS_KIND_HTTP)
+            if (self->provs[i].kind == SMS_KIND_HTTP)
                 http = i;
         self->dlr = sms_dlrd_new(&self->set, http < 0 ? 0 : http, self->results);
         if (!self->dlr)
@@ -191,7 +192,7 @@ int sms_dispatch_open(sms_worker_t *self) {
 void sms_dispatch_close(sms_worker_t *self) {
     sms_dlrd_destroy(&self->dlr);
     for (int i = 0; i < self->nprov; i++)
-        sms_provider_destroy(&self->provs[i]);
+        sms_provider_destroy(&self->provs[i].p);
 }
 
 void sms_dispatch_free(sms_worker_t *self) {
@@ -246,7 +247,7 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
     req->purpose = sms_worker_purpose(job->purpose);
     req->prov = prov;
     req->submitted_ms = now;
-    sms_provider_t *p = self->provs[prov];
+    sms_provider_t *p = self->provs[prov].p;
     if (sms_provider_submit(p, req) != 0) {
         sms_gate_untake(&self->gates[prov]);
         return sms_queue_reschedule(self->queue, txn, job, now + SMS_WAIT_CAPPED_MS,
@@ -254,7 +255,7 @@ static s_step_t s_submit(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, const
                    ? S_WAITING
                    : S_ERROR;
     }
-    sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_SUBMITTED);
+    sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_SUBMITTED);
     if (sms_provider_in_batch(p)) /* answered at the flush, recorded in this batch */
         return S_SUBMITTED;
     /* Leased: a crash before the outcome makes it due again (at-least-once). */
@@ -308,7 +309,7 @@ int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
      * full, their outcomes make room and wake the timer (s_on_outcomes). */
     size_t room = 0;
     for (int i = 0; i < self->nprov; i++) {
-        size_t r = sms_provider_room(self->provs[i]);
+        size_t r = sms_provider_room(self->provs[i].p);
         room = r > SMS_BATCH_MAX - room ? SMS_BATCH_MAX : room + r;
     }
     if (room == 0)
@@ -330,12 +331,12 @@ int sms_worker_deliver(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
      * in this batch, so "sent" commits only after the sync (a crash repeats, never loses). */
     int answered = 0;
     for (int i = 0; i < self->nprov; i++)
-        answered |= sms_provider_flush(self->provs[i]);
+        answered |= sms_provider_flush(self->provs[i].p);
     if (rc == 0 && answered && sms_worker_outcomes(self, txn, now) < 0)
         rc = -1;
     bool up = false;
     for (int i = 0; i < self->nprov; i++)
-        up |= sms_gate_up(&self->gates[i], now) && !self->provs[i]->failing;
+        up |= sms_gate_up(&self->gates[i], now) && !self->provs[i].p->failing;
     if (up != self->provider_ok)
         cmn_log(up ? CMN_LEVEL_INFO : CMN_LEVEL_WARN, NULL, "sms providers %s",
                 up ? "work again" : "all fail; messages wait for one to recover");

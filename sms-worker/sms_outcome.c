@@ -58,7 +58,7 @@ static int s_receipt(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res) {
                                 res->ref, res->dlr, res->at_ms, id, &sent_ms, via);
     /* One listener takes the receipts of every http provider: the record says whose. */
     int prov = s_prov_index(self, via, res->prov);
-    const sms_prov_metrics_t *pm = &self->pm[prov];
+    const sms_prov_metrics_t *pm = &self->provs[prov].pm;
     if (rc < 0)
         return -1;
     if (rc == 0) {
@@ -89,7 +89,7 @@ static int s_retry(sms_worker_t *self, MDB_txn *txn, sms_job_t *job, int prov, u
     int st = sms_queue_mark_failed(self->queue, txn, job, now, delay);
     if (st == SMS_JOB_QUEUED) {
         self->stats.retried++;
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_RETRIED);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_RETRIED);
         CMN_WARN(NULL, "sms retry message_id=%s via=%s tries=%u in %u ms: %s", job->message_id,
                  self->names[prov], job->tries, delay, why);
     } else if (st == SMS_JOB_DEAD) {
@@ -104,29 +104,29 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
     int prov = res->prov;
     if (prov < 0 || prov >= self->nprov)
         return 0;
-    if (sms_dispatch_landed(self, res->message_id) < 0 && self->kinds[prov] != SMS_KIND_FILE)
+    if (sms_dispatch_landed(self, res->message_id) < 0 && self->provs[prov].kind != SMS_KIND_FILE)
         CMN_DEBUG(NULL, "sms outcome for message_id=%s: not in flight", res->message_id);
     sms_gate_t *gate = &self->gates[prov];
     sms_breaker_state_t was = gate->state;
     switch (res->kind) {
     case SMS_RES_ACCEPTED:
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_SENT);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_SENT);
         sms_gate_success(gate);
         break;
     case SMS_RES_FAILED:
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_FAILED);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_FAILED);
         sms_gate_failure(gate, now);
         break;
     case SMS_RES_UNKNOWN:
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_UNKNOWN);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_UNKNOWN);
         sms_gate_failure(gate, now);
         break;
     case SMS_RES_THROTTLED:
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_THROTTLED);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_THROTTLED);
         gate->probing = false;
         break;
     case SMS_RES_REJECTED:
-        sms_metrics_count(self->metrics, &self->pm[prov], SMS_PM_REJECTED);
+        sms_metrics_count(self->metrics, &self->provs[prov].pm, SMS_PM_REJECTED);
         sms_gate_success(gate); /* it answered: the provider works */
         break;
     default:
@@ -150,7 +150,7 @@ static int s_outcome(sms_worker_t *self, MDB_txn *txn, const sms_res_t *res, uin
     }
     int out = 0;
     if (res->kind == SMS_RES_ACCEPTED) {
-        bool receipts = self->kinds[prov] == SMS_KIND_SMPP || self->dlr != NULL;
+        bool receipts = self->provs[prov].kind == SMS_KIND_SMPP || self->dlr != NULL;
         uint64_t await = receipts ? now + (uint64_t)self->set.receipt_timeout_s * 1000 : 0;
         char prefix[SMS_CONV_PREFIX_MAX], masked[SMS_MASK_MAX];
         sms_conv_prefix(res->to, prefix);
@@ -246,7 +246,7 @@ static void s_unconfirmed(void *arg, const char *provider) {
     sms_worker_t *self = arg;
     for (int i = 0; i < self->nprov; i++)
         if (strcmp(self->names[i], provider) == 0)
-            sms_metrics_count(self->metrics, &self->pm[i], SMS_PM_UNCONFIRMED);
+            sms_metrics_count(self->metrics, &self->provs[i].pm, SMS_PM_UNCONFIRMED);
 }
 
 int sms_worker_expire_receipts(sms_worker_t *self, MDB_txn *txn, uint64_t now) {
@@ -306,8 +306,8 @@ int sms_worker_metrics_attach(sms_worker_t *self, cmn_metrics_t *m) {
     sms_metrics_families(m);
     for (int i = 0; i < self->nprov; i++) {
         /* The sink counts in the totals only: no series of a provider. */
-        if (self->kinds[i] != SMS_KIND_FILE &&
-            sms_metrics_provider(m, self->names[i], &self->pm[i]) != 0) {
+        if (self->provs[i].kind != SMS_KIND_FILE &&
+            sms_metrics_provider(m, self->names[i], &self->provs[i].pm) != 0) {
             CMN_ERROR(NULL, "sms %s: out of memory", self->names[i]);
             return -1;
         }
@@ -321,7 +321,7 @@ int sms_worker_metrics_publish(sms_worker_t *self, MDB_txn *txn) {
         return -1;
     uint64_t now = cmn_time_now_ms();
     for (int i = 0; i < self->nprov; i++) {
-        if (self->kinds[i] == SMS_KIND_FILE) /* the sink: in the totals only */
+        if (self->provs[i].kind == SMS_KIND_FILE) /* the sink: in the totals only */
             continue;
         sms_gate_up(&self->gates[i], now); /* an open breaker past its cool-down: half-open */
         sms_metrics_gate(m, self->names[i], (int)self->gates[i].state,

@@ -86,7 +86,8 @@ void sms_worker_destroy(sms_worker_t **self_p) {
     sms_worker_t *self = *self_p;
     cmn_service_destroy(&self->svc);
     /* The registry was the service's: nothing counts into it from here on. */
-    memset(self->pm, 0, sizeof(self->pm));
+    for (int i = 0; i < self->nprov; i++)
+        memset(&self->provs[i].pm, 0, sizeof(self->provs[i].pm));
     self->metrics = NULL;
     sms_dispatch_free(self);
     sms_status_destroy(&self->status);

@@ -25,6 +25,15 @@
 
 typedef struct sms_dlrd sms_dlrd_t;
 
+/* One running provider, as the worker keeps it: the kind's object and what outlives it
+ * (its name and kind are still read for the final outcomes after the stop). */
+typedef struct {
+    sms_provider_t *p;
+    sms_kind_t kind;
+    char name[SMS_SET_NAME];
+    sms_prov_metrics_t pm; /* its series in metrics */
+} sms_worker_prov_t;
+
 /* A message out with a provider (in memory: the lease in LMDB covers a crash). */
 typedef struct sms_flight {
     char message_id[SMS_ID_MAX + 1];
@@ -49,12 +58,10 @@ struct sms_worker {
     cmn_metrics_t *metrics; /* the service's, borrowed (sms_worker_metrics_attach) */
     /* the providers: the `file` sink alone, or those sms.provider and the routes name */
     int nprov;
-    sms_provider_t *provs[SMS_PROV_MAX];
+    sms_worker_prov_t provs[SMS_PROV_MAX];
+    /* sms_route's inputs, by the same index: names[i] is provs[i].name */
     const char *names[SMS_PROV_MAX];
-    sms_kind_t kinds[SMS_PROV_MAX];
     sms_gate_t gates[SMS_PROV_MAX];
-    char pnames[SMS_PROV_MAX][SMS_SET_NAME]; /* names[i] points here: outlives provs[i] */
-    sms_prov_metrics_t pm[SMS_PROV_MAX];     /* their series in metrics */
     sms_route_t routes[SMS_ROUTE_MAX];
     int nroutes;
     cmn_chan_t *results;
